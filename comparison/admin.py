@@ -1,0 +1,128 @@
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+
+from .models import (
+    MAX_FRAMEWORKS,
+    MIN_FRAMEWORKS,
+    Assessment,
+    Comparison,
+    ComparisonEntry,
+    Criterion,
+    Difference,
+    framework_set_key,
+)
+
+
+class ComparisonEntryFormSet(BaseInlineFormSet):
+    """Checks the framework set as a whole and records its key.
+
+    The parent form is cleaned first, so ``self.instance`` already carries the
+    submitted ``is_published``; setting ``framework_key`` here means the row is
+    saved with the right key, and the database's own constraints (2 to 4
+    frameworks, one published comparison per set) only back this check up.
+    """
+
+    def clean(self):
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        frameworks = [
+            form.cleaned_data["framework"]
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("framework")
+        ]
+        key = framework_set_key(frameworks)
+        comparison = self.instance
+        if comparison.is_published:
+            if not MIN_FRAMEWORKS <= len(frameworks) <= MAX_FRAMEWORKS:
+                raise ValidationError(
+                    f"A published comparison needs {MIN_FRAMEWORKS} to {MAX_FRAMEWORKS} "
+                    "different frameworks."
+                )
+            clash = (
+                Comparison.objects.published()
+                .filter(framework_key=key)
+                .exclude(pk=comparison.pk)
+                .first()
+            )
+            if clash:
+                raise ValidationError(
+                    f'"{clash}" already compares these frameworks. Edit it instead, '
+                    "or save this one unpublished."
+                )
+        comparison.framework_key = key
+
+
+class ComparisonEntryInline(admin.TabularInline):
+    model = ComparisonEntry
+    formset = ComparisonEntryFormSet
+    fields = ["position", "framework"]
+    autocomplete_fields = ["framework"]
+    extra = 2
+    max_num = MAX_FRAMEWORKS
+    ordering = ["position"]
+
+
+class DifferenceInline(admin.StackedInline):
+    model = Difference
+    fields = [("position", "criterion"), "text"]
+    autocomplete_fields = ["criterion"]
+    extra = 1
+    ordering = ["position"]
+
+
+@admin.register(Comparison)
+class ComparisonAdmin(admin.ModelAdmin):
+    list_display = ["title", "framework_names", "is_published", "updated"]
+    list_filter = ["is_published"]
+    search_fields = ["title", "slug", "intro", "frameworks__name"]
+    prepopulated_fields = {"slug": ["title"]}
+    fields = ["title", "slug", "is_published", "intro", "summary"]
+    inlines = [ComparisonEntryInline, DifferenceInline]
+    view_on_site = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_frameworks()
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not ComparisonEntry:
+            return super().save_formset(request, form, formset, change)
+        # Reordering or swapping frameworks would trip the unique (comparison,
+        # position/framework) constraints row by row although the final set is
+        # valid: drop the deleted and changed rows first, then insert them anew.
+        entries = formset.save(commit=False)
+        changed = [entry.pk for entry, _ in formset.changed_objects]
+        deleted = [entry.pk for entry in formset.deleted_objects]
+        ComparisonEntry.objects.filter(pk__in=changed + deleted).delete()
+        for entry in entries:
+            entry.pk = None
+            entry.save()
+
+    @admin.display(description="frameworks")
+    def framework_names(self, obj):
+        return " vs ".join(f.name for f in obj.ordered_frameworks())
+
+
+@admin.register(Criterion)
+class CriterionAdmin(admin.ModelAdmin):
+    list_display = ["name", "position", "question", "slug"]
+    list_editable = ["position"]
+    search_fields = ["name", "slug", "question"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    list_display = ["framework", "criterion", "verdict", "checked_on", "has_source"]
+    list_select_related = ["framework", "criterion"]
+    list_filter = ["criterion", "verdict", "framework"]
+    search_fields = ["framework__name", "criterion__name", "summary"]
+    autocomplete_fields = ["framework", "criterion"]
+    date_hierarchy = "checked_on"
+
+    @admin.display(boolean=True, description="source")
+    def has_source(self, obj):
+        return bool(obj.source_url)

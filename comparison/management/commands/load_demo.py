@@ -1,0 +1,250 @@
+"""Load the demo catalogue from comparison/demo/catalogue.toml.
+
+Idempotent: every entry is found by its natural key (a slug, a username, a
+framework + kind + text, ...). By default an entry that exists already is left
+exactly as it is, so a curator's edits survive `make run`; entries that are
+missing (never loaded, or deleted since) are created. ``--update`` instead
+writes the file's values over the demo entries it finds.
+"""
+
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from comparison.models import Assessment, Comparison, Criterion, Difference
+from comparison.services import set_comparison_frameworks
+from frameworks.models import Category, Decision, Framework, ProCon, Profile
+from frameworks.services import recount_votes
+
+DEFAULT_FILE = Path(__file__).resolve().parents[2] / "demo" / "catalogue.toml"
+STATISTICS = ("github_stars", "github_forks", "stacks", "followers")
+
+
+class Command(BaseCommand):
+    help = "Load the demo catalogue (frameworks, criteria, comparisons, decisions). Safe to re-run."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
+        parser.add_argument(
+            "--update",
+            action="store_true",
+            help="Overwrite existing demo entries with the file's values (curator edits are lost).",
+        )
+
+    def handle(self, *args, file, update, **options):
+        try:
+            with file.open("rb") as fh:
+                data = tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise CommandError(f"Cannot read {file}: {exc}") from exc
+        loader = DemoLoader(data, update=update)
+        try:
+            with transaction.atomic():
+                loader.load()
+        except (ValidationError, KeyError, LookupError) as exc:
+            raise CommandError(f"{file}: {exc}") from exc
+        counts = loader.counts
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo catalogue: {counts['created']} created, {counts['updated']} updated, "
+                f"{counts['unchanged']} unchanged."
+            )
+        )
+
+
+class DemoLoader:
+    def __init__(self, data, *, update=False):
+        self.data = data
+        self.update = update
+        self.counts = Counter(created=0, updated=0, unchanged=0)
+        self.categories = {}
+        self.frameworks = {}
+        self.criteria = {}
+        self.members = {}
+
+    # -- generic -------------------------------------------------------------
+    def upsert(self, model, lookup, values, *, on_create=None):
+        """Find by ``lookup``; create with ``values`` (and ``on_create``) or,
+        with --update, write ``values`` over the entry found."""
+        obj = model.objects.filter(**lookup).first()
+        if obj is None:
+            fields = {k.split("__")[0]: v for k, v in lookup.items()}
+            obj = model(**fields, **values, **(on_create or {}))
+            obj.full_clean()
+            obj.save()
+            self.counts["created"] += 1
+            return obj, True
+        changed = [k for k, v in values.items() if getattr(obj, k) != v]
+        if self.update and changed:
+            for key in changed:
+                setattr(obj, key, values[key])
+            obj.full_clean()
+            obj.save()
+            self.counts["updated"] += 1
+            return obj, True
+        self.counts["unchanged"] += 1
+        return obj, False
+
+    # -- sections ------------------------------------------------------------
+    def load(self):
+        self.load_categories()
+        self.load_frameworks()
+        self.load_criteria()
+        self.load_assessments()
+        self.load_comparisons()
+        self.load_members()
+        self.load_decisions()
+
+    def load_categories(self):
+        for row in self.data.get("categories", []):
+            parent = self.categories[row["parent"]] if row.get("parent") else None
+            self.categories[row["slug"]], _ = self.upsert(
+                Category,
+                {"slug": row["slug"]},
+                {
+                    "name": row["name"],
+                    "parent": parent,
+                    "description": row.get("description", ""),
+                },
+            )
+
+    def load_frameworks(self):
+        as_of = self.data.get("stats_as_of")
+        written = []
+        for row in self.data.get("frameworks", []):
+            has_stats = any(row.get(stat) is not None for stat in STATISTICS)
+            values = {
+                "name": row["name"],
+                "category": self.categories[row["category"]],
+                "tagline": row.get("tagline", ""),
+                "description": row.get("description", ""),
+                "website": row.get("website", ""),
+                "repository": row.get("repository", ""),
+                "docs_url": row.get("docs_url", ""),
+                "language": row.get("language", ""),
+                "license": row.get("license", ""),
+                "first_release_year": row.get("first_release_year"),
+                # A statistic missing from the file is unknown: NULL, never 0.
+                **{stat: row.get(stat) for stat in STATISTICS},
+                "stats_as_of": as_of if has_stats else None,
+                "is_published": True,
+            }
+            framework, wrote = self.upsert(Framework, {"slug": row["slug"]}, values)
+            self.frameworks[row["slug"]] = framework
+            if wrote:
+                written.append(row)
+            self.load_procons(framework, row)
+        for row in written:
+            framework = self.frameworks[row["slug"]]
+            framework.alternatives.add(*(self.frameworks[s] for s in row.get("alternatives", [])))
+            framework.integrations.add(*(self.frameworks[s] for s in row.get("integrations", [])))
+
+    def load_procons(self, framework, row):
+        touched = []
+        for kind, key in ((ProCon.Kind.PRO, "pros"), (ProCon.Kind.CON, "cons")):
+            for item in row.get(key, []):
+                text = item["text"].strip()
+                procon, wrote = self.upsert(
+                    ProCon,
+                    {"framework": framework, "kind": kind, "text__iexact": text},
+                    {
+                        "detail": item.get("detail", ""),
+                        "baseline_votes": item.get("votes", 0),
+                        "status": ProCon.Status.APPROVED,
+                    },
+                    on_create={"votes_count": item.get("votes", 0)},
+                )
+                if wrote:
+                    touched.append(procon.pk)
+        if touched:
+            recount_votes(ProCon.objects.filter(pk__in=touched))
+
+    def load_criteria(self):
+        for position, row in enumerate(self.data.get("criteria", []), start=1):
+            self.criteria[row["slug"]], _ = self.upsert(
+                Criterion,
+                {"slug": row["slug"]},
+                {
+                    "name": row["name"],
+                    "description": row.get("description", ""),
+                    "question": row.get("question", ""),
+                    "position": position * 10,
+                },
+            )
+
+    def load_assessments(self):
+        for row in self.data.get("assessments", []):
+            self.upsert(
+                Assessment,
+                {
+                    "framework": self.frameworks[row["framework"]],
+                    "criterion": self.criteria[row["criterion"]],
+                },
+                {
+                    "verdict": row.get("verdict", ""),
+                    "summary": row["summary"],
+                    "source_url": row.get("source_url", ""),
+                    "checked_on": row.get("checked_on"),
+                },
+            )
+
+    def load_comparisons(self):
+        for row in self.data.get("comparisons", []):
+            comparison, wrote = self.upsert(
+                Comparison,
+                {"slug": row["slug"]},
+                {
+                    "title": row["title"],
+                    "intro": row.get("intro", ""),
+                    "summary": row.get("summary", ""),
+                },
+                # Published once its frameworks are set (the database wants 2-4).
+                on_create={"is_published": False},
+            )
+            if wrote:
+                frameworks = [self.frameworks[s] for s in row["frameworks"]]
+                set_comparison_frameworks(comparison, frameworks)
+                if not comparison.is_published:
+                    comparison.is_published = True
+                    comparison.full_clean()
+                    comparison.save(update_fields=["is_published"])
+            for position, diff in enumerate(row.get("differences", []), start=1):
+                self.upsert(
+                    Difference,
+                    {"comparison": comparison, "criterion": self.criteria[diff["criterion"]]},
+                    {"text": diff["text"], "position": position},
+                )
+
+    def load_members(self):
+        user_model = get_user_model()
+        for row in self.data.get("members", []):
+            user = user_model.objects.filter(username=row["username"]).first()
+            if user is None:
+                user = user_model(
+                    username=row["username"],
+                    first_name=row.get("first_name", ""),
+                    last_name=row.get("last_name", ""),
+                )
+                user.set_unusable_password()  # demo authors cannot log in
+                user.save()
+                self.counts["created"] += 1
+            else:
+                self.counts["unchanged"] += 1
+            self.members[row["username"]] = user
+            if row.get("headline"):
+                Profile.objects.get_or_create(user=user, defaults={"headline": row["headline"]})
+
+    def load_decisions(self):
+        for row in self.data.get("decisions", []):
+            decision, wrote = self.upsert(
+                Decision,
+                {"author": self.members[row["author"]], "created": row["created"]},
+                {"kind": row["kind"], "body": row["body"].strip(), "views_count": row["views"]},
+            )
+            if wrote:
+                decision.frameworks.set([self.frameworks[s] for s in row["frameworks"]])

@@ -1,0 +1,219 @@
+"""Criteria, per-framework assessments and curated comparisons."""
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from frameworks.models import COMPARE_SEPARATOR, SLUG_PATTERN, Framework, TimeStampedModel
+
+MIN_FRAMEWORKS = 2
+MAX_FRAMEWORKS = 4
+
+
+def framework_set_key(frameworks):
+    """The order-independent key of a set of frameworks ("3,7,12")."""
+    return ",".join(str(pk) for pk in sorted({getattr(f, "pk", f) for f in frameworks}))
+
+
+def compare_path(frameworks):
+    """The compare URL of frameworks in the given order."""
+    slugs = COMPARE_SEPARATOR.join(f.slug for f in frameworks)
+    return reverse("comparison:detail", args=[slugs])
+
+
+class Criterion(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    question = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text='A yes/no question when a typed verdict fits ("Ships its own ORM?").',
+    )
+    position = models.PositiveSmallIntegerField(default=0, db_index=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "criteria"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(slug__regex=SLUG_PATTERN),
+                name="criterion_slug_valid",
+                violation_error_message="Use lowercase letters, digits and single hyphens.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("frameworks:list") + f"#criterion-{self.slug}"
+
+
+class Assessment(models.Model):
+    class Verdict(models.TextChoices):
+        YES = "yes", "Yes"
+        PARTIAL = "partial", "Partly"
+        NO = "no", "No"
+        UNKNOWN = "unknown", "Unknown"
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="assessments")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="assessments")
+    verdict = models.CharField(
+        max_length=8,
+        choices=Verdict.choices,
+        blank=True,
+        help_text="Answer to the criterion's question; leave empty when it has none.",
+    )
+    summary = models.TextField(max_length=600)
+    source_url = models.URLField("source", blank=True, max_length=500)
+    checked_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["criterion", "framework"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework", "criterion"],
+                name="assessment_once_per_framework_criterion",
+                violation_error_message="This framework is already assessed on this criterion.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(summary=""),
+                name="assessment_summary_not_empty",
+                violation_error_message="Write the assessment.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.framework} – {self.criterion}"
+
+    def get_absolute_url(self):
+        return self.framework.get_absolute_url()
+
+
+class ComparisonQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def visible(self):
+        """Published, and every framework in it published too (its URL works)."""
+        return self.published().exclude(frameworks__is_published=False)
+
+    def with_frameworks(self):
+        """Prefetch the ordered frameworks (one extra query for any number)."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "entries",
+                queryset=ComparisonEntry.objects.select_related("framework").order_by("position"),
+            )
+        )
+
+
+class Comparison(TimeStampedModel):
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        help_text="Kept as an alias: /compare/<slug>/ redirects to the canonical URL.",
+    )
+    frameworks = models.ManyToManyField(
+        Framework, through="ComparisonEntry", related_name="comparisons"
+    )
+    intro = models.TextField("introduction", blank=True)
+    summary = models.TextField(blank=True)
+    is_published = models.BooleanField(default=True, db_index=True)
+    # The sorted ids of the frameworks ("3,7"): lets the database refuse two
+    # published comparisons of the same set, and finds a set in one lookup.
+    framework_key = models.CharField(max_length=100, editable=False, default="", db_index=True)
+
+    objects = ComparisonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework_key"],
+                condition=Q(is_published=True),
+                name="comparison_published_set_unique",
+                violation_error_message="A published comparison of these frameworks exists.",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_published=False) | Q(framework_key__regex=r"^\d+(,\d+){1,3}$"),
+                name="comparison_published_has_2_to_4",
+                violation_error_message="A published comparison needs 2 to 4 frameworks.",
+            ),
+            models.CheckConstraint(
+                condition=Q(slug__regex=SLUG_PATTERN),
+                name="comparison_slug_valid",
+                violation_error_message="Use lowercase letters, digits and single hyphens.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def ordered_frameworks(self):
+        """Frameworks in curated order; uses the with_frameworks() prefetch."""
+        return [entry.framework for entry in self.entries.all()]
+
+    def get_absolute_url(self):
+        frameworks = self.ordered_frameworks()
+        if len(frameworks) < MIN_FRAMEWORKS:
+            return reverse("comparison:index")
+        return compare_path(frameworks)
+
+
+class ComparisonEntry(models.Model):
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="entries")
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["comparison", "position"]
+        verbose_name = "framework"
+        verbose_name_plural = "frameworks (in display order)"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comparison", "framework"],
+                name="comparison_entry_framework_once",
+                violation_error_message="A framework can appear only once in a comparison.",
+            ),
+            models.UniqueConstraint(
+                fields=["comparison", "position"],
+                name="comparison_entry_position_once",
+                violation_error_message="Two frameworks cannot share a position.",
+            ),
+            models.CheckConstraint(
+                condition=Q(position__gte=1, position__lte=MAX_FRAMEWORKS),
+                name="comparison_entry_position_1_to_4",
+                violation_error_message=f"Position must be 1 to {MAX_FRAMEWORKS}.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.position}. {self.framework}"
+
+
+class Difference(models.Model):
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="differences")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["comparison", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comparison", "criterion"],
+                name="difference_once_per_criterion",
+                violation_error_message="This criterion already has a difference here.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="difference_text_not_empty",
+                violation_error_message="Write the difference.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.comparison}: {self.criterion}"

@@ -1,0 +1,348 @@
+"""Reads that span several models: the comparison matrix and its neighbours.
+
+Every function here runs a fixed number of queries, whatever the number of
+frameworks, pros, cons, votes or decisions (pinned in the tests).
+"""
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, Sum
+from django.urls import reverse
+
+from frameworks.models import COMPARE_SEPARATOR, Category, Decision, Framework, ProCon
+from frameworks.selectors import breadcrumb_for, procons_by_framework
+
+from .models import (
+    MAX_FRAMEWORKS,
+    MIN_FRAMEWORKS,
+    Assessment,
+    Comparison,
+    Criterion,
+    Difference,
+    compare_path,
+    framework_set_key,
+)
+
+MAX_PATH_LENGTH = 300
+_SLUGS_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+STATISTICS = [
+    ("github_stars", "GitHub stars"),
+    ("github_forks", "GitHub forks"),
+    ("stacks", "Stacks"),
+    ("followers", "Followers"),
+    ("votes", "Votes"),
+]
+
+
+class CompareError(Exception):
+    """A compare URL that names no valid set of frameworks.
+
+    ``message`` says what was wrong, ``suggestions`` maps each unknown slug
+    to the close matches found ("flsk" -> [Flask]).
+    """
+
+    def __init__(self, message, suggestions=None):
+        super().__init__(message)
+        self.message = message
+        self.suggestions = suggestions or {}
+
+
+@dataclass
+class Redirect:
+    url: str
+
+
+@dataclass
+class StatRow:
+    key: str
+    label: str
+    values: list
+    best: set
+    differs: bool
+
+
+@dataclass
+class CriterionRow:
+    criterion: Criterion
+    cells: list  # an Assessment or None per framework, in column order
+    differs: bool
+
+
+@dataclass
+class ComparisonPage:
+    frameworks: list
+    comparison: Comparison | None
+    title: str
+    canonical_url: str
+    breadcrumb: list
+    stat_rows: list = field(default_factory=list)
+    criterion_rows: list = field(default_factory=list)
+    differences: list = field(default_factory=list)
+    procons: dict = field(default_factory=dict)
+    procon_columns: list = field(default_factory=list)
+    integrations: list = field(default_factory=list)
+    alternatives: list = field(default_factory=list)
+    decisions: list = field(default_factory=list)
+    related: list = field(default_factory=list)
+
+    @property
+    def is_curated(self):
+        return self.comparison is not None
+
+    @property
+    def names(self):
+        return [f.name for f in self.frameworks]
+
+
+def parse_slugs(raw):
+    """Split "django-vs-flask" into slugs, or raise CompareError."""
+    if len(raw) > MAX_PATH_LENGTH:
+        raise CompareError("That address is far too long to name 2 to 4 frameworks.")
+    cleaned = raw.strip().strip("/")
+    if not _SLUGS_RE.match(cleaned.lower()):
+        raise CompareError(
+            "A comparison address holds framework slugs (letters, digits and hyphens) "
+            'joined by "-vs-", such as django-vs-flask.'
+        )
+    slugs = cleaned.lower().split(COMPARE_SEPARATOR)
+    if len(slugs) < MIN_FRAMEWORKS:
+        raise CompareError(
+            f'A comparison needs at least {MIN_FRAMEWORKS} frameworks, joined by "-vs-".'
+        )
+    if len(slugs) > MAX_FRAMEWORKS:
+        raise CompareError(f"A comparison holds at most {MAX_FRAMEWORKS} frameworks.")
+    repeated = sorted({s for s in slugs if slugs.count(s) > 1})
+    if repeated:
+        raise CompareError(
+            f'"{repeated[0]}" is named more than once; compare different frameworks.'
+        )
+    return slugs
+
+
+def suggest(unknown, candidates):
+    """Published frameworks whose slug or name is close to ``unknown``."""
+    by_key = {}
+    for framework in candidates:
+        by_key.setdefault(framework.slug, framework)
+        by_key.setdefault(framework.name.lower(), framework)
+    matches = difflib.get_close_matches(unknown.lower(), list(by_key), n=6, cutoff=0.6)
+    seen, result = set(), []
+    for key in matches:
+        framework = by_key[key]
+        if framework.pk not in seen:
+            seen.add(framework.pk)
+            result.append(framework)
+    return result[:3]
+
+
+def curated_alias(raw):
+    """A curated comparison whose own slug is ``raw`` ("python-web-giants")."""
+    slug = raw.strip("/").lower()
+    if len(slug) > 200 or not _SLUGS_RE.match(slug):
+        return None
+    return Comparison.objects.visible().with_frameworks().filter(slug=slug).first()
+
+
+def compare_path_of(raw):
+    return reverse("comparison:detail", args=[raw])
+
+
+def resolve_frameworks(raw):
+    """Frameworks named by a compare URL, in URL order, or a Redirect.
+
+    Raises CompareError for anything that names no valid set.
+    """
+    try:
+        slugs = parse_slugs(raw)
+    except CompareError:
+        alias = curated_alias(raw)
+        if alias is not None:
+            return Redirect(alias.get_absolute_url())
+        raise
+    found = {
+        f.slug: f
+        for f in Framework.objects.published()
+        .with_votes()
+        .select_related("category")
+        .filter(slug__in=slugs)
+    }
+    missing = [s for s in slugs if s not in found]
+    if missing:
+        alias = curated_alias(raw)
+        if alias is not None and alias.get_absolute_url() != compare_path_of(raw):
+            return Redirect(alias.get_absolute_url())
+        candidates = list(Framework.objects.published().only("pk", "slug", "name"))
+        suggestions = {s: suggest(s, candidates) for s in missing}
+        names = ", ".join(f'"{s}"' for s in missing)
+        raise CompareError(f"We have no published framework called {names}.", suggestions)
+    return [found[s] for s in slugs]
+
+
+def curated_for(frameworks):
+    return (
+        Comparison.objects.published()
+        .with_frameworks()
+        .prefetch_related(
+            Prefetch(
+                "differences",
+                queryset=Difference.objects.select_related("criterion").order_by("position", "id"),
+            )
+        )
+        .filter(framework_key=framework_set_key(frameworks))
+        .first()
+    )
+
+
+def comparison_page(raw, *, only_differences=False):
+    """Everything the comparison page shows, or a Redirect to its canonical URL."""
+    resolved = resolve_frameworks(raw)
+    if isinstance(resolved, Redirect):
+        return resolved
+    comparison = curated_for(resolved)
+    if comparison is not None:
+        order = [f.slug for f in comparison.ordered_frameworks()]
+    else:
+        order = sorted(f.slug for f in resolved)
+    by_slug = {f.slug: f for f in resolved}
+    frameworks = [by_slug[s] for s in order]
+    canonical = compare_path(frameworks)
+    if [f.slug for f in resolved] != order or raw != COMPARE_SEPARATOR.join(order):
+        return Redirect(canonical)
+
+    ids = [f.pk for f in frameworks]
+    page = ComparisonPage(
+        frameworks=frameworks,
+        comparison=comparison,
+        title=comparison.title if comparison else " vs ".join(f.name for f in frameworks),
+        canonical_url=canonical,
+        breadcrumb=breadcrumb_for([f.category_id for f in frameworks]),
+    )
+    page.stat_rows = stat_rows(frameworks)
+    page.criterion_rows = criterion_rows(frameworks)
+    if comparison is not None:
+        page.differences = list(comparison.differences.all())
+    page.procons = procons_by_framework(ids)
+    page.procon_columns = [
+        (f, page.procons[f.pk][ProCon.Kind.PRO], page.procons[f.pk][ProCon.Kind.CON])
+        for f in frameworks
+    ]
+    page.integrations = integrations_for(frameworks)
+    page.alternatives = alternatives_for(frameworks)
+    page.decisions = decisions_about(frameworks)
+    page.related = related_comparisons(ids, exclude=comparison)
+    if only_differences:
+        page.stat_rows = [row for row in page.stat_rows if row.differs]
+        page.criterion_rows = [row for row in page.criterion_rows if row.differs]
+    return page
+
+
+def stat_rows(frameworks):
+    rows = []
+    for key, label in STATISTICS:
+        values = [getattr(f, key, None) for f in frameworks]
+        known = [v for v in values if v is not None]
+        top = max(known) if known else None
+        best = {i for i, v in enumerate(values) if top and v == top and len(known) > 1}
+        rows.append(StatRow(key, label, values, best, differs=len(set(values)) > 1))
+    return rows
+
+
+def criterion_rows(frameworks):
+    criteria = list(Criterion.objects.all())
+    cells = {}
+    for assessment in Assessment.objects.filter(framework__in=frameworks):
+        cells.setdefault(assessment.criterion_id, {})[assessment.framework_id] = assessment
+    rows = []
+    for criterion in criteria:
+        by_framework = cells.get(criterion.pk, {})
+        row = [by_framework.get(f.pk) for f in frameworks]
+        if not any(row):
+            continue
+        if criterion.question:
+            answers = {cell.verdict if cell else None for cell in row}
+        else:
+            answers = {cell.summary if cell else None for cell in row}
+        rows.append(CriterionRow(criterion, row, differs=len(answers) > 1))
+    return rows
+
+
+def integrations_for(frameworks):
+    """One list of integrated tools per framework, in column order."""
+    through = Framework.integrations.through
+    links = through.objects.filter(from_framework__in=frameworks, to_framework__is_published=True)
+    by_framework = {}
+    for link in links.select_related("to_framework").order_by("to_framework__name"):
+        by_framework.setdefault(link.from_framework_id, []).append(link.to_framework)
+    return [(f, by_framework.get(f.pk, [])) for f in frameworks]
+
+
+def alternatives_for(frameworks):
+    """The union of the frameworks' alternatives, minus the compared ones."""
+    ids = [f.pk for f in frameworks]
+    return list(
+        Framework.objects.published()
+        .filter(alternatives__in=ids)
+        .exclude(pk__in=ids)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def decisions_about(frameworks, limit=10):
+    return list(
+        Decision.objects.about(frameworks)
+        .select_related("author__profile")
+        .prefetch_related(
+            Prefetch("frameworks", queryset=Framework.objects.published().order_by("name"))
+        )
+        .order_by("-created")[:limit]
+    )
+
+
+def related_comparisons(framework_ids, *, exclude=None, limit=8):
+    """Curated comparisons sharing at least one framework, most shared first."""
+    queryset = (
+        Comparison.objects.visible()
+        .filter(frameworks__in=framework_ids)
+        .annotate(shared=Count("frameworks", filter=Q(frameworks__in=framework_ids)))
+        .with_frameworks()
+        .order_by("-shared", "title")
+    )
+    if exclude is not None:
+        queryset = queryset.exclude(pk=exclude.pk)
+    return list(queryset[:limit])
+
+
+def popular_comparisons(limit=6):
+    """Curated comparisons ranked by the community votes of their frameworks."""
+    return list(
+        Comparison.objects.visible()
+        .annotate(
+            votes=Sum(
+                "frameworks__procons__votes_count",
+                filter=Q(frameworks__procons__status=ProCon.Status.APPROVED),
+            )
+        )
+        .with_frameworks()
+        .order_by("-votes", "title")[:limit]
+    )
+
+
+def recent_comparisons(limit=6):
+    return list(Comparison.objects.visible().with_frameworks().order_by("-created")[:limit])
+
+
+def all_comparisons():
+    return list(Comparison.objects.visible().with_frameworks().order_by("title"))
+
+
+def category_tree():
+    """Top-level categories with their children (two queries)."""
+    return list(
+        Category.objects.filter(parent=None).prefetch_related(
+            Prefetch("children", queryset=Category.objects.order_by("name"))
+        )
+    )

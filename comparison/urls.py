@@ -1,0 +1,37 @@
+"""Root URLs. The comparisons app's own routes live in ``compare_patterns``
+under the ``comparison`` namespace (comparison:index, comparison:detail)."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path, re_path
+
+from frameworks.views import SignupView
+
+from . import views
+from .cache import cache_anonymous
+from .sitemaps import sitemaps
+
+compare_patterns = [
+    path("", cache_anonymous(views.CompareIndexView.as_view()), name="index"),
+    # Anything up to the next slash: bad names get a helpful 404, not the
+    # generic one, so the pattern is deliberately loose.
+    re_path(
+        r"^(?P<slugs>[^/]+)/$",
+        cache_anonymous(views.ComparisonDetailView.as_view()),
+        name="detail",
+    ),
+]
+
+urlpatterns = [
+    path("", cache_anonymous(views.HomeView.as_view()), name="home"),
+    path("compare/", include((compare_patterns, "comparison"))),
+    path("", include("frameworks.urls")),
+    path("feeds/comparisons/", views.ComparisonFeed(), name="feed"),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/signup/", SignupView.as_view(), name="signup"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,108 @@
+from django.contrib.syndication.views import Feed
+from django.http import HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.views.generic import TemplateView
+
+from frameworks.models import COMPARE_SEPARATOR, Framework
+from frameworks.selectors import voted_procon_ids
+
+from . import selectors
+from .forms import CompareForm
+
+
+def picker_frameworks():
+    return list(Framework.objects.published().only("slug", "name").order_by("name"))
+
+
+class HomeView(TemplateView):
+    template_name = "comparison/home.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            popular=selectors.popular_comparisons(),
+            recent=selectors.recent_comparisons(),
+            categories=selectors.category_tree(),
+            picker=CompareForm(frameworks=picker_frameworks()),
+            **kwargs,
+        )
+
+
+class CompareIndexView(TemplateView):
+    """All curated comparisons and the picker; the picker lands here too."""
+
+    template_name = "comparison/comparison_list.html"
+
+    def get(self, request, *args, **kwargs):
+        frameworks = picker_frameworks()
+        if any(request.GET.get(name) for name in ("a", "b", "c", "d")):
+            form = CompareForm(request.GET, frameworks=frameworks)
+            if form.is_valid():
+                slugs = COMPARE_SEPARATOR.join(form.cleaned_data["chosen"])
+                return redirect("comparison:detail", slugs=slugs)
+            status = 400
+        else:
+            form = CompareForm(frameworks=frameworks)
+            status = 200
+        context = self.get_context_data(picker=form, comparisons=selectors.all_comparisons())
+        return self.render_to_response(context, status=status)
+
+
+class ComparisonDetailView(TemplateView):
+    template_name = "comparison/comparison_detail.html"
+
+    def get(self, request, slugs):
+        only_differences = request.GET.get("only") == "differences"
+        try:
+            page = selectors.comparison_page(slugs, only_differences=only_differences)
+        except selectors.CompareError as error:
+            return render(
+                request,
+                "comparison/not_found.html",
+                {"error": error, "requested": slugs[:120]},
+                status=404,
+            )
+        if isinstance(page, selectors.Redirect):
+            query = request.GET.urlencode()
+            return HttpResponsePermanentRedirect(page.url + (f"?{query}" if query else ""))
+        procon_ids = [
+            p.pk for groups in page.procons.values() for items in groups.values() for p in items
+        ]
+        context = self.get_context_data(
+            page=page,
+            only_differences=only_differences,
+            voted=voted_procon_ids(request.user, procon_ids),
+        )
+        return self.render_to_response(context)
+
+
+class ComparisonFeed(Feed):
+    title = "New framework comparisons"
+    link = reverse_lazy("comparison:index")
+    description = "Curated side-by-side comparisons of web frameworks."
+
+    def items(self):
+        return selectors.recent_comparisons(limit=30)
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.intro or item.summary
+
+    def item_pubdate(self, item):
+        return item.created
+
+    def item_updateddate(self, item):
+        return item.updated
+
+
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /accounts/",
+        "Disallow: /procons/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -1,0 +1,220 @@
+from django.contrib import admin, messages
+from django.db.models import Count, F
+from django.forms.models import BaseInlineFormSet
+
+from comparison.models import Assessment
+
+from . import services
+from .forms import DecisionAdminForm, ProConAdminForm
+from .models import Category, Decision, Framework, PendingProCon, ProCon, Profile, Vote
+
+
+class UniqueProConTextFormSet(BaseInlineFormSet):
+    """Refuse two rows of one submission with the same kind and text.
+
+    The database refuses them too (a case-insensitive unique constraint);
+    this turns the conflict into a form error instead of a failed save.
+    """
+
+    def clean(self):
+        super().clean()
+        seen = {}
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not data.get("text"):
+                continue
+            key = (data.get("kind"), data["text"].strip().casefold())
+            if key in seen:
+                form.add_error("text", f'Duplicate of "{seen[key]}" in this list.')
+            else:
+                seen[key] = data["text"]
+
+
+class ProConInline(admin.TabularInline):
+    model = ProCon
+    form = ProConAdminForm
+    formset = UniqueProConTextFormSet
+    fields = ["kind", "text", "detail", "baseline_votes", "votes_count", "status"]
+    readonly_fields = ["votes_count"]
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("kind", "-votes_count", "text")
+
+
+class AssessmentInline(admin.TabularInline):
+    model = Assessment
+    fields = ["criterion", "verdict", "summary", "source_url", "checked_on"]
+    autocomplete_fields = ["criterion"]
+    extra = 0
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "parent", "slug", "framework_count"]
+    list_select_related = ["parent"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(framework_count=Count("frameworks"))
+
+    @admin.display(ordering="framework_count", description="frameworks")
+    def framework_count(self, obj):
+        return obj.framework_count
+
+
+@admin.register(Framework)
+class FrameworkAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "category",
+        "language",
+        "license",
+        "github_stars",
+        "votes",
+        "stats_as_of",
+        "is_published",
+    ]
+    list_select_related = ["category"]
+    list_filter = ["is_published", "category", "language", "license"]
+    search_fields = ["name", "slug", "tagline", "language"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["category", "alternatives", "integrations"]
+    inlines = [ProConInline, AssessmentInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "category", "tagline", "description", "is_published"]}),
+        (
+            "Facts",
+            {
+                "fields": [
+                    "language",
+                    "license",
+                    "first_release_year",
+                    "website",
+                    "repository",
+                    "docs_url",
+                    "logo",
+                ]
+            },
+        ),
+        (
+            "Statistics (leave empty when unknown)",
+            {"fields": ["github_stars", "github_forks", "stacks", "followers", "stats_as_of"]},
+        ),
+        ("Related", {"fields": ["alternatives", "integrations"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_votes()
+
+    @admin.display(ordering="votes", description="votes")
+    def votes(self, obj):
+        return obj.votes
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is ProCon:
+            # A curator may have changed a baseline: keep counts exact.
+            services.recount_votes(ProCon.objects.filter(framework=form.instance))
+
+
+class VotedFilter(admin.SimpleListFilter):
+    title = "member votes"
+    parameter_name = "member_votes"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Has member votes"), ("no", "No member votes")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(votes_count__gt=F("baseline_votes"))
+        if self.value() == "no":
+            return queryset.filter(votes_count=F("baseline_votes"))
+        return queryset
+
+
+@admin.register(ProCon)
+class ProConAdmin(admin.ModelAdmin):
+    form = ProConAdminForm
+    list_display = ["text", "framework", "kind", "votes_count", "status", "submitted_by", "created"]
+    list_select_related = ["framework", "submitted_by"]
+    list_filter = ["status", "kind", VotedFilter, "framework"]
+    search_fields = ["text", "detail", "framework__name"]
+    autocomplete_fields = ["framework", "submitted_by"]
+    readonly_fields = ["votes_count", "created"]
+    actions = ["approve", "reject"]
+    date_hierarchy = "created"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.recount_votes(ProCon.objects.filter(pk=obj.pk))
+
+    @admin.action(description="Approve selected pros/cons (publish them)")
+    def approve(self, request, queryset):
+        count = services.set_status(queryset, ProCon.Status.APPROVED)
+        self.message_user(request, f"Approved {count} pros/cons.", messages.SUCCESS)
+
+    @admin.action(description="Reject selected pros/cons")
+    def reject(self, request, queryset):
+        count = services.set_status(queryset, ProCon.Status.REJECTED)
+        self.message_user(request, f"Rejected {count} pros/cons.", messages.SUCCESS)
+
+
+@admin.register(PendingProCon)
+class PendingProConAdmin(ProConAdmin):
+    """The moderation queue: members' suggestions waiting for review."""
+
+    list_display = ["text", "framework", "kind", "detail", "submitted_by", "created"]
+    list_filter = ["kind", "framework"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status=ProCon.Status.PENDING)
+
+
+@admin.register(Vote)
+class VoteAdmin(admin.ModelAdmin):
+    """Votes are cast by members only; curators can look, not touch."""
+
+    list_display = ["procon", "user", "created"]
+    list_select_related = ["procon__framework", "user"]
+    list_filter = ["procon__framework"]
+    search_fields = ["user__username", "procon__text"]
+    date_hierarchy = "created"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Decision)
+class DecisionAdmin(admin.ModelAdmin):
+    form = DecisionAdminForm
+    list_display = ["__str__", "kind", "author", "framework_names", "views_count", "created"]
+    list_select_related = ["author"]
+    list_filter = ["kind", "frameworks"]
+    search_fields = ["body", "author__username"]
+    autocomplete_fields = ["author", "frameworks"]
+    readonly_fields = ["views_count"]
+    date_hierarchy = "created"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("frameworks")
+
+    @admin.display(description="frameworks")
+    def framework_names(self, obj):
+        return ", ".join(f.name for f in obj.frameworks.all())
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "headline"]
+    search_fields = ["user__username", "headline"]
+    autocomplete_fields = ["user"]

@@ -1,0 +1,82 @@
+import django_filters
+from django.db.models import F, Q
+
+from .models import Category, Framework
+
+
+def _distinct_values(field):
+    def choices():
+        values = (
+            Framework.objects.published()
+            .exclude(**{field: ""})
+            .order_by(field)
+            .values_list(field, flat=True)
+            .distinct()
+        )
+        return [(v, v) for v in values]
+
+    return choices
+
+
+class NullsLastOrderingFilter(django_filters.OrderingFilter):
+    """Orders unknown statistics (NULL) last on every database; ties by name."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        ordering = []
+        for param in value:
+            field = self.get_ordering_value(param)
+            expression = F(field.lstrip("-"))
+            ordering.append(
+                expression.desc(nulls_last=True)
+                if field.startswith("-")
+                else expression.asc(nulls_last=True)
+            )
+        return qs.order_by(*ordering, "name")
+
+
+class FrameworkFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search", max_length=100)
+    category = django_filters.ModelChoiceFilter(
+        queryset=Category.objects.all(),
+        to_field_name="slug",
+        method="in_category",
+        empty_label="Any category",
+    )
+    language = django_filters.ChoiceFilter(
+        choices=_distinct_values("language"), empty_label="Any language"
+    )
+    license = django_filters.ChoiceFilter(
+        label="Licence", choices=_distinct_values("license"), empty_label="Any licence"
+    )
+    sort = NullsLastOrderingFilter(
+        label="Sort by",
+        fields=[("github_stars", "stars"), ("votes", "votes"), ("name", "name")],
+        choices=[("-stars", "Most GitHub stars"), ("-votes", "Most votes"), ("name", "Name")],
+        empty_label="Name",
+    )
+
+    class Meta:
+        model = Framework
+        fields = ["q", "category", "language", "license"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(tagline__icontains=value)
+            | Q(description__icontains=value)
+            | Q(language__icontains=value)
+        )
+
+    def in_category(self, queryset, name, value):
+        """A category and everything below it."""
+        ids, frontier = {value.pk}, {value.pk}
+        parents = dict(Category.objects.values_list("pk", "parent_id"))
+        while frontier:
+            frontier = {pk for pk, parent in parents.items() if parent in frontier} - ids
+            ids |= frontier
+        return queryset.filter(category_id__in=ids)

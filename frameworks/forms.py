@@ -1,0 +1,116 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+
+from .models import Decision, Framework, ProCon
+
+MAX_DECISION_FRAMEWORKS = 4
+
+
+def check_decision_frameworks(frameworks):
+    if frameworks is not None and not 1 <= len(frameworks) <= MAX_DECISION_FRAMEWORKS:
+        raise forms.ValidationError(f"Choose 1 to {MAX_DECISION_FRAMEWORKS} frameworks.")
+    return frameworks
+
+
+class DecisionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Decision
+        fields = ["author", "kind", "body", "frameworks", "created"]
+
+    def clean_frameworks(self):
+        return check_decision_frameworks(self.cleaned_data.get("frameworks"))
+
+
+class ProConAdminForm(forms.ModelForm):
+    """Keeps ``votes_count`` equal to baseline plus member votes when a
+    curator edits the baseline, so the database's checks hold on save."""
+
+    class Meta:
+        model = ProCon
+        fields = ["framework", "kind", "text", "detail", "baseline_votes", "status", "submitted_by"]
+
+    def clean(self):
+        data = super().clean()
+        baseline = data.get("baseline_votes")
+        if baseline is not None:
+            member_votes = self.instance.votes.count() if self.instance.pk else 0
+            self.instance.votes_count = baseline + member_votes
+        return data
+
+
+class SignupForm(UserCreationForm):
+    """Username, email and a password checked by Django's validators."""
+
+    email = forms.EmailField(required=True, help_text="Only used to reach you about your account.")
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ["username", "email"]
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        if get_user_model().objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("An account with this email exists already.")
+        return email
+
+
+class SuggestionForm(forms.ModelForm):
+    """A member's new pro or con, held for review."""
+
+    class Meta:
+        model = ProCon
+        fields = ["kind", "text", "detail"]
+        labels = {"kind": "Pro or con", "text": "In a few words", "detail": "Detail (optional)"}
+        widgets = {"detail": forms.Textarea(attrs={"rows": 3, "maxlength": 1000})}
+
+    def __init__(self, *args, framework, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.framework = framework
+
+    def clean_text(self):
+        return " ".join(self.cleaned_data["text"].split())
+
+    def clean(self):
+        data = super().clean()
+        text, kind = data.get("text"), data.get("kind")
+        if text and kind:
+            existing = ProCon.objects.filter(
+                framework=self.framework, kind=kind, text__iexact=text
+            ).first()
+            if existing:
+                state = {
+                    ProCon.Status.APPROVED: "is listed already",
+                    ProCon.Status.PENDING: "is already waiting for review",
+                    ProCon.Status.REJECTED: "was suggested before and turned down",
+                }[existing.status]
+                self.add_error("text", f'"{existing.text}" {state}.')
+        return data
+
+    def save(self, *, member):
+        procon = super().save(commit=False)
+        procon.framework = self.framework
+        procon.status = ProCon.Status.PENDING
+        procon.submitted_by = member
+        procon.baseline_votes = procon.votes_count = 0
+        procon.save()
+        return procon
+
+
+class DecisionForm(forms.ModelForm):
+    """A member's "needs advice" or "decided" post about 1 to 4 frameworks."""
+
+    frameworks = forms.ModelMultipleChoiceField(
+        queryset=Framework.objects.published().order_by("name"),
+        help_text=f"Choose 1 to {MAX_DECISION_FRAMEWORKS} frameworks.",
+    )
+
+    class Meta:
+        model = Decision
+        fields = ["kind", "frameworks", "body"]
+        labels = {"kind": "This post"}
+        widgets = {"body": forms.Textarea(attrs={"rows": 8, "maxlength": 5000})}
+        help_texts = {"body": "Plain text or Markdown (links, lists, emphasis). No HTML."}
+
+    def clean_frameworks(self):
+        return check_decision_frameworks(self.cleaned_data.get("frameworks"))

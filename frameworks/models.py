@@ -1,0 +1,320 @@
+"""The catalogue: categories, frameworks, their statistics, pros/cons, votes
+and the decisions members post about them."""
+
+from django.conf import settings
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+#: Separator of framework slugs in a compare URL (/compare/django-vs-flask/).
+COMPARE_SEPARATOR = "-vs-"
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+class TimeStampedModel(models.Model):
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(slug__regex=SLUG_PATTERN),
+                name="category_slug_valid",
+                violation_error_message="Use lowercase letters, digits and single hyphens.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")),
+                name="category_not_own_parent",
+                violation_error_message="A category cannot be its own parent.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("frameworks:category", args=[self.slug])
+
+
+class FrameworkQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def with_votes(self):
+        """Annotate ``votes``: the sum of the approved pros' and cons' votes."""
+        return self.annotate(
+            votes=models.functions.Coalesce(
+                models.Sum(
+                    "procons__votes_count", filter=Q(procons__status=ProCon.Status.APPROVED)
+                ),
+                0,
+            )
+        )
+
+
+class Framework(TimeStampedModel):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(
+        max_length=60,
+        unique=True,
+        help_text='Used in URLs such as /compare/django-vs-flask/, so it may not contain "-vs-".',
+    )
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="frameworks")
+    tagline = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    website = models.URLField(blank=True)
+    repository = models.URLField(blank=True)
+    docs_url = models.URLField("documentation", blank=True)
+    language = models.CharField(max_length=50, blank=True, db_index=True)
+    license = models.CharField("licence", max_length=50, blank=True, db_index=True)
+    first_release_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1950), MaxValueValidator(2100)]
+    )
+    logo = models.FileField(
+        upload_to="logos/",
+        blank=True,
+        validators=[FileExtensionValidator(["svg", "png", "jpg", "jpeg", "webp"])],
+    )
+    # Statistics: NULL means unknown and shows as "–", never as 0.
+    github_stars = models.PositiveIntegerField(null=True, blank=True)
+    github_forks = models.PositiveIntegerField(null=True, blank=True)
+    stacks = models.PositiveIntegerField(null=True, blank=True)
+    followers = models.PositiveIntegerField(null=True, blank=True)
+    stats_as_of = models.DateField(
+        "statistics as of", null=True, blank=True, help_text="When the statistics were read."
+    )
+    alternatives = models.ManyToManyField("self", blank=True, symmetrical=True)
+    integrations = models.ManyToManyField(
+        "self", blank=True, symmetrical=False, related_name="integrated_by"
+    )
+    is_published = models.BooleanField(default=True, db_index=True)
+
+    objects = FrameworkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(slug__regex=SLUG_PATTERN),
+                name="framework_slug_valid",
+                violation_error_message="Use lowercase letters, digits and single hyphens.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(slug__contains=COMPARE_SEPARATOR)
+                & ~Q(slug__startswith="vs-")
+                & ~Q(slug__endswith="-vs")
+                & ~Q(slug="vs"),
+                name="framework_slug_no_vs",
+                violation_error_message=(
+                    'The slug may not contain "-vs-" (nor start with "vs-" or end with '
+                    '"-vs"): it separates frameworks in compare URLs.'
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(first_release_year__isnull=True)
+                | Q(first_release_year__gte=1950, first_release_year__lte=2100),
+                name="framework_release_year_range",
+                violation_error_message="The first release year must be between 1950 and 2100.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("frameworks:detail", args=[self.slug])
+
+    @property
+    def initials(self):
+        letters = [word[0] for word in self.name.replace(".", " ").split() if word[0].isalnum()]
+        return ("".join(letters[:2]) or self.name[:2]).upper()
+
+
+class ProConQuerySet(models.QuerySet):
+    def approved(self):
+        return self.filter(status=ProCon.Status.APPROVED)
+
+    def pending(self):
+        return self.filter(status=ProCon.Status.PENDING)
+
+
+class ProCon(models.Model):
+    class Kind(models.TextChoices):
+        PRO = "pro", "Pro"
+        CON = "con", "Con"
+
+    class Status(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        PENDING = "pending", "Pending review"
+        REJECTED = "rejected", "Rejected"
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="procons")
+    kind = models.CharField(max_length=3, choices=Kind.choices)
+    text = models.CharField(max_length=100)
+    detail = models.TextField(blank=True, max_length=1000)
+    baseline_votes = models.PositiveIntegerField(
+        default=0, help_text="Votes imported from elsewhere; members' votes add to it."
+    )
+    votes_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Baseline plus one per member vote."
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.APPROVED, db_index=True
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="submitted_procons",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ProConQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "pro/con"
+        verbose_name_plural = "pros and cons"
+        ordering = ["framework", "kind", "-votes_count", "text"]
+        constraints = [
+            models.UniqueConstraint(
+                "framework",
+                "kind",
+                Lower("text"),
+                name="procon_text_unique_per_framework_kind",
+                violation_error_message="This framework already has this pro/con.",
+            ),
+            models.CheckConstraint(
+                condition=Q(votes_count__gte=0) & Q(baseline_votes__gte=0),
+                name="procon_counts_not_negative",
+                violation_error_message="Vote counts cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(votes_count__gte=models.F("baseline_votes")),
+                name="procon_votes_not_below_baseline",
+                violation_error_message="The vote count cannot go below the imported baseline.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="procon_text_not_empty",
+                violation_error_message="Write the pro or con.",
+            ),
+        ]
+        indexes = [models.Index(fields=["framework", "status", "kind", "-votes_count"])]
+
+    def __str__(self):
+        return f"{self.framework} {self.get_kind_display().lower()}: {self.text}"
+
+    def get_absolute_url(self):
+        return f"{self.framework.get_absolute_url()}#procon-{self.pk}"
+
+
+class PendingProCon(ProCon):
+    """Members' suggestions waiting for review (the admin's moderation queue)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "pending suggestion"
+        verbose_name_plural = "pending suggestions"
+
+
+class Vote(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes"
+    )
+    procon = models.ForeignKey(ProCon, on_delete=models.CASCADE, related_name="votes")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "procon"],
+                name="vote_once_per_member",
+                violation_error_message="This member has already voted for this item.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} ▲ {self.procon}"
+
+
+class DecisionQuerySet(models.QuerySet):
+    def about(self, frameworks):
+        """Decisions naming every one of ``frameworks`` (one query, no joins per item)."""
+        ids = [f.pk for f in frameworks]
+        return (
+            self.filter(frameworks__in=ids)
+            .annotate(matches=models.Count("frameworks", filter=Q(frameworks__in=ids)))
+            .filter(matches=len(ids))
+        )
+
+
+class Decision(models.Model):
+    class Kind(models.TextChoices):
+        NEEDS_ADVICE = "needs_advice", "Needs advice"
+        DECIDED = "decided", "Decided"
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="decisions"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    body = models.TextField(max_length=5000)
+    frameworks = models.ManyToManyField(Framework, related_name="decisions")
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    views_count = models.PositiveIntegerField(default=0)
+
+    objects = DecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(views_count__gte=0),
+                name="decision_views_not_negative",
+                violation_error_message="Views cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(body=""),
+                name="decision_body_not_empty",
+                violation_error_message="Write what you need advice on or what you decided.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} by {self.author} on {self.created:%Y-%m-%d}"
+
+    def get_absolute_url(self):
+        return reverse("frameworks:decision", args=[self.pk])
+
+
+class Profile(models.Model):
+    """What a member shows next to their posts (e.g. "Engineer at Ripio")."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    headline = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["user"]
+
+    def __str__(self):
+        return f"Profile of {self.user}"

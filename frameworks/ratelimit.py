@@ -1,0 +1,34 @@
+"""A fixed-window rate limit kept in Django's cache (shared through Redis in
+production, so it holds across gunicorn workers)."""
+
+import time
+
+from django.core.cache import cache
+
+
+def parse_rate(rate):
+    """ "30/m" -> (30, 60). Units: s, m, h, d."""
+    count, _, unit = rate.partition("/")
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit.strip()[:1].lower() or "m"]
+    return int(count), seconds
+
+
+def hit(scope, ident, rate):
+    """Count one hit; return the seconds to wait if over the limit, else 0."""
+    limit, window = parse_rate(rate)
+    now = time.time()
+    bucket = int(now // window)
+    key = f"ratelimit:{scope}:{ident}:{bucket}"
+    cache.add(key, 0, timeout=window + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window + 1)
+        count = 1
+    if count > limit:
+        return max(1, int((bucket + 1) * window - now))
+    return 0
+
+
+def client_ip(request):
+    return request.META.get("REMOTE_ADDR", "unknown")

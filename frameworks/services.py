@@ -1,0 +1,67 @@
+"""Writes that touch several rows: votes and their counters, moderation."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from .models import ProCon, Vote
+from .signals import catalogue_changed
+
+
+class VoteNotAllowed(Exception):
+    """The item cannot be voted on (missing, pending or rejected)."""
+
+
+def toggle_vote(*, user, procon_id):
+    """Vote for a pro/con, or take the member's vote back.
+
+    The Vote row and the counter change in one transaction; the counter moves
+    only when a row was really inserted or deleted, so double clicks and
+    parallel requests keep ``votes_count == baseline_votes + Vote rows``.
+    Returns ``(votes_count, voted)``.
+    """
+    with transaction.atomic():
+        if not ProCon.objects.approved().filter(pk=procon_id).exists():
+            raise VoteNotAllowed(procon_id)
+        deleted, _ = Vote.objects.filter(user=user, procon_id=procon_id).delete()
+        if deleted:
+            ProCon.objects.filter(pk=procon_id).update(votes_count=F("votes_count") - 1)
+            voted = False
+        else:
+            try:
+                with transaction.atomic():
+                    Vote.objects.create(user=user, procon_id=procon_id)
+            except IntegrityError:
+                pass  # a parallel request of this member voted first; it counted
+            else:
+                ProCon.objects.filter(pk=procon_id).update(votes_count=F("votes_count") + 1)
+            voted = True
+        votes = ProCon.objects.values_list("votes_count", flat=True).get(pk=procon_id)
+    return votes, voted
+
+
+def recount_votes(procons):
+    """Set ``votes_count`` to baseline plus Vote rows for the given pros/cons.
+
+    Callers change what the pages show, so they also send ``catalogue_changed``
+    (or save a model, which does it through post_save)."""
+    member_votes = (
+        Vote.objects.filter(procon=OuterRef("pk"))
+        .order_by()
+        .values("procon")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return procons.update(
+        votes_count=F("baseline_votes") + Coalesce(Subquery(member_votes), Value(0))
+    )
+
+
+def set_status(procons, status):
+    """Approve, reject or re-queue pros/cons; counts stay exact."""
+    with transaction.atomic():
+        ids = list(procons.values_list("pk", flat=True))
+        updated = ProCon.objects.filter(pk__in=ids).update(status=status)
+        recount_votes(ProCon.objects.filter(pk__in=ids))
+        catalogue_changed.send(sender=ProCon)
+    return updated

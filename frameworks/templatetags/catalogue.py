@@ -1,0 +1,51 @@
+"""Display helpers for the catalogue and comparison templates."""
+
+from django import template
+from django.utils.http import urlencode
+
+register = template.Library()
+
+UNKNOWN = "–"
+
+
+@register.filter
+def compact(value):
+    """85600 -> "85.6K", 4210 -> "4.2K", 60 -> "60", None -> "–" (unknown)."""
+    if value is None or value == "":
+        return UNKNOWN
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return UNKNOWN
+    for limit, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K")):
+        if abs(number) >= limit:
+            text = f"{number / limit:.1f}".rstrip("0").rstrip(".")
+            return f"{text}{suffix}"
+    return str(number)
+
+
+@register.filter
+def get_item(mapping, key):
+    """``{{ mapping|get_item:key }}`` for dicts keyed by ids."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.filter
+def contains(collection, item):
+    return item in collection
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with some parameters replaced (None drops one)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = urlencode(sorted(params.lists()), doseq=True)
+    return f"?{encoded}" if encoded else "?"

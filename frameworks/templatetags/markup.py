@@ -1,0 +1,33 @@
+"""Members write decisions in plain text or Markdown; only safe HTML survives."""
+
+import markdown as markdown_lib
+import nh3
+from django import template
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "code", "pre", "blockquote",
+    "ul", "ol", "li", "a", "h3", "h4", "hr",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+
+
+def render_markdown(text):
+    """Markdown to HTML, then sanitised by nh3 (no raw HTML, no script, no
+    javascript: or data: links; links get rel="nofollow noopener ugc")."""
+    html = markdown_lib.markdown(text or "", extensions=["sane_lists"], output_format="html")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener ugc",
+        strip_comments=True,
+    )
+
+
+@register.filter(is_safe=True)
+def markdown(text):
+    return mark_safe(render_markdown(text))

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from comparison.cache import cache_anonymous
+
+from . import views
+
+app_name = "frameworks"
+
+urlpatterns = [
+    path("frameworks/", cache_anonymous(views.FrameworkListView.as_view()), name="list"),
+    path(
+        "frameworks/<slug:slug>/",
+        cache_anonymous(views.FrameworkDetailView.as_view()),
+        name="detail",
+    ),
+    path("frameworks/<slug:slug>/suggest/", views.suggest, name="suggest"),
+    path(
+        "categories/<slug:slug>/",
+        cache_anonymous(views.CategoryDetailView.as_view()),
+        name="category",
+    ),
+    path("procons/<int:pk>/vote/", views.vote, name="vote"),
+    path("decisions/new/", views.DecisionCreateView.as_view(), name="decision_create"),
+    path("decisions/<int:pk>/", views.DecisionDetailView.as_view(), name="decision"),
+]

@@ -1,0 +1,227 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import IntegrityError, transaction
+from django.db.models import F, Prefetch
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_POST
+from django.views.generic import CreateView, DetailView, TemplateView
+from django_filters.views import FilterView
+
+from comparison.selectors import related_comparisons
+
+from . import ratelimit, selectors, services
+from .filters import FrameworkFilter
+from .forms import DecisionForm, SignupForm, SuggestionForm
+from .models import Category, Decision, Framework
+
+
+class FrameworkListView(FilterView):
+    """The catalogue: filters, sort and page all live in the query string."""
+
+    filterset_class = FrameworkFilter
+    template_name = "frameworks/framework_list.html"
+    paginate_by = 24
+    strict = False
+
+    def get_queryset(self):
+        return selectors.catalogue().order_by("name")
+
+    def paginate_queryset(self, queryset, page_size):
+        try:
+            return super().paginate_queryset(queryset, page_size)
+        except Http404:
+            raise Http404("That page of the catalogue does not exist.") from None
+
+
+class FrameworkDetailView(TemplateView):
+    template_name = "frameworks/framework_detail.html"
+
+    def get_context_data(self, slug, **kwargs):
+        framework = selectors.framework_detail(slug)
+        if framework is None:
+            raise Http404(f'We have no published framework called "{slug[:60]}".')
+        procon_ids = [p.pk for items in framework.grouped_procons.values() for p in items]
+        return super().get_context_data(
+            framework=framework,
+            comparisons=related_comparisons([framework.pk]),
+            voted=selectors.voted_procon_ids(self.request.user, procon_ids),
+            pending=selectors.pending_suggestions(self.request.user, framework),
+            suggestion_form=kwargs.pop("suggestion_form", None)
+            or (
+                SuggestionForm(framework=framework) if self.request.user.is_authenticated else None
+            ),
+            **kwargs,
+        )
+
+
+class CategoryDetailView(TemplateView):
+    template_name = "frameworks/category_detail.html"
+
+    def get_context_data(self, slug, **kwargs):
+        category = get_object_or_404(Category, slug=slug)
+        paths = selectors.category_paths()
+        below = [pk for pk, path in paths.items() if category in path]
+        frameworks = list(selectors.catalogue().filter(category_id__in=below).order_by("name"))
+        return super().get_context_data(
+            category=category,
+            breadcrumb=paths[category.pk],
+            children=list(category.children.order_by("name")),
+            frameworks=frameworks,
+            comparisons=related_comparisons([f.pk for f in frameworks], limit=12),
+            **kwargs,
+        )
+
+
+# --- Members: votes, suggestions, decisions, sign-up ----------------------
+
+
+def _wants_json(request):
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _safe_next(request, fallback):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def too_many(request, retry_after, message):
+    if _wants_json(request):
+        response = JsonResponse({"error": message, "retry_after": retry_after}, status=429)
+    else:
+        response = render(
+            request, "429.html", {"message": message, "retry_after": retry_after}, status=429
+        )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+@require_POST
+def vote(request, pk):
+    """Toggle the member's vote: JSON for fetch, a redirect back without JS."""
+    fallback = reverse("home")
+    if not request.user.is_authenticated:
+        login_url = f"{reverse('login')}?{urlencode({'next': _safe_next(request, fallback)})}"
+        if _wants_json(request):
+            return JsonResponse({"error": "Log in to vote.", "login_url": login_url}, status=401)
+        return redirect(login_url)
+    retry_after = ratelimit.hit("vote", request.user.pk, settings.VOTE_RATE)
+    if retry_after:
+        return too_many(request, retry_after, "You are voting very fast. Wait a moment.")
+    try:
+        votes, voted = services.toggle_vote(user=request.user, procon_id=pk)
+    except services.VoteNotAllowed:
+        raise Http404("This pro/con does not exist or is not published.") from None
+    if _wants_json(request):
+        return JsonResponse({"votes": votes, "voted": voted})
+    return redirect(_safe_next(request, fallback))
+
+
+@login_required
+@require_POST
+def suggest(request, slug):
+    framework = get_object_or_404(Framework.objects.published(), slug=slug)
+    form = SuggestionForm(request.POST, framework=framework)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                form.save(member=request.user)
+        except IntegrityError:
+            form.add_error("text", "This pro/con was suggested a moment ago by someone else.")
+        else:
+            messages.success(request, "Thanks! Your suggestion is waiting for review by a curator.")
+            return redirect(framework.get_absolute_url() + "#suggest")
+    view = FrameworkDetailView(request=request, kwargs={"slug": slug})
+    context = view.get_context_data(slug=slug, suggestion_form=form)
+    return render(request, view.template_name, context, status=400)
+
+
+class DecisionCreateView(LoginRequiredMixin, CreateView):
+    form_class = DecisionForm
+    template_name = "frameworks/decision_form.html"
+
+    def get_initial(self):
+        slug = self.request.GET.get("framework", "")
+        framework = Framework.objects.published().filter(slug=slug[:60]).first()
+        return {"frameworks": [framework] if framework else []}
+
+    def form_valid(self, form):
+        form.instance.author = self.request.user
+        response = super().form_valid(form)
+        messages.success(self.request, "Your decision is posted.")
+        return response
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class DecisionDetailView(DetailView):
+    model = Decision
+    template_name = "frameworks/decision_detail.html"
+
+    def get_queryset(self):
+        return Decision.objects.select_related("author__profile").prefetch_related(
+            Prefetch("frameworks", queryset=Framework.objects.published().order_by("name"))
+        )
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        seen = _seen_decisions(request)
+        if self.object.pk not in seen:
+            # Once per visitor (browser) session, kept in a signed cookie so
+            # anonymous readers get no session row and keep the page cache.
+            Decision.objects.filter(pk=self.object.pk).update(views_count=F("views_count") + 1)
+            response.set_signed_cookie(
+                SEEN_COOKIE,
+                ",".join(str(pk) for pk in [*seen, self.object.pk][-100:]),
+                salt=SEEN_COOKIE,
+                httponly=True,
+                secure=request.is_secure(),
+                samesite="Lax",
+            )
+        return response
+
+
+SEEN_COOKIE = "seen_decisions"
+
+
+def _seen_decisions(request):
+    raw = request.get_signed_cookie(SEEN_COOKIE, default="", salt=SEEN_COOKIE)
+    return [int(pk) for pk in raw.split(",") if pk.isdigit()]
+
+
+class SignupView(CreateView):
+    form_class = SignupForm
+    template_name = "registration/signup.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect(_safe_next(request, reverse("home")))
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        retry_after = ratelimit.hit("signup", ratelimit.client_ip(request), settings.SIGNUP_RATE)
+        if retry_after:
+            return too_many(request, retry_after, "Too many sign-ups from here. Try again later.")
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        user = form.save()
+        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(self.request, f"Welcome, {user.username}! You can vote now.")
+        return redirect(_safe_next(self.request, reverse("home")))
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(next=_safe_next(self.request, ""), **kwargs)

@@ -1,0 +1,80 @@
+// Progressive enhancement for upvoting: without this file every vote button
+// is a plain form that posts and redirects back. With it, the vote is posted
+// with fetch and the count and pressed state change in place.
+(function () {
+  "use strict";
+
+  function announce(form, text, isError) {
+    var item = form.closest("li") || form.parentNode;
+    var note = item.querySelector(".vote-message");
+    if (!note) {
+      note = document.createElement("span");
+      note.className = "vote-message";
+      note.setAttribute("role", "status");
+      item.appendChild(note);
+    }
+    note.textContent = text;
+    note.classList.toggle("is-error", Boolean(isError));
+  }
+
+  function updateEverywhere(action, votes, voted) {
+    // The same item may be shown twice (table and list): keep both in step.
+    document.querySelectorAll("form[data-vote]").forEach(function (other) {
+      if (other.getAttribute("action") !== action) return;
+      var button = other.querySelector("button");
+      var count = other.querySelector(".vote-count");
+      if (button) button.setAttribute("aria-pressed", voted ? "true" : "false");
+      if (count) count.textContent = String(votes);
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-vote]")) return;
+    event.preventDefault();
+    var button = form.querySelector("button");
+    if (button.disabled) return; // a click while one is in flight
+    button.disabled = true;
+    var token = form.querySelector("input[name=csrfmiddlewaretoken]");
+    fetch(form.getAttribute("action"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        Accept: "application/json",
+        "X-CSRFToken": token ? token.value : "",
+      },
+    })
+      .then(function (response) {
+        return response
+          .json()
+          .catch(function () {
+            return {};
+          })
+          .then(function (data) {
+            return { status: response.status, data: data };
+          });
+      })
+      .then(function (result) {
+        if (result.status === 200) {
+          updateEverywhere(form.getAttribute("action"), result.data.votes, result.data.voted);
+          announce(form, result.data.voted ? "Vote counted." : "Vote taken back.", false);
+        } else if (result.status === 401) {
+          announce(form, "You are logged out. Log in to vote.", true);
+        } else if (result.status === 403) {
+          announce(form, "Your session expired. Reload the page and try again.", true);
+        } else if (result.status === 429) {
+          announce(form, result.data.error || "Too many votes. Wait a moment.", true);
+        } else if (result.status === 404) {
+          announce(form, "This item can no longer be voted on.", true);
+        } else {
+          announce(form, "The vote did not go through. Try again.", true);
+        }
+      })
+      .catch(function () {
+        announce(form, "No connection. The vote did not go through.", true);
+      })
+      .finally(function () {
+        button.disabled = false;
+      });
+  });
+})();

@@ -1,0 +1,43 @@
+import pytest
+from django.core.management import call_command
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def demo(db):
+    """The demo catalogue, loaded by the real command."""
+    call_command("load_demo", verbosity=0)
+
+
+@pytest.fixture
+def member(db):
+    return UserFactory(username="member")
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def frozen_ratelimit_clock(monkeypatch):
+    """Pins the rate limiter's clock 5 s into a day (so into every window):
+    a limit never straddles two windows, and Retry-After is the window - 5 s."""
+    from types import SimpleNamespace
+
+    from frameworks import ratelimit
+
+    now = 1_799_971_200 + 5  # a multiple of 86400, plus 5 seconds
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: float(now)))
+    return now

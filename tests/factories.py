@@ -1,0 +1,121 @@
+import factory
+from django.contrib.auth import get_user_model
+
+from comparison.models import Assessment, Comparison, Criterion, Difference
+from comparison.services import set_comparison_frameworks
+from frameworks.models import Category, Decision, Framework, ProCon, Vote
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"member{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.Sequence(lambda n: f"category-{n}")
+
+
+class FrameworkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Framework
+
+    name = factory.Sequence(lambda n: f"Framework {n}")
+    slug = factory.Sequence(lambda n: f"framework-{n}")
+    category = factory.SubFactory(CategoryFactory)
+    tagline = "A framework for tests."
+    description = "Used by the test suite."
+    language = "Python"
+    license = "MIT"
+
+
+class ProConFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProCon
+
+    framework = factory.SubFactory(FrameworkFactory)
+    kind = ProCon.Kind.PRO
+    text = factory.Sequence(lambda n: f"Point {n}")
+    baseline_votes = 0
+    votes_count = factory.LazyAttribute(lambda p: p.baseline_votes)
+    status = ProCon.Status.APPROVED
+
+
+class VoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Vote
+
+    user = factory.SubFactory(UserFactory)
+    procon = factory.SubFactory(ProConFactory)
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Criterion
+
+    name = factory.Sequence(lambda n: f"Criterion {n}")
+    slug = factory.Sequence(lambda n: f"criterion-{n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assessment
+
+    framework = factory.SubFactory(FrameworkFactory)
+    criterion = factory.SubFactory(CriterionFactory)
+    summary = "Assessed for the tests."
+
+
+class ComparisonFactory(factory.django.DjangoModelFactory):
+    """A published comparison; pass ``frameworks=[...]`` (2 to 4)."""
+
+    class Meta:
+        model = Comparison
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Comparison {n}")
+    slug = factory.Sequence(lambda n: f"comparison-{n}")
+    intro = "An introduction."
+    summary = "A summary."
+    is_published = False
+
+    @factory.post_generation
+    def frameworks(self, create, extracted, **kwargs):
+        frameworks = extracted or [FrameworkFactory(), FrameworkFactory()]
+        set_comparison_frameworks(self, frameworks)
+        self.is_published = True
+        self.save()
+
+
+class DifferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Difference
+
+    comparison = factory.SubFactory(ComparisonFactory)
+    criterion = factory.SubFactory(CriterionFactory)
+    text = "They differ."
+    position = factory.Sequence(lambda n: n)
+
+
+class DecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Decision
+        skip_postgeneration_save = True
+
+    author = factory.SubFactory(UserFactory)
+    kind = Decision.Kind.NEEDS_ADVICE
+    body = "Which one should I learn first?"
+
+    @factory.post_generation
+    def frameworks(self, create, extracted, **kwargs):
+        if extracted:
+            self.frameworks.set(extracted)
