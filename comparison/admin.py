@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.forms.models import BaseInlineFormSet
+
+from frameworks.admin import RewriteChangedRowsFormSet
 
 from .models import (
     MAX_FRAMEWORKS,
@@ -14,7 +15,7 @@ from .models import (
 )
 
 
-class ComparisonEntryFormSet(BaseInlineFormSet):
+class ComparisonEntryFormSet(RewriteChangedRowsFormSet):
     """Checks the framework set as a whole and records its key.
 
     The parent form is cleaned first, so ``self.instance`` already carries the
@@ -68,6 +69,7 @@ class ComparisonEntryInline(admin.TabularInline):
 
 class DifferenceInline(admin.StackedInline):
     model = Difference
+    formset = RewriteChangedRowsFormSet
     fields = [("position", "criterion"), "text"]
     autocomplete_fields = ["criterion"]
     extra = 1
@@ -87,19 +89,13 @@ class ComparisonAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_frameworks()
 
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not ComparisonEntry:
-            return super().save_formset(request, form, formset, change)
-        # Reordering or swapping frameworks would trip the unique (comparison,
-        # position/framework) constraints row by row although the final set is
-        # valid: drop the deleted and changed rows first, then insert them anew.
-        entries = formset.save(commit=False)
-        changed = [entry.pk for entry, _ in formset.changed_objects]
-        deleted = [entry.pk for entry in formset.deleted_objects]
-        ComparisonEntry.objects.filter(pk__in=changed + deleted).delete()
-        for entry in entries:
-            entry.pk = None
-            entry.save()
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, ComparisonEntryInline):
+            # Blank rows offer the next free positions, not 1 each.
+            taken = obj.entries.count() if obj and obj.pk else 0
+            kwargs["initial"] = [{"position": p} for p in range(taken + 1, MAX_FRAMEWORKS + 1)]
+        return kwargs
 
     @admin.display(description="frameworks")
     def framework_names(self, obj):

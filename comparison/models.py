@@ -46,9 +46,6 @@ class Criterion(models.Model):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
-        return reverse("frameworks:list") + f"#criterion-{self.slug}"
-
 
 class Assessment(models.Model):
     class Verdict(models.TextChoices):

@@ -44,10 +44,13 @@ class CompareError(Exception):
     to the close matches found ("flsk" -> [Flask]).
     """
 
-    def __init__(self, message, suggestions=None):
+    def __init__(self, message, suggestions=None, corrected=None):
         super().__init__(message)
         self.message = message
         self.suggestions = suggestions or {}
+        #: (title, url) of the comparison with every typo replaced by its
+        #: closest match, when there is one ("django-vs-flsk" -> Django vs Flask).
+        self.corrected = corrected
 
 
 @dataclass
@@ -150,6 +153,13 @@ def compare_path_of(raw):
     return reverse("comparison:detail", args=[raw])
 
 
+def corrected_comparison(slugs, found, suggestions):
+    fixed = [found.get(s) or (suggestions[s] or [None])[0] for s in slugs]
+    if None in fixed or len({f.pk for f in fixed}) != len(fixed):
+        return None
+    return " vs ".join(f.name for f in fixed), compare_path(fixed)
+
+
 def resolve_frameworks(raw):
     """Frameworks named by a compare URL, in URL order, or a Redirect.
 
@@ -177,7 +187,11 @@ def resolve_frameworks(raw):
         candidates = list(Framework.objects.published().only("pk", "slug", "name"))
         suggestions = {s: suggest(s, candidates) for s in missing}
         names = ", ".join(f'"{s}"' for s in missing)
-        raise CompareError(f"We have no published framework called {names}.", suggestions)
+        raise CompareError(
+            f"We have no published framework called {names}.",
+            suggestions,
+            corrected_comparison(slugs, found, suggestions),
+        )
     return [found[s] for s in slugs]
 
 

@@ -102,6 +102,7 @@ class DecisionForm(forms.ModelForm):
 
     frameworks = forms.ModelMultipleChoiceField(
         queryset=Framework.objects.published().order_by("name"),
+        widget=forms.CheckboxSelectMultiple,
         help_text=f"Choose 1 to {MAX_DECISION_FRAMEWORKS} frameworks.",
     )
 

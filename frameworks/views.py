@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -113,7 +113,7 @@ def vote(request, pk):
         login_url = f"{reverse('login')}?{urlencode({'next': _safe_next(request, fallback)})}"
         if _wants_json(request):
             return JsonResponse({"error": "Log in to vote.", "login_url": login_url}, status=401)
-        return redirect(login_url)
+        return HttpResponseRedirect(login_url)
     retry_after = ratelimit.hit("vote", request.user.pk, settings.VOTE_RATE)
     if retry_after:
         return too_many(request, retry_after, "You are voting very fast. Wait a moment.")
@@ -123,7 +123,7 @@ def vote(request, pk):
         raise Http404("This pro/con does not exist or is not published.") from None
     if _wants_json(request):
         return JsonResponse({"votes": votes, "voted": voted})
-    return redirect(_safe_next(request, fallback))
+    return HttpResponseRedirect(_safe_next(request, fallback))
 
 
 @login_required
@@ -150,9 +150,8 @@ class DecisionCreateView(LoginRequiredMixin, CreateView):
     template_name = "frameworks/decision_form.html"
 
     def get_initial(self):
-        slug = self.request.GET.get("framework", "")
-        framework = Framework.objects.published().filter(slug=slug[:60]).first()
-        return {"frameworks": [framework] if framework else []}
+        slugs = [slug[:60] for slug in self.request.GET.getlist("framework")[:4]]
+        return {"frameworks": list(Framework.objects.published().filter(slug__in=slugs))}
 
     def form_valid(self, form):
         form.instance.author = self.request.user
@@ -205,7 +204,7 @@ class SignupView(CreateView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            return redirect(_safe_next(request, reverse("home")))
+            return HttpResponseRedirect(_safe_next(request, reverse("home")))
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
@@ -218,7 +217,7 @@ class SignupView(CreateView):
         user = form.save()
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(self.request, f"Welcome, {user.username}! You can vote now.")
-        return redirect(_safe_next(self.request, reverse("home")))
+        return HttpResponseRedirect(_safe_next(self.request, reverse("home")))
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=400)

@@ -18,7 +18,7 @@ from django.db import transaction
 
 from comparison.models import Assessment, Comparison, Criterion, Difference
 from comparison.services import set_comparison_frameworks
-from frameworks.models import Category, Decision, Framework, ProCon, Profile
+from frameworks.models import Category, Decision, Framework, ProCon, Profile, Vote
 from frameworks.services import recount_votes
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "demo" / "catalogue.toml"
@@ -155,9 +155,16 @@ class DemoLoader:
                     {
                         "detail": item.get("detail", ""),
                         "baseline_votes": item.get("votes", 0),
+                        # Baseline plus the members' votes, so the row is valid
+                        # before it is saved (votes_count >= baseline).
+                        "votes_count": item.get("votes", 0)
+                        + Vote.objects.filter(
+                            procon__framework=framework,
+                            procon__kind=kind,
+                            procon__text__iexact=text,
+                        ).count(),
                         "status": ProCon.Status.APPROVED,
                     },
-                    on_create={"votes_count": item.get("votes", 0)},
                 )
                 if wrote:
                     touched.append(procon.pk)

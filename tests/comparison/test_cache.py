@@ -1,0 +1,139 @@
+"""The anonymous page cache: hits, exact invalidation on commit, members
+bypassing it, and conditional GET."""
+
+import pytest
+from django.test import Client
+
+from comparison.cache import bump_version, current_version
+from comparison.models import Assessment
+from frameworks import services
+from frameworks.models import Framework, ProCon
+from tests.factories import ProConFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/compare/django-vs-flask/"
+
+
+@pytest.fixture
+def page_cache(settings):
+    settings.PAGE_CACHE = True
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    """Run on-commit callbacks as a real commit would."""
+
+    def run(action, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action(*args, **kwargs)
+
+    return run
+
+
+def get(client, url=URL, **headers):
+    response = client.get(url, **headers)
+    assert response.status_code in (200, 304), url
+    return response
+
+
+def test_second_anonymous_request_is_a_hit_without_queries(
+    client, demo, page_cache, django_assert_num_queries
+):
+    assert get(client)["X-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        response = get(client)
+    assert response["X-Cache"] == "hit"
+    assert b"Django vs Flask" in response.content
+    # The hit carries the same security headers as a rendered page.
+    assert response["X-Frame-Options"] == "DENY"
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_a_vote_shows_on_the_very_next_request(client, demo, page_cache, on_commit):
+    item = ProCon.objects.get(framework__slug="django", text="Rapid development")
+    assert ">678<" in get(client).content.decode()
+    on_commit(services.toggle_vote, user=UserFactory(), procon_id=item.pk)
+    response = get(client)
+    assert response["X-Cache"] == "miss"
+    assert ">679<" in response.content.decode()
+
+
+def test_an_approved_suggestion_shows_on_the_next_request(client, demo, page_cache, on_commit):
+    flask = Framework.objects.get(slug="flask")
+    suggestion = ProConFactory(
+        framework=flask, text="Tiny core you can read", status=ProCon.Status.PENDING
+    )
+    assert "Tiny core you can read" not in get(client).content.decode()
+    on_commit(services.set_status, ProCon.objects.filter(pk=suggestion.pk), "approved")
+    assert "Tiny core you can read" in get(client).content.decode()
+
+
+def test_an_admin_edit_shows_on_the_next_request(client, admin_client, demo, page_cache, on_commit):
+    get(client)
+    assessment = Assessment.objects.get(framework__slug="flask", criterion__slug="url-routing")
+    url = f"/admin/comparison/assessment/{assessment.pk}/change/"
+    data = {
+        "framework": assessment.framework_id,
+        "criterion": assessment.criterion_id,
+        "verdict": assessment.verdict,
+        "summary": "Routes are declared with decorators right on the view functions.",
+        "source_url": "",
+        "checked_on": "2026-11-21",
+    }
+    response = on_commit(admin_client.post, url, data)
+    assert response.status_code == 302
+    assert "declared with decorators right on" in get(client).content.decode()
+
+
+def test_uncommitted_changes_do_not_invalidate(client, demo, page_cache):
+    get(client)
+    version = current_version()
+    Framework.objects.filter(slug="flask").update(tagline="changed")  # no commit, no signal
+    assert current_version() == version
+    assert get(client)["X-Cache"] == "hit"
+
+
+def test_signed_in_members_bypass_the_cache_and_see_their_votes(client, demo, page_cache):
+    get(client)
+    get(client)
+    member = UserFactory()
+    item = ProCon.objects.get(framework__slug="django", text="Rapid development")
+    services.toggle_vote(user=member, procon_id=item.pk)
+    member_client = Client()
+    member_client.force_login(member)
+    response = member_client.get(URL)
+    assert "X-Cache" not in response
+    html = response.content.decode()
+    assert f'action="/procons/{item.pk}/vote/"' in html
+    assert 'aria-pressed="true"' in html
+
+
+def test_conditional_get_answers_304(client, demo, page_cache):
+    etag = get(client)["ETag"]
+    assert etag
+    response = get(client, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    bump_version()
+    assert get(client, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_query_strings_are_cached_separately(client, demo, page_cache):
+    get(client)
+    only = get(client, URL + "?only=differences")
+    assert only["X-Cache"] == "miss"
+
+
+def test_errors_and_redirects_are_not_cached(client, demo, page_cache):
+    assert client.get("/compare/django-vs-flsk/").status_code == 404
+    assert "X-Cache" not in client.get("/compare/django-vs-flsk/")
+    assert client.get("/compare/flask-vs-django/").status_code == 301
+
+
+def test_version_survives_a_cache_flush(demo, page_cache):
+    from django.core.cache import cache
+
+    first = current_version()
+    cache.clear()
+    bump_version()
+    assert current_version() != first
