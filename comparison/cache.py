@@ -10,7 +10,9 @@ see their own vote state.
 """
 
 import hashlib
+import os
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,6 +21,26 @@ from django.http import HttpResponse, HttpResponseNotModified
 
 VERSION_KEY = "catalogue:version"
 PAGE_TIMEOUT = 60 * 60  # an hour; the version makes stale entries unreachable anyway
+
+
+def build_id():
+    """Identifies the code and templates that render pages, so a deploy never
+    serves pages cached by the previous release. RELEASE (e.g. a git sha)
+    wins; otherwise the size and mtime of every source file are hashed."""
+    release = os.environ.get("RELEASE")
+    if release:
+        return release
+    digest = hashlib.blake2b(digest_size=8)
+    base = Path(settings.BASE_DIR)
+    for folder in ("comparison", "frameworks", "templates", "static"):
+        for path in sorted((base / folder).rglob("*")):
+            if path.suffix in {".py", ".html", ".css", ".js", ".svg", ".toml"}:
+                stat = path.stat()
+                digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+BUILD_ID = build_id()
 
 
 def current_version(value=None):
@@ -43,7 +65,7 @@ def bump_on_commit(**kwargs):
 
 
 def page_key(request):
-    raw = f"{request.get_host()}|{request.get_full_path()}".encode()
+    raw = f"{BUILD_ID}|{request.get_host()}|{request.get_full_path()}".encode()
     return "page:" + hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 

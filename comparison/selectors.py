@@ -72,6 +72,12 @@ class CriterionRow:
     criterion: Criterion
     cells: list  # an Assessment or None per framework, in column order
     differs: bool
+    frameworks: list = field(default_factory=list)
+
+    @property
+    def pairs(self):
+        """(framework, assessment or None) per column."""
+        return list(zip(self.frameworks, self.cells, strict=True))
 
 
 @dataclass
@@ -279,7 +285,7 @@ def criterion_rows(frameworks):
             answers = {cell.verdict if cell else None for cell in row}
         else:
             answers = {cell.summary if cell else None for cell in row}
-        rows.append(CriterionRow(criterion, row, differs=len(answers) > 1))
+        rows.append(CriterionRow(criterion, row, len(answers) > 1, frameworks))
     return rows
 
 

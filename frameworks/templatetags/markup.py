@@ -17,7 +17,11 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 def render_markdown(text):
     """Markdown to HTML, then sanitised by nh3 (no raw HTML, no script, no
     javascript: or data: links; links get rel="nofollow noopener ugc")."""
-    html = markdown_lib.markdown(text or "", extensions=["sane_lists"], output_format="html")
+    converter = markdown_lib.Markdown(extensions=["sane_lists"], output_format="html")
+    # Raw HTML typed by a member is shown as text, never passed through.
+    converter.preprocessors.deregister("html_block")
+    converter.inlinePatterns.deregister("html")
+    html = converter.convert(text or "")
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -1,0 +1,260 @@
+"""Sign-up, log-in, log-out, login redirects and brute-force protection."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+User = get_user_model()
+PASSWORD = "correct horse battery staple"  # UserFactory's password
+NEW_PASSWORD = "plum-Sofa-glacier-42"
+
+
+def signup_data(**overrides):
+    data = {
+        "username": "newcomer",
+        "email": "newcomer@example.com",
+        "password1": NEW_PASSWORD,
+        "password2": NEW_PASSWORD,
+    }
+    return data | overrides
+
+
+def logged_in_user_id(client):
+    return client.session.get("_auth_user_id")
+
+
+# --- Sign-up ------------------------------------------------------------------
+
+
+def test_signup_page_shows_the_form(client):
+    response = client.get(reverse("signup"), {"next": "/frameworks/"})
+
+    assert response.status_code == 200
+    assert set(response.context["form"].fields) >= {"username", "email", "password1"}
+    assert response.context["next"] == "/frameworks/"
+
+
+def test_signup_creates_the_member_logs_them_in_and_goes_to_next(client):
+    response = client.post(reverse("signup"), signup_data(next="/frameworks/"))
+
+    assert response.status_code == 302
+    assert response["Location"] == "/frameworks/"
+    user = User.objects.get(username="newcomer")
+    assert user.email == "newcomer@example.com"
+    assert user.check_password(NEW_PASSWORD)
+    assert logged_in_user_id(client) == str(user.pk)
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/x", ""])
+def test_signup_ignores_an_unsafe_next(client, next_url):
+    response = client.post(reverse("signup"), signup_data(next=next_url))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    assert User.objects.filter(username="newcomer").exists()
+
+
+def test_signup_when_logged_in_goes_straight_on(member_client):
+    response = member_client.get(reverse("signup"), {"next": "/frameworks/"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/frameworks/"
+
+
+@pytest.mark.parametrize("weak", ["password", "12345678", "newcomer1", "Ab1!"])
+def test_signup_refuses_a_weak_password(client, weak):
+    response = client.post(reverse("signup"), signup_data(password1=weak, password2=weak))
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["password2"]
+    assert not User.objects.filter(username="newcomer").exists()
+    assert logged_in_user_id(client) is None
+
+
+def test_signup_refuses_mismatched_passwords(client):
+    response = client.post(reverse("signup"), signup_data(password2=NEW_PASSWORD + "x"))
+
+    assert response.status_code == 400
+    assert not User.objects.filter(username="newcomer").exists()
+
+
+def test_signup_refuses_a_used_email_whatever_its_case(client):
+    UserFactory(username="first", email="taken@example.com")
+
+    response = client.post(reverse("signup"), signup_data(email=" Taken@Example.COM "))
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["email"] == [
+        "An account with this email exists already."
+    ]
+    assert "An account with this email exists already." in response.content.decode()
+    assert User.objects.count() == 1
+
+
+def test_signup_refuses_a_used_username(client):
+    UserFactory(username="newcomer", email="other@example.com")
+
+    response = client.post(reverse("signup"), signup_data())
+
+    assert response.status_code == 400
+    assert "username" in response.context["form"].errors
+    assert User.objects.count() == 1
+
+
+def test_signup_rate_limit_refuses_the_third_signup_from_one_address(
+    settings, frozen_ratelimit_clock
+):
+    settings.SIGNUP_RATE = "2/h"
+    for n in (1, 2):
+        response = Client().post(
+            reverse("signup"), signup_data(username=f"user{n}", email=f"user{n}@example.com")
+        )
+        assert response.status_code == 302
+
+    response = Client().post(
+        reverse("signup"), signup_data(username="user3", email="user3@example.com")
+    )
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == str(3600 - 5)
+    assert "429.html" in [t.name for t in response.templates]
+    assert not User.objects.filter(username="user3").exists()
+    # Another address may still sign up.
+    other = Client(REMOTE_ADDR="203.0.113.9").post(
+        reverse("signup"), signup_data(username="user4", email="user4@example.com")
+    )
+    assert other.status_code == 302
+
+
+def test_failed_signups_count_towards_the_rate_limit(client, settings, frozen_ratelimit_clock):
+    settings.SIGNUP_RATE = "2/h"
+    for _ in range(2):
+        weak = signup_data(password1="password", password2="password")
+        assert client.post(reverse("signup"), weak).status_code == 400
+
+    response = client.post(reverse("signup"), signup_data())
+
+    assert response.status_code == 429
+    assert not User.objects.filter(username="newcomer").exists()
+
+
+# --- Log in and out -----------------------------------------------------------
+
+
+def test_login_with_the_right_password_logs_in_and_goes_to_next(client):
+    user = UserFactory(username="alice")
+
+    response = client.post(
+        reverse("login"), {"username": "alice", "password": PASSWORD, "next": "/frameworks/"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/frameworks/"
+    assert logged_in_user_id(client) == str(user.pk)
+
+
+def test_login_ignores_an_external_next(client):
+    UserFactory(username="alice")
+
+    response = client.post(
+        reverse("login"),
+        {"username": "alice", "password": PASSWORD, "next": "https://evil.example/"},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+
+
+def test_unknown_user_and_wrong_password_get_the_same_error(client):
+    UserFactory(username="alice")
+
+    unknown = client.post(reverse("login"), {"username": "nobody", "password": PASSWORD})
+    wrong = client.post(reverse("login"), {"username": "alice", "password": "not-it-at-all"})
+
+    assert unknown.status_code == wrong.status_code == 200
+    unknown_errors = list(unknown.context["form"].non_field_errors())
+    wrong_errors = list(wrong.context["form"].non_field_errors())
+    assert unknown_errors
+    assert unknown_errors == wrong_errors
+    assert unknown_errors[0] in unknown.content.decode().replace("&#x27;", "'")
+    assert logged_in_user_id(client) is None
+
+
+def test_logout_needs_a_post(member_client, member):
+    response = member_client.get(reverse("logout"))
+
+    assert response.status_code == 405
+    assert logged_in_user_id(member_client) == str(member.pk)
+
+    response = member_client.post(reverse("logout"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    assert logged_in_user_id(member_client) is None
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/decisions/new/"),
+        ("post", "/decisions/new/"),
+    ],
+)
+def test_member_actions_send_anonymous_visitors_to_login_with_next(client, method, path):
+    response = getattr(client, method)(path)
+
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    assert location.path == reverse("login")
+    assert parse_qs(location.query)["next"] == [path]
+
+
+# --- Brute force (django-axes) ----------------------------------------------------
+
+
+def test_five_failures_lock_out_the_username_and_address(client, settings):
+    assert settings.AXES_FAILURE_LIMIT == 5
+    UserFactory(username="alice")
+    wrong = {"username": "alice", "password": "guess"}
+    for _ in range(4):
+        assert client.post(reverse("login"), wrong).status_code == 200
+
+    fifth = client.post(reverse("login"), wrong)
+    sixth = client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+
+    assert fifth.status_code == 429
+    assert sixth.status_code == 429
+    assert logged_in_user_id(client) is None
+    # The lock is per username and address: alice from elsewhere still gets in,
+    # and so does another member from this address.
+    elsewhere = Client(REMOTE_ADDR="203.0.113.7")
+    elsewhere.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+    assert logged_in_user_id(elsewhere) is not None
+    bob = UserFactory(username="bob")
+    here = Client()
+    here.post(reverse("login"), {"username": "bob", "password": PASSWORD})
+    assert logged_in_user_id(here) == str(bob.pk)
+
+
+def test_a_success_before_the_limit_resets_the_failures(client):
+    UserFactory(username="alice")
+    wrong = {"username": "alice", "password": "guess"}
+    for _ in range(4):
+        client.post(reverse("login"), wrong)
+    client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+    assert logged_in_user_id(client) is not None
+    client.post(reverse("logout"))
+
+    for _ in range(4):
+        assert client.post(reverse("login"), wrong).status_code == 200
+    response = client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert logged_in_user_id(client) is not None

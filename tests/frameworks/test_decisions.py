@@ -1,0 +1,238 @@
+"""Members' decisions: posting, safe Markdown, where they appear, view counts."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from frameworks.models import Decision
+from tests.factories import DecisionFactory, FrameworkFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CREATE_URL = reverse("frameworks:decision_create")
+
+UNSAFE_BODY = "\n\n".join(
+    [
+        "We chose **bold** moves.",
+        "<script>alert(1)</script>",
+        "[click me](javascript:alert(1))",
+        '<img src="x" onerror="alert(2)">',
+        "[docs](https://docs.example.com/)",
+    ]
+)
+
+
+def assert_rendered_safely(html):
+    """Nothing unsafe anywhere on the page; the Markdown of the body rendered."""
+    assert "<script>alert(1)</script>" not in html
+    # Raw HTML is shown as text: no tag anywhere carries an event handler.
+    assert not re.search(r"<[a-z][^>]*\son\w+\s*=", html, re.IGNORECASE)
+    assert not re.search(r"href\s*=\s*[\"']?\s*javascript:", html, re.IGNORECASE)
+    body = re.search(r'<div class="decision__body[^"]*">(.*?)</div>', html, re.DOTALL)
+    assert body, "the decision body is on the page"
+    body = body.group(1)
+    assert "<script" not in body
+    assert "<img" not in body
+    assert "<strong>bold</strong>" in body
+    assert "click me" in body  # the text of the dropped link stays
+    link = re.search(r'<a href="https://docs\.example\.com/"[^>]*>', body)
+    assert link, "the safe link is kept"
+    rel = re.search(r'rel="([^"]*)"', link.group(0))
+    assert rel and "nofollow" in rel.group(1).split()
+
+
+@pytest.fixture
+def frameworks():
+    return [
+        FrameworkFactory(slug=slug, name=slug.title())
+        for slug in ("django", "flask", "rails", "laravel", "phoenix")
+    ]
+
+
+def post_decision(client, frameworks, body="Which one for a small CRM?", kind="needs_advice"):
+    return client.post(
+        CREATE_URL, {"kind": kind, "frameworks": [f.pk for f in frameworks], "body": body}
+    )
+
+
+# --- Posting --------------------------------------------------------------------
+
+
+def test_form_is_prefilled_with_the_framework_from_the_query(member_client, frameworks):
+    response = member_client.get(CREATE_URL, {"framework": "flask"})
+
+    assert response.status_code == 200
+    assert response.context["form"].initial["frameworks"] == [frameworks[1]]
+
+
+def test_member_posts_a_decision(member_client, member, frameworks):
+    response = post_decision(member_client, frameworks[:2], kind="decided")
+
+    decision = Decision.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == decision.get_absolute_url()
+    assert decision.author == member
+    assert decision.kind == Decision.Kind.DECIDED
+    assert set(decision.frameworks.all()) == set(frameworks[:2])
+    assert decision.views_count == 0
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_one_to_four_frameworks_are_accepted(member_client, frameworks, count):
+    response = post_decision(member_client, frameworks[:count])
+
+    assert response.status_code == 302
+    assert Decision.objects.get().frameworks.count() == count
+
+
+@pytest.mark.parametrize("count", [0, 5])
+def test_zero_or_five_frameworks_are_refused(member_client, frameworks, count):
+    response = post_decision(member_client, frameworks[:count])
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["frameworks"]
+    assert not Decision.objects.exists()
+
+
+def test_unpublished_framework_cannot_be_named(member_client, frameworks):
+    hidden = FrameworkFactory(is_published=False)
+
+    response = post_decision(member_client, [frameworks[0], hidden])
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["frameworks"]
+    assert not Decision.objects.exists()
+
+
+@pytest.mark.parametrize("body", ["", "   ", "x" * 5001])
+def test_empty_or_too_long_body_is_refused(member_client, frameworks, body):
+    response = post_decision(member_client, frameworks[:1], body=body)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["body"]
+    assert not Decision.objects.exists()
+
+
+def test_unknown_kind_is_refused(member_client, frameworks):
+    response = post_decision(member_client, frameworks[:1], kind="rant")
+
+    assert response.status_code == 400
+    assert not Decision.objects.exists()
+
+
+# --- Markdown, rendered safely ----------------------------------------------------
+
+
+def test_decision_page_renders_markdown_safely(member_client, frameworks):
+    post_decision(member_client, frameworks[:2], body=UNSAFE_BODY)
+    decision = Decision.objects.get()
+
+    response = Client().get(decision.get_absolute_url())
+
+    assert response.status_code == 200
+    assert_rendered_safely(response.content.decode())
+
+
+def test_framework_page_renders_decisions_safely(frameworks):
+    DecisionFactory(body=UNSAFE_BODY, frameworks=[frameworks[0]])
+
+    response = Client().get(frameworks[0].get_absolute_url())
+
+    assert response.status_code == 200
+    assert_rendered_safely(response.content.decode())
+
+
+# --- Where decisions appear ---------------------------------------------------------
+
+
+def test_decision_appears_on_each_framework_page_and_on_their_comparison(member_client, frameworks):
+    django, flask, rails = frameworks[:3]
+    post_decision(member_client, [django, flask, rails])
+    permalink = f'href="{Decision.objects.get().get_absolute_url()}"'
+    visitor = Client()
+
+    for framework in (django, flask, rails):
+        assert permalink in visitor.get(framework.get_absolute_url()).content.decode()
+    assert permalink not in visitor.get(frameworks[3].get_absolute_url()).content.decode()
+
+    for pair in ((django, flask), (flask, rails), (django, rails)):
+        slugs = "-vs-".join(sorted(f.slug for f in pair))
+        response = visitor.get(reverse("comparison:detail", args=[slugs]))
+        assert response.status_code == 200
+        assert permalink in response.content.decode()
+
+    # A comparison with a framework it does not name leaves it out.
+    other = visitor.get(reverse("comparison:detail", args=["django-vs-laravel"]))
+    assert other.status_code == 200
+    assert permalink not in other.content.decode()
+
+
+# --- Views ------------------------------------------------------------------------------
+
+
+def views_of(decision):
+    decision.refresh_from_db()
+    return decision.views_count
+
+
+def test_views_count_once_per_visitor(frameworks):
+    decision = DecisionFactory(frameworks=frameworks[:2])
+    url = decision.get_absolute_url()
+    reader = Client()
+
+    assert reader.get(url).status_code == 200
+    assert views_of(decision) == 1
+
+    assert reader.get(url).status_code == 200
+    assert views_of(decision) == 1
+
+    assert Client().get(url).status_code == 200
+    assert views_of(decision) == 2
+
+
+def test_a_visitor_is_counted_once_on_each_decision(frameworks):
+    first, second = DecisionFactory.create_batch(2, frameworks=frameworks[:1])
+    reader = Client()
+
+    for _ in range(2):
+        reader.get(first.get_absolute_url())
+        reader.get(second.get_absolute_url())
+
+    assert views_of(first) == views_of(second) == 1
+
+
+def test_a_forged_seen_cookie_is_ignored(frameworks):
+    decision = DecisionFactory(frameworks=frameworks[:1])
+    reader = Client()
+    reader.cookies["seen_decisions"] = str(decision.pk)  # unsigned
+
+    reader.get(decision.get_absolute_url())
+
+    assert views_of(decision) == 1
+
+
+def test_unknown_decision_is_404(client):
+    decision = DecisionFactory()
+
+    response = client.get(reverse("frameworks:decision", args=[decision.pk + 1]))
+
+    assert response.status_code == 404
+
+
+def test_decision_page_queries_do_not_grow_with_its_frameworks(frameworks):
+    author = UserFactory()
+    small = DecisionFactory(author=author, frameworks=frameworks[:1])
+    large = DecisionFactory(author=author, frameworks=frameworks[:4])
+    Client().get(small.get_absolute_url())  # warm up
+
+    counts = []
+    for decision in (small, large):
+        with CaptureQueriesContext(connection) as queries:
+            assert Client().get(decision.get_absolute_url()).status_code == 200
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1], counts
