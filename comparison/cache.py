@@ -64,6 +64,24 @@ def bump_on_commit(**kwargs):
     transaction.on_commit(bump_version)
 
 
+def cached_by_version(name, compute, timeout=PAGE_TIMEOUT):
+    """``compute()``, kept in the cache until the catalogue version changes.
+
+    For data that many requests share but that the page cache cannot hold,
+    e.g. the comparison matrix behind a signed-in member's page."""
+    if not settings.PAGE_CACHE:
+        return compute()
+    key = "data:" + hashlib.blake2b(f"{BUILD_ID}|{name}".encode(), digest_size=16).hexdigest()
+    found = cache.get_many([VERSION_KEY, key])
+    version = current_version(found.get(VERSION_KEY))
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    value = compute()  # the version was read first: a change meanwhile makes this stale at once
+    cache.set(key, (version, value), timeout)
+    return value
+
+
 def page_key(request):
     raw = f"{BUILD_ID}|{request.get_host()}|{request.get_full_path()}".encode()
     return "page:" + hashlib.blake2b(raw, digest_size=16).hexdigest()

@@ -8,6 +8,7 @@ from frameworks.models import COMPARE_SEPARATOR, Framework
 from frameworks.selectors import voted_procon_ids
 
 from . import selectors
+from .cache import cached_by_version
 from .forms import CompareForm
 
 
@@ -54,7 +55,10 @@ class ComparisonDetailView(TemplateView):
     def get(self, request, slugs):
         only_differences = request.GET.get("only") == "differences"
         try:
-            page = selectors.comparison_page(slugs, only_differences=only_differences)
+            page = cached_by_version(
+                f"comparison:{slugs}:{only_differences}",
+                lambda: selectors.comparison_page(slugs, only_differences=only_differences),
+            )
         except selectors.CompareError as error:
             return render(
                 request,

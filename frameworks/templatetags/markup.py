@@ -1,5 +1,7 @@
 """Members write decisions in plain text or Markdown; only safe HTML survives."""
 
+import functools
+
 import markdown as markdown_lib
 import nh3
 from django import template
@@ -14,6 +16,7 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 
 
+@functools.lru_cache(maxsize=1024)
 def render_markdown(text):
     """Markdown to HTML, then sanitised by nh3 (no raw HTML, no script, no
     javascript: or data: links; links get rel="nofollow noopener ugc")."""
