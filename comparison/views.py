@@ -7,7 +7,7 @@ from django.views.generic import TemplateView
 from frameworks.models import COMPARE_SEPARATOR, Framework
 from frameworks.selectors import voted_procon_ids
 
-from . import selectors
+from . import selectors, structured_data
 from .cache import cached_by_version
 from .forms import CompareForm
 
@@ -74,6 +74,7 @@ class ComparisonDetailView(TemplateView):
         ]
         context = self.get_context_data(
             page=page,
+            structured_data=structured_data.comparison_page(request, page),
             only_differences=only_differences,
             voted=voted_procon_ids(request.user, procon_ids),
         )

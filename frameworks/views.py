@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DetailView, TemplateView
 from django_filters.views import FilterView
 
+from comparison import structured_data
 from comparison.selectors import related_comparisons
 
 from . import ratelimit, selectors, services
@@ -49,6 +50,7 @@ class FrameworkDetailView(TemplateView):
         procon_ids = [p.pk for items in framework.grouped_procons.values() for p in items]
         return super().get_context_data(
             framework=framework,
+            structured_data=structured_data.framework_page(self.request, framework),
             comparisons=related_comparisons([framework.pk]),
             voted=selectors.voted_procon_ids(self.request.user, procon_ids),
             pending=selectors.pending_suggestions(self.request.user, framework),

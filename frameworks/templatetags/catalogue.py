@@ -1,7 +1,12 @@
 """Display helpers for the catalogue and comparison templates."""
 
+import json
+
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import _json_script_escapes, format_html
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -49,3 +54,11 @@ def query_with(context, **changes):
             params[key] = value
     encoded = urlencode(sorted(params.lists()), doseq=True)
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def json_ld(data):
+    """A schema.org data block. Not executed, so the CSP allows it; escaped
+    like json_script so no value can close the element."""
+    text = json.dumps(data, cls=DjangoJSONEncoder).translate(_json_script_escapes)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))

@@ -137,3 +137,18 @@ def test_version_survives_a_cache_flush(demo, page_cache):
     cache.clear()
     bump_version()
     assert current_version() != first
+
+
+def test_members_see_their_vote_at_once_through_the_data_cache(demo, page_cache, on_commit):
+    member = UserFactory()
+    member_client = Client()
+    member_client.force_login(member)
+    item = ProCon.objects.get(framework__slug="django", text="Rapid development")
+    assert ">678<" in member_client.get(URL).content.decode()  # fills the data cache
+    response = on_commit(
+        member_client.post, f"/procons/{item.pk}/vote/", HTTP_ACCEPT="application/json"
+    )
+    assert response.json() == {"votes": 679, "voted": True}
+    html = member_client.get(URL).content.decode()
+    assert ">679<" in html
+    assert 'aria-pressed="true"' in html

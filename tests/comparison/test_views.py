@@ -1,6 +1,7 @@
 """The comparison pages: curated, generated, canonical URLs, bad input and
 query budgets."""
 
+import json
 import re
 
 import pytest
@@ -299,3 +300,19 @@ def test_other_pages_query_count_is_constant(client, url):
         FrameworkFactory(category=category)
         ComparisonFactory(frameworks=[framework, FrameworkFactory(category=category)])
     assert count_queries(client, url) == small
+
+
+def test_structured_data_describes_the_compared_frameworks(client, demo):
+    def json_ld(url):
+        html = client.get(url).content.decode()
+        block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+        return json.loads(block.group(1))
+
+    comparison = json_ld("/compare/django-vs-flask/")
+    assert comparison["@type"] == "WebPage"
+    assert [item["name"] for item in comparison["about"]] == ["Django", "Flask"]
+    crumbs = comparison["breadcrumb"]["itemListElement"]
+    assert crumbs[-1]["item"] == "http://testserver/compare/django-vs-flask/"
+    framework = json_ld("/frameworks/flask/")
+    assert framework["@type"] == "SoftwareApplication"
+    assert framework["license"] == "BSD-3-Clause"
