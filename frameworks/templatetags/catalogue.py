@@ -62,3 +62,9 @@ def json_ld(data):
     like json_script so no value can close the element."""
     text = json.dumps(data, cls=DjangoJSONEncoder).translate(_json_script_escapes)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
+
+
+@register.filter
+def as_list(value):
+    """One object as a one-item list, for partials that take several."""
+    return [value]
