@@ -4,7 +4,7 @@
 (function () {
   "use strict";
 
-  function announce(form, text, isError) {
+  function announce(form, text, isError, link) {
     var item = form.closest("li") || form.parentNode;
     var note = item.querySelector(".vote-message");
     if (!note) {
@@ -14,6 +14,13 @@
       item.appendChild(note);
     }
     note.textContent = text;
+    if (link) {
+      var anchor = document.createElement("a");
+      anchor.href = link.href;
+      anchor.textContent = link.text;
+      note.appendChild(document.createTextNode(" "));
+      note.appendChild(anchor);
+    }
     note.classList.toggle("is-error", Boolean(isError));
   }
 
@@ -39,6 +46,7 @@
     fetch(form.getAttribute("action"), {
       method: "POST",
       credentials: "same-origin",
+      body: new FormData(form), // carries "next", so a login link returns here
       headers: {
         Accept: "application/json",
         "X-CSRFToken": token ? token.value : "",
@@ -59,7 +67,8 @@
           updateEverywhere(form.getAttribute("action"), result.data.votes, result.data.voted);
           announce(form, result.data.voted ? "Vote counted." : "Vote taken back.", false);
         } else if (result.status === 401) {
-          announce(form, "You are logged out. Log in to vote.", true);
+          var login = result.data.login_url;
+          announce(form, "You are logged out.", true, login && { href: login, text: "Log in to vote" });
         } else if (result.status === 403) {
           announce(form, "Your session expired. Reload the page and try again.", true);
         } else if (result.status === 429) {

@@ -49,6 +49,8 @@ class Command(BaseCommand):
         except (ValidationError, KeyError, LookupError) as exc:
             raise CommandError(f"{file}: {exc}") from exc
         counts = loader.counts
+        if options["verbosity"] == 0:
+            return
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo catalogue: {counts['created']} created, {counts['updated']} updated, "
