@@ -4,7 +4,13 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from frameworks.models import COMPARE_SEPARATOR, SLUG_PATTERN, Framework, TimeStampedModel
+from frameworks.models import (
+    COMPARE_SEPARATOR,
+    SLUG_PATTERN,
+    Framework,
+    TimeStampedModel,
+    url_for,
+)
 
 MIN_FRAMEWORKS = 2
 MAX_FRAMEWORKS = 4
@@ -17,8 +23,7 @@ def framework_set_key(frameworks):
 
 def compare_path(frameworks):
     """The compare URL of frameworks in the given order."""
-    slugs = COMPARE_SEPARATOR.join(f.slug for f in frameworks)
-    return reverse("comparison:detail", args=[slugs])
+    return url_for("comparison:detail", COMPARE_SEPARATOR.join(f.slug for f in frameworks))
 
 
 class Criterion(models.Model):

@@ -1,17 +1,30 @@
 """The catalogue: categories, frameworks, their statistics, pros/cons, votes
 and the decisions members post about them."""
 
+import functools
+
 from django.conf import settings
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 #: Separator of framework slugs in a compare URL (/compare/django-vs-flask/).
 COMPARE_SEPARATOR = "-vs-"
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_reverse(prefix, name, arg):
+    return reverse(name, args=[arg])
+
+
+def url_for(name, arg):
+    """``reverse(name, args=[arg])``, memoised: pages link dozens of frameworks
+    and the URLconf does not change while the process runs."""
+    return _cached_reverse(get_script_prefix(), name, arg)
 
 
 class TimeStampedModel(models.Model):
@@ -50,7 +63,7 @@ class Category(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("frameworks:category", args=[self.slug])
+        return url_for("frameworks:category", self.slug)
 
 
 class FrameworkQuerySet(models.QuerySet):
@@ -139,7 +152,7 @@ class Framework(TimeStampedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("frameworks:detail", args=[self.slug])
+        return url_for("frameworks:detail", self.slug)
 
     @property
     def initials(self):
@@ -302,7 +315,7 @@ class Decision(models.Model):
         return f"{self.get_kind_display()} by {self.author} on {self.created:%Y-%m-%d}"
 
     def get_absolute_url(self):
-        return reverse("frameworks:decision", args=[self.pk])
+        return url_for("frameworks:decision", self.pk)
 
 
 class Profile(models.Model):
