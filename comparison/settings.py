@@ -105,6 +105,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Reuse each thread's connection instead of opening the file and running
+    # the PRAGMAs on every request.
+    _db["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "600"))
+    _db["CONN_HEALTH_CHECKS"] = True
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     if env_bool("DATABASE_POOL", True):
         # Django's psycopg 3 pool; it requires persistent connections off.
