@@ -8,10 +8,12 @@ class ComparisonConfig(AppConfig):
     verbose_name = "Comparisons"
 
     def ready(self):
-        from frameworks.models import Category, Decision, Framework, ProCon, Vote
+        from django.contrib.auth import get_user_model
+
+        from frameworks.models import Category, Decision, Framework, ProCon, Profile, Vote
         from frameworks.signals import catalogue_changed
 
-        from .cache import bump_on_commit
+        from .cache import bump_on_commit, bump_unless_login_only
         from .models import Assessment, Comparison, ComparisonEntry, Criterion, Difference
 
         # Anything a cached page shows: bump the page-cache version on commit.
@@ -39,3 +41,13 @@ class ComparisonConfig(AppConfig):
                 bump_on_commit, sender=through, dispatch_uid=f"page-cache-{through._meta.label}"
             )
         catalogue_changed.connect(bump_on_commit, dispatch_uid="page-cache-catalogue-changed")
+        # Pages show decision authors' names and headlines.
+        post_save.connect(bump_on_commit, sender=Profile, dispatch_uid="page-cache-profile-save")
+        post_save.connect(
+            bump_unless_login_only,
+            sender=get_user_model(),
+            dispatch_uid="page-cache-user-save",
+        )
+        post_delete.connect(
+            bump_on_commit, sender=get_user_model(), dispatch_uid="page-cache-user-delete"
+        )

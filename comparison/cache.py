@@ -82,8 +82,16 @@ def cached_by_version(name, compute, timeout=PAGE_TIMEOUT):
     return value
 
 
+def bump_unless_login_only(update_fields=None, **kwargs):
+    """A member's name shows on pages; their last_login (saved at every
+    login) does not, so such saves keep the cache."""
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    bump_on_commit(**kwargs)
+
+
 def page_key(request):
-    raw = f"{BUILD_ID}|{request.get_host()}|{request.get_full_path()}".encode()
+    raw = f"{BUILD_ID}|{request.scheme}|{request.get_host()}|{request.get_full_path()}".encode()
     return "page:" + hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 

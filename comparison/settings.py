@@ -144,7 +144,11 @@ else:
     }
 
 # Anonymous pages are cached whole and invalidated on commit (comparison.cache).
-PAGE_CACHE = env_bool("PAGE_CACHE", True)
+# The invalidation version must be shared by every process: without Redis the
+# cache is per process, so several workers would serve each other's stale pages.
+PAGE_CACHE = env_bool(
+    "PAGE_CACHE", bool(REDIS_URL) or int(os.environ.get("WEB_CONCURRENCY", "1")) <= 1
+)
 
 # --- Auth -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -165,6 +169,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "429.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
+# Behind a proxy every client arrives from the proxy's address: take the
+# address the proxy appends to X-Forwarded-For (one trusted hop).
+BEHIND_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_PROXY:
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 # Votes per member and sign-ups per address, counted in the cache.
 VOTE_RATE = os.environ.get("VOTE_RATE", "60/m")
 SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "5/h")
@@ -213,7 +223,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if env_bool("BEHIND_TLS_PROXY", False):
+    if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Logging --------------------------------------------------------------

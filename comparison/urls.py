@@ -1,6 +1,8 @@
 """Root URLs. The comparisons app's own routes live in ``compare_patterns``
 under the ``comparison`` namespace (comparison:index, comparison:detail)."""
 
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps.views import sitemap
@@ -35,3 +37,7 @@ urlpatterns = [
     path("accounts/signup/", SignupView.as_view(), name="signup"),
     path("admin/", admin.site.urls),
 ]
+
+if settings.DEBUG:
+    # Uploaded logos on `make run`; in production the web server serves MEDIA_ROOT.
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

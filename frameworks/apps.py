@@ -1,7 +1,23 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.db.models.signals import post_delete, pre_delete
 
 
 class FrameworksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "frameworks"
     verbose_name = "Catalogue"
+
+    def ready(self):
+        from . import services
+
+        pre_delete.connect(
+            services.remember_votes_of_member,
+            sender=settings.AUTH_USER_MODEL,
+            dispatch_uid="frameworks-remember-member-votes",
+        )
+        post_delete.connect(
+            services.recount_after_member_deleted,
+            sender=settings.AUTH_USER_MODEL,
+            dispatch_uid="frameworks-recount-after-member-deleted",
+        )

@@ -103,7 +103,8 @@ class Framework(TimeStampedModel):
     logo = models.FileField(
         upload_to="logos/",
         blank=True,
-        validators=[FileExtensionValidator(["svg", "png", "jpg", "jpeg", "webp"])],
+        # No SVG: it can carry script.
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp"])],
     )
     # Statistics: NULL means unknown and shows as "–", never as 0.
     github_stars = models.PositiveIntegerField(null=True, blank=True)

@@ -3,6 +3,7 @@ production, so it holds across gunicorn workers)."""
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 
 
@@ -31,4 +32,10 @@ def hit(scope, ident, rate):
 
 
 def client_ip(request):
+    """The client's address; behind a proxy, the one it appended last."""
+    if getattr(settings, "BEHIND_PROXY", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-1]
     return request.META.get("REMOTE_ADDR", "unknown")

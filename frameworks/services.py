@@ -21,7 +21,8 @@ def toggle_vote(*, user, procon_id):
     Returns ``(votes_count, voted)``.
     """
     with transaction.atomic():
-        if not ProCon.objects.approved().filter(pk=procon_id).exists():
+        votable = ProCon.objects.approved().filter(framework__is_published=True)
+        if not votable.filter(pk=procon_id).exists():
             raise VoteNotAllowed(procon_id)
         deleted, _ = Vote.objects.filter(user=user, procon_id=procon_id).delete()
         if deleted:
@@ -65,3 +66,20 @@ def set_status(procons, status):
         recount_votes(ProCon.objects.filter(pk__in=ids))
         catalogue_changed.send(sender=ProCon)
     return updated
+
+
+def recount_after_member_deleted(sender, instance, **kwargs):
+    """Deleting a member cascades to their Vote rows; recount what they voted
+    on so that votes_count stays baseline + Vote rows (post_delete of User,
+    run in the same transaction, after the cascade)."""
+    ids = getattr(instance, "_voted_procon_ids", None)
+    if ids:
+        recount_votes(ProCon.objects.filter(pk__in=ids))
+        catalogue_changed.send(sender=ProCon)
+
+
+def remember_votes_of_member(sender, instance, **kwargs):
+    """pre_delete of User: note which pros/cons the member voted on."""
+    instance._voted_procon_ids = list(
+        Vote.objects.filter(user=instance).values_list("procon_id", flat=True)
+    )

@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -19,7 +21,9 @@ from comparison.selectors import related_comparisons
 from . import ratelimit, selectors, services
 from .filters import FrameworkFilter
 from .forms import DecisionForm, SignupForm, SuggestionForm
-from .models import Category, Decision, Framework
+from .models import SLUG_PATTERN, Category, Decision, Framework
+
+SLUG_RE = re.compile(SLUG_PATTERN)
 
 
 class FrameworkListView(FilterView):
@@ -152,7 +156,7 @@ class DecisionCreateView(LoginRequiredMixin, CreateView):
     template_name = "frameworks/decision_form.html"
 
     def get_initial(self):
-        slugs = [slug[:60] for slug in self.request.GET.getlist("framework")[:4]]
+        slugs = [s for s in self.request.GET.getlist("framework")[:4] if SLUG_RE.match(s)]
         return {"frameworks": list(Framework.objects.published().filter(slug__in=slugs))}
 
     def form_valid(self, form):

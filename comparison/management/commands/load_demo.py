@@ -16,7 +16,13 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from comparison.models import Assessment, Comparison, Criterion, Difference
+from comparison.models import (
+    Assessment,
+    Comparison,
+    Criterion,
+    Difference,
+    framework_set_key,
+)
 from comparison.services import set_comparison_frameworks
 from frameworks.models import Category, Decision, Framework, ProCon, Profile, Vote
 from frameworks.services import recount_votes
@@ -136,7 +142,10 @@ class DemoLoader:
                 "stats_as_of": as_of if has_stats else None,
                 "is_published": True,
             }
-            framework, wrote = self.upsert(Framework, {"slug": row["slug"]}, values)
+            # A curator may have renamed the slug: the name still finds it.
+            renamed = Framework.objects.filter(name=row["name"]).exclude(slug=row["slug"]).first()
+            lookup = {"pk": renamed.pk} if renamed else {"slug": row["slug"]}
+            framework, wrote = self.upsert(Framework, lookup, values)
             self.frameworks[row["slug"]] = framework
             if wrote:
                 written.append(row)
@@ -204,6 +213,13 @@ class DemoLoader:
 
     def load_comparisons(self):
         for row in self.data.get("comparisons", []):
+            frameworks = [self.frameworks[s] for s in row["frameworks"]]
+            exists = Comparison.objects.filter(slug=row["slug"]).exists()
+            key = framework_set_key(frameworks)
+            if not exists and Comparison.objects.published().filter(framework_key=key).exists():
+                # A curator published their own comparison of this set.
+                self.counts["unchanged"] += 1
+                continue
             comparison, wrote = self.upsert(
                 Comparison,
                 {"slug": row["slug"]},
@@ -216,7 +232,6 @@ class DemoLoader:
                 on_create={"is_published": False},
             )
             if wrote:
-                frameworks = [self.frameworks[s] for s in row["frameworks"]]
                 set_comparison_frameworks(comparison, frameworks)
                 if not comparison.is_published:
                     comparison.is_published = True
