@@ -29,20 +29,6 @@ def compact(value):
     return str(number)
 
 
-@register.filter
-def get_item(mapping, key):
-    """``{{ mapping|get_item:key }}`` for dicts keyed by ids."""
-    try:
-        return mapping.get(key)
-    except AttributeError:
-        return None
-
-
-@register.filter
-def contains(collection, item):
-    return item in collection
-
-
 @register.simple_tag(takes_context=True)
 def query_with(context, **changes):
     """The current query string with some parameters replaced (None drops one)."""
