@@ -8,6 +8,8 @@ from django.utils.html import _json_script_escapes, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
+from comparison.models import compare_path
+
 register = template.Library()
 
 UNKNOWN = "–"
@@ -54,3 +56,9 @@ def json_ld(data):
 def as_list(value):
     """One object as a one-item list, for partials that take several."""
     return [value]
+
+
+@register.filter
+def compare_url(framework, other):
+    """The comparison page of two frameworks, in the stable slug order."""
+    return compare_path(sorted([framework, other], key=lambda f: f.slug))

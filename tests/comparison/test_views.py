@@ -61,6 +61,7 @@ def test_curated_django_vs_flask_shows_every_section(client, demo):
     assert "599K" in section(html, "decisions")
     alternatives = section(html, "alternatives")
     assert "FastAPI" in alternatives and "/compare/django-vs-fastapi/" in alternatives
+    assert "/compare/django-vs-flask-vs-fastapi/" in alternatives  # "add to this comparison"
     assert "Django vs Flask" not in section(html, "related")
     assert "Django vs Laravel vs Node.js" in section(html, "related")
     assert '<link rel="canonical" href="http://testserver/compare/django-vs-flask/"' in html
@@ -198,6 +199,9 @@ def test_catalogue_filters_sort_and_paginate_in_the_url(client, demo):
 def test_framework_and_category_pages(client, demo):
     html = client.get("/frameworks/django/").content.decode()
     assert "Rapid development" in html and "678" in html
+    alternatives = section(html, "alternatives")
+    assert 'href="/compare/django-vs-flask/"' in alternatives
+    assert 'href="/compare/bottle-vs-django/"' in alternatives
     assert "Django vs Flask" in html
     assert client.get("/frameworks/nope/").status_code == 404
     html = client.get("/categories/web-frameworks/").content.decode()
