@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from frameworks.admin import RewriteChangedRowsFormSet
+from core.admin import RewriteChangedRowsFormSet
 
 from .models import (
     MAX_FRAMEWORKS,

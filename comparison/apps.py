@@ -10,10 +10,10 @@ class ComparisonConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import get_user_model
 
+        from core.cache import bump_on_commit, bump_unless_login_only
         from frameworks.models import Category, Decision, Framework, ProCon, Profile, Vote
         from frameworks.signals import catalogue_changed
 
-        from .cache import bump_on_commit, bump_unless_login_only
         from .models import Assessment, Comparison, ComparisonEntry, Criterion, Difference
 
         # Anything a cached page shows: bump the page-cache version on commit.

@@ -4,13 +4,9 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from frameworks.models import (
-    COMPARE_SEPARATOR,
-    SLUG_PATTERN,
-    Framework,
-    TimeStampedModel,
-    url_for,
-)
+from core.links import url_for
+from core.models import SLUG_PATTERN, TimeStampedModel
+from frameworks.models import COMPARE_SEPARATOR, Framework
 
 MIN_FRAMEWORKS = 2
 MAX_FRAMEWORKS = 4

@@ -51,16 +51,17 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "axes",
+    "core",
     "frameworks",
     "comparison",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "comparison.middleware.SecurityHeadersMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Cached anonymous pages are served from here, before sessions and auth.
-    "comparison.cache.AnonymousPageCacheMiddleware",
+    "core.cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -143,7 +144,7 @@ else:
         }
     }
 
-# Anonymous pages are cached whole and invalidated on commit (comparison.cache).
+# Anonymous pages are cached whole and invalidated on commit (core.cache).
 # The invalidation version must be shared by every process: without Redis the
 # cache is per process, so several workers would serve each other's stale pages.
 PAGE_CACHE = env_bool(

@@ -8,10 +8,10 @@ from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 
+from core.cache import cache_anonymous
 from frameworks.views import SignupView
 
 from . import views
-from .cache import cache_anonymous
 from .sitemaps import sitemaps
 
 compare_patterns = [

@@ -4,11 +4,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.generic import TemplateView
 
+from core import structured_data
+from core.cache import cached_by_version
 from frameworks.models import COMPARE_SEPARATOR, Framework
 from frameworks.selectors import voted_procon_ids
 
-from . import selectors, structured_data
-from .cache import cached_by_version
+from . import selectors
 from .forms import CompareForm
 
 

@@ -1,38 +1,18 @@
 """The catalogue: categories, frameworks, their statistics, pros/cons, votes
 and the decisions members post about them."""
 
-import functools
-
 from django.conf import settings
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+
+from core.links import url_for
+from core.models import SLUG_PATTERN, TimeStampedModel
 
 #: Separator of framework slugs in a compare URL (/compare/django-vs-flask/).
 COMPARE_SEPARATOR = "-vs-"
-SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-
-
-@functools.lru_cache(maxsize=4096)
-def _cached_reverse(prefix, name, arg):
-    return reverse(name, args=[arg])
-
-
-def url_for(name, arg):
-    """``reverse(name, args=[arg])``, memoised: pages link dozens of frameworks
-    and the URLconf does not change while the process runs."""
-    return _cached_reverse(get_script_prefix(), name, arg)
-
-
-class TimeStampedModel(models.Model):
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
 
 
 class Category(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from comparison.cache import cache_anonymous
+from core.cache import cache_anonymous
 
 from . import views
 

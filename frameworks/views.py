@@ -10,18 +10,20 @@ from django.db.models import F, Prefetch
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DetailView, TemplateView
 from django_filters.views import FilterView
 
-from comparison import structured_data
 from comparison.selectors import related_comparisons
+from core import ratelimit, structured_data
+from core.http import safe_next, too_many, wants_json
+from core.models import SLUG_PATTERN
 
-from . import ratelimit, selectors, services
+from . import selectors, services
 from .filters import FrameworkFilter
 from .forms import DecisionForm, SignupForm, SuggestionForm
-from .models import SLUG_PATTERN, Category, Decision, Framework
+from .models import Category, Decision, Framework
 
 SLUG_RE = re.compile(SLUG_PATTERN)
 
@@ -87,37 +89,13 @@ class CategoryDetailView(TemplateView):
 # --- Members: votes, suggestions, decisions, sign-up ----------------------
 
 
-def _wants_json(request):
-    return "application/json" in request.headers.get("Accept", "")
-
-
-def _safe_next(request, fallback):
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
-
-def too_many(request, retry_after, message):
-    if _wants_json(request):
-        response = JsonResponse({"error": message, "retry_after": retry_after}, status=429)
-    else:
-        response = render(
-            request, "429.html", {"message": message, "retry_after": retry_after}, status=429
-        )
-    response["Retry-After"] = str(retry_after)
-    return response
-
-
 @require_POST
 def vote(request, pk):
     """Toggle the member's vote: JSON for fetch, a redirect back without JS."""
     fallback = reverse("home")
     if not request.user.is_authenticated:
-        login_url = f"{reverse('login')}?{urlencode({'next': _safe_next(request, fallback)})}"
-        if _wants_json(request):
+        login_url = f"{reverse('login')}?{urlencode({'next': safe_next(request, fallback)})}"
+        if wants_json(request):
             return JsonResponse({"error": "Log in to vote.", "login_url": login_url}, status=401)
         return HttpResponseRedirect(login_url)
     retry_after = ratelimit.hit("vote", request.user.pk, settings.VOTE_RATE)
@@ -127,9 +105,9 @@ def vote(request, pk):
         votes, voted = services.toggle_vote(user=request.user, procon_id=pk)
     except services.VoteNotAllowed:
         raise Http404("This pro/con does not exist or is not published.") from None
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"votes": votes, "voted": voted})
-    return HttpResponseRedirect(_safe_next(request, fallback))
+    return HttpResponseRedirect(safe_next(request, fallback))
 
 
 @login_required
@@ -210,7 +188,7 @@ class SignupView(CreateView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            return HttpResponseRedirect(_safe_next(request, reverse("home")))
+            return HttpResponseRedirect(safe_next(request, reverse("home")))
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
@@ -223,10 +201,10 @@ class SignupView(CreateView):
         user = form.save()
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(self.request, f"Welcome, {user.username}! You can vote now.")
-        return HttpResponseRedirect(_safe_next(self.request, reverse("home")))
+        return HttpResponseRedirect(safe_next(self.request, reverse("home")))
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(next=_safe_next(self.request, ""), **kwargs)
+        return super().get_context_data(next=safe_next(self.request, ""), **kwargs)

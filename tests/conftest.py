@@ -36,7 +36,7 @@ def frozen_ratelimit_clock(monkeypatch):
     a limit never straddles two windows, and Retry-After is the window - 5 s."""
     from types import SimpleNamespace
 
-    from frameworks import ratelimit
+    from core import ratelimit
 
     now = 1_799_971_200 + 5  # a multiple of 86400, plus 5 seconds
     monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: float(now)))

@@ -7,7 +7,8 @@ from django.test import Client
 
 from comparison.models import Comparison
 from comparison.services import set_comparison_frameworks
-from frameworks import ratelimit, services
+from core import ratelimit
+from frameworks import services
 from frameworks.models import Framework, ProCon, Profile
 from tests.factories import ComparisonFactory, ProConFactory, UserFactory
 
@@ -83,7 +84,7 @@ def test_a_profile_edit_invalidates_cached_pages(
 
 
 def test_a_login_alone_keeps_cached_pages(settings, demo, django_capture_on_commit_callbacks):
-    from comparison.cache import current_version
+    from core.cache import current_version
 
     settings.PAGE_CACHE = True
     version = current_version()

@@ -4,8 +4,8 @@ bypassing it, and conditional GET."""
 import pytest
 from django.test import Client
 
-from comparison.cache import bump_version, current_version
 from comparison.models import Assessment
+from core.cache import bump_version, current_version
 from frameworks import services
 from frameworks.models import Framework, ProCon
 from tests.factories import ProConFactory, UserFactory

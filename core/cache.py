@@ -14,6 +14,7 @@ import os
 import time
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -26,14 +27,23 @@ PAGE_TIMEOUT = 60 * 60  # an hour; the version makes stale entries unreachable a
 def build_id():
     """Identifies the code and templates that render pages, so a deploy never
     serves pages cached by the previous release. RELEASE (e.g. a git sha)
-    wins; otherwise the size and mtime of every source file are hashed."""
+    wins; otherwise the size and mtime of every source file of our installed
+    apps (found through the app registry, so a new app is never missed) and
+    of the site-wide templates and static files are hashed."""
     release = os.environ.get("RELEASE")
     if release:
         return release
+    base = Path(settings.BASE_DIR).resolve()
+    folders = {
+        Path(app.path).resolve()
+        for app in apps.get_app_configs()
+        if Path(app.path).resolve().is_relative_to(base)
+    }
+    folders.update(Path(d).resolve() for t in settings.TEMPLATES for d in t.get("DIRS", []))
+    folders.update(Path(d).resolve() for d in settings.STATICFILES_DIRS)
     digest = hashlib.blake2b(digest_size=8)
-    base = Path(settings.BASE_DIR)
-    for folder in ("comparison", "frameworks", "templates", "static"):
-        for path in sorted((base / folder).rglob("*")):
+    for folder in sorted(folders):
+        for path in sorted(folder.rglob("*")):
             if path.suffix in {".py", ".html", ".css", ".js", ".svg", ".toml"}:
                 stat = path.stat()
                 digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
