@@ -126,30 +126,50 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions -----------------------------------------------------
+# One cache shared by every worker holds the pages, their tags' versions and
+# the rate-limit counters (core.cache explains the page cache):
+# - REDIS_URL set: Redis, with short timeouts so an outage degrades to
+#   uncached pages instead of hanging requests;
+# - several workers without Redis (WEB_CONCURRENCY > 1): Django's file-based
+#   cache in CACHE_DIR, shared through the file system;
+# - otherwise (make run, one worker with threads): local memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+WEB_CONCURRENCY = int(os.environ.get("WEB_CONCURRENCY", "1"))
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "stackcompare"),
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # Sessions live in the database and are read through Redis; if Redis is
+    # down they are read from the database (core.sessions).
+    SESSION_ENGINE = "core.sessions"
+elif WEB_CONCURRENCY > 1:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / ".cache")),
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "stackcompare",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
 
-# Anonymous pages are cached whole and invalidated on commit (core.cache).
-# The invalidation version must be shared by every process: without Redis the
-# cache is per process, so several workers would serve each other's stale pages.
-PAGE_CACHE = env_bool(
-    "PAGE_CACHE", bool(REDIS_URL) or int(os.environ.get("WEB_CONCURRENCY", "1")) <= 1
-)
+# Anonymous pages are cached whole; every cache above is shared by all the
+# workers that use it, so the page cache is on unless PAGE_CACHE=0.
+PAGE_CACHE = env_bool("PAGE_CACHE", True)
+# New page-cache entries one client address may fill per window: bounds what
+# a crawler of odd URLs can add (the rest of its requests render uncached).
+PAGE_CACHE_FILL_RATE = os.environ.get("PAGE_CACHE_FILL_RATE", "300/m")
 
 # --- Auth -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -12,15 +12,20 @@ from core.cache import cache_anonymous
 from frameworks.views import SignupView
 
 from . import views
+from .forms import PICKER_FIELDS
 from .sitemaps import sitemaps
 
 compare_patterns = [
-    path("", cache_anonymous(views.CompareIndexView.as_view()), name="index"),
+    path(
+        "",
+        cache_anonymous(views.CompareIndexView.as_view(), params=PICKER_FIELDS),
+        name="index",
+    ),
     # Anything up to the next slash: bad names get a helpful 404, not the
     # generic one, so the pattern is deliberately loose.
     re_path(
         r"^(?P<slugs>[^/]+)/$",
-        cache_anonymous(views.ComparisonDetailView.as_view()),
+        cache_anonymous(views.ComparisonDetailView.as_view(), params=["only"]),
         name="detail",
     ),
 ]

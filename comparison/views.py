@@ -5,11 +5,13 @@ from django.urls import reverse, reverse_lazy
 from django.views.generic import TemplateView
 
 from core import structured_data
-from core.cache import cached_by_version
+from core.cache import cached, depends_on
+from frameworks import cache as catalogue_tags
 from frameworks.models import COMPARE_SEPARATOR, Framework
 from frameworks.selectors import voted_procon_ids
 
 from . import selectors
+from .cache import COMPARISONS, comparison_page_tags
 from .forms import CompareForm
 
 
@@ -21,8 +23,16 @@ class HomeView(TemplateView):
     template_name = "comparison/home.html"
 
     def get_context_data(self, **kwargs):
+        popular = selectors.popular_comparisons()
+        # The popular ranking sums the votes of these frameworks.
+        depends_on(
+            COMPARISONS,
+            catalogue_tags.FRAMEWORKS,
+            catalogue_tags.CATEGORIES,
+            *(catalogue_tags.framework(f.pk) for c in popular for f in c.ordered_frameworks()),
+        )
         return super().get_context_data(
-            popular=selectors.popular_comparisons(),
+            popular=popular,
             recent=selectors.recent_comparisons(),
             categories=selectors.category_tree(),
             picker=CompareForm(frameworks=picker_frameworks()),
@@ -36,6 +46,7 @@ class CompareIndexView(TemplateView):
     template_name = "comparison/comparison_list.html"
 
     def get(self, request, *args, **kwargs):
+        depends_on(COMPARISONS, catalogue_tags.FRAMEWORKS)
         frameworks = picker_frameworks()
         if any(request.GET.get(name) for name in ("a", "b", "c", "d")):
             form = CompareForm(request.GET, frameworks=frameworks)
@@ -56,9 +67,10 @@ class ComparisonDetailView(TemplateView):
     def get(self, request, slugs):
         only_differences = request.GET.get("only") == "differences"
         try:
-            page = cached_by_version(
+            page = cached(
                 f"comparison:{slugs}:{only_differences}",
                 lambda: selectors.comparison_page(slugs, only_differences=only_differences),
+                comparison_page_tags,
             )
         except selectors.CompareError as error:
             return render(

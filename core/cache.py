@@ -1,27 +1,85 @@
-"""The anonymous page cache.
+"""The page cache and the data cache: tagged entries, exact invalidation.
 
-Anonymous visitors all see the same page for a URL, so the rendered page is
-kept in Django's cache (Redis in production) under a key that carries a
-global *catalogue version*. Every change to the catalogue (a vote, an
-approved suggestion, an admin edit) bumps the version once its transaction
-commits, so the very next request renders afresh: exact invalidation, no
-TTL guessing. Signed-in members never read or fill this cache, so they always
-see their own vote state.
+What a cached entry depends on
+    Every cached entry (a whole anonymous page, or a piece of data such as the
+    comparison matrix that signed-in members' pages share) records the *tags*
+    of what it shows: ``framework:12`` (Flask's own figures, pros, cons and
+    votes), ``framework-ref:7`` (Bottle's name and tagline on an alternative
+    card), ``criteria``, ``comparisons``, ``member:3``... Code that reads data
+    for a page declares the tags with ``depends_on()`` (the apps' ``cache.py``
+    modules name their tags and say which page shows what). When the page is
+    stored, the current *version* of each tag is stored with it.
+
+What a write does
+    Each app's ``signals.py`` turns a committed change into the tags it
+    touches and calls ``bump()`` from ``transaction.on_commit``: a vote on a
+    Flask con bumps ``framework:<flask>`` and ``catalogue``, nothing else.
+    Bumping gives the tag a new random version, so every entry that recorded
+    the old one is stale; nothing else is touched. Django's page and
+    ``/compare/django-vs-laravel-vs-nodejs/`` stay cached.
+
+Why it is exact
+    A hit re-reads the versions of the entry's tags (one more cache round
+    trip) and serves the entry only if all still match, so a bump made before
+    a vote's response was sent is seen by every later request, on every
+    worker that shares the cache. The one race is a page rendered *while* a
+    write commits: its data may predate the write although the tag versions it
+    reads afterwards do not. A global *write epoch* closes it: ``bump()``
+    changes the epoch first and the tags after; a render reads the epoch before
+    it reads any data and reads it again after the tag versions, and stores
+    its result only when the epoch did not move. A render that overlapped a
+    write is served to its own client and simply not kept. Tag versions never
+    expire; an evicted tag gets a fresh version, which makes its entries stale
+    rather than valid again.
+
+Coalescing
+    When many readers miss the same page at once, the first takes a short
+    lock and renders; the others poll for the entry (and validate it like any
+    hit) instead of rendering the same page N times. If the leader could not
+    store (an overlapping write, a 404), the waiters elect a new leader.
+
+Failure
+    The cache is an optimisation. If it cannot be reached, pages are rendered
+    uncached and a warning is logged (at most once a minute per process);
+    nothing raises to the visitor. Bumps that fail are logged as errors: an
+    entry can then outlive its data until PAGE_TIMEOUT (an hour), which is
+    the bound on staleness after a cache outage.
+
+Keys
+    Page keys carry a build id (a deploy never serves the previous release's
+    pages), the scheme, the host and the path with its query string. Views
+    name the query parameters they read (``cache_anonymous(params=...)``);
+    any other parameter redirects to the canonical URL, and one client may
+    fill at most ``PAGE_CACHE_FILL_RATE`` new entries, so no one can flood the
+    cache with ``?utm=1..300``.
 """
 
+import contextvars
 import hashlib
+import logging
 import os
+import secrets
 import time
+from functools import wraps
 from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpResponse, HttpResponseNotModified, HttpResponsePermanentRedirect
+from django.utils.http import urlencode
 
-VERSION_KEY = "catalogue:version"
-PAGE_TIMEOUT = 60 * 60  # an hour; the version makes stale entries unreachable anyway
+from core import ratelimit
+
+logger = logging.getLogger(__name__)
+
+PAGE_TIMEOUT = 60 * 60  # an hour: the bound on staleness if a bump was lost
+EPOCH_KEY = "cache:epoch"
+TAG_PREFIX = "cache:tag:"
+LOCK_TIMEOUT = 10  # seconds a render may hold the coalescing lock
+WAIT_SECONDS = 2.0  # how long a follower waits for the leader's render
+POLL_SECONDS = (0.002, 0.004, 0.008, 0.015, 0.025)
 
 
 def build_id():
@@ -53,51 +111,166 @@ def build_id():
 BUILD_ID = build_id()
 
 
-def current_version(value=None):
-    """The catalogue version; starts from the clock so it never repeats."""
-    if value is None:
-        value = time.time_ns()
-        if not cache.add(VERSION_KEY, value, timeout=None):
-            value = cache.get(VERSION_KEY, value)
-    return value
+# --- Talking to the cache: never let an outage reach the visitor -------------
+
+_last_warning = 0.0
 
 
-def bump_version():
+def _warn(action, error):
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning > 60:
+        _last_warning = now
+        logger.warning("Cache unavailable (%s: %s); serving uncached.", action, error)
+
+
+def _get_many(keys):
     try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # missing (evicted, or cache cleared): start afresh
-        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+        return cache.get_many(keys)
+    except Exception as error:
+        _warn("get", error)
+        return None
 
 
-def bump_on_commit(**kwargs):
-    """Signal receiver: invalidate once the change is committed."""
-    transaction.on_commit(bump_version)
+def _set(key, value, timeout):
+    try:
+        cache.set(key, value, timeout)
+    except Exception as error:
+        _warn("set", error)
 
 
-def cached_by_version(name, compute, timeout=PAGE_TIMEOUT):
-    """``compute()``, kept in the cache until the catalogue version changes.
+def _new_version():
+    return secrets.randbits(62)
 
-    For data that many requests share but that the page cache cannot hold,
-    e.g. the comparison matrix behind a signed-in member's page."""
+
+# --- Tags: what an entry depends on, and their versions ---------------------
+
+_collecting = contextvars.ContextVar("cache_dependencies", default=None)
+
+
+def depends_on(*tags):
+    """Declare that what is being rendered or computed shows these tags."""
+    collected = _collecting.get()
+    if collected is not None:
+        collected.update(tags)
+
+
+class _Collect:
+    """Collects the tags declared while an entry is computed, and the write
+    epoch read before any of its data. Nested collections (a data-cache entry
+    inside a page) add their tags to the enclosing one."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+        self.tags = set()
+
+    def __enter__(self):
+        self._token = _collecting.set(self.tags)
+        return self
+
+    def __exit__(self, *exc):
+        _collecting.reset(self._token)
+        depends_on(*self.tags)
+
+    def versions(self):
+        """The tags' versions, or None when the entry must not be kept: a
+        write committed since the epoch was read, no tag was declared, or
+        the cache is unreachable."""
+        if not self.tags or self.epoch is None:
+            return None
+        keys = [TAG_PREFIX + tag for tag in sorted(self.tags)]
+        found = _get_many(keys)
+        if found is None:
+            return None
+        missing = {key: _new_version() for key in keys if key not in found}
+        if missing:
+            try:
+                for key, version in missing.items():
+                    cache.add(key, version, timeout=None)
+                found.update(cache.get_many(list(missing)))
+            except Exception as error:
+                _warn("add", error)
+                return None
+        # Read the epoch last: bump() moves it before the tags, so a tag read
+        # above that already carries a new write means a new epoch here.
+        now = _get_many([EPOCH_KEY])
+        if now is None or now.get(EPOCH_KEY) != self.epoch or len(found) != len(keys):
+            return None
+        return found
+
+
+def _current_epoch(found):
+    """The write epoch from a get_many answer, created when missing."""
+    epoch = found.get(EPOCH_KEY)
+    if epoch is None:
+        epoch = _new_version()
+        try:
+            if not cache.add(EPOCH_KEY, epoch, timeout=None):
+                epoch = cache.get(EPOCH_KEY)
+        except Exception as error:
+            _warn("add", error)
+            return None
+    return epoch
+
+
+def _is_fresh(versions):
+    """True when every tag still has the version recorded in an entry."""
+    found = _get_many(list(versions))
+    return found is not None and all(found.get(k) == v for k, v in versions.items())
+
+
+def bump(*tags):
+    """Make every entry that shows one of these tags stale, at once.
+
+    The epoch moves first, the tags after: see "Why it is exact" above."""
+    if not tags:
+        return
+    try:
+        cache.set(EPOCH_KEY, _new_version(), timeout=None)
+        cache.set_many({TAG_PREFIX + tag: _new_version() for tag in set(tags)}, timeout=None)
+    except Exception:
+        logger.exception("Could not invalidate cached pages for %s", sorted(set(tags)))
+
+
+def bump_on_commit(*tags):
+    """Bump the tags once the current transaction commits (at once outside one)."""
+    if tags:
+        transaction.on_commit(lambda: bump(*tags))
+
+
+# --- The data cache -----------------------------------------------------------
+
+
+def _data_key(name):
+    return "data:" + hashlib.blake2b(f"{BUILD_ID}|{name}".encode(), digest_size=16).hexdigest()
+
+
+def cached(name, compute, tags_of, timeout=PAGE_TIMEOUT):
+    """``compute()``, kept until one of ``tags_of(value)`` is bumped.
+
+    For data that many requests share but the page cache cannot hold, e.g.
+    the comparison matrix behind a signed-in member's page. The tags are
+    declared to the enclosing page too."""
     if not settings.PAGE_CACHE:
-        return compute()
-    key = "data:" + hashlib.blake2b(f"{BUILD_ID}|{name}".encode(), digest_size=16).hexdigest()
-    found = cache.get_many([VERSION_KEY, key])
-    version = current_version(found.get(VERSION_KEY))
+        value = compute()
+        depends_on(*tags_of(value))
+        return value
+    key = _data_key(name)
+    found = _get_many([key, EPOCH_KEY]) or {}
     entry = found.get(key)
-    if entry is not None and entry[0] == version:
+    if entry is not None and _is_fresh(entry[0]):
+        depends_on(*(k.removeprefix(TAG_PREFIX) for k in entry[0]))
         return entry[1]
-    value = compute()  # the version was read first: a change meanwhile makes this stale at once
-    cache.set(key, (version, value), timeout)
+    with _Collect(_current_epoch(found)) as collect:
+        value = compute()
+        depends_on(*tags_of(value))
+    versions = collect.versions()
+    if versions is not None:
+        _set(key, (versions, value), timeout)
     return value
 
 
-def bump_unless_login_only(update_fields=None, **kwargs):
-    """A member's name shows on pages; their last_login (saved at every
-    login) does not, so such saves keep the cache."""
-    if update_fields is not None and set(update_fields) <= {"last_login"}:
-        return
-    bump_on_commit(**kwargs)
+# --- The anonymous page cache -------------------------------------------------
 
 
 def page_key(request):
@@ -105,19 +278,36 @@ def page_key(request):
     return "page:" + hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
-def cache_anonymous(view):
-    """Mark a view's successful anonymous responses as cacheable."""
+def canonical_query(request, params):
+    """The query string with only ``params``, in a stable order."""
+    items = sorted((k, v) for k in request.GET for v in request.GET.getlist(k) if k in params)
+    return urlencode(items)
 
-    def wrapped(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not request.user.is_authenticated:
-            response.anonymous_cacheable = True
-        return response
 
-    wrapped.__name__ = getattr(view, "__name__", "view")
-    wrapped.__doc__ = view.__doc__
-    wrapped.view_class = getattr(view, "view_class", None)
-    return wrapped
+def cache_anonymous(view=None, *, params=()):
+    """Mark a view's successful anonymous responses as cacheable.
+
+    ``params`` are the query parameters the view reads. A request carrying
+    any other parameter (tracking tags, typos) is redirected to the URL
+    without it, so cache keys stay bounded and pages never echo them."""
+
+    def decorate(view):
+        allowed = frozenset(params)
+
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method in ("GET", "HEAD") and any(k not in allowed for k in request.GET):
+                query = canonical_query(request, allowed)
+                return HttpResponsePermanentRedirect(request.path + (f"?{query}" if query else ""))
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not request.user.is_authenticated:
+                response.anonymous_cacheable = True
+            return response
+
+        wrapped.cache_params = allowed
+        return wrapped
+
+    return decorate(view) if view is not None else decorate
 
 
 def is_anonymous_request(request):
@@ -132,9 +322,9 @@ def is_anonymous_request(request):
 class AnonymousPageCacheMiddleware:
     """Serves cached anonymous pages before sessions, auth or CSRF run.
 
-    Sits right after WhiteNoise, so a hit costs one cache round trip (the
-    version and the page are fetched together) and about as little Python
-    as a static file.
+    Sits right after WhiteNoise, so a hit costs two cache round trips (the
+    entry, then its tags' versions) and about as little Python as a static
+    file. Misses of one page are coalesced (see the module docstring).
     """
 
     def __init__(self, get_response):
@@ -144,15 +334,61 @@ class AnonymousPageCacheMiddleware:
         if not settings.PAGE_CACHE or not is_anonymous_request(request):
             return self.get_response(request)
         key = page_key(request)
-        found = cache.get_many([VERSION_KEY, key])
-        version = current_version(found.get(VERSION_KEY))
+        found = _get_many([key, EPOCH_KEY])
+        if found is None:  # the cache is down: render, keep nothing
+            return self.get_response(request)
         entry = found.get(key)
-        if entry is not None and entry[0] == version:
+        if entry is not None and _is_fresh(entry[0]):
             return self.hit(request, entry)
-        response = self.get_response(request)
-        if getattr(response, "anonymous_cacheable", False) and not response.cookies:
-            self.store(request, response, key, version)
-        return response
+        lock = key + ":lock"
+        owner = self.lead_or_wait(request, key, lock)
+        if isinstance(owner, HttpResponse):
+            return owner
+        try:
+            epoch = _current_epoch(_get_many([EPOCH_KEY]) or {})
+            with _Collect(epoch) as collect:
+                response = self.get_response(request)
+            if getattr(response, "anonymous_cacheable", False) and not response.cookies:
+                self.store(request, response, key, collect)
+            return response
+        finally:
+            if owner:
+                self.release(lock, owner)
+
+    def lead_or_wait(self, request, key, lock):
+        """The lock token when this request renders as leader, a cached
+        response when a leader's render arrived meanwhile, or None to render
+        without the lock (waited too long, or cache trouble)."""
+        token = _new_version()
+        deadline = time.monotonic() + WAIT_SECONDS
+        polls = iter(POLL_SECONDS)
+        while True:
+            try:
+                if cache.add(lock, token, timeout=LOCK_TIMEOUT):
+                    return token
+            except Exception as error:
+                _warn("add", error)
+                return None
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(next(polls, POLL_SECONDS[-1]))
+            found = _get_many([key, lock])
+            if found is None:
+                return None
+            entry = found.get(key)
+            if entry is not None and _is_fresh(entry[0]):
+                return self.hit(request, entry)
+            # No fresh entry: keep waiting while the leader still renders;
+            # if it let go without storing one, try to lead (loop).
+
+    @staticmethod
+    def release(lock, token):
+        found = _get_many([lock])
+        if found and found.get(lock) == token:
+            try:
+                cache.delete(lock)
+            except Exception as error:
+                _warn("delete", error)
 
     @staticmethod
     def hit(request, entry):
@@ -170,13 +406,24 @@ class AnonymousPageCacheMiddleware:
         return response
 
     @staticmethod
-    def store(request, response, key, version):
+    def store(request, response, key, collect):
         if response.streaming or request.method != "GET":
             return
         content = response.content
         etag = '"' + hashlib.blake2b(content, digest_size=12).hexdigest() + '"'
         response["ETag"] = etag
         response["Cache-Control"] = "no-cache"  # browsers revalidate: 304 via ETag
-        headers = [(k, v) for k, v in response.items() if k.lower() != "content-length"]
-        cache.set(key, (version, response.status_code, headers, content, etag), PAGE_TIMEOUT)
         response["X-Cache"] = "miss"
+        if not collect.tags:
+            logger.warning("%s declared no cache tags; not cached.", request.path)
+            return
+        address = ratelimit.client_ip(request)
+        if ratelimit.hit("page-cache-fill", address, settings.PAGE_CACHE_FILL_RATE):
+            return  # this client has filled its share of the cache
+        versions = collect.versions()
+        if versions is None:
+            return  # a write overlapped the render, or the cache is down
+        headers = [
+            (k, v) for k, v in response.items() if k.lower() not in ("content-length", "x-cache")
+        ]
+        _set(key, (versions, response.status_code, headers, content, etag), PAGE_TIMEOUT)

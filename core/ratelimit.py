@@ -1,10 +1,19 @@
 """A fixed-window rate limit kept in Django's cache (shared through Redis in
-production, so it holds across gunicorn workers)."""
+production, so it holds across gunicorn workers).
 
+Limits fail open: when the cache cannot be reached, ``hit`` lets the request
+through and logs a warning. Refusing every vote and sign-up because Redis is
+down would turn an optimisation's outage into the site's outage; the
+database's own rules (one vote per member and item) still hold.
+"""
+
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
 
 
 def parse_rate(rate):
@@ -20,12 +29,16 @@ def hit(scope, ident, rate):
     now = time.time()
     bucket = int(now // window)
     key = f"ratelimit:{scope}:{ident}:{bucket}"
-    cache.add(key, 0, timeout=window + 1)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window + 1)
-        count = 1
+        cache.add(key, 0, timeout=window + 1)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=window + 1)
+            count = 1
+    except Exception as error:  # the cache is down: fail open
+        logger.warning("Rate limit %s not checked, cache unavailable: %s", scope, error)
+        return 0
     if count > limit:
         return max(1, int((bucket + 1) * window - now))
     return 0

@@ -15,11 +15,14 @@ from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DetailView, TemplateView
 from django_filters.views import FilterView
 
+from comparison.cache import COMPARISONS
 from comparison.selectors import related_comparisons
 from core import ratelimit, structured_data
+from core.cache import depends_on
 from core.http import safe_next, too_many, wants_json
 from core.models import SLUG_PATTERN
 
+from . import cache as tags
 from . import selectors, services
 from .filters import FrameworkFilter
 from .forms import DecisionForm, SignupForm, SuggestionForm
@@ -37,6 +40,7 @@ class FrameworkListView(FilterView):
     strict = False
 
     def get_queryset(self):
+        depends_on(tags.CATALOGUE, tags.FRAMEWORKS, tags.CATEGORIES)
         return selectors.catalogue().order_by("name")
 
     def paginate_queryset(self, queryset, page_size):
@@ -54,6 +58,14 @@ class FrameworkDetailView(TemplateView):
         if framework is None:
             raise Http404(f'We have no published framework called "{slug[:60]}".')
         procon_ids = [p.pk for items in framework.grouped_procons.values() for p in items]
+        depends_on(
+            tags.framework(framework.pk),
+            tags.CATEGORIES,
+            COMPARISONS,
+            *tags.references_tags(framework.alternatives.all()),
+            *tags.references_tags(framework.integrations.all()),
+            *tags.decisions_tags(framework.recent_decisions),
+        )
         return super().get_context_data(
             framework=framework,
             structured_data=structured_data.framework_page(self.request, framework),
@@ -76,6 +88,12 @@ class CategoryDetailView(TemplateView):
         paths = selectors.category_paths()
         below = [pk for pk, path in paths.items() if category in path]
         frameworks = list(selectors.catalogue().filter(category_id__in=below).order_by("name"))
+        depends_on(
+            tags.CATEGORIES,
+            tags.FRAMEWORKS,
+            COMPARISONS,
+            *(tags.framework(f.pk) for f in frameworks),
+        )
         return super().get_context_data(
             category=category,
             breadcrumb=paths[category.pk],
