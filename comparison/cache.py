@@ -27,12 +27,13 @@ What each cached page shows, hence its tags:
 ==============================  ===============================================
 page                            tags
 ==============================  ===============================================
-``/compare/<a>-vs-<b>/``        ``framework:<pk>`` of each compared framework,
+``/compare/<a>-vs-<b>/``        ``framework:<pk>`` and ``decisions:<pk>`` of each
+                                compared framework,
                                 ``framework-ref:<pk>`` of alternatives,
                                 integrations and frameworks named on decision
                                 cards, ``member:<pk>`` of decision authors,
                                 ``criteria``, ``comparisons``, ``categories``
-``/frameworks/<slug>/``         ``framework:<pk>``, the references and members
+``/frameworks/<slug>/``         ``framework:<pk>``, ``decisions:<pk>``, the references and members
                                 as above, ``comparisons``, ``categories``
 ``/frameworks/``                ``catalogue``, ``frameworks``, ``categories``
 ``/categories/<slug>/``         ``framework:<pk>`` of the listed frameworks,
@@ -59,6 +60,7 @@ def comparison_page_tags(page):
         return tags
     tags |= {CRITERIA, catalogue_tags.CATEGORIES}
     tags |= {catalogue_tags.framework(f.pk) for f in frameworks}
+    tags |= {catalogue_tags.decisions(f.pk) for f in frameworks}
     tags |= catalogue_tags.references_tags(page.alternatives)
     for _, tools in page.integrations:
         tags |= catalogue_tags.references_tags(tools)

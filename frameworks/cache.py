@@ -7,10 +7,12 @@ tags, and ``signals.py`` bumps them when rows change.
 tag                         shown by
 ==========================  ===================================================
 ``framework:<pk>``          the framework's own figures, pros and cons with
-                            their votes, assessments, links and decisions: its
-                            page, every comparison that includes it, the home
-                            page when a curated comparison holds it (popular
-                            ranking), the category page that lists it
+                            their votes, assessments and links: its page,
+                            every comparison that includes it, the home page
+                            when a curated comparison holds it (popular
+                            ranking), the category pages that list it
+``decisions:<pk>``          the decisions that name the framework: its page
+                            and every comparison that includes it
 ``framework-ref:<pk>``      what shows wherever it is only referenced (name,
                             slug, tagline): alternative cards, integrations,
                             the frameworks named on decision cards
@@ -43,6 +45,10 @@ def framework(pk):
 
 def framework_ref(pk):
     return f"framework-ref:{pk}"
+
+
+def decisions(pk):
+    return f"decisions:{pk}"
 
 
 def member(pk):

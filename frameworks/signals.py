@@ -76,7 +76,7 @@ def decision_changed(sender, instance, **kwargs):
     ids = getattr(instance, "_framework_ids", None)
     if ids is None:
         ids = list(instance.frameworks.values_list("pk", flat=True))
-    bump_on_commit(*(tags.framework(pk) for pk in ids))
+    bump_on_commit(*(tags.decisions(pk) for pk in ids))
 
 
 def decision_frameworks_changed(sender, instance, action, pk_set, reverse, **kwargs):
@@ -96,7 +96,7 @@ def decision_frameworks_changed(sender, instance, action, pk_set, reverse, **kwa
         )
     else:
         ids = set(pk_set or ()) | set(instance.frameworks.values_list("pk", flat=True))
-    bump_on_commit(*(tags.framework(pk) for pk in ids))
+    bump_on_commit(*(tags.decisions(pk) for pk in ids))
 
 
 def category_changed(sender, instance, **kwargs):

@@ -60,6 +60,7 @@ class FrameworkDetailView(TemplateView):
         procon_ids = [p.pk for items in framework.grouped_procons.values() for p in items]
         depends_on(
             tags.framework(framework.pk),
+            tags.decisions(framework.pk),
             tags.CATEGORIES,
             COMPARISONS,
             *tags.references_tags(framework.alternatives.all()),
