@@ -23,14 +23,20 @@ Why it is exact
     trip) and serves the entry only if all still match, so a bump made before
     a vote's response was sent is seen by every later request, on every
     worker that shares the cache. The one race is a page rendered *while* a
-    write commits: its data may predate the write although the tag versions it
-    reads afterwards do not. A global *write epoch* closes it: ``bump()``
-    changes the epoch first and the tags after; a render reads the epoch before
-    it reads any data and reads it again after the tag versions, and stores
-    its result only when the epoch did not move. A render that overlapped a
-    write is served to its own client and simply not kept. Tag versions never
-    expire; an evicted tag gets a fresh version, which makes its entries stale
-    rather than valid again.
+    write commits: its data may predate the write although the tag versions
+    it reads afterwards do not. A write clock closes it: versions are values
+    of a shared counter (``incr`` of one cache key, so every bump gets a new,
+    larger value), which ``bump()`` advances after the commit. A render reads
+    the clock before it reads any data; when it stores its result, every tag
+    it shows must carry a version no newer than that reading, which proves
+    the bump, and so the commit, happened before the data was read. A render
+    that overlapped a write *to one of its own tags* is served to its own
+    client and simply not kept; writes elsewhere do not disturb it. A tag
+    missing from the cache (never bumped, or evicted) starts at the clock's
+    current value, which equals an evicted version only if nothing at all was
+    written since. (Django's file-based cache has no atomic ``incr``; there
+    the clock is the machine's nanosecond clock, which every worker on that
+    one machine shares.)
 
 Coalescing
     When many readers miss the same page at once, the first takes a short
@@ -75,7 +81,7 @@ from core import ratelimit
 logger = logging.getLogger(__name__)
 
 PAGE_TIMEOUT = 60 * 60  # an hour: the bound on staleness if a bump was lost
-EPOCH_KEY = "cache:epoch"
+CLOCK_KEY = "cache:clock"
 TAG_PREFIX = "cache:tag:"
 LOCK_TIMEOUT = 10  # seconds a render may hold the coalescing lock
 WAIT_SECONDS = 2.0  # how long a follower waits for the leader's render
@@ -139,8 +145,26 @@ def _set(key, value, timeout):
         _warn("set", error)
 
 
-def _new_version():
+def _new_token():
     return secrets.randbits(62)
+
+
+def _clock_is_wall():
+    return settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache")
+
+
+def _advance_clock():
+    """The write clock's next value: larger than every value read before."""
+    if _clock_is_wall():
+        value = time.time_ns()
+        cache.set(CLOCK_KEY, value, timeout=None)
+        return value
+    try:
+        return cache.incr(CLOCK_KEY)
+    except ValueError:  # missing (evicted, flushed): restart above earlier values
+        if cache.add(CLOCK_KEY, time.time_ns(), timeout=None):
+            return cache.get(CLOCK_KEY)
+        return cache.incr(CLOCK_KEY)
 
 
 # --- Tags: what an entry depends on, and their versions ---------------------
@@ -157,11 +181,11 @@ def depends_on(*tags):
 
 class _Collect:
     """Collects the tags declared while an entry is computed, and the write
-    epoch read before any of its data. Nested collections (a data-cache entry
+    clock read before any of its data. Nested collections (a data-cache entry
     inside a page) add their tags to the enclosing one."""
 
-    def __init__(self, epoch):
-        self.epoch = epoch
+    def __init__(self, clock):
+        self.clock = clock
         self.tags = set()
 
     def __enter__(self):
@@ -173,44 +197,44 @@ class _Collect:
         depends_on(*self.tags)
 
     def versions(self):
-        """The tags' versions, or None when the entry must not be kept: a
-        write committed since the epoch was read, no tag was declared, or
-        the cache is unreachable."""
-        if not self.tags or self.epoch is None:
+        """The tags' versions, or None when the entry must not be kept: one of
+        its tags was bumped after the clock was read (the data may predate
+        that write), no tag was declared, or the cache is unreachable."""
+        if not self.tags or self.clock is None:
             return None
         keys = [TAG_PREFIX + tag for tag in sorted(self.tags)]
         found = _get_many(keys)
         if found is None:
             return None
-        missing = {key: _new_version() for key in keys if key not in found}
-        if missing:
-            try:
-                for key, version in missing.items():
-                    cache.add(key, version, timeout=None)
-                found.update(cache.get_many(list(missing)))
-            except Exception as error:
-                _warn("add", error)
-                return None
-        # Read the epoch last: bump() moves it before the tags, so a tag read
-        # above that already carries a new write means a new epoch here.
-        now = _get_many([EPOCH_KEY])
-        if now is None or now.get(EPOCH_KEY) != self.epoch or len(found) != len(keys):
+        missing = [key for key in keys if key not in found]
+        try:
+            if missing:
+                # Never bumped since the cache started, or evicted: the clock's
+                # current value. Equal to an evicted version only if nothing at
+                # all was written since, so no entry becomes wrongly valid.
+                now = _read_clock(cache.get_many([CLOCK_KEY]))
+                for key in missing:
+                    cache.add(key, now, timeout=None)
+                found.update(cache.get_many(missing))
+        except Exception as error:
+            _warn("add", error)
+            return None
+        if any(found.get(key) is None or found[key] > self.clock for key in keys):
             return None
         return found
 
 
-def _current_epoch(found):
-    """The write epoch from a get_many answer, created when missing."""
-    epoch = found.get(EPOCH_KEY)
-    if epoch is None:
-        epoch = _new_version()
+def _read_clock(found):
+    """The write clock from a get_many answer, started when missing."""
+    clock = found.get(CLOCK_KEY)
+    if clock is None:
         try:
-            if not cache.add(EPOCH_KEY, epoch, timeout=None):
-                epoch = cache.get(EPOCH_KEY)
+            cache.add(CLOCK_KEY, time.time_ns(), timeout=None)
+            clock = cache.get(CLOCK_KEY)
         except Exception as error:
             _warn("add", error)
             return None
-    return epoch
+    return clock
 
 
 def _is_fresh(versions):
@@ -220,14 +244,13 @@ def _is_fresh(versions):
 
 
 def bump(*tags):
-    """Make every entry that shows one of these tags stale, at once.
-
-    The epoch moves first, the tags after: see "Why it is exact" above."""
+    """Make every entry that shows one of these tags stale, at once: the tags
+    get the write clock's next value (see "Why it is exact" above)."""
     if not tags:
         return
     try:
-        cache.set(EPOCH_KEY, _new_version(), timeout=None)
-        cache.set_many({TAG_PREFIX + tag: _new_version() for tag in set(tags)}, timeout=None)
+        version = _advance_clock()
+        cache.set_many({TAG_PREFIX + tag: version for tag in set(tags)}, timeout=None)
     except Exception:
         logger.exception("Could not invalidate cached pages for %s", sorted(set(tags)))
 
@@ -256,12 +279,12 @@ def cached(name, compute, tags_of, timeout=PAGE_TIMEOUT):
         depends_on(*tags_of(value))
         return value
     key = _data_key(name)
-    found = _get_many([key, EPOCH_KEY]) or {}
+    found = _get_many([key, CLOCK_KEY]) or {}
     entry = found.get(key)
     if entry is not None and _is_fresh(entry[0]):
         depends_on(*(k.removeprefix(TAG_PREFIX) for k in entry[0]))
         return entry[1]
-    with _Collect(_current_epoch(found)) as collect:
+    with _Collect(_read_clock(found)) as collect:
         value = compute()
         depends_on(*tags_of(value))
     versions = collect.versions()
@@ -334,7 +357,7 @@ class AnonymousPageCacheMiddleware:
         if not settings.PAGE_CACHE or not is_anonymous_request(request):
             return self.get_response(request)
         key = page_key(request)
-        found = _get_many([key, EPOCH_KEY])
+        found = _get_many([key, CLOCK_KEY])
         if found is None:  # the cache is down: render, keep nothing
             return self.get_response(request)
         entry = found.get(key)
@@ -345,8 +368,8 @@ class AnonymousPageCacheMiddleware:
         if isinstance(owner, HttpResponse):
             return owner
         try:
-            epoch = _current_epoch(_get_many([EPOCH_KEY]) or {})
-            with _Collect(epoch) as collect:
+            clock = _read_clock(_get_many([CLOCK_KEY]) or {})
+            with _Collect(clock) as collect:
                 response = self.get_response(request)
             if getattr(response, "anonymous_cacheable", False) and not response.cookies:
                 self.store(request, response, key, collect)
@@ -359,7 +382,7 @@ class AnonymousPageCacheMiddleware:
         """The lock token when this request renders as leader, a cached
         response when a leader's render arrived meanwhile, or None to render
         without the lock (waited too long, or cache trouble)."""
-        token = _new_version()
+        token = _new_token()
         deadline = time.monotonic() + WAIT_SECONDS
         polls = iter(POLL_SECONDS)
         while True:

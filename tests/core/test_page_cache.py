@@ -74,6 +74,25 @@ def test_a_render_that_overlaps_a_write_is_served_but_not_kept(
     assert client.get(URL)["X-Cache"] == "hit"
 
 
+def test_a_write_elsewhere_during_a_render_does_not_stop_it_being_kept(
+    client, demo, page_cache, monkeypatch
+):
+    real = selectors.comparison_page
+    bottle = Framework.objects.get(slug="bottle")
+    client.get(URL)
+    page_cache_module.bump(tags.framework(Framework.objects.get(slug="flask").pk))
+
+    def render_while_bottle_changes(*args, **kwargs):
+        page = real(*args, **kwargs)
+        page_cache_module.bump(tags.framework(bottle.pk))  # not shown on Django vs Flask
+        return page
+
+    monkeypatch.setattr(selectors, "comparison_page", render_while_bottle_changes)
+    assert client.get(URL)["X-Cache"] == "miss"
+    monkeypatch.setattr(selectors, "comparison_page", real)
+    assert client.get(URL)["X-Cache"] == "hit"
+
+
 def test_a_write_between_render_and_store_cannot_leave_a_stale_page(
     client, demo, page_cache, monkeypatch, committed
 ):
