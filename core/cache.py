@@ -41,8 +41,12 @@ Why it is exact
 Coalescing
     When many readers miss the same page at once, the first takes a short
     lock and renders; the others poll for the entry (and validate it like any
-    hit) instead of rendering the same page N times. If the leader could not
-    store (an overlapping write, a 404), the waiters elect a new leader.
+    hit) instead of rendering the same page N times. If a write to the page
+    overlapped the leader's render, its result is not kept but is handed to
+    the waiters that arrived before the render read the clock: every write
+    they could have seen finished before that, so the page is exact for
+    them. Later arrivals, and waiters of a leader that left nothing (a 404),
+    elect a new leader.
 
 Failure
     The cache is an optimisation. If it cannot be reached, pages are rendered
@@ -364,7 +368,11 @@ class AnonymousPageCacheMiddleware:
         if entry is not None and _is_fresh(entry[0]):
             return self.hit(request, entry)
         lock = key + ":lock"
-        owner = self.lead_or_wait(request, key, lock)
+        # Every write finished before this request has a clock value no
+        # larger than this reading: a render that read the clock no earlier
+        # shows all of them, stored or not.
+        arrived = _read_clock(found)
+        owner = self.lead_or_wait(request, key, lock, arrived)
         if isinstance(owner, HttpResponse):
             return owner
         try:
@@ -378,13 +386,15 @@ class AnonymousPageCacheMiddleware:
             if owner:
                 self.release(lock, owner)
 
-    def lead_or_wait(self, request, key, lock):
-        """The lock token when this request renders as leader, a cached
-        response when a leader's render arrived meanwhile, or None to render
-        without the lock (waited too long, or cache trouble)."""
+    def lead_or_wait(self, request, key, lock, arrived):
+        """The lock token when this request renders as leader; a response
+        when a leader's render arrived meanwhile that is fresh enough for
+        this request; or None to render without the lock (waited too long,
+        or cache trouble)."""
         token = _new_token()
         deadline = time.monotonic() + WAIT_SECONDS
         polls = iter(POLL_SECONDS)
+        handoff = key + ":handoff"
         while True:
             try:
                 if cache.add(lock, token, timeout=LOCK_TIMEOUT):
@@ -395,14 +405,20 @@ class AnonymousPageCacheMiddleware:
             if time.monotonic() >= deadline:
                 return None
             time.sleep(next(polls, POLL_SECONDS[-1]))
-            found = _get_many([key, lock])
+            found = _get_many([key, handoff])
             if found is None:
                 return None
             entry = found.get(key)
             if entry is not None and _is_fresh(entry[0]):
                 return self.hit(request, entry)
-            # No fresh entry: keep waiting while the leader still renders;
-            # if it let go without storing one, try to lead (loop).
+            # A leader whose render overlapped a write could not store it,
+            # but it is fresh for every request that arrived before that
+            # render read the clock.
+            passed = found.get(handoff)
+            if passed is not None and arrived is not None and arrived <= passed[0]:
+                return self.hit(request, passed)
+            # Otherwise keep waiting while the leader renders; if it let go
+            # without leaving anything usable, try to lead (loop).
 
     @staticmethod
     def release(lock, token):
@@ -443,10 +459,14 @@ class AnonymousPageCacheMiddleware:
         address = ratelimit.client_ip(request)
         if ratelimit.hit("page-cache-fill", address, settings.PAGE_CACHE_FILL_RATE):
             return  # this client has filled its share of the cache
-        versions = collect.versions()
-        if versions is None:
-            return  # a write overlapped the render, or the cache is down
         headers = [
             (k, v) for k, v in response.items() if k.lower() not in ("content-length", "x-cache")
         ]
-        _set(key, (versions, response.status_code, headers, content, etag), PAGE_TIMEOUT)
+        page = (response.status_code, headers, content, etag)
+        versions = collect.versions()
+        if versions is not None:
+            _set(key, (versions, *page), PAGE_TIMEOUT)
+        elif collect.clock is not None:
+            # A write to one of its tags overlapped the render: not kept, but
+            # handed to the readers that waited since before it began.
+            _set(key + ":handoff", (collect.clock, *page), LOCK_TIMEOUT)

@@ -132,15 +132,24 @@ def test_signed_in_pages_never_reach_anonymous_readers(client, demo, page_cache)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_misses_of_one_page_render_it_once(page_cache, monkeypatch):
+@pytest.mark.parametrize("write_during_render", [False, True])
+def test_concurrent_misses_of_one_page_render_it_once(
+    page_cache, monkeypatch, write_during_render
+):
+    """Six readers miss at once: one renders, five wait for it. When a write
+    to the page lands during that render, the page is not kept, but it is
+    still exact for the five, who all arrived before the render began."""
     call_command("load_demo", verbosity=0)
     cache.clear()
     renders = []
     real = selectors.comparison_page
+    flask = Framework.objects.get(slug="flask")
 
     def slow_render(*args, **kwargs):
         renders.append(threading.get_ident())
         time.sleep(0.3)  # long enough for every reader to arrive meanwhile
+        if write_during_render:
+            page_cache_module.bump(tags.framework(flask.pk))
         return real(*args, **kwargs)
 
     monkeypatch.setattr(selectors, "comparison_page", slow_render)
@@ -164,6 +173,9 @@ def test_concurrent_misses_of_one_page_render_it_once(page_cache, monkeypatch):
     assert sorted(cache_state for _, cache_state, _ in results) == ["hit"] * 5 + ["miss"]
     assert len({content for _, _, content in results}) == 1
     assert {status for status, _, _ in results} == {200}
+    monkeypatch.setattr(selectors, "comparison_page", real)
+    expected = "miss" if write_during_render else "hit"
+    assert Client().get(URL)["X-Cache"] == expected
 
 
 @pytest.fixture
