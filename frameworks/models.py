@@ -2,6 +2,7 @@
 and the decisions members post about them."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -44,6 +45,26 @@ class Category(models.Model):
 
     def get_absolute_url(self):
         return url_for("frameworks:category", self.slug)
+
+    def clean(self):
+        super().clean()
+        if self.parent_id is not None and self.pk is not None and self.makes_cycle():
+            raise ValidationError(
+                {"parent": "This parent would make a cycle: it is this category or below it."}
+            )
+
+    def makes_cycle(self):
+        """Whether ``parent`` is this category or one of its descendants:
+        walks the parent chain upwards from the new parent (one query reads
+        the whole, small, tree; a cycle already stored ends the walk too)."""
+        parents = dict(Category.objects.values_list("pk", "parent_id"))
+        node, seen = self.parent_id, set()
+        while node is not None and node not in seen:
+            if node == self.pk:
+                return True
+            seen.add(node)
+            node = parents.get(node)
+        return False
 
 
 class FrameworkQuerySet(models.QuerySet):
