@@ -1,10 +1,11 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.core.validators import MaxValueValidator
 
 from core.text import visible_text
 
-from .models import Decision, Framework, ProCon
+from .models import BASELINE_TOO_LARGE, MAX_BASELINE_VOTES, Decision, Framework, ProCon
 
 MAX_DECISION_FRAMEWORKS = 4
 NOTHING_VISIBLE = "Write some visible text: spaces and invisible characters alone do not count."
@@ -55,6 +56,15 @@ class ProConAdminForm(VisibleProConTextMixin, forms.ModelForm):
     class Meta:
         model = ProCon
         fields = ["framework", "kind", "text", "detail", "baseline_votes", "status", "submitted_by"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Checked by the form field first, so the model's own range check
+        # (which on PostgreSQL adds the column's 32-bit limit) is skipped and
+        # the curator reads one message on every database.
+        baseline = self.fields["baseline_votes"]
+        baseline.validators.append(MaxValueValidator(MAX_BASELINE_VOTES, BASELINE_TOO_LARGE))
+        baseline.widget.attrs["max"] = MAX_BASELINE_VOTES
 
     def clean(self):
         data = super().clean()

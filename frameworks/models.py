@@ -12,6 +12,14 @@ from django.utils import timezone
 from core.links import url_for
 from core.models import SLUG_PATTERN, TimeStampedModel
 
+#: The largest imported baseline of a pro/con. Counters are 32-bit integers on
+#: PostgreSQL (at most 2,147,483,647): this leaves room for over a billion
+#: member votes on top, so ``baseline + votes`` always fits.
+MAX_BASELINE_VOTES = 1_000_000_000
+BASELINE_TOO_LARGE = (
+    f"At most {MAX_BASELINE_VOTES:,} imported votes, so that members' votes still fit on top."
+)
+
 #: Separator of framework slugs in a compare URL (/compare/django-vs-flask/).
 COMPARE_SEPARATOR = "-vs-"
 
@@ -185,7 +193,9 @@ class ProCon(models.Model):
     text = models.CharField(max_length=100)
     detail = models.TextField(blank=True, max_length=1000)
     baseline_votes = models.PositiveIntegerField(
-        default=0, help_text="Votes imported from elsewhere; members' votes add to it."
+        default=0,
+        validators=[MaxValueValidator(MAX_BASELINE_VOTES, message=BASELINE_TOO_LARGE)],
+        help_text="Votes imported from elsewhere; members' votes add to it.",
     )
     votes_count = models.PositiveIntegerField(
         default=0, editable=False, help_text="Baseline plus one per member vote."
@@ -220,6 +230,11 @@ class ProCon(models.Model):
                 condition=Q(votes_count__gte=0) & Q(baseline_votes__gte=0),
                 name="procon_counts_not_negative",
                 violation_error_message="Vote counts cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_votes__lte=MAX_BASELINE_VOTES),
+                name="procon_baseline_bounded",
+                violation_error_message=BASELINE_TOO_LARGE,
             ),
             models.CheckConstraint(
                 condition=Q(votes_count__gte=models.F("baseline_votes")),
