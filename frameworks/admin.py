@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F
 from django.forms.models import BaseInlineFormSet
 
@@ -178,7 +179,17 @@ class PendingProConAdmin(ProConAdmin):
 
 @admin.register(Vote)
 class VoteAdmin(admin.ModelAdmin):
-    """Votes are cast by members only; curators can look, not touch."""
+    """Votes are cast by members only; curators can look, not touch.
+
+    Deleting a member, a pro/con or a framework deletes their votes too, and
+    the admin asks this class's ``has_delete_permission`` for every such vote
+    before it lets the deletion through: so that answer follows the model
+    permission (a superuser has it), while this admin's own pages offer no
+    way to delete a vote (no delete page, no bulk action, no delete link).
+    Counts stay exact: a member's deletion recounts what they voted on
+    (``services.recount_after_member_deleted``); a deleted pro/con takes its
+    counter with it.
+    """
 
     list_display = ["procon", "user", "created"]
     list_select_related = ["procon__framework", "user"]
@@ -192,8 +203,18 @@ class VoteAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied("Votes are taken back by the member who cast them.")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "show_delete": False}
+        )
 
 
 @admin.register(Decision)
