@@ -238,6 +238,9 @@ class DecisionAdmin(admin.ModelAdmin):
 
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "headline"]
+    list_display = ["user", "headline", "is_demo"]
+    list_filter = ["is_demo"]
     search_fields = ["user__username", "headline"]
     autocomplete_fields = ["user"]
+    # Set by load_demo only: flagging a real account would hand it demo posts.
+    readonly_fields = ["is_demo"]

@@ -342,6 +342,12 @@ class Profile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
     headline = models.CharField(max_length=120, blank=True)
+    is_demo = models.BooleanField(
+        "demo author",
+        default=False,
+        help_text="A sample author made by load_demo (no password, cannot log in). "
+        "Demo content is only ever attached to such an account.",
+    )
 
     class Meta:
         ordering = ["user"]
