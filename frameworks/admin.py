@@ -220,9 +220,18 @@ class VoteAdmin(admin.ModelAdmin):
 @admin.register(Decision)
 class DecisionAdmin(admin.ModelAdmin):
     form = DecisionAdminForm
-    list_display = ["__str__", "kind", "author", "framework_names", "views_count", "created"]
+    list_display = [
+        "__str__",
+        "kind",
+        "status",
+        "author",
+        "framework_names",
+        "views_count",
+        "created",
+    ]
     list_select_related = ["author"]
-    list_filter = ["kind", "frameworks"]
+    list_filter = ["status", "kind", "frameworks"]
+    actions = ["publish", "reject"]
     search_fields = ["body", "author__username"]
     autocomplete_fields = ["author", "frameworks"]
     readonly_fields = ["views_count"]
@@ -234,6 +243,16 @@ class DecisionAdmin(admin.ModelAdmin):
     @admin.display(description="frameworks")
     def framework_names(self, obj):
         return ", ".join(f.name for f in obj.frameworks.all())
+
+    @admin.action(description="Publish selected decisions")
+    def publish(self, request, queryset):
+        count = services.set_decision_status(queryset, Decision.Status.APPROVED)
+        self.message_user(request, f"Published {count} decisions.", messages.SUCCESS)
+
+    @admin.action(description="Reject selected decisions")
+    def reject(self, request, queryset):
+        count = services.set_decision_status(queryset, Decision.Status.REJECTED)
+        self.message_user(request, f"Rejected {count} decisions.", messages.SUCCESS)
 
 
 @admin.register(Profile)

@@ -43,7 +43,7 @@ def check_decision_frameworks(frameworks):
 class DecisionAdminForm(VisibleDecisionBodyMixin, forms.ModelForm):
     class Meta:
         model = Decision
-        fields = ["author", "kind", "body", "frameworks", "created"]
+        fields = ["author", "kind", "status", "body", "frameworks", "created"]
 
     def clean_frameworks(self):
         return check_decision_frameworks(self.cleaned_data.get("frameworks"))

@@ -287,6 +287,24 @@ class Vote(models.Model):
 
 
 class DecisionQuerySet(models.QuerySet):
+    def published(self):
+        """Approved decisions: the only ones public pages list."""
+        return self.filter(status=Decision.Status.APPROVED)
+
+    def visible_to(self, user):
+        """Published ones, plus a member's own held posts; curators see all."""
+        if user.is_authenticated and user.is_staff:
+            return self
+        if user.is_authenticated:
+            return self.filter(Q(status=Decision.Status.APPROVED) | Q(author=user))
+        return self.published()
+
+    def for_cards(self):
+        """What a decision card shows: author, headline, published frameworks."""
+        return self.select_related("author__profile").prefetch_related(
+            models.Prefetch("frameworks", queryset=Framework.objects.published().order_by("name"))
+        )
+
     def about(self, frameworks):
         """Decisions naming every one of ``frameworks`` (one query, no joins per item)."""
         ids = [f.pk for f in frameworks]
@@ -302,6 +320,11 @@ class Decision(models.Model):
         NEEDS_ADVICE = "needs_advice", "Needs advice"
         DECIDED = "decided", "Decided"
 
+    class Status(models.TextChoices):
+        APPROVED = "approved", "Published"
+        PENDING = "pending", "Pending review"
+        REJECTED = "rejected", "Rejected"
+
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="decisions"
     )
@@ -310,6 +333,13 @@ class Decision(models.Model):
     frameworks = models.ManyToManyField(Framework, related_name="decisions")
     created = models.DateTimeField(default=timezone.now, db_index=True)
     views_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.APPROVED,
+        db_index=True,
+        help_text="Posts of very new accounts wait for a curator's approval.",
+    )
 
     objects = DecisionQuerySet.as_manager()
 

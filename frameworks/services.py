@@ -1,10 +1,14 @@
 """Writes that touch several rows: votes and their counters, moderation."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from .models import ProCon, Vote
+from .models import Decision, ProCon, Vote
 from .signals import catalogue_changed
 
 
@@ -83,3 +87,26 @@ def remember_votes_of_member(sender, instance, **kwargs):
     instance._voted_procon_ids = list(
         Vote.objects.filter(user=instance).values_list("procon_id", flat=True)
     )
+
+
+def decision_needs_review(user):
+    """Hold the decisions of very new accounts for a curator: an account
+    younger than ``DECISION_REVIEW_HOURS`` with no published decision yet,
+    or any account with a rejected one. Curators publish directly."""
+    if user.is_staff:
+        return False
+    record = set(Decision.objects.filter(author=user).values_list("status", flat=True))
+    if Decision.Status.REJECTED in record:
+        return True
+    if Decision.Status.APPROVED in record:
+        return False
+    return user.date_joined > timezone.now() - timedelta(hours=settings.DECISION_REVIEW_HOURS)
+
+
+def set_decision_status(decisions, status):
+    """Publish, hold or reject decisions from the admin's bulk actions."""
+    with transaction.atomic():
+        ids = list(decisions.values_list("pk", flat=True))
+        updated = Decision.objects.filter(pk__in=ids).update(status=status)
+        catalogue_changed.send(sender=Decision)
+    return updated

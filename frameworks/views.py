@@ -6,7 +6,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch
+from django.db.models import F
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -116,6 +116,12 @@ def suggest(request, slug):
     framework = get_object_or_404(Framework.objects.published(), slug=slug)
     form = SuggestionForm(request.POST, framework=framework)
     if form.is_valid():
+        # Counted when a suggestion would be stored, so typos cost nothing.
+        retry_after = ratelimit.hit("suggest", request.user.pk, settings.SUGGESTION_RATE)
+        if retry_after:
+            return too_many(
+                request, retry_after, "You have suggested a lot in a short time. Try again later."
+            )
         try:
             with transaction.atomic():
                 form.save(member=request.user)
@@ -138,9 +144,23 @@ class DecisionCreateView(LoginRequiredMixin, CreateView):
         return {"frameworks": list(Framework.objects.published().filter(slug__in=slugs))}
 
     def form_valid(self, form):
+        retry_after = ratelimit.hit("decision", self.request.user.pk, settings.DECISION_RATE)
+        if retry_after:
+            return too_many(
+                self.request, retry_after, "You have posted a lot in a short time. Try again later."
+            )
         form.instance.author = self.request.user
+        if services.decision_needs_review(self.request.user):
+            form.instance.status = Decision.Status.PENDING
         response = super().form_valid(form)
-        messages.success(self.request, "Your decision is posted.")
+        if form.instance.status == Decision.Status.PENDING:
+            messages.success(
+                self.request,
+                "Thanks! New members' posts are checked by a curator before they appear "
+                "on framework and comparison pages. Until then only you can see it here.",
+            )
+        else:
+            messages.success(self.request, "Your decision is posted.")
         return response
 
     def form_invalid(self, form):
@@ -152,9 +172,8 @@ class DecisionDetailView(DetailView):
     template_name = "frameworks/decision_detail.html"
 
     def get_queryset(self):
-        return Decision.objects.select_related("author__profile").prefetch_related(
-            Prefetch("frameworks", queryset=Framework.objects.published().order_by("name"))
-        )
+        # A held or rejected post is a 404 for everyone but its author (and curators).
+        return Decision.objects.visible_to(self.request.user).for_cards()
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)

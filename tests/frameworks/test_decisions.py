@@ -1,12 +1,14 @@
 """Members' decisions: posting, safe Markdown, where they appear, view counts."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from frameworks.models import Decision
 from tests.factories import DecisionFactory, FrameworkFactory, UserFactory
@@ -43,6 +45,13 @@ def assert_rendered_safely(html):
     assert link, "the safe link is kept"
     rel = re.search(r'rel="([^"]*)"', link.group(0))
     assert rel and "nofollow" in rel.group(1).split()
+
+
+@pytest.fixture
+def member(db):
+    """An established member, whose posts publish at once (a brand-new
+    account's wait for review: see test_decision_moderation.py)."""
+    return UserFactory(username="member", date_joined=timezone.now() - timedelta(days=30))
 
 
 @pytest.fixture
