@@ -6,7 +6,6 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -177,19 +176,28 @@ class DecisionDetailView(DetailView):
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
+        decision = self.object
+        if decision.status != Decision.Status.APPROVED:
+            return response  # held posts are read by their author and curators only
+        if services.is_bot(request.headers.get("User-Agent")):
+            return response
         seen = _seen_decisions(request)
-        if self.object.pk not in seen:
-            # Once per visitor (browser) session, kept in a signed cookie so
-            # anonymous readers get no session row and keep the page cache.
-            Decision.objects.filter(pk=self.object.pk).update(views_count=F("views_count") + 1)
-            response.set_signed_cookie(
-                SEEN_COOKIE,
-                ",".join(str(pk) for pk in [*seen, self.object.pk][-100:]),
-                salt=SEEN_COOKIE,
-                httponly=True,
-                secure=request.is_secure(),
-                samesite="Lax",
-            )
+        if decision.pk in seen:
+            return response
+        # Once per visitor (browser) session, kept in a signed cookie so
+        # anonymous readers get no session row. A client showing no such
+        # cookie may keep none: it counts once per address instead.
+        services.count_decision_view(
+            decision.pk, client_address=None if seen else ratelimit.client_ip(request)
+        )
+        response.set_signed_cookie(
+            SEEN_COOKIE,
+            ",".join(str(pk) for pk in [*seen, decision.pk][-100:]),
+            salt=SEEN_COOKIE,
+            httponly=True,
+            secure=request.is_secure(),
+            samesite="Lax",
+        )
         return response
 
 
