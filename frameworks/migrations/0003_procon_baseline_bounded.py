@@ -5,6 +5,20 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+MAX_BASELINE_VOTES = 1_000_000_000
+
+
+def clamp_baselines(apps, schema_editor):
+    """A baseline saved above the new bound (possible before, on SQLite up to
+    any size) is lowered to it, and its count set to baseline + votes, so the
+    constraint can be added."""
+    ProCon = apps.get_model("frameworks", "ProCon")
+    for procon in ProCon.objects.filter(baseline_votes__gt=MAX_BASELINE_VOTES):
+        procon.baseline_votes = MAX_BASELINE_VOTES
+        procon.votes_count = MAX_BASELINE_VOTES + procon.votes.count()
+        procon.save(update_fields=["baseline_votes", "votes_count"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -13,6 +27,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(clamp_baselines, migrations.RunPython.noop),
         migrations.AlterField(
             model_name='procon',
             name='baseline_votes',
