@@ -312,13 +312,9 @@ def alternatives_for(frameworks):
 
 
 def decisions_about(frameworks, limit=10):
+    """Published decisions naming all of ``frameworks``, newest first."""
     return list(
-        Decision.objects.about(frameworks)
-        .select_related("author__profile")
-        .prefetch_related(
-            Prefetch("frameworks", queryset=Framework.objects.published().order_by("name"))
-        )
-        .order_by("-created")[:limit]
+        Decision.objects.published().about(frameworks).for_cards().order_by("-created")[:limit]
     )
 
 

@@ -196,8 +196,20 @@ BEHIND_PROXY = env_bool("BEHIND_TLS_PROXY", False)
 if BEHIND_PROXY:
     AXES_IPWARE_PROXY_COUNT = 1
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-# Votes per member and sign-ups per address, counted in the cache.
+# Votes, decisions and suggestions per member and sign-ups per address,
+# counted in the cache.
 VOTE_RATE = os.environ.get("VOTE_RATE", "60/m")
+DECISION_RATE = os.environ.get("DECISION_RATE", "5/h")
+SUGGESTION_RATE = os.environ.get("SUGGESTION_RATE", "10/h")
+# Decisions of accounts younger than this (in hours) wait for a curator,
+# unless the member already has a published one.
+DECISION_REVIEW_HOURS = float(os.environ.get("DECISION_REVIEW_HOURS", "72"))
+# Decision views are counted in the cache and written to the database every
+# N views or T seconds (frameworks.services.count_decision_view); a client
+# that keeps no cookie counts once per address and decision per window.
+DECISION_VIEWS_FLUSH_EVERY = int(os.environ.get("DECISION_VIEWS_FLUSH_EVERY", "50"))
+DECISION_VIEWS_FLUSH_SECONDS = int(os.environ.get("DECISION_VIEWS_FLUSH_SECONDS", "300"))
+DECISION_VIEWS_ADDRESS_WINDOW = int(os.environ.get("DECISION_VIEWS_ADDRESS_WINDOW", "86400"))
 SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "5/h")
 
 LOGIN_URL = "login"

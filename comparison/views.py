@@ -1,7 +1,9 @@
+import nh3
 from django.contrib.syndication.views import Feed
 from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.html import linebreaks
 from django.views.generic import TemplateView
 
 from core import structured_data
@@ -106,13 +108,20 @@ class ComparisonFeed(Feed):
         return item.title
 
     def item_description(self, item):
-        return item.intro or item.summary
+        return feed_html(item.intro or item.summary)
 
     def item_pubdate(self, item):
         return item.created
 
     def item_updateddate(self, item):
         return item.updated
+
+
+def feed_html(text):
+    """Curated plain text as the safe HTML a feed reader renders: any tag
+    dropped (with the content of script and style), everything else
+    escaped, paragraphs as on the page (``linebreaks``)."""
+    return linebreaks(nh3.clean(text or "", tags=set()), autoescape=False)
 
 
 def robots_txt(request):

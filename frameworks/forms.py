@@ -1,10 +1,37 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.core.validators import MaxValueValidator
 
-from .models import Decision, Framework, ProCon
+from core.text import visible_text
+
+from .models import BASELINE_TOO_LARGE, MAX_BASELINE_VOTES, Decision, Framework, ProCon
 
 MAX_DECISION_FRAMEWORKS = 4
+NOTHING_VISIBLE = "Write some visible text: spaces and invisible characters alone do not count."
+
+
+def require_visible(value, *, multiline=False):
+    """The text normalised by ``visible_text``; a form error when it is blank."""
+    text = visible_text(value, multiline=multiline)
+    if not text:
+        raise forms.ValidationError(NOTHING_VISIBLE, code="required")
+    return text
+
+
+class VisibleProConTextMixin:
+    """One rule for a pro/con's words, in the member's form and the admin's."""
+
+    def clean_text(self):
+        return require_visible(self.cleaned_data["text"])
+
+    def clean_detail(self):
+        return visible_text(self.cleaned_data.get("detail", ""), multiline=True)
+
+
+class VisibleDecisionBodyMixin:
+    def clean_body(self):
+        return require_visible(self.cleaned_data["body"], multiline=True)
 
 
 def check_decision_frameworks(frameworks):
@@ -13,22 +40,31 @@ def check_decision_frameworks(frameworks):
     return frameworks
 
 
-class DecisionAdminForm(forms.ModelForm):
+class DecisionAdminForm(VisibleDecisionBodyMixin, forms.ModelForm):
     class Meta:
         model = Decision
-        fields = ["author", "kind", "body", "frameworks", "created"]
+        fields = ["author", "kind", "status", "body", "frameworks", "created"]
 
     def clean_frameworks(self):
         return check_decision_frameworks(self.cleaned_data.get("frameworks"))
 
 
-class ProConAdminForm(forms.ModelForm):
+class ProConAdminForm(VisibleProConTextMixin, forms.ModelForm):
     """Keeps ``votes_count`` equal to baseline plus member votes when a
     curator edits the baseline, so the database's checks hold on save."""
 
     class Meta:
         model = ProCon
         fields = ["framework", "kind", "text", "detail", "baseline_votes", "status", "submitted_by"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Checked by the form field first, so the model's own range check
+        # (which on PostgreSQL adds the column's 32-bit limit) is skipped and
+        # the curator reads one message on every database.
+        baseline = self.fields["baseline_votes"]
+        baseline.validators.append(MaxValueValidator(MAX_BASELINE_VOTES, BASELINE_TOO_LARGE))
+        baseline.widget.attrs["max"] = MAX_BASELINE_VOTES
 
     def clean(self):
         data = super().clean()
@@ -55,7 +91,7 @@ class SignupForm(UserCreationForm):
         return email
 
 
-class SuggestionForm(forms.ModelForm):
+class SuggestionForm(VisibleProConTextMixin, forms.ModelForm):
     """A member's new pro or con, held for review."""
 
     class Meta:
@@ -67,9 +103,6 @@ class SuggestionForm(forms.ModelForm):
     def __init__(self, *args, framework, **kwargs):
         super().__init__(*args, **kwargs)
         self.framework = framework
-
-    def clean_text(self):
-        return " ".join(self.cleaned_data["text"].split())
 
     def clean(self):
         data = super().clean()
@@ -97,7 +130,7 @@ class SuggestionForm(forms.ModelForm):
         return procon
 
 
-class DecisionForm(forms.ModelForm):
+class DecisionForm(VisibleDecisionBodyMixin, forms.ModelForm):
     """A member's "needs advice" or "decided" post about 1 to 4 frameworks."""
 
     frameworks = forms.ModelMultipleChoiceField(

@@ -82,11 +82,9 @@ def framework_detail(slug):
     framework.breadcrumb = breadcrumb_for([framework.category_id])
     framework.grouped_procons = procons_by_framework([framework.pk])[framework.pk]
     framework.recent_decisions = list(
-        Decision.objects.filter(frameworks=framework)
-        .select_related("author__profile")
-        .prefetch_related(
-            Prefetch("frameworks", queryset=Framework.objects.published().order_by("name"))
-        )
+        Decision.objects.published()
+        .filter(frameworks=framework)
+        .for_cards()
         .order_by("-created")[:10]
     )
     return framework

@@ -6,8 +6,14 @@ function here that changes what pages show bumps the cache tags itself
 """
 
 import contextlib
+import hashlib
+import logging
+import re
 import threading
+from datetime import timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -16,7 +22,9 @@ from django.utils import timezone
 from core.cache import bump_on_commit
 
 from . import cache as tags
-from .models import ProCon, Vote
+from .models import Decision, ProCon, Vote
+
+logger = logging.getLogger(__name__)
 
 
 class VoteNotAllowed(Exception):
@@ -141,3 +149,134 @@ def remember_votes_of_member(sender, instance, **kwargs):
     instance._voted_procon_ids = list(
         Vote.objects.filter(user=instance).values_list("procon_id", flat=True)
     )
+
+
+def decision_needs_review(user):
+    """Hold the decisions of very new accounts for a curator: an account
+    younger than ``DECISION_REVIEW_HOURS`` with no published decision yet,
+    or any account with a rejected one. Curators publish directly."""
+    if user.is_staff:
+        return False
+    record = set(Decision.objects.filter(author=user).values_list("status", flat=True))
+    if Decision.Status.REJECTED in record:
+        return True
+    if Decision.Status.APPROVED in record:
+        return False
+    return user.date_joined > timezone.now() - timedelta(hours=settings.DECISION_REVIEW_HOURS)
+
+
+def set_decision_status(decisions, status):
+    """Publish, hold or reject decisions from the admin's bulk actions."""
+    with transaction.atomic():
+        ids = list(decisions.values_list("pk", flat=True))
+        updated = Decision.objects.filter(pk__in=ids).update(status=status)
+        decisions_shown_changed(ids)
+    return updated
+
+
+def decisions_shown_changed(decision_ids):
+    """Invalidate the pages listing these decisions (their frameworks' pages
+    and comparisons), after an ``update()`` that sends no signal."""
+    through = Decision.frameworks.through
+    framework_ids = set(
+        through.objects.filter(decision_id__in=decision_ids).values_list("framework_id", flat=True)
+    )
+    bump_on_commit(*(tags.decisions(pk) for pk in framework_ids))
+
+
+# --- Decision views: counted in the cache, written in batches ----------------
+
+#: Clients that are not a person reading: crawlers, link previews, monitors
+#: and HTTP libraries (matched in the User-Agent, case-insensitively).
+BOT_USER_AGENT = re.compile(
+    r"bot|crawl|spider|slurp|archiver|preview|monitor|lighthouse|headless|curl|wget"
+    r"|python-|httpx|aiohttp|go-http-client|java/|libwww|okhttp|scrapy|facebookexternalhit",
+    re.IGNORECASE,
+)
+PENDING_VIEWS = "decision-views:pending:{}"  # views counted, not yet in the row
+RECENT_FLUSH = "decision-views:flushed:{}"  # present while a flush is recent
+SEEN_FROM = "decision-views:address:{}:{}"  # a cookieless client's address saw it
+
+
+def is_bot(user_agent):
+    return bool(BOT_USER_AGENT.search(user_agent or ""))
+
+
+def count_decision_view(decision_id, *, client_address=None):
+    """Count one view of a decision in the cache; return whether it counted.
+
+    ``client_address`` is given for a client that showed no cookie of ours:
+    it may keep none (curl, scripts), so each address counts once per
+    decision per ``DECISION_VIEWS_ADDRESS_WINDOW`` seconds. The row is
+    written only every ``DECISION_VIEWS_FLUSH_EVERY`` views, or by the first
+    view more than ``DECISION_VIEWS_FLUSH_SECONDS`` after the last write (or
+    after the first view), or by ``flush_decision_views`` (management
+    command). A cache error never breaks the page: the view is
+    not counted and a warning is logged (fail open)."""
+    try:
+        if client_address is not None:
+            digest = hashlib.blake2b(client_address.encode(), digest_size=8).hexdigest()
+            first = cache.add(
+                SEEN_FROM.format(decision_id, digest),
+                1,
+                timeout=settings.DECISION_VIEWS_ADDRESS_WINDOW,
+            )
+            if not first:
+                return False
+        key = PENDING_VIEWS.format(decision_id)
+        if cache.add(key, 0, timeout=None):
+            # A decision's first counted view starts the clock instead of
+            # writing: the row is written when the clock runs out.
+            cache.add(
+                RECENT_FLUSH.format(decision_id), 1, timeout=settings.DECISION_VIEWS_FLUSH_SECONDS
+            )
+        pending = cache.incr(key)
+        due = pending >= settings.DECISION_VIEWS_FLUSH_EVERY or cache.add(
+            RECENT_FLUSH.format(decision_id), 1, timeout=settings.DECISION_VIEWS_FLUSH_SECONDS
+        )
+        if due:
+            flush_decision_views([decision_id])
+    except Exception:
+        logger.warning(
+            "Decision %s: view not counted (cache unavailable)", decision_id, exc_info=True
+        )
+        return False
+    return True
+
+
+def flush_decision_views(decision_ids=None, *, batch=500):
+    """Move the views counted in the cache into ``Decision.views_count``
+    (all decisions when ``decision_ids`` is None); returns how many.
+
+    The pending counter is decremented by what was read, never reset, so
+    views counted meanwhile are kept for the next flush. The pages that show
+    the decisions are invalidated once per flush, not once per view."""
+    if decision_ids is None:
+        decision_ids = Decision.objects.order_by("pk").values_list("pk", flat=True).iterator()
+    moved, chunk = 0, []
+    for pk in decision_ids:
+        chunk.append(pk)
+        if len(chunk) >= batch:
+            moved += _flush_chunk(chunk)
+            chunk = []
+    if chunk:
+        moved += _flush_chunk(chunk)
+    return moved
+
+
+def _flush_chunk(ids):
+    keys = {PENDING_VIEWS.format(pk): pk for pk in ids}
+    moved = 0
+    for key, pending in cache.get_many(list(keys)).items():
+        if not pending or pending <= 0:
+            continue
+        cache.decr(key, pending)
+        try:
+            Decision.objects.filter(pk=keys[key]).update(views_count=F("views_count") + pending)
+        except Exception:
+            cache.incr(key, pending)  # keep them for the next flush
+            raise
+        moved += pending
+    if moved:
+        decisions_shown_changed([keys[key] for key in keys])
+    return moved

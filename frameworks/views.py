@@ -6,7 +6,6 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -135,6 +134,12 @@ def suggest(request, slug):
     framework = get_object_or_404(Framework.objects.published(), slug=slug)
     form = SuggestionForm(request.POST, framework=framework)
     if form.is_valid():
+        # Counted when a suggestion would be stored, so typos cost nothing.
+        retry_after = ratelimit.hit("suggest", request.user.pk, settings.SUGGESTION_RATE)
+        if retry_after:
+            return too_many(
+                request, retry_after, "You have suggested a lot in a short time. Try again later."
+            )
         try:
             with transaction.atomic():
                 form.save(member=request.user)
@@ -157,9 +162,23 @@ class DecisionCreateView(LoginRequiredMixin, CreateView):
         return {"frameworks": list(Framework.objects.published().filter(slug__in=slugs))}
 
     def form_valid(self, form):
+        retry_after = ratelimit.hit("decision", self.request.user.pk, settings.DECISION_RATE)
+        if retry_after:
+            return too_many(
+                self.request, retry_after, "You have posted a lot in a short time. Try again later."
+            )
         form.instance.author = self.request.user
+        if services.decision_needs_review(self.request.user):
+            form.instance.status = Decision.Status.PENDING
         response = super().form_valid(form)
-        messages.success(self.request, "Your decision is posted.")
+        if form.instance.status == Decision.Status.PENDING:
+            messages.success(
+                self.request,
+                "Thanks! New members' posts are checked by a curator before they appear "
+                "on framework and comparison pages. Until then only you can see it here.",
+            )
+        else:
+            messages.success(self.request, "Your decision is posted.")
         return response
 
     def form_invalid(self, form):
@@ -171,25 +190,33 @@ class DecisionDetailView(DetailView):
     template_name = "frameworks/decision_detail.html"
 
     def get_queryset(self):
-        return Decision.objects.select_related("author__profile").prefetch_related(
-            Prefetch("frameworks", queryset=Framework.objects.published().order_by("name"))
-        )
+        # A held or rejected post is a 404 for everyone but its author (and curators).
+        return Decision.objects.visible_to(self.request.user).for_cards()
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
+        decision = self.object
+        if decision.status != Decision.Status.APPROVED:
+            return response  # held posts are read by their author and curators only
+        if services.is_bot(request.headers.get("User-Agent")):
+            return response
         seen = _seen_decisions(request)
-        if self.object.pk not in seen:
-            # Once per visitor (browser) session, kept in a signed cookie so
-            # anonymous readers get no session row and keep the page cache.
-            Decision.objects.filter(pk=self.object.pk).update(views_count=F("views_count") + 1)
-            response.set_signed_cookie(
-                SEEN_COOKIE,
-                ",".join(str(pk) for pk in [*seen, self.object.pk][-100:]),
-                salt=SEEN_COOKIE,
-                httponly=True,
-                secure=request.is_secure(),
-                samesite="Lax",
-            )
+        if decision.pk in seen:
+            return response
+        # Once per visitor (browser) session, kept in a signed cookie so
+        # anonymous readers get no session row. A client showing no such
+        # cookie may keep none: it counts once per address instead.
+        services.count_decision_view(
+            decision.pk, client_address=None if seen else ratelimit.client_ip(request)
+        )
+        response.set_signed_cookie(
+            SEEN_COOKIE,
+            ",".join(str(pk) for pk in [*seen, decision.pk][-100:]),
+            salt=SEEN_COOKIE,
+            httponly=True,
+            secure=request.is_secure(),
+            samesite="Lax",
+        )
         return response
 
 

@@ -133,9 +133,7 @@ def test_signed_in_pages_never_reach_anonymous_readers(client, demo, page_cache)
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("write_during_render", [False, True])
-def test_concurrent_misses_of_one_page_render_it_once(
-    page_cache, monkeypatch, write_during_render
-):
+def test_concurrent_misses_of_one_page_render_it_once(page_cache, monkeypatch, write_during_render):
     """Six readers miss at once: one renders, five wait for it. When a write
     to the page lands during that render, the page is not kept, but it is
     still exact for the five, who all arrived before the render began."""

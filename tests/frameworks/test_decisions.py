@@ -1,12 +1,15 @@
 """Members' decisions: posting, safe Markdown, where they appear, view counts."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from frameworks.models import Decision
 from tests.factories import DecisionFactory, FrameworkFactory, UserFactory
@@ -43,6 +46,13 @@ def assert_rendered_safely(html):
     assert link, "the safe link is kept"
     rel = re.search(r'rel="([^"]*)"', link.group(0))
     assert rel and "nofollow" in rel.group(1).split()
+
+
+@pytest.fixture
+def member(db):
+    """An established member, whose posts publish at once (a brand-new
+    account's wait for review: see test_decision_moderation.py)."""
+    return UserFactory(username="member", date_joined=timezone.now() - timedelta(days=30))
 
 
 @pytest.fixture
@@ -175,6 +185,8 @@ def test_decision_appears_on_each_framework_page_and_on_their_comparison(member_
 
 
 def views_of(decision):
+    # Views are counted in the cache and written in batches: write them now.
+    call_command("flush_decision_views", verbosity=0)
     decision.refresh_from_db()
     return decision.views_count
 
@@ -190,7 +202,9 @@ def test_views_count_once_per_visitor(frameworks):
     assert reader.get(url).status_code == 200
     assert views_of(decision) == 1
 
-    assert Client().get(url).status_code == 200
+    # Another visitor (from another address: a client showing no cookie of
+    # ours counts once per address, see test_decision_views.py).
+    assert Client(REMOTE_ADDR="192.0.2.2").get(url).status_code == 200
     assert views_of(decision) == 2
 
 
