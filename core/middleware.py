@@ -1,5 +1,8 @@
 """Response headers Django 5.2 does not set itself."""
 
+from django.conf import settings
+from django.utils.cache import patch_cache_control
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -28,4 +31,33 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+
+class PrivateSignedInPagesMiddleware:
+    """Signed-in members' responses are for their browser only.
+
+    ``Vary: Cookie`` alone lets a shared proxy keep one copy per cookie; this
+    adds ``Cache-Control: private``, and ``no-store`` when the page holds a
+    CSRF token (every signed-in page does: the log-out form), so neither a
+    proxy nor the browser's disk keeps the member's page or token.
+
+    Requests without a session cookie are left alone: they cannot be signed
+    in, and reading ``request.user`` would touch the session and add
+    ``Vary: Cookie`` to anonymous pages the page cache stores. Sits after
+    ``AuthenticationMiddleware``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return response
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True)
+            if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+                patch_cache_control(response, no_store=True)
         return response
