@@ -41,8 +41,8 @@ serve: $(VENV)/.installed
 	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput -v0
 	DEBUG=0 $(BIN)/python manage.py migrate --noinput
 	@if [ "$${LOAD_DEMO:-1}" = 1 ]; then DEBUG=0 $(BIN)/python manage.py load_demo; fi
-	DEBUG=0 $(BIN)/gunicorn comparison.wsgi --bind $(HOST):$(PORT) --worker-class gthread \
-		--workers $(WORKERS) --threads $${THREADS:-8} --access-logfile - --forwarded-allow-ips=127.0.0.1
+	DEBUG=0 $(BIN)/gunicorn comparison.wsgi --config gunicorn.conf.py --bind $(HOST):$(PORT) --worker-class gthread \
+		--workers $(WORKERS) --threads $${THREADS:-8} --access-logfile -
 
 # Load test on loopback with wrk (installed from Debian when missing).
 bench: $(VENV)/.installed
