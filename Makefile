@@ -36,6 +36,8 @@ test: $(VENV)/.installed-dev
 # Several workers share invalidation only through Redis, so without
 # REDIS_URL one worker (with threads) is started.
 WORKERS = $${WEB_CONCURRENCY:-$$( [ -n "$$REDIS_URL" ] && echo 2 || echo 1 )}
+# manage.py defaults to the local settings (DEBUG on); serve uses production.
+serve: export DJANGO_SETTINGS_MODULE = comparison.settings
 serve: $(VENV)/.installed
 	@test -n "$$SECRET_KEY" || { echo "make serve runs in production mode: set SECRET_KEY (and ALLOWED_HOSTS)."; exit 1; }
 	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput -v0
