@@ -151,23 +151,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
-    # First: refuses logins while a username/IP pair is locked out.
+    # First: refuses every login from an address with too many failures.
+    "core.backends.AddressLockoutBackend",
+    # Then: refuses logins while a username + address pair is locked out.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# A username + address pair is locked for 15 minutes after 5 failures: a
+# stranger elsewhere cannot lock a member out. One address is locked after
+# LOGIN_ADDRESS_FAILURE_LIMIT failures across all usernames.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = 0.25  # hours: 15 minutes
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "429.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
-# Behind a proxy every client arrives from the proxy's address: take the
-# address the proxy appends to X-Forwarded-For (one trusted hop).
+# Behind a proxy every client arrives from the proxy's address: the client is
+# the address the proxy appends to X-Forwarded-For (one trusted hop); what a
+# client writes into that header itself comes before it and is ignored.
+# Lockouts and rate limits read the address through one function.
+# (django-ipware's proxy_count=1 returns no address for a one-entry header.)
 BEHIND_PROXY = env_bool("BEHIND_TLS_PROXY", False)
-if BEHIND_PROXY:
-    AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_ip"
 # Votes per member and sign-ups per address, counted in the cache.
 VOTE_RATE = os.environ.get("VOTE_RATE", "60/m")
 SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "5/h")

@@ -1,6 +1,7 @@
 """A fixed-window rate limit kept in Django's cache (shared through Redis in
 production, so it holds across gunicorn workers)."""
 
+import ipaddress
 import time
 
 from django.conf import settings
@@ -32,10 +33,23 @@ def hit(scope, ident, rate):
 
 
 def client_ip(request):
-    """The client's address; behind a proxy, the one it appended last."""
+    """The client's address; behind a proxy, the one it appended last.
+
+    Everything before the last hop was written by the client and is ignored.
+    django-axes reads the address here too (``AXES_CLIENT_IP_CALLABLE``).
+    """
     if getattr(settings, "BEHIND_PROXY", False):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
+        if hops and _is_ip(hops[-1]):
             return hops[-1]
-    return request.META.get("REMOTE_ADDR", "unknown")
+    # None without any address (a request built in code): axes stores NULL.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _is_ip(value):
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
