@@ -175,9 +175,11 @@ AXES_VERBOSE = False
 # (django-ipware's proxy_count=1 returns no address for a one-entry header.)
 BEHIND_PROXY = env_bool("BEHIND_TLS_PROXY", False)
 AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_ip"
-# Votes per member and sign-ups per address, counted in the cache.
+# Votes per member, accounts created and sign-up attempts per address,
+# counted in the cache.
 VOTE_RATE = os.environ.get("VOTE_RATE", "60/m")
 SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "5/h")
+SIGNUP_ATTEMPT_RATE = os.environ.get("SIGNUP_ATTEMPT_RATE", "30/h")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -1,6 +1,7 @@
 """A fixed-window rate limit kept in Django's cache (shared through Redis in
 production, so it holds across gunicorn workers)."""
 
+import contextlib
 import ipaddress
 import time
 
@@ -20,7 +21,7 @@ def hit(scope, ident, rate):
     limit, window = parse_rate(rate)
     now = time.time()
     bucket = int(now // window)
-    key = f"ratelimit:{scope}:{ident}:{bucket}"
+    key = _key(scope, ident, bucket)
     cache.add(key, 0, timeout=window + 1)
     try:
         count = cache.incr(key)
@@ -30,6 +31,19 @@ def hit(scope, ident, rate):
     if count > limit:
         return max(1, int((bucket + 1) * window - now))
     return 0
+
+
+def refund(scope, ident, rate):
+    """Take back one hit of the current window: for limits that count only
+    what succeeded, hit first (so concurrent requests cannot all slip under
+    the limit) and refund what failed."""
+    _, window = parse_rate(rate)
+    with contextlib.suppress(ValueError):  # the window has just ended: nothing to take back
+        cache.decr(_key(scope, ident, int(time.time() // window)))
+
+
+def _key(scope, ident, bucket):
+    return f"ratelimit:{scope}:{ident}:{bucket}"
 
 
 def client_ip(request):

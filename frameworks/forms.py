@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.db import IntegrityError, transaction
 
 from .models import Decision, Framework, ProCon
 
@@ -40,7 +41,13 @@ class ProConAdminForm(forms.ModelForm):
 
 
 class SignupForm(UserCreationForm):
-    """Username, email and a password checked by Django's validators."""
+    """Username, email and a password checked by Django's validators.
+
+    The database holds both rules too (unique username, unique email in any
+    case: migration 0003), for two sign-ups at the same moment; ``save``
+    turns that violation into the same form error."""
+
+    EMAIL_TAKEN = "An account with this email exists already."
 
     email = forms.EmailField(required=True, help_text="Only used to reach you about your account.")
 
@@ -51,8 +58,25 @@ class SignupForm(UserCreationForm):
     def clean_email(self):
         email = self.cleaned_data["email"].strip()
         if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email exists already.")
+            raise forms.ValidationError(self.EMAIL_TAKEN)
         return email
+
+    def save(self, commit=True):
+        """The new member, or None with a form error when someone took the
+        username or email between validation and the insert."""
+        try:
+            with transaction.atomic():
+                return super().save(commit=commit)
+        except IntegrityError:
+            user_model = get_user_model()
+            username = self.cleaned_data["username"]
+            if user_model.objects.filter(username=username).exists():
+                self.add_error(
+                    "username", user_model._meta.get_field("username").error_messages["unique"]
+                )
+            else:
+                self.add_error("email", self.EMAIL_TAKEN)
+            return None
 
 
 class SuggestionForm(forms.ModelForm):

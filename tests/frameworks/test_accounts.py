@@ -5,9 +5,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 
+from frameworks.forms import SignupForm
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -134,8 +136,10 @@ def test_signup_rate_limit_refuses_the_third_signup_from_one_address(
     assert other.status_code == 302
 
 
-def test_failed_signups_count_towards_the_rate_limit(client, settings, frozen_ratelimit_clock):
-    settings.SIGNUP_RATE = "2/h"
+def test_failed_signups_count_towards_the_attempt_limit(client, settings, frozen_ratelimit_clock):
+    # Issue 8: failed sign-ups no longer count towards SIGNUP_RATE (accounts
+    # created) but towards the separate, generous SIGNUP_ATTEMPT_RATE.
+    settings.SIGNUP_ATTEMPT_RATE = "2/h"
     for _ in range(2):
         weak = signup_data(password1="password", password2="password")
         assert client.post(reverse("signup"), weak).status_code == 400
@@ -143,6 +147,74 @@ def test_failed_signups_count_towards_the_rate_limit(client, settings, frozen_ra
     response = client.post(reverse("signup"), signup_data())
 
     assert response.status_code == 429
+    assert response["Retry-After"] == str(3600 - 5)
+    assert not User.objects.filter(username="newcomer").exists()
+
+
+def test_typos_do_not_use_up_the_signup_limit(client, settings, frozen_ratelimit_clock):
+    settings.SIGNUP_RATE = "2/h"
+    for _ in range(5):
+        weak = signup_data(password1="password", password2="password")
+        assert client.post(reverse("signup"), weak).status_code == 400
+    assert client.post(reverse("signup"), signup_data(email="taken@example.com")).status_code == 302
+    client.post(reverse("logout"))
+
+    response = client.post(
+        reverse("signup"), signup_data(username="second", email="second@example.com")
+    )
+    assert response.status_code == 302
+    client.post(reverse("logout"))
+    # Two accounts created: the limit is reached.
+    third = client.post(reverse("signup"), signup_data(username="third", email="t@example.com"))
+    assert third.status_code == 429
+    assert set(User.objects.values_list("username", flat=True)) == {"newcomer", "second"}
+
+
+def test_the_database_refuses_a_second_account_with_one_email_in_any_case():
+    UserFactory(username="first", email="Same@Example.com")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UserFactory(username="second", email="same@example.COM")
+    # Accounts without an email (demo authors, curators) are not affected.
+    UserFactory(username="demo1", email="")
+    UserFactory(username="demo2", email="")
+
+
+def test_signup_turns_a_username_taken_meanwhile_into_a_form_error(client, monkeypatch):
+    # What a parallel sign-up does between this one's validation and insert.
+    validate = SignupForm._post_clean
+
+    def taken_meanwhile(form):
+        validate(form)
+        UserFactory(username="newcomer", email="other@example.com")
+
+    monkeypatch.setattr(SignupForm, "_post_clean", taken_meanwhile)
+
+    response = client.post(reverse("signup"), signup_data())
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["username"] == [
+        "A user with that username already exists."
+    ]
+    assert User.objects.get(username="newcomer").email == "other@example.com"
+    assert logged_in_user_id(client) is None
+
+
+def test_signup_turns_an_email_taken_meanwhile_into_a_form_error(client, monkeypatch):
+    validate = SignupForm._post_clean
+
+    def taken_meanwhile(form):
+        validate(form)
+        UserFactory(username="other", email="NEWCOMER@example.com")
+
+    monkeypatch.setattr(SignupForm, "_post_clean", taken_meanwhile)
+
+    response = client.post(reverse("signup"), signup_data())
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["email"] == [
+        "An account with this email exists already."
+    ]
     assert not User.objects.filter(username="newcomer").exists()
 
 
