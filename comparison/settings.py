@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Cache-Control: private (no-store with a form token) for signed-in pages.
     "core.middleware.PrivateSignedInPagesMiddleware",
+    # A POST body Django cannot parse: the 400 page before anything reads it.
+    "core.middleware.UnreadableBodyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into a 429 page.

@@ -1,7 +1,12 @@
 """Response headers Django 5.2 does not set itself."""
 
 from django.conf import settings
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.http.multipartparser import MultiPartParserError
 from django.utils.cache import patch_cache_control
+from django.utils.log import log_response
+
+from core.views import bad_request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -61,3 +66,35 @@ class PrivateSignedInPagesMiddleware:
             if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
                 patch_cache_control(response, no_store=True)
         return response
+
+
+class UnreadableBodyMiddleware:
+    """A POST whose body Django cannot parse gets the site's 400 page at once.
+
+    Django raises ``BadRequest`` for a form in another charset than UTF-8 and
+    ``SuspiciousOperation`` or ``MultiPartParserError`` for broken or
+    oversized bodies, but for the charset case it does not remember the
+    failure: every later read raises again. The CSRF check, then the error
+    handlers and, with DEBUG on, the technical error page (which lists the
+    POST data) each read it, and the client got a bare 500. Here the body is
+    parsed once, before any of them, and a failure ends the request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST":
+            try:
+                request.POST  # noqa: B018 (parses the body once)
+            except (BadRequest, SuspiciousOperation, MultiPartParserError) as exc:
+                response = bad_request(request, exc)
+                log_response(
+                    "Bad request (unreadable body): %s",
+                    request.path,
+                    response=response,
+                    request=request,
+                    exception=exc,
+                )
+                return response
+        return self.get_response(request)
