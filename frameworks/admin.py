@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count, F
 from django.forms.models import BaseInlineFormSet
 
@@ -6,7 +8,7 @@ from comparison.models import Assessment
 from core.admin import RewriteChangedRowsFormSet
 
 from . import services
-from .forms import DecisionAdminForm, ProConAdminForm
+from .forms import DecisionAdminForm, MemberChangeForm, ProConAdminForm
 from .models import Category, Decision, Framework, PendingProCon, ProCon, Profile, Vote
 
 
@@ -220,3 +222,12 @@ class ProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "headline"]
     search_fields = ["user__username", "headline"]
     autocomplete_fields = ["user"]
+
+
+# Members: Django's user admin, with the one-account-per-email rule as a form error.
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class MemberAdmin(UserAdmin):
+    form = MemberChangeForm

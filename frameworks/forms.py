@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.db import IntegrityError, transaction
 
 from .models import Decision, Framework, ProCon
@@ -40,14 +40,26 @@ class ProConAdminForm(forms.ModelForm):
         return data
 
 
+EMAIL_TAKEN = "An account with this email exists already."
+
+
+def check_email_free(email, member=None):
+    """The email, stripped, unless another account has it in any case."""
+    email = email.strip()
+    others = get_user_model().objects.filter(email__iexact=email)
+    if member is not None and member.pk:
+        others = others.exclude(pk=member.pk)
+    if email and others.exists():
+        raise forms.ValidationError(EMAIL_TAKEN)
+    return email
+
+
 class SignupForm(UserCreationForm):
     """Username, email and a password checked by Django's validators.
 
     The database holds both rules too (unique username, unique email in any
     case: migration 0003), for two sign-ups at the same moment; ``save``
     turns that violation into the same form error."""
-
-    EMAIL_TAKEN = "An account with this email exists already."
 
     email = forms.EmailField(required=True, help_text="Only used to reach you about your account.")
 
@@ -56,10 +68,7 @@ class SignupForm(UserCreationForm):
         fields = ["username", "email"]
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip()
-        if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(self.EMAIL_TAKEN)
-        return email
+        return check_email_free(self.cleaned_data["email"])
 
     def save(self, commit=True):
         """The new member, or None with a form error when someone took the
@@ -75,8 +84,16 @@ class SignupForm(UserCreationForm):
                     "username", user_model._meta.get_field("username").error_messages["unique"]
                 )
             else:
-                self.add_error("email", self.EMAIL_TAKEN)
+                self.add_error("email", EMAIL_TAKEN)
             return None
+
+
+class MemberChangeForm(UserChangeForm):
+    """The admin's member form, with the sign-up's one-account-per-email rule
+    (the database refuses a duplicate in any case: migration 0003)."""
+
+    def clean_email(self):
+        return check_email_free(self.cleaned_data["email"], member=self.instance)
 
 
 class SuggestionForm(forms.ModelForm):
