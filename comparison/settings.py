@@ -11,19 +11,9 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from comparison.env import env_bool, env_list
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name, default=False):
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name, default=""):
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -66,6 +56,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: private (no-store with a form token) for signed-in pages.
+    "core.middleware.PrivateSignedInPagesMiddleware",
+    # A POST body Django cannot parse: the 400 page before anything reads it.
+    "core.middleware.UnreadableBodyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into a 429 page.
@@ -179,24 +173,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
-    # First: refuses logins while a username/IP pair is locked out.
+    # First: refuses every login from an address with too many failures.
+    "core.backends.AddressLockoutBackend",
+    # Then: refuses logins while a username + address pair is locked out.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# A username + address pair is locked for 15 minutes after 5 failures: a
+# stranger elsewhere cannot lock a member out. One address is locked after
+# LOGIN_ADDRESS_FAILURE_LIMIT failures across all usernames.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = 0.25  # hours: 15 minutes
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "429.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
-# Behind a proxy every client arrives from the proxy's address: take the
-# address the proxy appends to X-Forwarded-For (one trusted hop).
+# Behind a proxy every client arrives from the proxy's address: the client is
+# the address the proxy appends to X-Forwarded-For (one trusted hop); what a
+# client writes into that header itself comes before it and is ignored.
+# Lockouts and rate limits read the address through one function.
+# (django-ipware's proxy_count=1 returns no address for a one-entry header.)
 BEHIND_PROXY = env_bool("BEHIND_TLS_PROXY", False)
-if BEHIND_PROXY:
-    AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-# Votes, decisions and suggestions per member and sign-ups per address,
+AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_ip"
+# Votes, decisions and suggestions per member; accounts created and sign-up
+# attempts per address,
 # counted in the cache.
 VOTE_RATE = os.environ.get("VOTE_RATE", "60/m")
 DECISION_RATE = os.environ.get("DECISION_RATE", "5/h")
@@ -211,6 +213,7 @@ DECISION_VIEWS_FLUSH_EVERY = int(os.environ.get("DECISION_VIEWS_FLUSH_EVERY", "5
 DECISION_VIEWS_FLUSH_SECONDS = int(os.environ.get("DECISION_VIEWS_FLUSH_SECONDS", "300"))
 DECISION_VIEWS_ADDRESS_WINDOW = int(os.environ.get("DECISION_VIEWS_ADDRESS_WINDOW", "86400"))
 SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "5/h")
+SIGNUP_ATTEMPT_RATE = os.environ.get("SIGNUP_ATTEMPT_RATE", "30/h")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

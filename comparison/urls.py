@@ -46,3 +46,9 @@ urlpatterns = [
 if settings.DEBUG:
     # Uploaded logos on `make run`; in production the web server serves MEDIA_ROOT.
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# The site's error pages, from handlers that never read the request body again.
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

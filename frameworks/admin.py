@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F
 from django.forms.models import BaseInlineFormSet
@@ -7,7 +9,7 @@ from comparison.models import Assessment
 from core.admin import RewriteChangedRowsFormSet
 
 from . import services
-from .forms import DecisionAdminForm, ProConAdminForm
+from .forms import DecisionAdminForm, MemberChangeForm, ProConAdminForm
 from .models import Category, Decision, Framework, PendingProCon, ProCon, Profile, Vote
 
 
@@ -263,3 +265,12 @@ class ProfileAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     # Set by load_demo only: flagging a real account would hand it demo posts.
     readonly_fields = ["is_demo"]
+
+
+# Members: Django's user admin, with the one-account-per-email rule as a form error.
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class MemberAdmin(UserAdmin):
+    form = MemberChangeForm

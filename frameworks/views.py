@@ -238,18 +238,30 @@ class SignupView(CreateView):
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        retry_after = ratelimit.hit("signup", ratelimit.client_ip(request), settings.SIGNUP_RATE)
+        # Two limits per address: a generous one on attempts (typos included),
+        # and SIGNUP_RATE on accounts created, counted first and refunded when
+        # no account results, so parallel sign-ups cannot slip past it.
+        address = ratelimit.client_ip(request)
+        retry_after = ratelimit.hit("signup-attempt", address, settings.SIGNUP_ATTEMPT_RATE)
         if retry_after:
+            return too_many(request, retry_after, "Too many sign-up attempts. Try again later.")
+        retry_after = ratelimit.hit("signup", address, settings.SIGNUP_RATE)
+        if retry_after:
+            ratelimit.refund("signup", address, settings.SIGNUP_RATE)
             return too_many(request, retry_after, "Too many sign-ups from here. Try again later.")
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         user = form.save()
+        if user is None:  # taken a moment ago by a parallel sign-up
+            return self.form_invalid(form)
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(self.request, f"Welcome, {user.username}! You can vote now.")
         return HttpResponseRedirect(safe_next(self.request, reverse("home")))
 
     def form_invalid(self, form):
+        # No account: this attempt does not count towards SIGNUP_RATE.
+        ratelimit.refund("signup", ratelimit.client_ip(self.request), settings.SIGNUP_RATE)
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
     def get_context_data(self, **kwargs):

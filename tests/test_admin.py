@@ -762,3 +762,34 @@ def test_category_slug_in_admin_is_validated(admin_client):
     assert response.status_code == 200
     assert "Use lowercase letters, digits and single hyphens." in content(response)
     assert not Category.objects.exists()
+
+
+def test_an_email_another_member_has_in_any_case_is_a_form_error(admin_client):
+    UserFactory(username="first", email="Taken@Example.com")
+    member = UserFactory(username="second", email="second@example.com")
+    url = admin_url(type(member), "change", member.pk)
+    data = form_data(admin_client.get(url))
+    data["email"] = "taken@example.COM"
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["email"] == [
+        "An account with this email exists already."
+    ]
+    member.refresh_from_db()
+    assert member.email == "second@example.com"
+
+
+def test_a_member_keeps_their_own_email_in_the_admin(admin_client):
+    member = UserFactory(username="second", email="second@example.com")
+    url = admin_url(type(member), "change", member.pk)
+    data = form_data(admin_client.get(url))
+    data["email"] = "Second@Example.com"
+    data["first_name"] = "Sam"
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert (member.email, member.first_name) == ("Second@example.com", "Sam")

@@ -1,0 +1,87 @@
+"""Error pages: the site's own page for every error, never a bare 500.
+
+A form body in a charset Django refuses (``charset=latin-1``) makes the CSRF
+check raise ``BadRequest``. Django's default 400 and 500 handlers run the
+CSRF check again, read the body again and raise again: a bare 500.
+"""
+
+import http.client
+from urllib.parse import urlsplit
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+LATIN1_FORM = "application/x-www-form-urlencoded; charset=latin-1"
+CSRF_COOKIE = "a" * 32
+PATHS = ["/", "/accounts/login/", "/accounts/signup/", "/admin/login/", "/procons/1/vote/"]
+BAD_REQUEST_TEXT = "We could not understand that request"
+
+
+def post_latin1(path):
+    # enforce_csrf_checks: the CSRF middleware is what reads the body first;
+    # raise_request_exception (the default) re-raises anything unhandled.
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["csrftoken"] = CSRF_COOKIE
+    return client.post(path, "a=b", content_type=LATIN1_FORM)
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("path", PATHS)
+def test_a_form_body_in_another_charset_gets_the_sites_400_page(settings, path, debug):
+    # With DEBUG on (make run) Django's technical error page read the body too.
+    settings.DEBUG = debug
+    response = post_latin1(path)
+
+    assert response.status_code == 400
+    assert "400.html" in [t.name for t in response.templates]
+    assert BAD_REQUEST_TEXT in response.content.decode()
+
+
+def test_a_latin1_post_to_a_missing_page_gets_the_400_page():
+    response = post_latin1("/no-such-page/")
+
+    assert response.status_code == 400
+    assert BAD_REQUEST_TEXT in response.content.decode()
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_broken_multipart_body_gets_the_sites_400_page(settings, debug):
+    settings.DEBUG = debug
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["csrftoken"] = CSRF_COOKIE
+
+    response = client.post(
+        "/accounts/login/", b"--x\r\nbroken", content_type="multipart/form-data; boundary="
+    )
+
+    assert response.status_code == 400
+    assert BAD_REQUEST_TEXT in response.content.decode()
+
+
+def test_error_pages_keep_their_messages(client):
+    response = client.get("/frameworks/no-such-framework/")
+
+    assert response.status_code == 404
+    assert "no-such-framework" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_over_http_a_latin1_post_gets_the_400_page_without_a_traceback(live_server, path):
+    url = urlsplit(live_server.url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    connection.request(
+        "POST",
+        path,
+        body=b"a=b",
+        headers={"Content-Type": LATIN1_FORM, "Cookie": f"csrftoken={CSRF_COOKIE}"},
+    )
+    response = connection.getresponse()
+    body = response.read().decode()
+    connection.close()
+
+    assert response.status == 400
+    assert BAD_REQUEST_TEXT in body
+    assert "Traceback" not in body
+    assert "BadRequest" not in body
