@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from core.admin import RewriteChangedRowsFormSet
+from frameworks.admin import FrameworkAdmin
+from frameworks.models import Framework
 
 from .models import (
     MAX_FRAMEWORKS,
@@ -122,3 +124,22 @@ class AssessmentAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="source")
     def has_source(self, obj):
         return bool(obj.source_url)
+
+
+class AssessmentInline(admin.TabularInline):
+    model = Assessment
+    formset = RewriteChangedRowsFormSet
+    fields = ["criterion", "verdict", "summary", "source_url", "checked_on"]
+    autocomplete_fields = ["criterion"]
+    extra = 0
+
+
+# Assessments belong to this app, so this app puts them on the framework's
+# admin page (as projects extend contrib.auth's UserAdmin): the catalogue
+# app then needs nothing from comparison/.
+admin.site.unregister(Framework)
+
+
+@admin.register(Framework)
+class FrameworkWithAssessmentsAdmin(FrameworkAdmin):
+    inlines = [*FrameworkAdmin.inlines, AssessmentInline]

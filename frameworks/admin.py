@@ -2,9 +2,6 @@ from django.contrib import admin, messages
 from django.db.models import Count, F
 from django.forms.models import BaseInlineFormSet
 
-from comparison.models import Assessment
-from core.admin import RewriteChangedRowsFormSet
-
 from . import services
 from .forms import DecisionAdminForm, ProConAdminForm
 from .models import Category, Decision, Framework, PendingProCon, ProCon, Profile, Vote
@@ -44,14 +41,6 @@ class ProConInline(admin.TabularInline):
         return super().get_queryset(request).order_by("kind", "-votes_count", "text")
 
 
-class AssessmentInline(admin.TabularInline):
-    model = Assessment
-    formset = RewriteChangedRowsFormSet
-    fields = ["criterion", "verdict", "summary", "source_url", "checked_on"]
-    autocomplete_fields = ["criterion"]
-    extra = 0
-
-
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "parent", "slug", "framework_count"]
@@ -70,6 +59,9 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Framework)
 class FrameworkAdmin(admin.ModelAdmin):
+    """The catalogue's side of a framework. The comparison app re-registers
+    it with its per-criterion assessments inline (comparison/admin.py)."""
+
     list_display = [
         "name",
         "category",
@@ -85,7 +77,7 @@ class FrameworkAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "tagline", "language"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["category", "alternatives", "integrations"]
-    inlines = [ProConInline, AssessmentInline]
+    inlines = [ProConInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "category", "tagline", "description", "is_published"]}),
         (

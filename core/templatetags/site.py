@@ -1,4 +1,4 @@
-"""Display helpers for the catalogue and comparison templates."""
+"""Site-wide display helpers: figures, query strings, JSON-LD, page metadata."""
 
 import json
 
@@ -7,8 +7,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import _json_script_escapes, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
-
-from comparison.models import compare_path
 
 register = template.Library()
 
@@ -56,9 +54,3 @@ def json_ld(data):
 def as_list(value):
     """One object as a one-item list, for partials that take several."""
     return [value]
-
-
-@register.filter
-def compare_url(framework, other):
-    """The comparison page of two frameworks, in the stable slug order."""
-    return compare_path(sorted([framework, other], key=lambda f: f.slug))
