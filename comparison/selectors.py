@@ -15,6 +15,7 @@ from frameworks.models import COMPARE_SEPARATOR, Category, Decision, Framework, 
 from frameworks.selectors import breadcrumb_for, procons_by_framework
 
 from .models import (
+    FRAMEWORK_RANGE,
     MAX_FRAMEWORKS,
     MIN_FRAMEWORKS,
     Assessment,
@@ -109,7 +110,7 @@ class ComparisonPage:
 def parse_slugs(raw):
     """Split "django-vs-flask" into slugs, or raise CompareError."""
     if len(raw) > MAX_PATH_LENGTH:
-        raise CompareError("That address is far too long to name 2 to 4 frameworks.")
+        raise CompareError(f"That address is far too long to name {FRAMEWORK_RANGE} frameworks.")
     cleaned = raw.strip().strip("/")
     if not _SLUGS_RE.match(cleaned.lower()):
         raise CompareError(
@@ -312,14 +313,7 @@ def alternatives_for(frameworks):
 
 
 def decisions_about(frameworks, limit=10):
-    return list(
-        Decision.objects.about(frameworks)
-        .select_related("author__profile")
-        .prefetch_related(
-            Prefetch("frameworks", queryset=Framework.objects.published().order_by("name"))
-        )
-        .order_by("-created")[:limit]
-    )
+    return list(Decision.objects.about(frameworks).for_display().order_by("-created")[:limit])
 
 
 def related_comparisons(framework_ids, *, exclude=None, limit=8):

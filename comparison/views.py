@@ -10,7 +10,7 @@ from frameworks.models import COMPARE_SEPARATOR, Framework
 from frameworks.selectors import voted_procon_ids
 
 from . import selectors
-from .forms import CompareForm
+from .forms import PICKER_FIELDS, CompareForm
 
 
 def picker_frameworks():
@@ -37,7 +37,7 @@ class CompareIndexView(TemplateView):
 
     def get(self, request, *args, **kwargs):
         frameworks = picker_frameworks()
-        if any(request.GET.get(name) for name in ("a", "b", "c", "d")):
+        if any(request.GET.get(name) for name in PICKER_FIELDS):
             form = CompareForm(request.GET, frameworks=frameworks)
             if form.is_valid():
                 slugs = COMPARE_SEPARATOR.join(form.cleaned_data["chosen"])

@@ -251,6 +251,13 @@ class Vote(models.Model):
 
 
 class DecisionQuerySet(models.QuerySet):
+    def for_display(self):
+        """Everything a decision card shows: author, profile and the published
+        frameworks by name (one extra query for any number of decisions)."""
+        return self.select_related("author__profile").prefetch_related(
+            models.Prefetch("frameworks", queryset=Framework.objects.published().order_by("name"))
+        )
+
     def about(self, frameworks):
         """Decisions naming every one of ``frameworks`` (one query, no joins per item)."""
         ids = [f.pk for f in frameworks]

@@ -19,6 +19,14 @@ def category_paths():
     return paths
 
 
+def category_and_below(category, paths=None):
+    """Ids of ``category`` and every category below it (one query, or none
+    when the caller already holds ``category_paths()``)."""
+    if paths is None:
+        paths = category_paths()
+    return {pk for pk, path in paths.items() if category in path}
+
+
 def breadcrumb_for(category_ids):
     """The deepest category path shared by all the given categories."""
     paths = category_paths()
@@ -82,12 +90,7 @@ def framework_detail(slug):
     framework.breadcrumb = breadcrumb_for([framework.category_id])
     framework.grouped_procons = procons_by_framework([framework.pk])[framework.pk]
     framework.recent_decisions = list(
-        Decision.objects.filter(frameworks=framework)
-        .select_related("author__profile")
-        .prefetch_related(
-            Prefetch("frameworks", queryset=Framework.objects.published().order_by("name"))
-        )
-        .order_by("-created")[:10]
+        Decision.objects.filter(frameworks=framework).for_display().order_by("-created")[:10]
     )
     return framework
 

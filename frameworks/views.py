@@ -6,7 +6,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch
+from django.db.models import F
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -74,7 +74,7 @@ class CategoryDetailView(TemplateView):
     def get_context_data(self, slug, **kwargs):
         category = get_object_or_404(Category, slug=slug)
         paths = selectors.category_paths()
-        below = [pk for pk, path in paths.items() if category in path]
+        below = selectors.category_and_below(category, paths)
         frameworks = list(selectors.catalogue().filter(category_id__in=below).order_by("name"))
         return super().get_context_data(
             category=category,
@@ -152,9 +152,7 @@ class DecisionDetailView(DetailView):
     template_name = "frameworks/decision_detail.html"
 
     def get_queryset(self):
-        return Decision.objects.select_related("author__profile").prefetch_related(
-            Prefetch("frameworks", queryset=Framework.objects.published().order_by("name"))
-        )
+        return Decision.objects.for_display()
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)

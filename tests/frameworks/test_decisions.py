@@ -236,3 +236,13 @@ def test_decision_page_queries_do_not_grow_with_its_frameworks(frameworks):
         counts.append(len(queries))
 
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("count", [1, 2, 4, 5])
+def test_decision_page_links_its_frameworks_compare_page_only_for_2_to_4(client, count):
+    frameworks = [FrameworkFactory(slug=f"fw-{letter}") for letter in "edcba"[:count]]
+    decision = DecisionFactory(frameworks=frameworks)
+    html = client.get(decision.get_absolute_url()).content.decode()
+    expected = "/compare/" + "-vs-".join(sorted(f.slug for f in frameworks)) + "/"
+    assert (f'href="{expected}"' in html) is (2 <= count <= 4)
+    assert ('class="next-step"' in html) is (2 <= count <= 4)
