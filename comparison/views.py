@@ -7,9 +7,9 @@ from django.views.generic import TemplateView
 from core import structured_data
 from core.cache import cached_by_version
 from frameworks.models import COMPARE_SEPARATOR, Framework
-from frameworks.selectors import voted_procon_ids
+from frameworks.selectors import category_tree, voted_procon_ids
 
-from . import selectors
+from . import addresses, selectors
 from .forms import PICKER_FIELDS, CompareForm
 
 
@@ -24,7 +24,7 @@ class HomeView(TemplateView):
         return super().get_context_data(
             popular=selectors.popular_comparisons(),
             recent=selectors.recent_comparisons(),
-            categories=selectors.category_tree(),
+            categories=category_tree(),
             picker=CompareForm(frameworks=picker_frameworks()),
             **kwargs,
         )
@@ -60,14 +60,14 @@ class ComparisonDetailView(TemplateView):
                 f"comparison:{slugs}:{only_differences}",
                 lambda: selectors.comparison_page(slugs, only_differences=only_differences),
             )
-        except selectors.CompareError as error:
+        except addresses.CompareError as error:
             return render(
                 request,
                 "comparison/not_found.html",
                 {"error": error, "requested": slugs[:120]},
                 status=404,
             )
-        if isinstance(page, selectors.Redirect):
+        if isinstance(page, addresses.Redirect):
             query = request.GET.urlencode()
             return HttpResponsePermanentRedirect(page.url + (f"?{query}" if query else ""))
         procon_ids = [

@@ -98,3 +98,12 @@ def framework_detail(slug):
 def catalogue():
     """The published frameworks the catalogue lists and filters."""
     return Framework.objects.published().with_votes().select_related("category")
+
+
+def category_tree():
+    """Top-level categories with their children (two queries)."""
+    return list(
+        Category.objects.filter(parent=None).prefetch_related(
+            Prefetch("children", queryset=Category.objects.order_by("name"))
+        )
+    )
