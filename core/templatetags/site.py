@@ -54,3 +54,13 @@ def json_ld(data):
 def as_list(value):
     """One object as a one-item list, for partials that take several."""
     return [value]
+
+
+@register.simple_tag(takes_context=True)
+def page_url_tags(context, path):
+    """The page's canonical link and OpenGraph URL, both absolute, from one path."""
+    request = context["request"]
+    url = f"{request.scheme}://{request.get_host()}{path}"
+    return format_html(
+        '<link rel="canonical" href="{}">\n  <meta property="og:url" content="{}">', url, url
+    )
