@@ -125,7 +125,9 @@ class Comparison(TimeStampedModel):
     slug = models.SlugField(
         max_length=200,
         unique=True,
-        help_text="Kept as an alias: /compare/<slug>/ redirects to the canonical URL.",
+        help_text=(
+            "Kept as an alias: /compare/ followed by this slug redirects to the canonical URL."
+        ),
     )
     frameworks = models.ManyToManyField(
         Framework, through="ComparisonEntry", related_name="comparisons"
