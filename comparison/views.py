@@ -10,11 +10,11 @@ from core import structured_data
 from core.cache import cached, depends_on
 from frameworks import cache as catalogue_tags
 from frameworks.models import COMPARE_SEPARATOR, Framework
-from frameworks.selectors import voted_procon_ids
+from frameworks.selectors import category_tree, voted_procon_ids
 
-from . import selectors
+from . import addresses, selectors
 from .cache import COMPARISONS, comparison_page_tags
-from .forms import CompareForm
+from .forms import PICKER_FIELDS, CompareForm
 
 
 def picker_frameworks():
@@ -36,7 +36,7 @@ class HomeView(TemplateView):
         return super().get_context_data(
             popular=popular,
             recent=selectors.recent_comparisons(),
-            categories=selectors.category_tree(),
+            categories=category_tree(),
             picker=CompareForm(frameworks=picker_frameworks()),
             **kwargs,
         )
@@ -50,7 +50,7 @@ class CompareIndexView(TemplateView):
     def get(self, request, *args, **kwargs):
         depends_on(COMPARISONS, catalogue_tags.FRAMEWORKS)
         frameworks = picker_frameworks()
-        if any(request.GET.get(name) for name in ("a", "b", "c", "d")):
+        if any(request.GET.get(name) for name in PICKER_FIELDS):
             form = CompareForm(request.GET, frameworks=frameworks)
             if form.is_valid():
                 slugs = COMPARE_SEPARATOR.join(form.cleaned_data["chosen"])
@@ -74,14 +74,14 @@ class ComparisonDetailView(TemplateView):
                 lambda: selectors.comparison_page(slugs, only_differences=only_differences),
                 comparison_page_tags,
             )
-        except selectors.CompareError as error:
+        except addresses.CompareError as error:
             return render(
                 request,
                 "comparison/not_found.html",
                 {"error": error, "requested": slugs[:120]},
                 status=404,
             )
-        if isinstance(page, selectors.Redirect):
+        if isinstance(page, addresses.Redirect):
             query = request.GET.urlencode()
             return HttpResponsePermanentRedirect(page.url + (f"?{query}" if query else ""))
         procon_ids = [

@@ -5,9 +5,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F
 from django.forms.models import BaseInlineFormSet
 
-from comparison.models import Assessment
-from core.admin import RewriteChangedRowsFormSet
-
 from . import services
 from .forms import DecisionAdminForm, MemberChangeForm, ProConAdminForm
 from .models import Category, Decision, Framework, PendingProCon, ProCon, Profile, Vote
@@ -47,14 +44,6 @@ class ProConInline(admin.TabularInline):
         return super().get_queryset(request).order_by("kind", "-votes_count", "text")
 
 
-class AssessmentInline(admin.TabularInline):
-    model = Assessment
-    formset = RewriteChangedRowsFormSet
-    fields = ["criterion", "verdict", "summary", "source_url", "checked_on"]
-    autocomplete_fields = ["criterion"]
-    extra = 0
-
-
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "parent", "slug", "framework_count"]
@@ -73,6 +62,9 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Framework)
 class FrameworkAdmin(admin.ModelAdmin):
+    """The catalogue's side of a framework. The comparison app re-registers
+    it with its per-criterion assessments inline (comparison/admin.py)."""
+
     list_display = [
         "name",
         "category",
@@ -88,7 +80,7 @@ class FrameworkAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "tagline", "language"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["category", "alternatives", "integrations"]
-    inlines = [ProConInline, AssessmentInline]
+    inlines = [ProConInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "category", "tagline", "description", "is_published"]}),
         (

@@ -66,3 +66,17 @@ def decisions_tags(decisions):
 
 def references_tags(frameworks):
     return {framework_ref(f.pk) for f in frameworks}
+
+
+def framework_page_tags(page):
+    """What a FrameworkPage shows (the comparisons list aside: the view adds
+    the comparison app's tag)."""
+    pk = page.framework.pk
+    return {
+        framework(pk),
+        decisions(pk),
+        CATEGORIES,
+        *references_tags(page.alternatives),
+        *references_tags(page.integrations),
+        *decisions_tags(page.decisions),
+    }

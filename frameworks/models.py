@@ -299,8 +299,9 @@ class DecisionQuerySet(models.QuerySet):
             return self.filter(Q(status=Decision.Status.APPROVED) | Q(author=user))
         return self.published()
 
-    def for_cards(self):
-        """What a decision card shows: author, headline, published frameworks."""
+    def for_display(self):
+        """Everything a decision card shows: author, profile and the published
+        frameworks by name (one extra query for any number of decisions)."""
         return self.select_related("author__profile").prefetch_related(
             models.Prefetch("frameworks", queryset=Framework.objects.published().order_by("name"))
         )

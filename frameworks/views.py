@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
-from django.views.generic import CreateView, DetailView, TemplateView
+from django.views.generic import CreateView, DetailView, TemplateView, View
 from django_filters.views import FilterView
 
 from comparison.cache import COMPARISONS
@@ -49,35 +49,33 @@ class FrameworkListView(FilterView):
             raise Http404("That page of the catalogue does not exist.") from None
 
 
-class FrameworkDetailView(TemplateView):
-    template_name = "frameworks/framework_detail.html"
+FRAMEWORK_TEMPLATE = "frameworks/framework_detail.html"
 
-    def get_context_data(self, slug, **kwargs):
-        framework = selectors.framework_detail(slug)
-        if framework is None:
-            raise Http404(f'We have no published framework called "{slug[:60]}".')
-        procon_ids = [p.pk for items in framework.grouped_procons.values() for p in items]
-        depends_on(
-            tags.framework(framework.pk),
-            tags.decisions(framework.pk),
-            tags.CATEGORIES,
-            COMPARISONS,
-            *tags.references_tags(framework.alternatives.all()),
-            *tags.references_tags(framework.integrations.all()),
-            *tags.decisions_tags(framework.recent_decisions),
-        )
-        return super().get_context_data(
-            framework=framework,
-            structured_data=structured_data.framework_page(self.request, framework),
-            comparisons=related_comparisons([framework.pk]),
-            voted=selectors.voted_procon_ids(self.request.user, procon_ids),
-            pending=selectors.pending_suggestions(self.request.user, framework),
-            suggestion_form=kwargs.pop("suggestion_form", None)
-            or (
-                SuggestionForm(framework=framework) if self.request.user.is_authenticated else None
-            ),
-            **kwargs,
-        )
+
+def render_framework_page(request, slug, *, suggestion_form=None, status=200):
+    """The framework page; the suggestion view re-renders it with its form."""
+    page = selectors.framework_page(slug)
+    if page is None:
+        raise Http404(f'We have no published framework called "{slug[:60]}".')
+    framework = page.framework
+    depends_on(COMPARISONS, *tags.framework_page_tags(page))
+    if suggestion_form is None and request.user.is_authenticated:
+        suggestion_form = SuggestionForm(framework=framework)
+    context = {
+        "page": page,
+        "framework": framework,
+        "structured_data": structured_data.framework_page(request, page),
+        "comparisons": related_comparisons([framework.pk]),
+        "voted": selectors.voted_procon_ids(request.user, page.procon_ids),
+        "pending": selectors.pending_suggestions(request.user, framework),
+        "suggestion_form": suggestion_form,
+    }
+    return render(request, FRAMEWORK_TEMPLATE, context, status=status)
+
+
+class FrameworkDetailView(View):
+    def get(self, request, slug):
+        return render_framework_page(request, slug)
 
 
 class CategoryDetailView(TemplateView):
@@ -86,7 +84,7 @@ class CategoryDetailView(TemplateView):
     def get_context_data(self, slug, **kwargs):
         category = get_object_or_404(Category, slug=slug)
         paths = selectors.category_paths()
-        below = [pk for pk, path in paths.items() if category in path]
+        below = selectors.category_and_below(category, paths)
         frameworks = list(selectors.catalogue().filter(category_id__in=below).order_by("name"))
         depends_on(
             tags.CATEGORIES,
@@ -148,9 +146,7 @@ def suggest(request, slug):
         else:
             messages.success(request, "Thanks! Your suggestion is waiting for review by a curator.")
             return redirect(framework.get_absolute_url() + "#suggest")
-    view = FrameworkDetailView(request=request, kwargs={"slug": slug})
-    context = view.get_context_data(slug=slug, suggestion_form=form)
-    return render(request, view.template_name, context, status=400)
+    return render_framework_page(request, slug, suggestion_form=form, status=400)
 
 
 class DecisionCreateView(LoginRequiredMixin, CreateView):
@@ -191,7 +187,7 @@ class DecisionDetailView(DetailView):
 
     def get_queryset(self):
         # A held or rejected post is a 404 for everyone but its author (and curators).
-        return Decision.objects.visible_to(self.request.user).for_cards()
+        return Decision.objects.visible_to(self.request.user).for_display()
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)

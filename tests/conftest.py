@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from tests.factories import UserFactory
+from tests.factories import CategoryFactory, UserFactory
 
 
 @pytest.fixture
@@ -41,6 +41,18 @@ def frozen_ratelimit_clock(monkeypatch):
     now = 1_799_971_200 + 5  # a multiple of 86400, plus 5 seconds
     monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: float(now)))
     return now
+
+
+@pytest.fixture
+def framework_add_data(admin_client):
+    """The framework admin's add form, filled in as a curator would."""
+    from frameworks.models import Framework
+    from tests.admin_helpers import admin_url, form_data
+
+    category = CategoryFactory()
+    data = form_data(admin_client.get(admin_url(Framework, "add")))
+    data.update(name="Django", slug="django", category=str(category.pk), is_published="on")
+    return data
 
 
 @pytest.fixture

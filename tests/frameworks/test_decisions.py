@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from frameworks.models import Decision
+from frameworks.models import Decision, Framework
 from tests.factories import DecisionFactory, FrameworkFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -250,3 +250,19 @@ def test_decision_page_queries_do_not_grow_with_its_frameworks(frameworks):
         counts.append(len(queries))
 
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("count", [1, 2, 4, 5])
+def test_decision_page_links_its_frameworks_compare_page_only_for_2_to_4(client, count):
+    frameworks = [FrameworkFactory(slug=f"fw-{letter}") for letter in "edcba"[:count]]
+    decision = DecisionFactory(frameworks=frameworks)
+    html = client.get(decision.get_absolute_url()).content.decode()
+    expected = "/compare/" + "-vs-".join(sorted(f.slug for f in frameworks)) + "/"
+    assert (f'href="{expected}"' in html) is (2 <= count <= 4)
+    assert ('class="next-step"' in html) is (2 <= count <= 4)
+
+
+def test_decision_form_ignores_malformed_framework_values(member_client, demo):
+    response = member_client.get("/decisions/new/", {"framework": ["\x00", "django", "x" * 500]})
+    assert response.status_code == 200
+    assert response.context["form"].initial["frameworks"] == [Framework.objects.get(slug="django")]

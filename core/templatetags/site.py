@@ -1,4 +1,4 @@
-"""Display helpers for the catalogue and comparison templates."""
+"""Site-wide display helpers: figures, query strings, JSON-LD, page metadata."""
 
 import json
 
@@ -7,8 +7,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import _json_script_escapes, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
-
-from comparison.models import compare_path
 
 register = template.Library()
 
@@ -58,7 +56,11 @@ def as_list(value):
     return [value]
 
 
-@register.filter
-def compare_url(framework, other):
-    """The comparison page of two frameworks, in the stable slug order."""
-    return compare_path(sorted([framework, other], key=lambda f: f.slug))
+@register.simple_tag(takes_context=True)
+def page_url_tags(context, path):
+    """The page's canonical link and OpenGraph URL, both absolute, from one path."""
+    request = context["request"]
+    url = f"{request.scheme}://{request.get_host()}{path}"
+    return format_html(
+        '<link rel="canonical" href="{}">\n  <meta property="og:url" content="{}">', url, url
+    )
