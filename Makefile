@@ -33,8 +33,9 @@ test: $(VENV)/.installed-dev
 
 # Production mode: gunicorn threaded workers, DEBUG off, hashed and compressed
 # static files. Needs SECRET_KEY; add DATABASE_URL / REDIS_URL as you like.
-# Several workers share invalidation only through Redis, so without
-# REDIS_URL one worker (with threads) is started.
+# Workers share the page cache through Redis (REDIS_URL: 2 workers by
+# default) or, without it, through Django's file-based cache in CACHE_DIR
+# when WEB_CONCURRENCY asks for several; otherwise one worker with threads.
 WORKERS = $${WEB_CONCURRENCY:-$$( [ -n "$$REDIS_URL" ] && echo 2 || echo 1 )}
 # manage.py defaults to the local settings (DEBUG on); serve uses production.
 serve: export DJANGO_SETTINGS_MODULE = comparison.settings
@@ -56,4 +57,4 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache test-output
+	rm -rf $(VENV) staticfiles .pytest_cache test-output .cache bench-output
