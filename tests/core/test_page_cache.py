@@ -214,3 +214,42 @@ def test_with_redis_down_load_demo_and_its_invalidation_complete(redis_down, com
     committed(call_command, "load_demo", verbosity=0)
     assert Framework.objects.filter(slug="django").exists()
     assert "Could not invalidate cached pages" in caplog.text
+
+
+def test_several_workers_without_redis_share_the_cache_through_files(
+    client, demo, page_cache, settings, tmp_path, committed
+):
+    """WEB_CONCURRENCY > 1 without Redis: Django's file-based cache, whose
+    write clock is the machine's clock (it has no atomic incr)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path),
+        }
+    }
+    assert client.get(URL)["X-Cache"] == "miss"
+    assert client.get(URL)["X-Cache"] == "hit"
+    assert client.get("/frameworks/django/")["X-Cache"] == "miss"
+    item = ProCon.objects.get(framework__slug="flask", text="Not fast")
+    committed(services.toggle_vote, user=UserFactory(), procon_id=item.pk)
+    response = Client().get(URL)
+    assert response["X-Cache"] == "miss"
+    assert ">6<" in response.content.decode()
+    assert Client().get("/frameworks/django/")["X-Cache"] == "hit"
+    assert any(tmp_path.iterdir()), "entries live in files every worker reads"
+
+
+def test_settings_pick_a_shared_cache_for_several_workers(monkeypatch):
+    import importlib
+
+    from comparison import settings as project_settings
+
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    try:
+        reloaded = importlib.reload(project_settings)
+        assert reloaded.CACHES["default"]["BACKEND"].endswith("FileBasedCache")
+        assert reloaded.PAGE_CACHE
+    finally:
+        monkeypatch.undo()
+        importlib.reload(project_settings)
