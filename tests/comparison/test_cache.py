@@ -16,17 +16,6 @@ pytestmark = pytest.mark.django_db
 URL = "/compare/django-vs-flask/"
 
 
-@pytest.fixture
-def on_commit(django_capture_on_commit_callbacks):
-    """Run on-commit callbacks as a real commit would."""
-
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
-
-    return run
-
-
 def get(client, url=URL, **headers):
     response = client.get(url, **headers)
     assert response.status_code in (200, 304), url
@@ -46,26 +35,26 @@ def test_second_anonymous_request_is_a_hit_without_queries(
     assert "script-src 'self'" in response["Content-Security-Policy"]
 
 
-def test_a_vote_shows_on_the_very_next_request(client, demo, page_cache, on_commit):
+def test_a_vote_shows_on_the_very_next_request(client, demo, page_cache, committed):
     item = ProCon.objects.get(framework__slug="django", text="Rapid development")
     assert ">678<" in get(client).content.decode()
-    on_commit(services.toggle_vote, user=UserFactory(), procon_id=item.pk)
+    committed(services.toggle_vote, user=UserFactory(), procon_id=item.pk)
     response = get(client)
     assert response["X-Cache"] == "miss"
     assert ">679<" in response.content.decode()
 
 
-def test_an_approved_suggestion_shows_on_the_next_request(client, demo, page_cache, on_commit):
+def test_an_approved_suggestion_shows_on_the_next_request(client, demo, page_cache, committed):
     flask = Framework.objects.get(slug="flask")
     suggestion = ProConFactory(
         framework=flask, text="Tiny core you can read", status=ProCon.Status.PENDING
     )
     assert "Tiny core you can read" not in get(client).content.decode()
-    on_commit(services.set_status, ProCon.objects.filter(pk=suggestion.pk), "approved")
+    committed(services.set_status, ProCon.objects.filter(pk=suggestion.pk), "approved")
     assert "Tiny core you can read" in get(client).content.decode()
 
 
-def test_an_admin_edit_shows_on_the_next_request(client, admin_client, demo, page_cache, on_commit):
+def test_an_admin_edit_shows_on_the_next_request(client, admin_client, demo, page_cache, committed):
     get(client)
     assessment = Assessment.objects.get(framework__slug="flask", criterion__slug="url-routing")
     url = f"/admin/comparison/assessment/{assessment.pk}/change/"
@@ -77,7 +66,7 @@ def test_an_admin_edit_shows_on_the_next_request(client, admin_client, demo, pag
         "source_url": "",
         "checked_on": "2026-11-21",
     }
-    response = on_commit(admin_client.post, url, data)
+    response = committed(admin_client.post, url, data)
     assert response.status_code == 302
     assert "declared with decorators right on" in get(client).content.decode()
 
@@ -149,13 +138,13 @@ def test_pages_render_afresh_after_a_cache_flush(client, demo, page_cache):
     assert get(client)["X-Cache"] == "hit"
 
 
-def test_members_see_their_vote_at_once_through_the_data_cache(demo, page_cache, on_commit):
+def test_members_see_their_vote_at_once_through_the_data_cache(demo, page_cache, committed):
     member = UserFactory()
     member_client = Client()
     member_client.force_login(member)
     item = ProCon.objects.get(framework__slug="django", text="Rapid development")
     assert ">678<" in member_client.get(URL).content.decode()  # fills the data cache
-    response = on_commit(
+    response = committed(
         member_client.post, f"/procons/{item.pk}/vote/", HTTP_ACCEPT="application/json"
     )
     assert response.json() == {"votes": 679, "voted": True}
