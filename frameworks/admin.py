@@ -7,7 +7,16 @@ from core.admin import RewriteChangedRowsFormSet
 
 from . import services
 from .forms import DecisionAdminForm, ProConAdminForm
-from .models import Category, Decision, Framework, PendingProCon, ProCon, Profile, Vote
+from .models import (
+    Category,
+    Decision,
+    Framework,
+    PendingProCon,
+    ProCon,
+    Profile,
+    StatSnapshot,
+    Vote,
+)
 
 
 class UniqueProConTextFormSet(BaseInlineFormSet):
@@ -81,8 +90,8 @@ class FrameworkAdmin(admin.ModelAdmin):
         "is_published",
     ]
     list_select_related = ["category"]
-    list_filter = ["is_published", "category", "language", "license"]
-    search_fields = ["name", "slug", "tagline", "language"]
+    list_filter = ["is_published", "is_archived", "category", "language", "license"]
+    search_fields = ["name", "slug", "tagline", "language", "github_repo", "pypi_project"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["category", "alternatives", "integrations"]
     inlines = [ProConInline, AssessmentInline]
@@ -103,8 +112,32 @@ class FrameworkAdmin(admin.ModelAdmin):
             },
         ),
         (
+            "Sources read by sync_stats (each optional)",
+            {"fields": ["github_repo", "pypi_project", "npm_package"]},
+        ),
+        (
             "Statistics (leave empty when unknown)",
-            {"fields": ["github_stars", "github_forks", "stacks", "followers", "stats_as_of"]},
+            {
+                "fields": ["github_stars", "github_forks", "stacks", "followers", "stats_as_of"],
+                "description": "Curated figures and their date. sync_stats overwrites the "
+                "GitHub figures when the framework has a repository.",
+            },
+        ),
+        (
+            "Synced by sync_stats",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "github_open_issues",
+                    "github_as_of",
+                    "weekly_downloads",
+                    "downloads_as_of",
+                    "latest_version",
+                    "latest_release_at",
+                    "pushed_at",
+                    "is_archived",
+                ],
+            },
         ),
         ("Related", {"fields": ["alternatives", "integrations"]}),
     ]
@@ -220,3 +253,13 @@ class ProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "headline"]
     search_fields = ["user__username", "headline"]
     autocomplete_fields = ["user"]
+
+
+@admin.register(StatSnapshot)
+class StatSnapshotAdmin(admin.ModelAdmin):
+    list_display = ["framework", "metric", "day", "value", "source"]
+    list_select_related = ["framework"]
+    list_filter = ["metric", "source"]
+    search_fields = ["framework__name", "source"]
+    autocomplete_fields = ["framework"]
+    date_hierarchy = "day"

@@ -1,8 +1,62 @@
 """Reads that span several catalogue models, each in a fixed number of queries."""
 
+from dataclasses import dataclass
+
 from django.db.models import Prefetch
 
-from .models import Category, Decision, Framework, ProCon, Vote
+from . import charts
+from .models import Category, Decision, Framework, ProCon, StatSnapshot, Vote
+
+#: Charted metrics, in display order, with their charts' accessible names.
+CHARTED = [
+    (StatSnapshot.Metric.GITHUB_STARS, "GitHub stars over time"),
+    (StatSnapshot.Metric.GITHUB_FORKS, "GitHub forks over time"),
+    (StatSnapshot.Metric.WEEKLY_DOWNLOADS, "Weekly downloads over time"),
+    (StatSnapshot.Metric.GITHUB_OPEN_ISSUES, "Open issues over time"),
+    (StatSnapshot.Metric.STACKS, "Stacks over time"),
+    (StatSnapshot.Metric.FOLLOWERS, "Followers over time"),
+]
+
+
+@dataclass
+class Trend:
+    metric: str
+    label: str
+    points: list  # [(day, value, source)], oldest first
+    chart: str
+    changes: list  # charts.Change for 30 and 365 days, where the history covers them
+
+    @property
+    def latest(self):
+        return self.points[-1]
+
+
+def stat_history(framework_ids, metrics=None):
+    """{framework_id: {metric: [(day, value, source), ...]}} in one query."""
+    history = {pk: {} for pk in framework_ids}
+    queryset = StatSnapshot.objects.filter(framework_id__in=framework_ids)
+    if metrics:
+        queryset = queryset.filter(metric__in=metrics)
+    for framework_id, metric, day, value, source in queryset.order_by(
+        "framework_id", "metric", "day"
+    ).values_list("framework_id", "metric", "day", "value", "source"):
+        history[framework_id].setdefault(metric, []).append((day, value, source))
+    return history
+
+
+def trends_for(framework, history):
+    """One Trend per metric with at least two points, with its chart."""
+    trends = []
+    for metric, title in CHARTED:
+        points = history.get(metric.value, [])
+        if len(points) < 2:
+            continue
+        chart = charts.line_chart(
+            [(metric.label, points)], title=title, chart_id=f"chart-{metric.value}"
+        )
+        changes = [c for c in (charts.change_over(points, d) for d in (30, 365)) if c]
+        trends.append(Trend(metric.value, metric.label, points, chart, changes))
+    return trends
 
 
 def category_paths():
@@ -80,6 +134,7 @@ def framework_detail(slug):
     if framework is None:
         return None
     framework.breadcrumb = breadcrumb_for([framework.category_id])
+    framework.trends = trends_for(framework, stat_history([framework.pk])[framework.pk])
     framework.grouped_procons = procons_by_framework([framework.pk])[framework.pk]
     framework.recent_decisions = list(
         Decision.objects.filter(frameworks=framework)
@@ -94,4 +149,4 @@ def framework_detail(slug):
 
 def catalogue():
     """The published frameworks the catalogue lists and filters."""
-    return Framework.objects.published().with_votes().select_related("category")
+    return Framework.objects.published().with_votes().with_stars_gained().select_related("category")
