@@ -48,6 +48,13 @@ def _set(framework, outcome, name, value):
 
 
 def sync_framework(framework, client, *, now=None):
+    # One transaction per framework: one commit for its figures, snapshots
+    # and cached answers (and a framework is never left half-written).
+    with transaction.atomic():
+        return _sync_framework(framework, client, now=now)
+
+
+def _sync_framework(framework, client, *, now=None):
     now = now or timezone.now()
     today = timezone.localdate(now)
     outcome = Outcome(framework)
@@ -106,15 +113,14 @@ def sync_framework(framework, client, *, now=None):
         )
         snapshots.append((Metric.WEEKLY_DOWNLOADS, total, where, ""))
 
-    with transaction.atomic():
-        if outcome.changed:
-            framework.save(update_fields=[*outcome.changed, "updated"])
-        for metric, value, source, url in snapshots:
-            record_snapshot(framework, metric, value, today, source, url)
-        record, _ = SyncRecord.objects.get_or_create(framework=framework)
-        record.attempted_at = now
-        record.last_failures = "\n".join(f"{s}: {r}" for s, r in outcome.failures)
-        if not outcome.failures:
-            record.synced_at = now
-        record.save()
+    if outcome.changed:
+        framework.save(update_fields=[*outcome.changed, "updated"])
+    for metric, value, source, url in snapshots:
+        record_snapshot(framework, metric, value, today, source, url)
+    record, _ = SyncRecord.objects.get_or_create(framework=framework)
+    record.attempted_at = now
+    record.last_failures = "\n".join(f"{s}: {r}" for s, r in outcome.failures)
+    if not outcome.failures:
+        record.synced_at = now
+    record.save()
     return outcome

@@ -202,7 +202,8 @@ class FakeApis:
 
     def _handler(apis):
         class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+            protocol_version = "HTTP/1.1"  # keep-alive, as the real APIs
+            disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall per answer
 
             def do_GET(self):
                 path = urlsplit(self.path).path
