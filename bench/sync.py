@@ -73,8 +73,10 @@ def main():
         elapsed = time.perf_counter() - started
         conditional = sum(1 for _, headers in apis.log if headers.get("If-None-Match"))
         summary = out.getvalue().strip().splitlines()[-1]
-        print(f"{label:<13} {elapsed:7.2f} s  {len(apis.log):5d} requests  "
-              f"{conditional:5d} conditional  {status}")
+        print(
+            f"{label:<13} {elapsed:7.2f} s  {len(apis.log):5d} requests  "
+            f"{conditional:5d} conditional  {status}"
+        )
         print(f"{'':13} {summary}")
 
     print(f"sync_stats, {COUNT} frameworks (GitHub + PyPI or npm each), local fake APIs")
