@@ -71,8 +71,10 @@ def _sync_framework(framework, client, *, now=None):
             if gh["repo"].lower() != framework.github_repo.lower():
                 outcome.notes.append(f"repository renamed {framework.github_repo} -> {gh['repo']}")
             _set(framework, outcome, "github_repo", gh["repo"])
-            for name in ("github_stars", "github_forks", "github_open_issues", "pushed_at"):
+            for name in ("github_stars", "github_forks", "github_open_issues"):
                 _set(framework, outcome, name, gh[name])
+            if gh["pushed_at"] is not None:  # an answer without a date never blanks one
+                _set(framework, outcome, "pushed_at", gh["pushed_at"])
             _set(framework, outcome, "is_archived", gh["is_archived"])
             if gh["license"] and not framework.license:
                 _set(framework, outcome, "license", gh["license"])

@@ -254,3 +254,26 @@ def test_progress_bar_only_in_a_terminal(fake_apis, django_fw):
     assert "[##############################] 1/1" in out.getvalue()
     plain, _ = sync()
     assert "[" not in plain.split("Synced")[0]
+
+
+def test_an_answer_without_a_push_date_keeps_the_known_one(fake_apis):
+    fake_apis.add_repo("a/b", pushed_at=None)
+    pushed = timezone.now() - dt.timedelta(days=3)
+    framework = FrameworkFactory(slug="ab", github_repo="a/b", pushed_at=pushed)
+    out, error = sync()
+    assert error is None, out
+    framework.refresh_from_db()
+    assert framework.pushed_at == pushed and framework.github_stars == 1000
+
+
+def test_make_run_fetches_nothing(monkeypatch, db):
+    """load_demo (what make run calls besides migrate) opens no connection."""
+    import httpx
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("load_demo must not reach the network")
+
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", refuse)
+    monkeypatch.setattr("socket.create_connection", refuse)
+    call_command("load_demo", verbosity=0)
+    assert Framework.objects.filter(slug="django", github_stars=85600).exists()
