@@ -15,6 +15,7 @@ from .models import (
     ProCon,
     Profile,
     StatSnapshot,
+    SyncRecord,
     Vote,
 )
 
@@ -263,3 +264,23 @@ class StatSnapshotAdmin(admin.ModelAdmin):
     search_fields = ["framework__name", "source"]
     autocomplete_fields = ["framework"]
     date_hierarchy = "day"
+
+
+@admin.register(SyncRecord)
+class SyncRecordAdmin(admin.ModelAdmin):
+    """What the last sync_stats run said of each framework (read-only)."""
+
+    list_display = ["framework", "synced_at", "attempted_at", "failed"]
+    list_select_related = ["framework"]
+    search_fields = ["framework__name", "last_failures"]
+    readonly_fields = ["framework", "synced_at", "attempted_at", "last_failures"]
+
+    @admin.display(boolean=True, description="last run failed")
+    def failed(self, obj):
+        return bool(obj.last_failures)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -18,6 +18,7 @@ from frameworks.models import (
     PendingProCon,
     ProCon,
     Profile,
+    SyncRecord,
     Vote,
 )
 from frameworks.services import recount_votes
@@ -132,6 +133,9 @@ OBJECT_BUILDERS = {
     "frameworks.Vote": lambda: VoteFactory(),
     "frameworks.Decision": lambda: DecisionFactory(frameworks=FrameworkFactory.create_batch(2)),
     "frameworks.StatSnapshot": lambda: StatSnapshotFactory(),
+    "frameworks.SyncRecord": lambda: SyncRecord.objects.create(
+        framework=FrameworkFactory(), last_failures="GitHub: a/b answered HTTP 500"
+    ),
     "frameworks.Profile": lambda: Profile.objects.create(user=UserFactory(), headline="Engineer"),
     "comparison.Comparison": lambda: ComparisonFactory(),
     "comparison.Criterion": lambda: CriterionFactory(),
@@ -139,7 +143,13 @@ OBJECT_BUILDERS = {
 }
 
 #: Models whose admin lets curators look but not add.
-NO_ADD = {"frameworks.Vote", "axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog"}
+NO_ADD = {
+    "frameworks.Vote",
+    "frameworks.SyncRecord",
+    "axes.AccessAttempt",
+    "axes.AccessLog",
+    "axes.AccessFailureLog",
+}
 
 
 def admin_model(label):
