@@ -487,3 +487,17 @@ class SyncRecord(models.Model):
 
     def __str__(self):
         return f"Sync of {self.framework}"
+
+
+class ApiPause(models.Model):
+    """An API that asked us to stop until a time (GitHub's rate limit), so
+    the next sync_stats run does not call it before then either."""
+
+    api = models.CharField(max_length=20, unique=True)
+    until = models.DateTimeField()
+
+    class Meta:
+        ordering = ["api"]
+
+    def __str__(self):
+        return f"{self.api} paused until {self.until:%Y-%m-%d %H:%M}"

@@ -23,7 +23,7 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
-from .models import GITHUB_REPO_PATTERN, CachedResponse
+from .models import GITHUB_REPO_PATTERN, ApiPause, CachedResponse
 
 #: Larger than any real figure: Node.js-sized repositories have ~100K stars,
 #: the most downloaded npm packages a few hundred million a week.
@@ -64,6 +64,10 @@ class ApiClient:
     github_blocked_until: datetime | None = None
 
     def __post_init__(self):
+        # A pause an earlier run recorded still holds.
+        pause = ApiPause.objects.filter(api="github", until__gt=timezone.now()).first()
+        if pause is not None:
+            self.github_blocked_until = pause.until
         self.http = httpx.Client(
             timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0)),
             follow_redirects=True,  # renamed GitHub repositories answer 301
@@ -96,6 +100,9 @@ class ApiClient:
         exhausted = response.headers.get("X-RateLimit-Remaining") == "0"
         if github and response.status_code in (403, 429) and exhausted:
             self.github_blocked_until = _reset_time(response.headers)
+            ApiPause.objects.update_or_create(
+                api="github", defaults={"until": self.github_blocked_until}
+            )
             raise RateLimited(self.github_blocked_until)
         if response.status_code == 304 and cached is not None:
             self.not_modified += 1

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from frameworks.models import Framework, StatSnapshot, SyncRecord
+from frameworks.models import ApiPause, Framework, StatSnapshot, SyncRecord
 from tests.factories import FrameworkFactory
 from tests.fakeapi import Package, Reply
 
@@ -187,6 +187,19 @@ def test_rate_limit_stops_github_calls_and_is_reported(fake_apis):
     assert error is not None
     assert out.count("GitHub rate limit reached; no GitHub calls until 2100-01-01 00:00 UTC") == 3
     assert [p for p in fake_apis.paths() if p.startswith("/github")] == ["/github/repos/org/repo0"]
+
+    # The next run, before the reset, does not call GitHub at all.
+    fake_apis.log.clear()
+    out, error = sync()
+    assert error is not None and "no GitHub calls until 2100-01-01" in out
+    assert not any(p.startswith("/github") for p in fake_apis.paths())
+
+
+def test_a_pause_that_has_ended_is_ignored(fake_apis, django_fw):
+    ApiPause.objects.create(api="github", until=timezone.now() - dt.timedelta(minutes=1))
+    out, error = sync()
+    assert error is None, out
+    assert "/github/repos/django/django" in fake_apis.paths()
 
 
 def test_renamed_repository_is_followed_and_recorded(fake_apis):
