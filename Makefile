@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint format serve bench clean
+.PHONY: run test lint format serve bench bench-sync sync clean
 
 # The venv is (re)built when pyproject.toml changes; a stamp per extra.
 $(BIN)/python:
@@ -20,6 +20,8 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,browser]'
 	touch $@
 
+# Fetches nothing from outside: the demo's statistics and history come from
+# comparison/demo/catalogue.toml. `make sync` reads the live figures.
 run: $(VENV)/.installed
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_demo
@@ -51,6 +53,17 @@ serve: $(VENV)/.installed
 bench: $(VENV)/.installed
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/run.py
+
+# Read GitHub, PyPI, pypistats and npm (see README "Statistics"); exits 1 when
+# a source failed. SYNC_ARGS passes options, e.g. SYNC_ARGS="--only django".
+sync: $(VENV)/.installed
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py sync_stats $(SYNC_ARGS)
+
+# sync_stats for 200 frameworks against a local fake of the APIs (loopback
+# only): time and HTTP requests of a first and a conditional second run.
+bench-sync: $(VENV)/.installed-dev
+	$(BIN)/python bench/sync.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

@@ -10,8 +10,15 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, Sum
 
-from frameworks.models import COMPARE_SEPARATOR, Decision, Framework, ProCon
-from frameworks.selectors import breadcrumb_for, procons_by_framework
+from frameworks import charts
+from frameworks.models import (
+    COMPARE_SEPARATOR,
+    Decision,
+    Framework,
+    ProCon,
+    StatSnapshot,
+)
+from frameworks.selectors import breadcrumb_for, procons_by_framework, stat_history
 
 from .addresses import Redirect, resolve_frameworks
 from .models import (
@@ -23,12 +30,14 @@ from .models import (
     framework_set_key,
 )
 
+#: (attribute, label, attribute holding the figure's date; None for live figures)
 STATISTICS = [
-    ("github_stars", "GitHub stars"),
-    ("github_forks", "GitHub forks"),
-    ("stacks", "Stacks"),
-    ("followers", "Followers"),
-    ("votes", "Votes"),
+    ("github_stars", "GitHub stars", "stars_as_of"),
+    ("github_forks", "GitHub forks", "stars_as_of"),
+    ("weekly_downloads", "Weekly downloads", "downloads_as_of"),
+    ("stacks", "Stacks", "stats_as_of"),
+    ("followers", "Followers", "stats_as_of"),
+    ("votes", "Votes", None),
 ]
 
 
@@ -39,6 +48,11 @@ class StatRow:
     values: list
     best: set
     differs: bool
+    as_of: list = field(default_factory=list)  # the date of each value, or None
+
+    @property
+    def cells(self):
+        return list(zip(self.values, self.as_of or [None] * len(self.values), strict=True))
 
 
 @dataclass
@@ -70,6 +84,7 @@ class ComparisonPage:
     alternatives: list = field(default_factory=list)
     decisions: list = field(default_factory=list)
     related: list = field(default_factory=list)
+    star_chart: str = ""  # the compared frameworks' star histories on one SVG
 
     @property
     def is_curated(self):
@@ -120,6 +135,7 @@ def comparison_page(raw, *, only_differences=False):
         breadcrumb=breadcrumb_for([f.category_id for f in frameworks]),
     )
     page.stat_rows = stat_rows(frameworks)
+    page.star_chart = star_chart(frameworks)
     page.criterion_rows = criterion_rows(frameworks)
     if comparison is not None:
         page.differences = list(comparison.differences.all())
@@ -140,13 +156,30 @@ def comparison_page(raw, *, only_differences=False):
 
 def stat_rows(frameworks):
     rows = []
-    for key, label in STATISTICS:
+    for key, label, date_key in STATISTICS:
         values = [getattr(f, key, None) for f in frameworks]
+        if key == "weekly_downloads" and all(v is None for v in values):
+            continue  # no package source among them: no empty row
         known = [v for v in values if v is not None]
         top = max(known) if known else None
         best = {i for i, v in enumerate(values) if top and v == top and len(known) > 1}
-        rows.append(StatRow(key, label, values, best, differs=len(set(values)) > 1))
+        as_of = [
+            getattr(f, date_key) if date_key and v is not None else None
+            for f, v in zip(frameworks, values, strict=True)
+        ]
+        rows.append(StatRow(key, label, values, best, differs=len(set(values)) > 1, as_of=as_of))
     return rows
+
+
+def star_chart(frameworks):
+    """One SVG of the frameworks' GitHub star histories (one query), or ""
+    when none of them has two points."""
+    metric = StatSnapshot.Metric.GITHUB_STARS
+    history = stat_history([f.pk for f in frameworks], [metric])
+    series = [(f.name, history[f.pk].get(metric, [])) for f in frameworks]
+    if not any(len(points) > 1 for _, points in series):
+        return ""
+    return charts.line_chart(series, title="GitHub stars over time", chart_id="star-history")
 
 
 def criterion_rows(frameworks):

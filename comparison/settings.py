@@ -269,3 +269,18 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# --- Statistics sync (manage.py sync_stats) ---------------------------------
+# Base URLs of the APIs the sync reads; tests and operators point them elsewhere.
+GITHUB_API_URL = os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
+GITHUB_TOKEN = os.environ.get("GITHUB_TOKEN", "")
+PYPI_URL = os.environ.get("PYPI_URL", "https://pypi.org").rstrip("/")
+PYPISTATS_URL = os.environ.get("PYPISTATS_URL", "https://pypistats.org").rstrip("/")
+NPM_REGISTRY_URL = os.environ.get("NPM_REGISTRY_URL", "https://registry.npmjs.org").rstrip("/")
+NPM_DOWNLOADS_URL = os.environ.get("NPM_DOWNLOADS_URL", "https://api.npmjs.org").rstrip("/")
+SYNC_TIMEOUT = float(os.environ.get("SYNC_TIMEOUT", "10"))  # seconds per request
+SYNC_RETRIES = int(os.environ.get("SYNC_RETRIES", "3"))  # attempts after the first
+SYNC_BACKOFF = float(os.environ.get("SYNC_BACKOFF", "1"))  # seconds, doubled per retry
+# Freshness: older statistics and assessments carry an "out of date" marker.
+STATS_STALE_DAYS = int(os.environ.get("STATS_STALE_DAYS", "30"))
+ASSESSMENT_STALE_DAYS = int(os.environ.get("ASSESSMENT_STALE_DAYS", "365"))

@@ -7,7 +7,17 @@ from django.forms.models import BaseInlineFormSet
 
 from . import services
 from .forms import DecisionAdminForm, MemberChangeForm, ProConAdminForm
-from .models import Category, Decision, Framework, PendingProCon, ProCon, Profile, Vote
+from .models import (
+    Category,
+    Decision,
+    Framework,
+    PendingProCon,
+    ProCon,
+    Profile,
+    StatSnapshot,
+    SyncRecord,
+    Vote,
+)
 
 
 class UniqueProConTextFormSet(BaseInlineFormSet):
@@ -76,8 +86,8 @@ class FrameworkAdmin(admin.ModelAdmin):
         "is_published",
     ]
     list_select_related = ["category"]
-    list_filter = ["is_published", "category", "language", "license"]
-    search_fields = ["name", "slug", "tagline", "language"]
+    list_filter = ["is_published", "is_archived", "category", "language", "license"]
+    search_fields = ["name", "slug", "tagline", "language", "github_repo", "pypi_project"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["category", "alternatives", "integrations"]
     inlines = [ProConInline]
@@ -98,8 +108,32 @@ class FrameworkAdmin(admin.ModelAdmin):
             },
         ),
         (
+            "Sources read by sync_stats (each optional)",
+            {"fields": ["github_repo", "pypi_project", "npm_package"]},
+        ),
+        (
             "Statistics (leave empty when unknown)",
-            {"fields": ["github_stars", "github_forks", "stacks", "followers", "stats_as_of"]},
+            {
+                "fields": ["github_stars", "github_forks", "stacks", "followers", "stats_as_of"],
+                "description": "Curated figures and their date. sync_stats overwrites the "
+                "GitHub figures when the framework has a repository.",
+            },
+        ),
+        (
+            "Synced by sync_stats",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "github_open_issues",
+                    "github_as_of",
+                    "weekly_downloads",
+                    "downloads_as_of",
+                    "latest_version",
+                    "latest_release_at",
+                    "pushed_at",
+                    "is_archived",
+                ],
+            },
         ),
         ("Related", {"fields": ["alternatives", "integrations"]}),
     ]
@@ -266,3 +300,33 @@ admin.site.unregister(get_user_model())
 @admin.register(get_user_model())
 class MemberAdmin(UserAdmin):
     form = MemberChangeForm
+
+
+@admin.register(StatSnapshot)
+class StatSnapshotAdmin(admin.ModelAdmin):
+    list_display = ["framework", "metric", "day", "value", "source"]
+    list_select_related = ["framework"]
+    list_filter = ["metric", "source"]
+    search_fields = ["framework__name", "source"]
+    autocomplete_fields = ["framework"]
+    date_hierarchy = "day"
+
+
+@admin.register(SyncRecord)
+class SyncRecordAdmin(admin.ModelAdmin):
+    """What the last sync_stats run said of each framework (read-only)."""
+
+    list_display = ["framework", "synced_at", "attempted_at", "failed"]
+    list_select_related = ["framework"]
+    search_fields = ["framework__name", "last_failures"]
+    readonly_fields = ["framework", "synced_at", "attempted_at", "last_failures"]
+
+    @admin.display(boolean=True, description="last run failed")
+    def failed(self, obj):
+        return bool(obj.last_failures)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -6,8 +6,9 @@ tags, and ``signals.py`` bumps them when rows change.
 ==========================  ===================================================
 tag                         shown by
 ==========================  ===================================================
-``framework:<pk>``          the framework's own figures, pros and cons with
-                            their votes, assessments and links: its page,
+``framework:<pk>``          the framework's own figures and their history,
+                            pros and cons with their votes, assessments and
+                            links: its page,
                             every comparison that includes it, the home page
                             when a curated comparison holds it (popular
                             ranking), the category pages that list it

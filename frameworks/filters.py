@@ -51,16 +51,49 @@ class FrameworkFilter(django_filters.FilterSet):
     license = django_filters.ChoiceFilter(
         label="Licence", choices=_distinct_values("license"), empty_label="Any licence"
     )
+    status = django_filters.ChoiceFilter(
+        label="Activity",
+        choices=[("inactive", "Inactive only"), ("all", "Active and inactive")],
+        empty_label="Active only",
+        method="by_activity",
+    )
     sort = NullsLastOrderingFilter(
         label="Sort by",
-        fields=[("github_stars", "stars"), ("votes", "votes"), ("name", "name")],
-        choices=[("-stars", "Most GitHub stars"), ("-votes", "Most votes"), ("name", "Name")],
+        fields=[
+            ("github_stars", "stars"),
+            ("stars_gained", "stars_gained"),
+            ("weekly_downloads", "downloads"),
+            ("votes", "votes"),
+            ("name", "name"),
+        ],
+        choices=[
+            ("-stars", "Most GitHub stars"),
+            ("-stars_gained", "Most stars gained (90 days)"),
+            ("-downloads", "Most weekly downloads"),
+            ("-votes", "Most votes"),
+            ("name", "Name"),
+        ],
         empty_label="Name",
     )
 
     class Meta:
         model = Framework
         fields = ["q", "category", "language", "license"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        # Always bound, so the default (hide inactive) applies to a bare /frameworks/.
+        super().__init__(data if data is not None else {}, *args, **kwargs)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("status"):
+            # Inactive frameworks (archived, or idle for two years) are hidden
+            # unless the filter asks for them.
+            queryset = queryset.active()
+        return queryset
+
+    def by_activity(self, queryset, name, value):
+        return queryset.inactive() if value == "inactive" else queryset
 
     def search(self, queryset, name, value):
         value = value.strip()

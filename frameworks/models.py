@@ -1,9 +1,16 @@
 """The catalogue: categories, frameworks, their statistics, pros/cons, votes
 and the decisions members post about them."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
+from django.core.validators import (
+    FileExtensionValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+)
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -19,6 +26,30 @@ MAX_BASELINE_VOTES = 1_000_000_000
 BASELINE_TOO_LARGE = (
     f"At most {MAX_BASELINE_VOTES:,} imported votes, so that members' votes still fit on top."
 )
+
+#: GitHub "owner/name": an owner of letters, digits and single hyphens (at
+#: most 39), a repository name of letters, digits, ".", "_" and "-".
+GITHUB_REPO_PATTERN = (
+    r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$"
+)
+#: A PyPI project name as PEP 508 allows it.
+PYPI_PROJECT_PATTERN = r"^(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]{0,98}[A-Za-z0-9])$"
+#: An npm package name, optionally scoped (@scope/name), lowercase.
+NPM_PACKAGE_PATTERN = r"^(?:@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*$"
+
+validate_github_repo = RegexValidator(
+    GITHUB_REPO_PATTERN, 'Write the repository as "owner/name", e.g. "django/django".'
+)
+validate_pypi_project = RegexValidator(
+    PYPI_PROJECT_PATTERN,
+    "Write the PyPI project name: letters, digits, '.', '_' and '-', e.g. \"Django\".",
+)
+validate_npm_package = RegexValidator(
+    NPM_PACKAGE_PATTERN, 'Write the npm package name, e.g. "express" or "@nestjs/core".'
+)
+
+#: A repository with no push and no release for this long is inactive.
+INACTIVE_AFTER = timedelta(days=730)
 
 #: Separator of framework slugs in a compare URL (/compare/django-vs-flask/).
 COMPARE_SEPARATOR = "-vs-"
@@ -79,6 +110,30 @@ class FrameworkQuerySet(models.QuerySet):
     def published(self):
         return self.filter(is_published=True)
 
+    def inactive(self, now=None):
+        """Archived, or no release and no push for two years (see is_inactive)."""
+        return self.filter(inactive_q(now))
+
+    def active(self, now=None):
+        return self.exclude(inactive_q(now))
+
+    def with_stars_gained(self, days=90, now=None):
+        """Annotate ``stars_gained``: current stars minus the snapshot from
+        ``days`` ago (within a week before it); NULL where history lacks it."""
+        today = timezone.localdate(now)
+        start = today - timedelta(days=days)
+        baseline = (
+            StatSnapshot.objects.filter(
+                framework=models.OuterRef("pk"),
+                metric=StatSnapshot.Metric.GITHUB_STARS,
+                day__lte=start,
+                day__gt=start - timedelta(days=7),
+            )
+            .order_by("-day")
+            .values("value")[:1]
+        )
+        return self.annotate(stars_gained=models.F("github_stars") - models.Subquery(baseline))
+
     def with_votes(self):
         """Annotate ``votes``: the sum of the approved pros' and cons' votes."""
         return self.annotate(
@@ -89,6 +144,14 @@ class FrameworkQuerySet(models.QuerySet):
                 0,
             )
         )
+
+
+def inactive_q(now=None):
+    cutoff = (now or timezone.now()) - INACTIVE_AFTER
+    return Q(is_archived=True) | (
+        Q(pushed_at__lt=cutoff)
+        & (Q(latest_release_at__isnull=True) | Q(latest_release_at__lt=cutoff))
+    )
 
 
 class Framework(TimeStampedModel):
@@ -123,6 +186,31 @@ class Framework(TimeStampedModel):
     stats_as_of = models.DateField(
         "statistics as of", null=True, blank=True, help_text="When the statistics were read."
     )
+    # Sources the sync_stats command reads; each optional.
+    github_repo = models.CharField(
+        "GitHub repository",
+        max_length=140,
+        blank=True,
+        validators=[validate_github_repo],
+        help_text='"owner/name", e.g. "django/django". Renames are followed by the sync.',
+    )
+    pypi_project = models.CharField(
+        "PyPI project", max_length=100, blank=True, validators=[validate_pypi_project]
+    )
+    npm_package = models.CharField(
+        "npm package", max_length=214, blank=True, validators=[validate_npm_package]
+    )
+    # Written by sync_stats; each group carries the date its figures were read.
+    github_open_issues = models.PositiveIntegerField("open issues", null=True, blank=True)
+    github_as_of = models.DateField(
+        "GitHub figures as of", null=True, blank=True, help_text="When stars and forks were read."
+    )
+    weekly_downloads = models.PositiveBigIntegerField(null=True, blank=True)
+    downloads_as_of = models.DateField(null=True, blank=True)
+    latest_version = models.CharField(max_length=100, blank=True)
+    latest_release_at = models.DateTimeField(null=True, blank=True)
+    pushed_at = models.DateTimeField("last push", null=True, blank=True)
+    is_archived = models.BooleanField("repository archived", default=False)
     alternatives = models.ManyToManyField("self", blank=True, symmetrical=True)
     integrations = models.ManyToManyField(
         "self", blank=True, symmetrical=False, related_name="integrated_by"
@@ -163,6 +251,22 @@ class Framework(TimeStampedModel):
 
     def get_absolute_url(self):
         return url_for("frameworks:detail", self.slug)
+
+    @property
+    def is_inactive(self):
+        """The Python side of ``inactive_q``: archived, or no push and no
+        release for two years. Unknown dates never make a framework inactive."""
+        if self.is_archived:
+            return True
+        cutoff = timezone.now() - INACTIVE_AFTER
+        if self.pushed_at is None or self.pushed_at >= cutoff:
+            return False
+        return self.latest_release_at is None or self.latest_release_at < cutoff
+
+    @property
+    def stars_as_of(self):
+        """The date of the star and fork figures: synced, else curated."""
+        return self.github_as_of or self.stats_as_of
 
     @property
     def initials(self):
@@ -385,3 +489,88 @@ class Profile(models.Model):
 
     def __str__(self):
         return f"Profile of {self.user}"
+
+
+class StatSnapshot(models.Model):
+    """One figure of one framework on one day: the history behind the charts.
+
+    A second reading on the same day overwrites that day's row."""
+
+    class Metric(models.TextChoices):
+        GITHUB_STARS = "github_stars", "GitHub stars"
+        GITHUB_FORKS = "github_forks", "GitHub forks"
+        GITHUB_OPEN_ISSUES = "github_open_issues", "Open issues"
+        WEEKLY_DOWNLOADS = "weekly_downloads", "Weekly downloads"
+        STACKS = "stacks", "Stacks"
+        FOLLOWERS = "followers", "Followers"
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="snapshots")
+    metric = models.CharField(max_length=20, choices=Metric.choices)
+    day = models.DateField()
+    value = models.PositiveBigIntegerField()
+    source = models.CharField(
+        max_length=200, help_text='Where the figure comes from, e.g. "GitHub API".'
+    )
+    source_url = models.URLField(blank=True, max_length=500)
+
+    class Meta:
+        ordering = ["framework", "metric", "day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework", "metric", "day"],
+                name="snapshot_once_per_framework_metric_day",
+                violation_error_message="This framework already has this figure for this day.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.framework} {self.get_metric_display()} on {self.day}: {self.value}"
+
+    def get_absolute_url(self):
+        return f"{self.framework.get_absolute_url()}#statistics"
+
+
+class CachedResponse(models.Model):
+    """The last answer to a GET, kept for conditional requests (ETag)."""
+
+    url = models.CharField(max_length=500, unique=True)
+    etag = models.CharField(max_length=200)
+    body = models.TextField()
+    fetched_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["url"]
+
+    def __str__(self):
+        return self.url
+
+
+class SyncRecord(models.Model):
+    """When a framework's sources were last read completely (--stale-hours)."""
+
+    framework = models.OneToOneField(
+        Framework, on_delete=models.CASCADE, related_name="sync_record"
+    )
+    synced_at = models.DateTimeField(null=True, blank=True)
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    last_failures = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["framework"]
+
+    def __str__(self):
+        return f"Sync of {self.framework}"
+
+
+class ApiPause(models.Model):
+    """An API that asked us to stop until a time (GitHub's rate limit), so
+    the next sync_stats run does not call it before then either."""
+
+    api = models.CharField(max_length=20, unique=True)
+    until = models.DateTimeField()
+
+    class Meta:
+        ordering = ["api"]
+
+    def __str__(self):
+        return f"{self.api} paused until {self.until:%Y-%m-%d %H:%M}"

@@ -4,7 +4,59 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
-from .models import Category, Decision, Framework, ProCon, Vote
+from . import charts
+from .models import Category, Decision, Framework, ProCon, StatSnapshot, Vote
+
+#: Charted metrics, in display order, with their charts' accessible names.
+CHARTED = [
+    (StatSnapshot.Metric.GITHUB_STARS, "GitHub stars over time"),
+    (StatSnapshot.Metric.GITHUB_FORKS, "GitHub forks over time"),
+    (StatSnapshot.Metric.WEEKLY_DOWNLOADS, "Weekly downloads over time"),
+    (StatSnapshot.Metric.GITHUB_OPEN_ISSUES, "Open issues over time"),
+    (StatSnapshot.Metric.STACKS, "Stacks over time"),
+    (StatSnapshot.Metric.FOLLOWERS, "Followers over time"),
+]
+
+
+@dataclass
+class Trend:
+    metric: str
+    label: str
+    points: list  # [(day, value, source)], oldest first
+    chart: str
+    changes: list  # charts.Change for 30 and 365 days, where the history covers them
+
+    @property
+    def latest(self):
+        return self.points[-1]
+
+
+def stat_history(framework_ids, metrics=None):
+    """{framework_id: {metric: [(day, value, source), ...]}} in one query."""
+    history = {pk: {} for pk in framework_ids}
+    queryset = StatSnapshot.objects.filter(framework_id__in=framework_ids)
+    if metrics:
+        queryset = queryset.filter(metric__in=metrics)
+    for framework_id, metric, day, value, source in queryset.order_by(
+        "framework_id", "metric", "day"
+    ).values_list("framework_id", "metric", "day", "value", "source"):
+        history[framework_id].setdefault(metric, []).append((day, value, source))
+    return history
+
+
+def trends_for(framework, history):
+    """One Trend per metric with at least two points, with its chart."""
+    trends = []
+    for metric, title in CHARTED:
+        points = history.get(metric.value, [])
+        if len(points) < 2:
+            continue
+        chart = charts.line_chart(
+            [(metric.label, points)], title=title, chart_id=f"chart-{metric.value}"
+        )
+        changes = [c for c in (charts.change_over(points, d) for d in (30, 365)) if c]
+        trends.append(Trend(metric.value, metric.label, points, chart, changes))
+    return trends
 
 
 def category_paths():
@@ -84,6 +136,7 @@ class FrameworkPage:
     cons: list
     alternatives: list
     integrations: list
+    trends: list = field(default_factory=list)  # Trend per charted metric
     decisions: list = field(default_factory=list)
 
     @property
@@ -110,6 +163,7 @@ def framework_page(slug):
     return FrameworkPage(
         framework=framework,
         breadcrumb=breadcrumb_for([framework.category_id]),
+        trends=trends_for(framework, stat_history([framework.pk])[framework.pk]),
         pros=procons[ProCon.Kind.PRO],
         cons=procons[ProCon.Kind.CON],
         alternatives=list(framework.alternatives.all()),
@@ -125,7 +179,7 @@ def framework_page(slug):
 
 def catalogue():
     """The published frameworks the catalogue lists and filters."""
-    return Framework.objects.published().with_votes().select_related("category")
+    return Framework.objects.published().with_votes().with_stars_gained().select_related("category")
 
 
 def category_tree():

@@ -14,7 +14,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from core.cache import bump_on_commit
 
 from . import cache as tags
-from .models import Category, Decision, Framework, ProCon, Profile
+from .models import Category, Decision, Framework, ProCon, Profile, StatSnapshot
 
 
 def framework_pre_save(sender, instance, **kwargs):
@@ -51,6 +51,12 @@ def framework_deleted(sender, instance, **kwargs):
 
 
 def procon_changed(sender, instance, **kwargs):
+    bump_on_commit(tags.framework(instance.framework_id), tags.CATALOGUE)
+
+
+def snapshot_changed(sender, instance, **kwargs):
+    """History charts and trends on the framework's page and comparisons, and
+    the catalogue's "stars gained" ranking."""
     bump_on_commit(tags.framework(instance.framework_id), tags.CATALOGUE)
 
 
@@ -126,6 +132,8 @@ def connect():
     post_delete.connect(framework_deleted, sender=Framework, dispatch_uid=uid + "framework-del")
     post_save.connect(procon_changed, sender=ProCon, dispatch_uid=uid + "procon-save")
     post_delete.connect(procon_changed, sender=ProCon, dispatch_uid=uid + "procon-del")
+    post_save.connect(snapshot_changed, sender=StatSnapshot, dispatch_uid=uid + "snapshot-save")
+    post_delete.connect(snapshot_changed, sender=StatSnapshot, dispatch_uid=uid + "snapshot-del")
     for through in (Framework.alternatives.through, Framework.integrations.through):
         m2m_changed.connect(
             framework_links_changed, sender=through, dispatch_uid=uid + through._meta.label

@@ -1,9 +1,11 @@
+import datetime
+
 import factory
 from django.contrib.auth import get_user_model
 
 from comparison.models import Assessment, Comparison, Criterion, Difference
 from comparison.services import set_comparison_frameworks
-from frameworks.models import Category, Decision, Framework, ProCon, Vote
+from frameworks.models import Category, Decision, Framework, ProCon, StatSnapshot, Vote
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -119,3 +121,14 @@ class DecisionFactory(factory.django.DjangoModelFactory):
     def frameworks(self, create, extracted, **kwargs):
         if extracted:
             self.frameworks.set(extracted)
+
+
+class StatSnapshotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StatSnapshot
+
+    framework = factory.SubFactory(FrameworkFactory)
+    metric = StatSnapshot.Metric.GITHUB_STARS
+    day = factory.Sequence(lambda n: datetime.date(2025, 1, 1) + datetime.timedelta(days=n))
+    value = 1000
+    source = "GitHub API"

@@ -13,6 +13,7 @@ from frameworks.models import (
     Framework,
     ProCon,
     Profile,
+    SyncRecord,
     Vote,
 )
 from tests.admin_helpers import admin_url, inline_prefixes
@@ -24,6 +25,7 @@ from tests.factories import (
     DecisionFactory,
     FrameworkFactory,
     ProConFactory,
+    StatSnapshotFactory,
     UserFactory,
     VoteFactory,
 )
@@ -65,6 +67,10 @@ OBJECT_BUILDERS = {
     ),
     "frameworks.Vote": lambda: VoteFactory(),
     "frameworks.Decision": lambda: DecisionFactory(frameworks=FrameworkFactory.create_batch(2)),
+    "frameworks.StatSnapshot": lambda: StatSnapshotFactory(),
+    "frameworks.SyncRecord": lambda: SyncRecord.objects.create(
+        framework=FrameworkFactory(), last_failures="GitHub: a/b answered HTTP 500"
+    ),
     "frameworks.Profile": lambda: Profile.objects.create(user=UserFactory(), headline="Engineer"),
     "comparison.Comparison": lambda: ComparisonFactory(),
     "comparison.Criterion": lambda: CriterionFactory(),
@@ -72,7 +78,13 @@ OBJECT_BUILDERS = {
 }
 
 #: Models whose admin lets curators look but not add.
-NO_ADD = {"frameworks.Vote", "axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog"}
+NO_ADD = {
+    "frameworks.Vote",
+    "frameworks.SyncRecord",
+    "axes.AccessAttempt",
+    "axes.AccessLog",
+    "axes.AccessFailureLog",
+}
 
 
 def admin_model(label):

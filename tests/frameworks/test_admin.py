@@ -286,3 +286,44 @@ def test_category_slug_in_admin_is_validated(admin_client):
     assert response.status_code == 200
     assert "Use lowercase letters, digits and single hyphens." in content(response)
     assert not Category.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("github_repo", "https://github.com/django/django", "owner/name"),
+        ("github_repo", "django", "owner/name"),
+        ("github_repo", "django/django/extra", "owner/name"),
+        ("github_repo", "-bad/name", "owner/name"),
+        ("github_repo", "django/..", "owner/name"),
+        ("pypi_project", "Django 5", "PyPI project name"),
+        ("pypi_project", "-django", "PyPI project name"),
+        ("npm_package", "Express", "npm package name"),
+        ("npm_package", "@scope", "npm package name"),
+        ("npm_package", "a b", "npm package name"),
+    ],
+)
+def test_malformed_sources_are_form_errors(admin_client, framework_add_data, field, value, message):
+    framework_add_data[field] = value
+
+    response = admin_client.post(admin_url(Framework, "add"), framework_add_data)
+
+    assert response.status_code == 200
+    assert message in content(response)
+    assert not Framework.objects.exists()
+
+
+def test_well_formed_sources_save(admin_client, framework_add_data):
+    framework_add_data.update(
+        github_repo="pallets/flask", pypi_project="Flask", npm_package="@nestjs/core"
+    )
+
+    response = admin_client.post(admin_url(Framework, "add"), framework_add_data)
+
+    assert response.status_code == 302
+    framework = Framework.objects.get()
+    assert (framework.github_repo, framework.pypi_project, framework.npm_package) == (
+        "pallets/flask",
+        "Flask",
+        "@nestjs/core",
+    )

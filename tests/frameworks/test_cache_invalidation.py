@@ -185,3 +185,20 @@ def test_member_deletion_recounts_and_reaches_the_pages_it_voted_on(cached_pages
     services.toggle_vote(user=member, procon_id=flask_con().pk)
     committed(member.delete)
     assert cached_pages() == SHOWS_FLASK
+
+
+def test_a_synced_snapshot_reaches_the_pages_that_chart_it(cached_pages, committed):
+    import datetime
+
+    from frameworks.models import StatSnapshot
+
+    flask = Framework.objects.get(slug="flask")
+    committed(
+        StatSnapshot.objects.create,
+        framework=flask,
+        metric=StatSnapshot.Metric.GITHUB_STARS,
+        value=70_000,
+        day=datetime.date(2026, 11, 1),
+        source="https://api.github.com/repos/pallets/flask",
+    )
+    assert cached_pages() == SHOWS_FLASK

@@ -24,7 +24,15 @@ from comparison.models import (
     framework_set_key,
 )
 from comparison.services import set_comparison_frameworks
-from frameworks.models import Category, Decision, Framework, ProCon, Profile, Vote
+from frameworks.models import (
+    Category,
+    Decision,
+    Framework,
+    ProCon,
+    Profile,
+    StatSnapshot,
+    Vote,
+)
 from frameworks.services import recount_votes
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "demo" / "catalogue.toml"
@@ -123,6 +131,7 @@ class DemoLoader:
         self.load_comparisons()
         self.load_members()
         self.load_decisions()
+        self.load_snapshots()
 
     def load_categories(self):
         for row in self.data.get("categories", []):
@@ -153,6 +162,9 @@ class DemoLoader:
                 "language": row.get("language", ""),
                 "license": row.get("license", ""),
                 "first_release_year": row.get("first_release_year"),
+                "github_repo": row.get("github_repo", ""),
+                "pypi_project": row.get("pypi_project", ""),
+                "npm_package": row.get("npm_package", ""),
                 # A statistic missing from the file is unknown: NULL, never 0.
                 **{stat: row.get(stat) for stat in STATISTICS},
                 "stats_as_of": as_of if has_stats else None,
@@ -310,3 +322,20 @@ class DemoLoader:
             )
             if wrote:
                 decision.frameworks.set([self.frameworks[s] for s in row["frameworks"]])
+
+    def load_snapshots(self):
+        """Dated historical figures from the seed documents (never invented)."""
+        for row in self.data.get("snapshots", []):
+            self.upsert(
+                StatSnapshot,
+                {
+                    "framework": self.frameworks[row["framework"]],
+                    "metric": row["metric"],
+                    "day": row["day"],
+                },
+                {
+                    "value": row["value"],
+                    "source": row["source"],
+                    "source_url": row.get("source_url", ""),
+                },
+            )

@@ -1,0 +1,126 @@
+"""Small server-rendered SVG line charts: no chart library, no JavaScript.
+
+Every value that reaches the markup goes through ``format_html`` (escaped);
+colours come from CSS classes whose tokens swap in dark mode. A chart has an
+accessible name (``<title>``) and a description of its first and last points
+(``<desc>``), and the page keeps the figures as text beside it.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+WIDTH, HEIGHT = 320, 120
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 44, 12, 10, 22
+MAX_SERIES = 4
+
+
+@dataclass
+class Change:
+    days: int
+    delta: int
+    since: date
+
+
+def compact(number):
+    for limit, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K")):
+        if abs(number) >= limit:
+            return f"{number / limit:.1f}".rstrip("0").rstrip(".") + suffix
+    return str(number)
+
+
+def change_over(points, days):
+    """The change over ``days`` up to the latest point, when the history holds
+    a point from then (within a tolerance of a few days); else None."""
+    if len(points) < 2:
+        return None
+    last_day, last_value = points[-1][0], points[-1][1]
+    target = last_day - timedelta(days=days)
+    tolerance = timedelta(days=max(3, days // 30))
+    for day, value, *_ in reversed(points[:-1]):
+        if day <= target:
+            if day >= target - tolerance:
+                return Change(days, last_value - value, day)
+            return None
+    return None
+
+
+def line_chart(series, *, title, chart_id):
+    """An SVG of 1-4 series [(label, [(day, value), ...]), ...] on shared axes.
+
+    Series with fewer than two points are drawn as a dot."""
+    series = [(label, points) for label, points in series if points][:MAX_SERIES]
+    if not series:
+        return ""
+    days = [p[0] for _, points in series for p in points]
+    values = [p[1] for _, points in series for p in points]
+    first, last = min(days), max(days)
+    low, high = min(values), max(values)
+    if high == low:
+        low, high = max(0, low - 1), high + 1
+    span_days = max((last - first).days, 1)
+    plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
+    plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
+
+    def x(day):
+        return PAD_LEFT + plot_w * (day - first).days / span_days
+
+    def y(value):
+        return PAD_TOP + plot_h * (1 - (value - low) / (high - low))
+
+    lines = []
+    for index, (_label, points) in enumerate(series, start=1):
+        coords = " ".join(f"{x(p[0]):.1f},{y(p[1]):.1f}" for p in points)
+        if len(points) > 1:
+            lines.append(
+                format_html(
+                    '<polyline class="chart__line chart__line--{}" points="{}"/>', index, coords
+                )
+            )
+        lines.append(
+            format_html_join(
+                "",
+                '<circle class="chart__dot chart__dot--{}" cx="{}" cy="{}" r="2.5"/>',
+                ((index, f"{x(p[0]):.1f}", f"{y(p[1]):.1f}") for p in points),
+            )
+        )
+    descriptions = "; ".join(
+        f"{label}: {compact(points[0][1])} on {date_format(points[0][0], 'j M Y')}"
+        + (
+            f" to {compact(points[-1][1])} on {date_format(points[-1][0], 'j M Y')}"
+            if len(points) > 1
+            else ""
+        )
+        for label, points in series
+    )
+    bottom = HEIGHT - 6
+    return format_html(
+        '<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-t {id}-d" '
+        'focusable="false" xmlns="http://www.w3.org/2000/svg">'
+        '<title id="{id}-t">{title}</title><desc id="{id}-d">{desc}</desc>'
+        '<line class="chart__axis" x1="{pl}" y1="{base}" x2="{right}" y2="{base}"/>'
+        '<text class="chart__label" x="{lx}" y="{ty}" text-anchor="end">{high}</text>'
+        '<text class="chart__label" x="{lx}" y="{base}" text-anchor="end">{low}</text>'
+        '<text class="chart__label" x="{pl}" y="{bottom}">{first}</text>'
+        '<text class="chart__label" x="{right}" y="{bottom}" text-anchor="end">{last}</text>'
+        "{lines}</svg>",
+        w=WIDTH,
+        h=HEIGHT,
+        id=chart_id,
+        title=title,
+        desc=descriptions,
+        pl=PAD_LEFT,
+        right=WIDTH - PAD_RIGHT,
+        base=PAD_TOP + plot_h,
+        lx=PAD_LEFT - 4,
+        ty=PAD_TOP + 8,
+        high=compact(high),
+        low=compact(low),
+        bottom=bottom,
+        first=date_format(first, "M Y"),
+        last=date_format(last, "M Y"),
+        lines=mark_safe("".join(lines)),  # built with format_html above
+    )

@@ -1,0 +1,294 @@
+"""Reading statistics from GitHub, PyPI, pypistats and npm.
+
+``ApiClient`` is the one way out to those APIs: timeouts on every request,
+retries with exponential backoff on 5xx answers and network errors,
+conditional GETs (If-None-Match with the ETag kept in ``CachedResponse``) and
+GitHub's rate limit (a 403/429 with ``X-RateLimit-Remaining: 0`` stops every
+further GitHub call until ``X-RateLimit-Reset``).
+
+The ``read_*`` functions turn one API's answer into checked figures, or raise
+``SourceError`` with a one-line reason: an answer that is not JSON, lacks a
+field, or carries a negative or absurd number is a failure of that source,
+never a value.
+"""
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+import httpx
+from django.conf import settings
+from django.utils import timezone
+
+from .models import GITHUB_REPO_PATTERN, ApiPause, CachedResponse
+
+#: Larger than any real figure: Node.js-sized repositories have ~100K stars,
+#: the most downloaded npm packages a few hundred million a week.
+MAX_COUNT = 50_000_000
+MAX_DOWNLOADS = 5_000_000_000
+MAX_BACKOFF = 30.0
+MAX_CACHED = 5_000_000  # characters of a body kept for 304s (npm documents are large)
+USER_AGENT = "stackcompare-sync (+https://github.com/; statistics for a comparison portal)"
+GITHUB_REPO_RE = re.compile(GITHUB_REPO_PATTERN)
+
+
+class SourceError(Exception):
+    """One source of one framework failed; the message is the reason."""
+
+
+class RateLimited(SourceError):
+    def __init__(self, reset_at):
+        self.reset_at = reset_at
+        when = reset_at.strftime("%Y-%m-%d %H:%M UTC") if reset_at else "an unknown time"
+        super().__init__(f"GitHub rate limit reached; no GitHub calls until {when}")
+
+
+@dataclass
+class Answer:
+    data: object
+    url: str  # the final URL, after redirects
+    not_modified: bool = False
+
+
+@dataclass
+class ApiClient:
+    timeout: float = field(default_factory=lambda: settings.SYNC_TIMEOUT)
+    retries: int = field(default_factory=lambda: settings.SYNC_RETRIES)
+    backoff: float = field(default_factory=lambda: settings.SYNC_BACKOFF)
+    sleep: object = time.sleep
+    requests: int = 0
+    not_modified: int = 0
+    github_blocked_until: datetime | None = None
+
+    def __post_init__(self):
+        # A pause an earlier run recorded still holds.
+        pause = ApiPause.objects.filter(api="github", until__gt=timezone.now()).first()
+        if pause is not None:
+            self.github_blocked_until = pause.until
+        self.http = httpx.Client(
+            timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0)),
+            follow_redirects=True,  # renamed GitHub repositories answer 301
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        )
+
+    def close(self):
+        self.http.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- transport -----------------------------------------------------------
+    def get_json(self, url, *, headers=None, missing_ok=False, github=False):
+        """GET ``url`` as JSON, conditionally when an ETag is known.
+
+        Returns an Answer (``data`` None for a 404 when ``missing_ok``)."""
+        if github and self.github_blocked_until:
+            if timezone.now() < self.github_blocked_until:
+                raise RateLimited(self.github_blocked_until)
+            self.github_blocked_until = None
+        cached = CachedResponse.objects.filter(url=url).first()
+        request_headers = dict(headers or {})
+        if cached is not None:
+            request_headers["If-None-Match"] = cached.etag
+        response = self._send(url, request_headers)
+        exhausted = response.headers.get("X-RateLimit-Remaining") == "0"
+        if github and response.status_code in (403, 429) and exhausted:
+            self.github_blocked_until = _reset_time(response.headers)
+            ApiPause.objects.update_or_create(
+                api="github", defaults={"until": self.github_blocked_until}
+            )
+            raise RateLimited(self.github_blocked_until)
+        if response.status_code == 304 and cached is not None:
+            self.not_modified += 1
+            return Answer(_parse(cached.body, url), str(response.url), not_modified=True)
+        if response.status_code == 404 and missing_ok:
+            return Answer(None, str(response.url))
+        if response.status_code != 200:
+            raise SourceError(f"{_short(url)} answered HTTP {response.status_code}")
+        data = _parse(response.text, url)
+        etag = response.headers.get("ETag", "")
+        if etag and len(etag) <= 200 and len(url) <= 500 and len(response.text) <= MAX_CACHED:
+            CachedResponse.objects.update_or_create(
+                url=url, defaults={"etag": etag, "body": response.text}
+            )
+        elif cached is not None:
+            cached.delete()
+        return Answer(data, str(response.url))
+
+    def _send(self, url, headers):
+        attempt = 0
+        while True:
+            self.requests += 1
+            try:
+                response = self.http.get(url, headers=headers)
+            except httpx.TimeoutException:
+                error = f"{_short(url)} timed out after {self.timeout:g} s"
+            except httpx.TransportError as exc:
+                error = f"{_short(url)}: network error ({type(exc).__name__})"
+            else:
+                if response.status_code < 500:
+                    return response
+                error = f"{_short(url)} answered HTTP {response.status_code}"
+            if attempt >= self.retries:
+                tries = attempt + 1
+                raise SourceError(f"{error} ({tries} attempt{'s' if tries > 1 else ''})")
+            self.sleep(min(self.backoff * 2**attempt, MAX_BACKOFF))
+            attempt += 1
+
+
+def _reset_time(headers):
+    try:
+        return datetime.fromtimestamp(int(headers.get("X-RateLimit-Reset", "")), tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        retry_after = headers.get("Retry-After", "")
+        seconds = int(retry_after) if retry_after.isdigit() else 60
+        return timezone.now() + timedelta(seconds=seconds)
+
+
+def _short(url):
+    return url if len(url) <= 120 else url[:117] + "..."
+
+
+def _parse(text, url):
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise SourceError(f"{_short(url)} did not answer JSON") from None
+
+
+# -- checks ------------------------------------------------------------------
+def _object(data, what):
+    if not isinstance(data, dict):
+        raise SourceError(f"{what}: the answer is not a JSON object")
+    return data
+
+
+def _count(data, key, what, limit=MAX_COUNT):
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SourceError(f"{what}: {key!r} is missing or not a whole number")
+    if not 0 <= value <= limit:
+        raise SourceError(f"{what}: {key!r} = {value} is out of range")
+    return value
+
+
+def _when(value, key, what, *, required=True):
+    if value in (None, "") and not required:
+        return None
+    if not isinstance(value, str):
+        raise SourceError(f"{what}: {key!r} is missing or not a date")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise SourceError(f"{what}: {key!r} is not a date") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if moment > timezone.now() + timedelta(days=1) or moment.year < 1990:
+        raise SourceError(f"{what}: {key!r} = {value} is not a plausible date")
+    return moment
+
+
+def _text(data, key, what, limit=100):
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        raise SourceError(f"{what}: {key!r} is missing or not a short text")
+    return value.strip()
+
+
+# -- readers -----------------------------------------------------------------
+def read_github(client, repo):
+    """Stars, forks, open issues, last push, archived, licence, the repository's
+    current name (GitHub redirects renamed ones) and the latest release."""
+    headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+    if settings.GITHUB_TOKEN:
+        headers["Authorization"] = f"Bearer {settings.GITHUB_TOKEN}"
+    base = settings.GITHUB_API_URL
+    what = f"GitHub {repo}"
+    answer = client.get_json(f"{base}/repos/{repo}", headers=headers, github=True)
+    data = _object(answer.data, what)
+    full_name = _text(data, "full_name", what, limit=140)
+    if not GITHUB_REPO_RE.match(full_name):
+        raise SourceError(f"{what}: 'full_name' is not owner/name")
+    archived = data.get("archived")
+    if not isinstance(archived, bool):
+        raise SourceError(f"{what}: 'archived' is missing or not true/false")
+    licence = data.get("license")
+    spdx = ""
+    if isinstance(licence, dict) and isinstance(licence.get("spdx_id"), str):
+        spdx = licence["spdx_id"][:50] if licence["spdx_id"] != "NOASSERTION" else ""
+    figures = {
+        "repo": full_name,
+        "github_stars": _count(data, "stargazers_count", what),
+        "github_forks": _count(data, "forks_count", what),
+        "github_open_issues": _count(data, "open_issues_count", what),
+        "pushed_at": _when(data.get("pushed_at"), "pushed_at", what, required=False),
+        "is_archived": archived,
+        "license": spdx,
+        "not_modified": answer.not_modified,
+    }
+    release = client.get_json(
+        f"{base}/repos/{full_name}/releases/latest", headers=headers, missing_ok=True, github=True
+    )
+    figures["release"] = None
+    if release.data is not None:
+        rel = _object(release.data, f"{what} latest release")
+        figures["release"] = (
+            _text(rel, "tag_name", f"{what} latest release"),
+            _when(rel.get("published_at"), "published_at", f"{what} latest release"),
+        )
+        figures["not_modified"] = figures["not_modified"] and release.not_modified
+    return figures
+
+
+def read_pypi(client, project):
+    """Latest version and its upload date, and last week's downloads."""
+    what = f"PyPI {project}"
+    answer = client.get_json(f"{settings.PYPI_URL}/pypi/{quote(project)}/json")
+    data = _object(answer.data, what)
+    info = _object(data.get("info"), what)
+    version = _text(info, "version", what)
+    files = data.get("urls")
+    if not isinstance(files, list):
+        raise SourceError(f"{what}: 'urls' is missing")
+    uploads = [
+        _when(f.get("upload_time_iso_8601"), "upload_time_iso_8601", what)
+        for f in files
+        if isinstance(f, dict)
+    ]
+    stats = client.get_json(f"{settings.PYPISTATS_URL}/api/packages/{quote(project)}/recent")
+    what_stats = f"pypistats {project}"
+    recent = _object(_object(stats.data, what_stats).get("data"), what_stats)
+    return {
+        "version": version,
+        "released_at": max(uploads) if uploads else None,
+        "weekly_downloads": _count(recent, "last_week", what_stats, MAX_DOWNLOADS),
+        "not_modified": answer.not_modified and stats.not_modified,
+    }
+
+
+def read_npm(client, package):
+    """Latest version (dist-tags.latest) and its date, and last week's downloads."""
+    what = f"npm {package}"
+    name = quote(package, safe="@")
+    answer = client.get_json(f"{settings.NPM_REGISTRY_URL}/{name}")
+    data = _object(answer.data, what)
+    tags = _object(data.get("dist-tags"), what)
+    version = _text(tags, "latest", what)
+    times = _object(data.get("time"), what)
+    released = _when(times.get(version), f"time.{version}", what)
+    downloads = client.get_json(
+        f"{settings.NPM_DOWNLOADS_URL}/downloads/point/last-week/{quote(package, safe='@/')}"
+    )
+    point = _object(downloads.data, f"npm downloads {package}")
+    return {
+        "version": version,
+        "released_at": released,
+        "weekly_downloads": _count(point, "downloads", f"npm downloads {package}", MAX_DOWNLOADS),
+        "not_modified": answer.not_modified and downloads.not_modified,
+    }

@@ -1,0 +1,242 @@
+"""A local HTTP server on 127.0.0.1 that plays GitHub, PyPI, pypistats and npm.
+
+It answers with JSON shaped like the real APIs (only the fields we read, plus
+a few others), sends ETags and honours If-None-Match with 304, follows
+GitHub's rename redirects, and can be told to answer a path slowly, with an
+error status, rate-limit headers or garbage. Used by the tests and by
+``bench/sync.py``; it never talks to anything but its own socket.
+"""
+
+import contextlib
+import hashlib
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote, urlsplit
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: object = None  # dict/list -> JSON; str/bytes -> sent as is
+    headers: dict = field(default_factory=dict)
+    delay: float = 0.0
+
+
+@dataclass
+class Repo:
+    stars: int = 1000
+    forks: int = 100
+    issues: int = 10
+    pushed_at: str = "2026-11-01T10:00:00Z"
+    archived: bool = False
+    license: str = "BSD-3-Clause"
+    release: tuple | None = ("1.0.0", "2026-10-01T12:00:00Z")
+    repo_id: int = 0
+
+
+@dataclass
+class Package:
+    version: str = "1.0.0"
+    uploaded: str = "2026-10-02T08:00:00Z"
+    downloads: int = 5000
+
+
+class FakeApis:
+    def __init__(self):
+        self.repos = {}  # "owner/name" -> Repo
+        self.renamed = {}  # old "owner/name" -> new "owner/name"
+        self.pypi = {}  # project -> Package
+        self.npm = {}  # package -> Package
+        self.overrides = {}  # path -> [Reply, ...]; the last one repeats
+        self.log = []  # (path, headers)
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    # -- lifecycle -----------------------------------------------------------
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def urls(self):
+        return {
+            "GITHUB_API_URL": f"{self.base}/github",
+            "PYPI_URL": f"{self.base}/pypi",
+            "PYPISTATS_URL": f"{self.base}/pypistats",
+            "NPM_REGISTRY_URL": f"{self.base}/npm",
+            "NPM_DOWNLOADS_URL": f"{self.base}/npmdl",
+        }
+
+    def add_repo(self, name, **values):
+        self.repos[name] = Repo(repo_id=len(self.repos) + 1, **values)
+        return self.repos[name]
+
+    def override(self, path, *replies):
+        self.overrides[path] = list(replies)
+
+    def paths(self):
+        return [path for path, _ in self.log]
+
+    # -- answers -------------------------------------------------------------
+    def answer(self, path):
+        with self._lock:
+            queue = self.overrides.get(path)
+            if queue:
+                return queue.pop(0) if len(queue) > 1 else queue[0]
+        parts = [unquote(p) for p in path.strip("/").split("/")]
+        if parts[:2] == ["github", "repos"] and len(parts) >= 4:
+            name = f"{parts[2]}/{parts[3]}"
+            if name in self.renamed:
+                new = self.renamed[name]
+                rest = "/".join(parts[4:])
+                target = f"/github/repositories/{self.repos[new].repo_id}" + (
+                    f"/{rest}" if rest else ""
+                )
+                return Reply(301, {"message": "Moved Permanently"}, {"Location": target})
+            if name not in self.repos:
+                return Reply(404, {"message": "Not Found"})
+            return self._github(name, parts[4:])
+        if parts[:2] == ["github", "repositories"] and len(parts) >= 3:
+            for name, repo in self.repos.items():
+                if str(repo.repo_id) == parts[2]:
+                    return self._github(name, parts[3:])
+            return Reply(404, {"message": "Not Found"})
+        if parts[:2] == ["pypi", "pypi"] and len(parts) == 4 and parts[3] == "json":
+            pkg = self.pypi.get(parts[2])
+            if pkg is None:
+                return Reply(404, {"message": "Not Found"})
+            return Reply(
+                200,
+                {
+                    "info": {"name": parts[2], "version": pkg.version, "summary": "A framework"},
+                    "urls": [
+                        {
+                            "filename": f"{parts[2]}-{pkg.version}.tar.gz",
+                            "packagetype": "sdist",
+                            "upload_time_iso_8601": pkg.uploaded,
+                        },
+                    ],
+                },
+            )
+        if parts[:3] == ["pypistats", "api", "packages"] and parts[-1] == "recent":
+            pkg = self.pypi.get(parts[3])
+            if pkg is None:
+                return Reply(404, "Not Found")
+            return Reply(
+                200,
+                {
+                    "data": {
+                        "last_day": pkg.downloads // 7,
+                        "last_week": pkg.downloads,
+                        "last_month": pkg.downloads * 4,
+                    },
+                    "package": parts[3],
+                    "type": "recent_downloads",
+                },
+            )
+        if parts[:4] == ["npmdl", "downloads", "point", "last-week"]:
+            name = "/".join(parts[4:])
+            pkg = self.npm.get(name)
+            if pkg is None:
+                return Reply(404, {"error": "package not found"})
+            return Reply(
+                200,
+                {
+                    "downloads": pkg.downloads,
+                    "start": "2026-11-14",
+                    "end": "2026-11-20",
+                    "package": name,
+                },
+            )
+        if parts[0] == "npm":
+            name = "/".join(parts[1:])
+            pkg = self.npm.get(name)
+            if pkg is None:
+                return Reply(404, {"error": "Not found"})
+            return Reply(
+                200,
+                {
+                    "name": name,
+                    "dist-tags": {"latest": pkg.version},
+                    "time": {"created": "2010-12-29T19:38:25.450Z", pkg.version: pkg.uploaded},
+                    "versions": {pkg.version: {"name": name, "version": pkg.version}},
+                },
+            )
+        return Reply(404, {"message": "Not Found"})
+
+    def _github(self, name, rest):
+        repo = self.repos[name]
+        if not rest:
+            return Reply(
+                200,
+                {
+                    "id": repo.repo_id,
+                    "full_name": name,
+                    "name": name.split("/")[1],
+                    "stargazers_count": repo.stars,
+                    "watchers_count": repo.stars,
+                    "forks_count": repo.forks,
+                    "open_issues_count": repo.issues,
+                    "pushed_at": repo.pushed_at,
+                    "archived": repo.archived,
+                    "license": {"key": repo.license.lower(), "spdx_id": repo.license},
+                },
+                {"X-RateLimit-Remaining": "4999", "X-RateLimit-Reset": "1800000000"},
+            )
+        if rest == ["releases", "latest"]:
+            if repo.release is None:
+                return Reply(404, {"message": "Not Found"})
+            tag, published = repo.release
+            return Reply(200, {"tag_name": tag, "name": tag, "published_at": published})
+        return Reply(404, {"message": "Not Found"})
+
+    def _handler(apis):
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as the real APIs
+            disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall per answer
+
+            def do_GET(self):
+                path = urlsplit(self.path).path
+                with apis._lock:
+                    apis.log.append((path, dict(self.headers)))
+                reply = apis.answer(path)
+                if reply.delay:
+                    time.sleep(reply.delay)
+                if isinstance(reply.body, dict | list):
+                    body = json.dumps(reply.body).encode()
+                elif isinstance(reply.body, str):
+                    body = reply.body.encode()
+                else:
+                    body = reply.body or b""
+                headers = {"Content-Type": "application/json", **reply.headers}
+                if reply.status == 200:
+                    etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
+                    headers.setdefault("ETag", etag)
+                    if self.headers.get("If-None-Match") == headers["ETag"]:
+                        self.send_response(304)
+                        self.send_header("ETag", headers["ETag"])
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
+                self.send_response(reply.status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler

@@ -1,0 +1,183 @@
+"""History charts, trends, freshness markers and inactive frameworks on pages."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from frameworks import charts
+from frameworks.models import Framework, StatSnapshot
+from tests.factories import AssessmentFactory, FrameworkFactory, StatSnapshotFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate
+
+
+def page(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def test_demo_loads_only_the_seeds_dated_figures_and_the_sources(demo):
+    def history(slug, metric):
+        return list(
+            StatSnapshot.objects.filter(framework__slug=slug, metric=metric)
+            .order_by("day")
+            .values_list("day", "value")
+        )
+
+    assert history("django", "github_stars") == [
+        (dt.date(2021, 8, 10), 58000),
+        (dt.date(2025, 6, 1), 85600),
+    ]
+    assert history("flask", "github_stars") == [(dt.date(2021, 8, 10), 56000)]
+    assert history("flask", "stacks") == [(dt.date(2025, 6, 1), 19300)]
+    assert StatSnapshot.objects.count() == 8
+    assert set(StatSnapshot.objects.values_list("source", flat=True)) == {
+        "Flask vs Django article, updated Aug 10, 2021",
+        "StackShare, Django vs Flask, June 2025",
+    }
+    django = Framework.objects.get(slug="django")
+    assert (django.github_repo, django.pypi_project) == ("django/django", "Django")
+    assert Framework.objects.get(slug="expressjs").npm_package == "express"
+    assert Framework.objects.get(slug="jinja").pypi_project == "Jinja2"
+
+
+def test_demo_framework_page_charts_stars_with_an_accessible_name(client, demo):
+    html = page(client, "/frameworks/django/")
+    assert '<svg class="chart"' in html
+    assert "GitHub stars over time</title>" in html
+    assert "58K on 10 Aug 2021 to 85.6K on 1 Jun 2025" in html
+    # No chart for a metric with one point (forks), nor a 30/365-day change.
+    assert "GitHub forks over time" not in html
+    assert "Not enough history for a 30- or 365-day change." in html
+
+
+def test_demo_comparison_charts_both_star_histories(client, demo):
+    html = page(client, "/compare/django-vs-flask/")
+    chart = re.search(r'<svg class="chart".*?</svg>', html, re.S).group(0)
+    assert "GitHub stars over time</title>" in chart
+    assert "Django: 58K on 10 Aug 2021 to 85.6K on 1 Jun 2025" in chart
+    assert "Flask: 56K on 10 Aug 2021" in chart
+    assert chart.count("<polyline") == 1  # Flask has one point: a dot
+    assert 'chart-legend__swatch--2" aria-hidden="true"></span>Flask' in html
+
+
+def test_changes_over_30_and_365_days_where_history_covers_them(client):
+    framework = FrameworkFactory(slug="fw", github_stars=1500, github_as_of=TODAY())
+    for days_ago, value in [(400, 700), (366, 800), (31, 1300), (10, 1400), (0, 1500)]:
+        StatSnapshotFactory(framework=framework, day=TODAY() - dt.timedelta(days_ago), value=value)
+    html = page(client, "/frameworks/fw/")
+    assert "+200 in 30 days" in html  # 1500 - 1300 (31 days ago, within tolerance)
+    assert "+700 in 365 days" in html
+
+
+def test_change_needs_a_point_near_the_start():
+    points = [(dt.date(2021, 1, 1), 10), (dt.date(2025, 1, 1), 100)]
+    assert charts.change_over(points, 365) is None
+    assert charts.change_over(points[:1], 30) is None
+
+
+def test_as_of_dates_and_out_of_date_markers(client, settings):
+    settings.STATS_STALE_DAYS = 30
+    settings.ASSESSMENT_STALE_DAYS = 365
+    old = FrameworkFactory(
+        slug="old",
+        github_stars=10,
+        github_as_of=TODAY() - dt.timedelta(days=45),
+        weekly_downloads=99,
+        downloads_as_of=TODAY(),
+    )
+    fresh = FrameworkFactory(slug="fresh", github_stars=20, github_as_of=TODAY())
+    AssessmentFactory(framework=old, checked_on=TODAY() - dt.timedelta(days=400))
+    AssessmentFactory(framework=fresh, checked_on=TODAY() - dt.timedelta(days=10))
+
+    old_page = page(client, "/frameworks/old/")
+    stars = re.search(r"<dt>GitHub stars</dt><dd>(.*?)</dd>", old_page, re.S).group(1)
+    assert (TODAY() - dt.timedelta(days=45)).isoformat() in stars
+    assert "out of date" in stars
+    downloads = re.search(r"<dt>Weekly downloads</dt><dd>(.*?)</dd>", old_page, re.S).group(1)
+    assert TODAY().isoformat() in downloads and "out of date" not in downloads
+    fresh_page = page(client, "/frameworks/fresh/")
+    stars = re.search(r"<dt>GitHub stars</dt><dd>(.*?)</dd>", fresh_page, re.S).group(1)
+    assert "out of date" not in stars
+
+    html = page(client, "/compare/fresh-vs-old/")
+    cells = re.findall(r"[Cc]hecked <time[^>]*>[^<]*</time>( <span class=\"stale\">)?", html)
+    assert sorted(bool(c) for c in cells) == [False, True]
+
+
+def test_inactive_frameworks_are_marked_and_hidden_unless_asked(client):
+    long_ago = timezone.now() - dt.timedelta(days=800)
+    archived = FrameworkFactory(slug="archived", name="Archived", is_archived=True)
+    idle = FrameworkFactory(
+        slug="idle", name="Idle", pushed_at=long_ago, latest_release_at=long_ago
+    )
+    busy = FrameworkFactory(
+        slug="busy", name="Busy", pushed_at=timezone.now(), latest_release_at=long_ago
+    )
+    unknown = FrameworkFactory(slug="unknown", name="Unknown")
+    assert [archived.is_inactive, idle.is_inactive, busy.is_inactive, unknown.is_inactive] == [
+        True,
+        True,
+        False,
+        False,
+    ]
+
+    def names(query=""):
+        html = page(client, "/frameworks/" + query)
+        return re.findall(r'framework-card__name"><a href="[^"]+">([^<]+)</a>', html)
+
+    assert names() == ["Busy", "Unknown"]
+    assert names("?status=inactive") == ["Archived", "Idle"]
+    assert names("?status=all") == ["Archived", "Busy", "Idle", "Unknown"]
+    assert 'badge--inactive">Inactive</span>' in page(client, "/frameworks/idle/")
+    compare = page(client, "/compare/busy-vs-idle/")
+    assert compare.count('class="badge badge--inactive"') == 2  # card and table header
+
+
+def test_catalogue_sorts_by_stars_gained_and_downloads(client):
+    today = TODAY()
+    rows = [("Steady", 100_000, 99_900, 10), ("Rising", 5_000, 2_000, 300), ("New", 50, None, 5)]
+    for name, stars, then, downloads in rows:
+        framework = FrameworkFactory(
+            name=name, slug=name.lower(), github_stars=stars, weekly_downloads=downloads
+        )
+        if then is not None:
+            StatSnapshotFactory(framework=framework, day=today - dt.timedelta(days=92), value=then)
+
+    def names(sort):
+        html = page(client, f"/frameworks/?sort={sort}")
+        return re.findall(r'framework-card__name"><a href="[^"]+">([^<]+)</a>', html)
+
+    assert names("-stars_gained") == ["Rising", "Steady", "New"]  # unknown gain last
+    assert names("-downloads") == ["Rising", "Steady", "New"]
+    assert names("-stars") == ["Steady", "Rising", "New"]
+    html = page(client, "/frameworks/?sort=-stars_gained")
+    assert "Stars gained, 90 days</dt><dd>+3K" in html
+
+
+def test_remote_text_is_escaped(client):
+    FrameworkFactory(
+        slug="evil",
+        github_stars=5,
+        github_repo="evil/repo",
+        latest_version='<script>alert("v")</script>',
+        latest_release_at=timezone.now(),
+    )
+    html = page(client, "/frameworks/evil/")
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;v&quot;)&lt;/script&gt;" in html
+
+
+def test_chart_escapes_labels():
+    svg = charts.line_chart(
+        [("<b>x</b>", [(dt.date(2025, 1, 1), 1), (dt.date(2025, 2, 1), 2)])],
+        title='"><script>',
+        chart_id="c",
+    )
+    assert "<script>" not in svg and "<b>" not in svg
+    assert "&lt;b&gt;x&lt;/b&gt;" in svg
