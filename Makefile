@@ -20,12 +20,19 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,browser]'
 	touch $@
 
+# axe-core (browser tests) and Lighthouse (make audit) from npm, reinstalled
+# when package.json or its lock changes. Without npm the accessibility tests
+# are skipped (and fail in CI, where REQUIRE_BROWSER=1).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund && touch $@; \
+	else echo "npm not found: axe-core is missing, so the accessibility tests will not run (apt-get install npm)"; fi
+
 run: $(VENV)/.installed
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_demo
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
@@ -54,4 +61,4 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache test-output
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache test-output
