@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint format serve bench clean
+.PHONY: run test lint format serve bench audit clean
 
 # The venv is (re)built when pyproject.toml changes; a stamp per extra.
 $(BIN)/python:
@@ -55,6 +55,12 @@ serve: $(VENV)/.installed
 bench: $(VENV)/.installed
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/run.py
+
+# Lighthouse scores (mobile and desktop) of a local production server, run
+# with Debian's chromium; see bench/audit.py. AUDIT_RUNS=3 for medians.
+audit: $(VENV)/.installed node_modules/.installed
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	CHROME_PATH=$${CHROME_PATH:-$$(command -v chromium)} $(BIN)/python bench/audit.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
