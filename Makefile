@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint format serve bench bench-sync sync clean
+.PHONY: run test lint format serve bench bench-sync sync audit clean
 
 # The venv is (re)built when pyproject.toml changes; a stamp per extra.
 $(BIN)/python:
@@ -20,6 +20,13 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,browser]'
 	touch $@
 
+# axe-core (browser tests) and Lighthouse (make audit) from npm, reinstalled
+# when package.json or its lock changes. Without npm the accessibility tests
+# are skipped (and fail in CI, where REQUIRE_BROWSER=1).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund && touch $@; \
+	else echo "npm not found: axe-core is missing, so the accessibility tests will not run (apt-get install npm)"; fi
+
 # Fetches nothing from outside: the demo's statistics and history come from
 # comparison/demo/catalogue.toml. `make sync` reads the live figures.
 run: $(VENV)/.installed
@@ -27,7 +34,7 @@ run: $(VENV)/.installed
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_demo
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
@@ -65,9 +72,15 @@ sync: $(VENV)/.installed
 bench-sync: $(VENV)/.installed-dev
 	$(BIN)/python bench/sync.py
 
+# Lighthouse scores (mobile and desktop) of a local production server, run
+# with Debian's chromium; see bench/audit.py. AUDIT_RUNS=3 for medians.
+audit: $(VENV)/.installed node_modules/.installed
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	CHROME_PATH=$${CHROME_PATH:-$$(command -v chromium)} $(BIN)/python bench/audit.py
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache test-output .cache bench-output
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache test-output .cache bench-output

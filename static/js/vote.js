@@ -30,8 +30,12 @@
       if (other.getAttribute("action") !== action) return;
       var button = other.querySelector("button");
       var count = other.querySelector(".vote-count");
+      // The button is named by its content ("679 votes. Upvote: ..."), so
+      // its name follows the count it shows.
+      var unit = other.querySelector(".vote-unit");
       if (button) button.setAttribute("aria-pressed", voted ? "true" : "false");
       if (count) count.textContent = String(votes);
+      if (unit) unit.textContent = votes === 1 ? "vote" : "votes";
     });
   }
 

@@ -18,10 +18,14 @@ from tests.factories import UserFactory
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
+#: axe-core from npm (package.json; `make test` and CI run `npm ci`).
+AXE_SCRIPT = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
 
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 375, "height": 812}
+#: The phone Lighthouse emulates (a Moto G Power).
+LIGHTHOUSE_MOBILE = {"width": 412, "height": 823}
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -218,3 +222,36 @@ def expect_signed_in(page, username):
     from playwright.sync_api import expect
 
     expect(page.locator(".site-auth__user")).to_have_text(f"Signed in as {username}")
+
+
+@pytest.fixture
+def axe(browser):
+    """Runs axe-core on a page and returns its violations as short lines
+    (rule, impact, the offending elements), empty when there are none.
+
+    axe comes from npm (node_modules/, installed by `npm ci`); without it the
+    tests are skipped locally and fail under REQUIRE_BROWSER=1. The pages
+    forbid inline scripts, so contexts that use this need ``bypass_csp``.
+    """
+    if not AXE_SCRIPT.is_file():
+        _unavailable(f"{AXE_SCRIPT.relative_to(REPO_ROOT)} is missing (run `npm ci`)")
+
+    def run(page, context=None, rules=None):
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.add_script_tag(path=str(AXE_SCRIPT))
+        # target-size (WCAG 2.2 2.5.8, 24 px) is off in axe by default;
+        # Lighthouse checks it on a phone, and so do these tests.
+        options = {"resultTypes": ["violations"], "rules": {"target-size": {"enabled": True}}}
+        if rules:
+            options["runOnly"] = {"type": "rule", "values": rules}
+        results = page.evaluate(
+            "([context, options]) => axe.run(context || document, options)", [context, options]
+        )
+        return [
+            f"{rule['id']} ({rule['impact']}): {rule['help']} at "
+            + "; ".join(" ".join(map(str, node["target"])) for node in rule["nodes"][:5])
+            + (f" and {len(rule['nodes']) - 5} more" if len(rule["nodes"]) > 5 else "")
+            for rule in results["violations"]
+        ]
+
+    return run
