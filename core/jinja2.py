@@ -13,12 +13,13 @@ still imports no app of ours: their filters become Jinja2 filters and their
 simple tags Jinja2 globals (a tag that takes the context gets Jinja2's).
 """
 
+import datetime
 import functools
 import inspect
 
 from django.template import defaultfilters
 from django.templatetags.static import static
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.module_loading import import_module
 from jinja2 import Environment, pass_context
@@ -26,11 +27,19 @@ from jinja2 import Environment, pass_context
 from core.links import url_for
 
 
+@functools.lru_cache(maxsize=256)
+def _reverse_plain(prefix, viewname):
+    return reverse(viewname)
+
+
 def url(viewname, *args, **kwargs):
-    """``{% url viewname arg %}``; one positional argument is memoised (links
-    printed by the dozen, such as vote forms)."""
-    if len(args) == 1 and not kwargs:
-        return url_for(viewname, args[0])
+    """``{% url viewname arg %}``. With no argument or one positional argument
+    it is memoised like core.links.url_for: pages print dozens of links."""
+    if not kwargs:
+        if not args:
+            return _reverse_plain(get_script_prefix(), viewname)
+        if len(args) == 1:
+            return url_for(viewname, args[0])
     return reverse(viewname, args=args or None, kwargs=kwargs or None)
 
 
@@ -42,9 +51,17 @@ def url_or(fallback, viewname, *args, **kwargs):
         return fallback
 
 
+@functools.lru_cache(maxsize=1024)
+def _format_day(value, arg):
+    return defaultfilters.date(value, arg)
+
+
 def date(value, arg=None):
     """Django's ``|date`` (django.utils.dateformat), in the current time zone
-    as Django's engine shows aware datetimes."""
+    as Django's engine shows aware datetimes. A plain date has no time zone,
+    so its text is memoised (a comparison table prints dozens)."""
+    if arg and type(value) is datetime.date:
+        return _format_day(value, arg)
     return defaultfilters.date(timezone.template_localtime(value), arg)
 
 
