@@ -82,7 +82,7 @@ _CONTEXT_PROCESSORS = [
 ]
 TEMPLATES = [
     # The public pages (templates/) are Jinja2: about 3x faster to render
-    # than Django's engine (README, "Performance"). core.jinja2 gives them
+    # than Django's engine (README, "Benchmark"). core.jinja2 gives them
     # url(), static() and the filters of the libraries listed here.
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",
