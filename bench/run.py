@@ -1,21 +1,35 @@
-"""make bench: the production server under load, one table of numbers.
+"""make bench: the production server under load, two tables of numbers.
 
 Starts gunicorn (threaded workers, DEBUG off, whitenoise) on loopback with the
 demo catalogue, on SQLite or on PostgreSQL when DATABASE_URL is set (Redis
 when REDIS_URL is set), drives load from wrk in a second process, bounded in
-time, and prints requests per second, p50, p99 and errors per scenario, the
-ratios to the static file, the server's peak memory and whether every vote
-count still equals baseline + vote rows after the vote run.
+time, and prints:
+
+1. one row per scenario (static file, cached and uncached pages, the vote
+   toggle under contention): requests per second, p50, p99 and errors;
+2. the mixed scenario: readers request READ_PAGES round-robin while members
+   vote through the real endpoint at a fixed rate (0, then 5 and 20 votes/s);
+   for each rate, anonymous req/s as a ratio to the quiescent run, the page
+   cache's hit rate, p50 and p99, and the votes' throughput, p50, p99 and
+   errors.
+
+Afterwards it checks that the database holds votes_count == baseline + vote
+rows for every pro/con, and that every page shows exactly the database's
+count for every pro/con on it (read anonymously, so from the page cache).
 
 Environment: BENCH_SECONDS (default 8), BENCH_CONNECTIONS (16), BENCH_PORT
-(8799), WEB_CONCURRENCY (gunicorn workers), BENCH_THREADS (threads each).
+(8799), WEB_CONCURRENCY (gunicorn workers), BENCH_THREADS (threads each),
+BENCH_VOTE_RATES (default "5,20").
 """
 
+import http.client
 import os
+import random
 import re
 import secrets
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,6 +47,20 @@ HOST = "127.0.0.1"  # loopback only
 BASE = f"http://{HOST}:{PORT}"
 MEMBERS = 40
 NOCACHE_COOKIE = "sessionid=bench-uncached"  # unknown session: bypasses the page cache
+VOTE_RATES = [int(r) for r in os.environ.get("BENCH_VOTE_RATES", "5,20").split(",") if r]
+#: The anonymous pages readers request round-robin in the mixed scenario.
+READ_PAGES = [
+    "/",
+    "/frameworks/",
+    "/compare/",
+    "/frameworks/django/",
+    "/frameworks/flask/",
+    "/frameworks/bottle/",
+    "/compare/django-vs-flask/",
+    "/compare/django-vs-laravel-vs-nodejs/",
+    "/compare/fastapi-vs-flask/",
+    "/categories/microframeworks/",
+]
 
 
 def server_env():
@@ -181,7 +209,11 @@ def wrk(path, *, connections=CONNECTIONS, headers=(), script=None):
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors += int(non2xx.group(1)) if non2xx else 0
     total = int(re.search(r"(\d+) requests in", out).group(1))
-    return {"rps": rps, "p50": p50, "p99": p99, "errors": errors, "requests": total}
+    result = {"rps": rps, "p50": p50, "p99": p99, "errors": errors, "requests": total}
+    cache = re.search(r"CACHE hits=(\d+) misses=(\d+)", out)
+    if cache:
+        result.update(hits=int(cache.group(1)), misses=int(cache.group(2)))
+    return result
 
 
 def vote_script(sessions, procon_ids):
@@ -207,6 +239,105 @@ end
     return handle.name
 
 
+def reader_script():
+    """wrk script: the READ_PAGES round-robin, counting X-Cache hits."""
+    paths = ", ".join(f'"{path}"' for path in READ_PAGES)
+    script = f"""
+local paths = {{ {paths} }}
+local threads = {{}}
+local n = 0
+function setup(thread) table.insert(threads, thread) end
+function init(args) hits = 0; misses = 0 end
+request = function()
+  n = n + 1
+  return wrk.format("GET", paths[(n % #paths) + 1])
+end
+response = function(status, headers, body)
+  if headers["X-Cache"] == "hit" then hits = hits + 1 else misses = misses + 1 end
+end
+function done(summary, latency, requests)
+  local h, m = 0, 0
+  for _, t in ipairs(threads) do h = h + t:get("hits"); m = m + t:get("misses") end
+  io.write(string.format("CACHE hits=%d misses=%d\\n", h, m))
+end
+"""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False, dir=OUT) as handle:
+        handle.write(script)
+    return handle.name
+
+
+class Voters(threading.Thread):
+    """Members voting through the real endpoint at a fixed rate (votes/s),
+    each vote on its own keep-alive connection from a small pool of members."""
+
+    def __init__(self, rate, sessions, procon_ids, seconds):
+        super().__init__(daemon=True)
+        self.rate, self.sessions, self.ids, self.seconds = rate, sessions, procon_ids, seconds
+        self.latencies, self.errors = [], 0
+        self.rng = random.Random(rate)
+        self.lock = threading.Lock()
+
+    def vote(self, member):
+        cookie, token = self.sessions[member]
+        procon = self.rng.choice(self.ids)
+        started = time.perf_counter()
+        try:
+            conn = http.client.HTTPConnection(HOST, PORT, timeout=10)
+            conn.request(
+                "POST",
+                f"/procons/{procon}/vote/",
+                headers={
+                    "Cookie": cookie,
+                    "X-CSRFToken": token,
+                    "Accept": "application/json",
+                    "Content-Length": "0",
+                },
+            )
+            ok = conn.getresponse().status == 200
+            conn.close()
+        except OSError:
+            ok = False
+        with self.lock:
+            self.latencies.append((time.perf_counter() - started) * 1000)
+            self.errors += not ok
+
+    def run(self):
+        if not self.rate:
+            return
+        interval, started, workers = 1 / self.rate, time.perf_counter(), []
+        n = 0
+        while time.perf_counter() - started < self.seconds:
+            worker = threading.Thread(target=self.vote, args=(n % len(self.sessions),))
+            worker.start()
+            workers.append(worker)
+            n += 1
+            time.sleep(max(0.0, started + n * interval - time.perf_counter()))
+        for worker in workers:
+            worker.join()
+
+    def summary(self):
+        lat = sorted(self.latencies) or [0.0]
+        return {
+            "votes": len(self.latencies) / self.seconds,
+            "p50": statistics.median(lat),
+            "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))],
+            "errors": self.errors,
+        }
+
+
+def mixed(rate, sessions, procon_ids):
+    """Readers with wrk while voters vote at ``rate`` votes/s."""
+    script = reader_script()
+    voters = Voters(rate, sessions, procon_ids, SECONDS)
+    voters.start()
+    try:
+        reads = wrk("/", script=script)
+    finally:
+        voters.join()
+        os.unlink(script)
+    return reads, voters.summary()
+
+
 def check_counts():
     from django.db.models import Count, F
 
@@ -218,6 +349,25 @@ def check_counts():
         .count()
     )
     return bad == 0, ProCon.objects.count()
+
+
+PROCON_COUNT = re.compile(r'id="procon-(\d+)".*?class="vote-count">(\d+)<', re.S)
+
+
+def check_pages():
+    """Every count every page shows equals the database's (anonymous reads,
+    so cached pages are what is checked). Returns (counts checked, wrong)."""
+    from frameworks.models import ProCon
+
+    truth = dict(ProCon.objects.values_list("pk", "votes_count"))
+    checked, wrong = 0, []
+    for path in READ_PAGES:
+        html = urllib.request.urlopen(BASE + path).read().decode()
+        for pk, shown in PROCON_COUNT.findall(html):
+            checked += 1
+            if truth.get(int(pk)) != int(shown):
+                wrong.append((path, pk, shown, truth.get(int(pk))))
+    return checked, wrong
 
 
 def machine():
@@ -243,9 +393,9 @@ def main():
 
     static = staticfiles_storage.url("css/site.css")
     sessions = member_sessions()
-    procon_ids = list(ProCon.objects.approved().values_list("pk", flat=True)[:30])
+    procon_ids = list(ProCon.objects.approved().values_list("pk", flat=True))
     database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    cache = "redis" if env.get("REDIS_URL") else "local memory"
+    cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
 
     server, server_desc = start_server(env)
     watch = MemoryWatch(server.pid)
@@ -266,7 +416,7 @@ def main():
         ("generated 4-way (uncached)", four_way, {"headers": nocache}),
         ("framework page (anonymous, cached)", "/frameworks/django/", {}),
     ]
-    results = []
+    results, mixed_rows = [], []
     try:
         for label, path, options in scenarios:
             urllib.request.urlopen(BASE + path).read()  # warm up (fills the cache)
@@ -274,6 +424,11 @@ def main():
         script = vote_script(sessions, procon_ids)
         results.append(("vote toggle (signed-in members)", wrk("/", script=script)))
         os.unlink(script)
+        for path in READ_PAGES:
+            urllib.request.urlopen(BASE + path).read()
+        for rate in [0, *VOTE_RATES]:
+            mixed_rows.append((rate, *mixed(rate, sessions, procon_ids)))
+        checked, wrong = check_pages()
     finally:
         watch.running = False
         watch.sample()
@@ -297,17 +452,49 @@ def main():
     cached = by_label["Django vs Flask (anonymous, cached)"]["rps"] / static_rps
     uncached = by_label["Django vs Flask (uncached)"]["rps"] / static_rps
     single = by_label["Django vs Flask (uncached, 1 client)"]["p50"]
+    vote_p99 = by_label["vote toggle (signed-in members)"]["p99"]
+    vote_target = 250 if database == "sqlite3" else 100
     print()
     print(f"Cached comparison / static file:   {cached:6.1%}  (target >= 75%)")
     print(f"Uncached comparison / static file: {uncached:6.1%}  (target >= 12%)")
-    print(f"Uncached render p50, one client:   {single:6.2f} ms (target <= 15 ms)")
+    print(f"Uncached render p50, one client:   {single:6.2f} ms (target <= 10 ms)")
+    print(
+        f"Vote toggle p99, {CONNECTIONS} connections:  {vote_p99:6.0f} ms "
+        f"(target <= {vote_target} ms)"
+    )
+    print()
+    print(f"Mixed: {len(READ_PAGES)} anonymous pages round-robin while members vote")
+    print(
+        f"| {'votes/s':>7} | {'reads/s':>8} | {'vs quiet':>8} | {'hit rate':>8} | {'p50 ms':>7} "
+        f"| {'p99 ms':>7} | {'votes/s done':>12} | {'vote p50':>8} | {'vote p99':>8} "
+        f"| {'errors':>6} |"
+    )
+    print(f"|{'-' * 9}|{'-' * 10}|{'-' * 10}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 14}|{'-' * 10}"
+          f"|{'-' * 10}|{'-' * 8}|")  # fmt: skip
+    quiet = mixed_rows[0][1]["rps"]
+    errors = sum(r["errors"] for _, r in results)
+    for rate, reads, votes in mixed_rows:
+        total = reads["hits"] + reads["misses"]
+        errors += reads["errors"] + votes["errors"]
+        print(
+            f"| {rate:>7} | {reads['rps']:>8.0f} | {reads['rps'] / quiet:>8.0%} "
+            f"| {reads['hits'] / max(total, 1):>8.1%} | {reads['p50']:>7.2f} "
+            f"| {reads['p99']:>7.2f} "
+            f"| {votes['votes']:>12.1f} | {votes['p50']:>8.1f} | {votes['p99']:>8.1f} "
+            f"| {reads['errors'] + votes['errors']:>6} |"
+        )
+    print("Targets: at 5 votes/s >= 90% of quiet reads and >= 95% hits; at 20 votes/s >= 75%.")
+    print()
     print(f"Server peak memory (RSS, all processes): {watch.peak / 1024:.0f} MiB")
     print(
-        f"Vote counts after the vote run: {'exact' if exact else 'NOT EXACT'} "
+        f"Vote counts after the runs: {'exact' if exact else 'NOT EXACT'} "
         f"(votes_count == baseline + vote rows for all {items} pros/cons)"
     )
-    total_errors = sum(r["errors"] for _, r in results)
-    return 0 if exact and total_errors == 0 else 1
+    print(
+        f"Counts shown on the {len(READ_PAGES)} pages: {checked} checked, "
+        f"{'all equal to the database' if not wrong else f'{len(wrong)} WRONG: {wrong[:5]}'}"
+    )
+    return 0 if exact and not wrong and errors == 0 else 1
 
 
 if __name__ == "__main__":

@@ -2,16 +2,19 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from core.admin import RewriteChangedRowsFormSet
+from frameworks.admin import FrameworkAdmin
+from frameworks.models import Framework
 
 from .models import (
+    FRAMEWORK_RANGE,
     MAX_FRAMEWORKS,
-    MIN_FRAMEWORKS,
     Assessment,
     Comparison,
     ComparisonEntry,
     Criterion,
     Difference,
     framework_set_key,
+    holds_framework_count,
 )
 
 
@@ -20,8 +23,8 @@ class ComparisonEntryFormSet(RewriteChangedRowsFormSet):
 
     The parent form is cleaned first, so ``self.instance`` already carries the
     submitted ``is_published``; setting ``framework_key`` here means the row is
-    saved with the right key, and the database's own constraints (2 to 4
-    frameworks, one published comparison per set) only back this check up.
+    saved with the right key, and the database's own constraints (the
+    number of frameworks, one published comparison per set) only back this check up.
     """
 
     def clean(self):
@@ -38,10 +41,9 @@ class ComparisonEntryFormSet(RewriteChangedRowsFormSet):
         key = framework_set_key(frameworks)
         comparison = self.instance
         if comparison.is_published:
-            if not MIN_FRAMEWORKS <= len(frameworks) <= MAX_FRAMEWORKS:
+            if not holds_framework_count(len(frameworks)):
                 raise ValidationError(
-                    f"A published comparison needs {MIN_FRAMEWORKS} to {MAX_FRAMEWORKS} "
-                    "different frameworks."
+                    f"A published comparison needs {FRAMEWORK_RANGE} different frameworks."
                 )
             clash = (
                 Comparison.objects.published()
@@ -122,3 +124,22 @@ class AssessmentAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="source")
     def has_source(self, obj):
         return bool(obj.source_url)
+
+
+class AssessmentInline(admin.TabularInline):
+    model = Assessment
+    formset = RewriteChangedRowsFormSet
+    fields = ["criterion", "verdict", "summary", "source_url", "checked_on"]
+    autocomplete_fields = ["criterion"]
+    extra = 0
+
+
+# Assessments belong to this app, so this app puts them on the framework's
+# admin page (as projects extend contrib.auth's UserAdmin): the catalogue
+# app then needs nothing from comparison/.
+admin.site.unregister(Framework)
+
+
+@admin.register(Framework)
+class FrameworkWithAssessmentsAdmin(FrameworkAdmin):
+    inlines = [*FrameworkAdmin.inlines, AssessmentInline]

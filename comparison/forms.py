@@ -8,7 +8,8 @@ PICKER_FIELDS = ["a", "b", "c", "d"][:MAX_FRAMEWORKS]
 
 
 class CompareForm(forms.Form):
-    """The "compare frameworks" picker: a plain GET form, 2 to 4 choices."""
+    """The "compare frameworks" picker: a plain GET form, one field per
+    framework (PICKER_FIELDS), the first MIN_FRAMEWORKS required."""
 
     def __init__(self, *args, frameworks=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,13 +8,26 @@ from core.links import url_for
 from core.models import SLUG_PATTERN, TimeStampedModel
 from frameworks.models import COMPARE_SEPARATOR, Framework
 
+#: A comparison holds 2 to 4 frameworks. Every check of that rule (model
+#: constraint, service, admin, picker, compare addresses, templates) reads
+#: these two numbers, FRAMEWORK_RANGE and holds_framework_count().
 MIN_FRAMEWORKS = 2
 MAX_FRAMEWORKS = 4
+FRAMEWORK_RANGE = f"{MIN_FRAMEWORKS} to {MAX_FRAMEWORKS}"
+
+
+def holds_framework_count(count):
+    """Whether ``count`` frameworks make a comparison."""
+    return MIN_FRAMEWORKS <= count <= MAX_FRAMEWORKS
 
 
 def framework_set_key(frameworks):
     """The order-independent key of a set of frameworks ("3,7,12")."""
     return ",".join(str(pk) for pk in sorted({getattr(f, "pk", f) for f in frameworks}))
+
+
+#: framework_set_key() of MIN_FRAMEWORKS to MAX_FRAMEWORKS ids ("3,7").
+_FRAMEWORK_KEY_RE = rf"^\d+(,\d+){{{MIN_FRAMEWORKS - 1},{MAX_FRAMEWORKS - 1}}}$"
 
 
 def compare_path(frameworks):
@@ -112,7 +125,9 @@ class Comparison(TimeStampedModel):
     slug = models.SlugField(
         max_length=200,
         unique=True,
-        help_text="Kept as an alias: /compare/<slug>/ redirects to the canonical URL.",
+        help_text=(
+            "Kept as an alias: /compare/ followed by this slug redirects to the canonical URL."
+        ),
     )
     frameworks = models.ManyToManyField(
         Framework, through="ComparisonEntry", related_name="comparisons"
@@ -136,9 +151,11 @@ class Comparison(TimeStampedModel):
                 violation_error_message="A published comparison of these frameworks exists.",
             ),
             models.CheckConstraint(
-                condition=Q(is_published=False) | Q(framework_key__regex=r"^\d+(,\d+){1,3}$"),
+                condition=Q(is_published=False) | Q(framework_key__regex=_FRAMEWORK_KEY_RE),
                 name="comparison_published_has_2_to_4",
-                violation_error_message="A published comparison needs 2 to 4 frameworks.",
+                violation_error_message=(
+                    f"A published comparison needs {FRAMEWORK_RANGE} frameworks."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(slug__regex=SLUG_PATTERN),

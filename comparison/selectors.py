@@ -1,22 +1,20 @@
 """Reads that span several models: the comparison matrix and its neighbours.
 
+Which frameworks a compare address names is decided in ``addresses``.
+
 Every function here runs a fixed number of queries, whatever the number of
 frameworks, pros, cons, votes or decisions (pinned in the tests).
 """
 
-import difflib
-import re
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, Sum
-from django.urls import reverse
 
-from frameworks.models import COMPARE_SEPARATOR, Category, Decision, Framework, ProCon
+from frameworks.models import COMPARE_SEPARATOR, Decision, Framework, ProCon
 from frameworks.selectors import breadcrumb_for, procons_by_framework
 
+from .addresses import Redirect, resolve_frameworks
 from .models import (
-    MAX_FRAMEWORKS,
-    MIN_FRAMEWORKS,
     Assessment,
     Comparison,
     Criterion,
@@ -25,9 +23,6 @@ from .models import (
     framework_set_key,
 )
 
-MAX_PATH_LENGTH = 300
-_SLUGS_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-
 STATISTICS = [
     ("github_stars", "GitHub stars"),
     ("github_forks", "GitHub forks"),
@@ -35,27 +30,6 @@ STATISTICS = [
     ("followers", "Followers"),
     ("votes", "Votes"),
 ]
-
-
-class CompareError(Exception):
-    """A compare URL that names no valid set of frameworks.
-
-    ``message`` says what was wrong, ``suggestions`` maps each unknown slug
-    to the close matches found ("flsk" -> [Flask]).
-    """
-
-    def __init__(self, message, suggestions=None, corrected=None):
-        super().__init__(message)
-        self.message = message
-        self.suggestions = suggestions or {}
-        #: (title, url) of the comparison with every typo replaced by its
-        #: closest match, when there is one ("django-vs-flsk" -> Django vs Flask).
-        self.corrected = corrected
-
-
-@dataclass
-class Redirect:
-    url: str
 
 
 @dataclass
@@ -104,101 +78,6 @@ class ComparisonPage:
     @property
     def names(self):
         return [f.name for f in self.frameworks]
-
-
-def parse_slugs(raw):
-    """Split "django-vs-flask" into slugs, or raise CompareError."""
-    if len(raw) > MAX_PATH_LENGTH:
-        raise CompareError("That address is far too long to name 2 to 4 frameworks.")
-    cleaned = raw.strip().strip("/")
-    if not _SLUGS_RE.match(cleaned.lower()):
-        raise CompareError(
-            "A comparison address holds framework slugs (letters, digits and hyphens) "
-            'joined by "-vs-", such as django-vs-flask.'
-        )
-    slugs = cleaned.lower().split(COMPARE_SEPARATOR)
-    if len(slugs) < MIN_FRAMEWORKS:
-        raise CompareError(
-            f'A comparison needs at least {MIN_FRAMEWORKS} frameworks, joined by "-vs-".'
-        )
-    if len(slugs) > MAX_FRAMEWORKS:
-        raise CompareError(f"A comparison holds at most {MAX_FRAMEWORKS} frameworks.")
-    repeated = sorted({s for s in slugs if slugs.count(s) > 1})
-    if repeated:
-        raise CompareError(
-            f'"{repeated[0]}" is named more than once; compare different frameworks.'
-        )
-    return slugs
-
-
-def suggest(unknown, candidates):
-    """Published frameworks whose slug or name is close to ``unknown``."""
-    by_key = {}
-    for framework in candidates:
-        by_key.setdefault(framework.slug, framework)
-        by_key.setdefault(framework.name.lower(), framework)
-    matches = difflib.get_close_matches(unknown.lower(), list(by_key), n=6, cutoff=0.6)
-    seen, result = set(), []
-    for key in matches:
-        framework = by_key[key]
-        if framework.pk not in seen:
-            seen.add(framework.pk)
-            result.append(framework)
-    return result[:3]
-
-
-def curated_alias(raw):
-    """A curated comparison whose own slug is ``raw`` ("python-web-giants")."""
-    slug = raw.strip("/").lower()
-    if len(slug) > 200 or not _SLUGS_RE.match(slug):
-        return None
-    return Comparison.objects.visible().with_frameworks().filter(slug=slug).first()
-
-
-def compare_path_of(raw):
-    return reverse("comparison:detail", args=[raw])
-
-
-def corrected_comparison(slugs, found, suggestions):
-    fixed = [found.get(s) or (suggestions[s] or [None])[0] for s in slugs]
-    if None in fixed or len({f.pk for f in fixed}) != len(fixed):
-        return None
-    return " vs ".join(f.name for f in fixed), compare_path(fixed)
-
-
-def resolve_frameworks(raw):
-    """Frameworks named by a compare URL, in URL order, or a Redirect.
-
-    Raises CompareError for anything that names no valid set.
-    """
-    try:
-        slugs = parse_slugs(raw)
-    except CompareError:
-        alias = curated_alias(raw)
-        if alias is not None:
-            return Redirect(alias.get_absolute_url())
-        raise
-    found = {
-        f.slug: f
-        for f in Framework.objects.published()
-        .with_votes()
-        .select_related("category")
-        .filter(slug__in=slugs)
-    }
-    missing = [s for s in slugs if s not in found]
-    if missing:
-        alias = curated_alias(raw)
-        if alias is not None and alias.get_absolute_url() != compare_path_of(raw):
-            return Redirect(alias.get_absolute_url())
-        candidates = list(Framework.objects.published().only("pk", "slug", "name"))
-        suggestions = {s: suggest(s, candidates) for s in missing}
-        names = ", ".join(f'"{s}"' for s in missing)
-        raise CompareError(
-            f"We have no published framework called {names}.",
-            suggestions,
-            corrected_comparison(slugs, found, suggestions),
-        )
-    return [found[s] for s in slugs]
 
 
 def curated_for(frameworks):
@@ -312,13 +191,9 @@ def alternatives_for(frameworks):
 
 
 def decisions_about(frameworks, limit=10):
+    """Published decisions naming all of ``frameworks``, newest first."""
     return list(
-        Decision.objects.about(frameworks)
-        .select_related("author__profile")
-        .prefetch_related(
-            Prefetch("frameworks", queryset=Framework.objects.published().order_by("name"))
-        )
-        .order_by("-created")[:limit]
+        Decision.objects.published().about(frameworks).for_display().order_by("-created")[:limit]
     )
 
 
@@ -357,12 +232,3 @@ def recent_comparisons(limit=6):
 
 def all_comparisons():
     return list(Comparison.objects.visible().with_frameworks().order_by("title"))
-
-
-def category_tree():
-    """Top-level categories with their children (two queries)."""
-    return list(
-        Category.objects.filter(parent=None).prefetch_related(
-            Prefetch("children", queryset=Category.objects.order_by("name"))
-        )
-    )

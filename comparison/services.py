@@ -3,7 +3,13 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import MAX_FRAMEWORKS, MIN_FRAMEWORKS, Comparison, ComparisonEntry, framework_set_key
+from .models import (
+    FRAMEWORK_RANGE,
+    Comparison,
+    ComparisonEntry,
+    framework_set_key,
+    holds_framework_count,
+)
 
 
 def set_comparison_frameworks(comparison: Comparison, frameworks) -> None:
@@ -11,10 +17,8 @@ def set_comparison_frameworks(comparison: Comparison, frameworks) -> None:
     frameworks = list(frameworks)
     if len({f.pk for f in frameworks}) != len(frameworks):
         raise ValidationError("A framework can appear only once in a comparison.")
-    if not MIN_FRAMEWORKS <= len(frameworks) <= MAX_FRAMEWORKS:
-        raise ValidationError(
-            f"A comparison holds {MIN_FRAMEWORKS} to {MAX_FRAMEWORKS} frameworks."
-        )
+    if not holds_framework_count(len(frameworks)):
+        raise ValidationError(f"A comparison holds {FRAMEWORK_RANGE} frameworks.")
     with transaction.atomic():
         comparison.framework_key = framework_set_key(frameworks)
         comparison.save()

@@ -11,19 +11,9 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from comparison.env import env_bool, env_list
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name, default=False):
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name, default=""):
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -66,6 +56,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: private (no-store with a form token) for signed-in pages.
+    "core.middleware.PrivateSignedInPagesMiddleware",
+    # A POST body Django cannot parse: the 400 page before anything reads it.
+    "core.middleware.UnreadableBodyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into a 429 page.
@@ -92,7 +86,8 @@ TEMPLATES = [
             "environment": "core.jinja2.environment",
             "context_processors": _CONTEXT_PROCESSORS,
             "libraries": [
-                "frameworks.templatetags.catalogue",
+                "core.templatetags.site",
+                "comparison.templatetags.compare",
                 "frameworks.templatetags.markup",
                 "django.contrib.humanize.templatetags.humanize",
             ],
@@ -143,30 +138,50 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions -----------------------------------------------------
+# One cache shared by every worker holds the pages, their tags' versions and
+# the rate-limit counters (core.cache explains the page cache):
+# - REDIS_URL set: Redis, with short timeouts so an outage degrades to
+#   uncached pages instead of hanging requests;
+# - several workers without Redis (WEB_CONCURRENCY > 1): Django's file-based
+#   cache in CACHE_DIR, shared through the file system;
+# - otherwise (make run, one worker with threads): local memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+WEB_CONCURRENCY = int(os.environ.get("WEB_CONCURRENCY", "1"))
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "stackcompare"),
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # Sessions live in the database and are read through Redis; if Redis is
+    # down they are read from the database (core.sessions).
+    SESSION_ENGINE = "core.sessions"
+elif WEB_CONCURRENCY > 1:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / ".cache")),
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "stackcompare",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
 
-# Anonymous pages are cached whole and invalidated on commit (core.cache).
-# The invalidation version must be shared by every process: without Redis the
-# cache is per process, so several workers would serve each other's stale pages.
-PAGE_CACHE = env_bool(
-    "PAGE_CACHE", bool(REDIS_URL) or int(os.environ.get("WEB_CONCURRENCY", "1")) <= 1
-)
+# Anonymous pages are cached whole; every cache above is shared by all the
+# workers that use it, so the page cache is on unless PAGE_CACHE=0.
+PAGE_CACHE = env_bool("PAGE_CACHE", True)
+# New page-cache entries one client address may fill per window: bounds what
+# a crawler of odd URLs can add (the rest of its requests render uncached).
+PAGE_CACHE_FILL_RATE = os.environ.get("PAGE_CACHE_FILL_RATE", "300/m")
 
 # --- Auth -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -176,26 +191,47 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
-    # First: refuses logins while a username/IP pair is locked out.
+    # First: refuses every login from an address with too many failures.
+    "core.backends.AddressLockoutBackend",
+    # Then: refuses logins while a username + address pair is locked out.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# A username + address pair is locked for 15 minutes after 5 failures: a
+# stranger elsewhere cannot lock a member out. One address is locked after
+# LOGIN_ADDRESS_FAILURE_LIMIT failures across all usernames.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = 0.25  # hours: 15 minutes
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "429.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
-# Behind a proxy every client arrives from the proxy's address: take the
-# address the proxy appends to X-Forwarded-For (one trusted hop).
+# Behind a proxy every client arrives from the proxy's address: the client is
+# the address the proxy appends to X-Forwarded-For (one trusted hop); what a
+# client writes into that header itself comes before it and is ignored.
+# Lockouts and rate limits read the address through one function.
+# (django-ipware's proxy_count=1 returns no address for a one-entry header.)
 BEHIND_PROXY = env_bool("BEHIND_TLS_PROXY", False)
-if BEHIND_PROXY:
-    AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-# Votes per member and sign-ups per address, counted in the cache.
+AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_ip"
+# Votes, decisions and suggestions per member; accounts created and sign-up
+# attempts per address,
+# counted in the cache.
 VOTE_RATE = os.environ.get("VOTE_RATE", "60/m")
+DECISION_RATE = os.environ.get("DECISION_RATE", "5/h")
+SUGGESTION_RATE = os.environ.get("SUGGESTION_RATE", "10/h")
+# Decisions of accounts younger than this (in hours) wait for a curator,
+# unless the member already has a published one.
+DECISION_REVIEW_HOURS = float(os.environ.get("DECISION_REVIEW_HOURS", "72"))
+# Decision views are counted in the cache and written to the database every
+# N views or T seconds (frameworks.services.count_decision_view); a client
+# that keeps no cookie counts once per address and decision per window.
+DECISION_VIEWS_FLUSH_EVERY = int(os.environ.get("DECISION_VIEWS_FLUSH_EVERY", "50"))
+DECISION_VIEWS_FLUSH_SECONDS = int(os.environ.get("DECISION_VIEWS_FLUSH_SECONDS", "300"))
+DECISION_VIEWS_ADDRESS_WINDOW = int(os.environ.get("DECISION_VIEWS_ADDRESS_WINDOW", "86400"))
 SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "5/h")
+SIGNUP_ATTEMPT_RATE = os.environ.get("SIGNUP_ATTEMPT_RATE", "30/h")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -12,15 +12,20 @@ from core.cache import cache_anonymous
 from frameworks.views import SignupView
 
 from . import views
+from .forms import PICKER_FIELDS
 from .sitemaps import sitemaps
 
 compare_patterns = [
-    path("", cache_anonymous(views.CompareIndexView.as_view()), name="index"),
+    path(
+        "",
+        cache_anonymous(views.CompareIndexView.as_view(), params=PICKER_FIELDS),
+        name="index",
+    ),
     # Anything up to the next slash: bad names get a helpful 404, not the
     # generic one, so the pattern is deliberately loose.
     re_path(
         r"^(?P<slugs>[^/]+)/$",
-        cache_anonymous(views.ComparisonDetailView.as_view()),
+        cache_anonymous(views.ComparisonDetailView.as_view(), params=["only"]),
         name="detail",
     ),
 ]
@@ -41,3 +46,9 @@ urlpatterns = [
 if settings.DEBUG:
     # Uploaded logos on `make run`; in production the web server serves MEDIA_ROOT.
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# The site's error pages, from handlers that never read the request body again.
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

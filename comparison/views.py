@@ -1,16 +1,20 @@
+import nh3
 from django.contrib.syndication.views import Feed
 from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.html import linebreaks
 from django.views.generic import TemplateView
 
 from core import structured_data
-from core.cache import cached_by_version
+from core.cache import cached, depends_on
+from frameworks import cache as catalogue_tags
 from frameworks.models import COMPARE_SEPARATOR, Framework
-from frameworks.selectors import voted_procon_ids
+from frameworks.selectors import category_tree, voted_procon_ids
 
-from . import selectors
-from .forms import CompareForm
+from . import addresses, selectors
+from .cache import COMPARISONS, comparison_page_tags
+from .forms import PICKER_FIELDS, CompareForm
 
 
 def picker_frameworks():
@@ -21,10 +25,18 @@ class HomeView(TemplateView):
     template_name = "comparison/home.html"
 
     def get_context_data(self, **kwargs):
+        popular = selectors.popular_comparisons()
+        # The popular ranking sums the votes of these frameworks.
+        depends_on(
+            COMPARISONS,
+            catalogue_tags.FRAMEWORKS,
+            catalogue_tags.CATEGORIES,
+            *(catalogue_tags.framework(f.pk) for c in popular for f in c.ordered_frameworks()),
+        )
         return super().get_context_data(
-            popular=selectors.popular_comparisons(),
+            popular=popular,
             recent=selectors.recent_comparisons(),
-            categories=selectors.category_tree(),
+            categories=category_tree(),
             picker=CompareForm(frameworks=picker_frameworks()),
             **kwargs,
         )
@@ -36,8 +48,9 @@ class CompareIndexView(TemplateView):
     template_name = "comparison/comparison_list.html"
 
     def get(self, request, *args, **kwargs):
+        depends_on(COMPARISONS, catalogue_tags.FRAMEWORKS)
         frameworks = picker_frameworks()
-        if any(request.GET.get(name) for name in ("a", "b", "c", "d")):
+        if any(request.GET.get(name) for name in PICKER_FIELDS):
             form = CompareForm(request.GET, frameworks=frameworks)
             if form.is_valid():
                 slugs = COMPARE_SEPARATOR.join(form.cleaned_data["chosen"])
@@ -56,18 +69,19 @@ class ComparisonDetailView(TemplateView):
     def get(self, request, slugs):
         only_differences = request.GET.get("only") == "differences"
         try:
-            page = cached_by_version(
+            page = cached(
                 f"comparison:{slugs}:{only_differences}",
                 lambda: selectors.comparison_page(slugs, only_differences=only_differences),
+                comparison_page_tags,
             )
-        except selectors.CompareError as error:
+        except addresses.CompareError as error:
             return render(
                 request,
                 "comparison/not_found.html",
                 {"error": error, "requested": slugs[:120]},
                 status=404,
             )
-        if isinstance(page, selectors.Redirect):
+        if isinstance(page, addresses.Redirect):
             query = request.GET.urlencode()
             return HttpResponsePermanentRedirect(page.url + (f"?{query}" if query else ""))
         procon_ids = [
@@ -94,13 +108,20 @@ class ComparisonFeed(Feed):
         return item.title
 
     def item_description(self, item):
-        return item.intro or item.summary
+        return feed_html(item.intro or item.summary)
 
     def item_pubdate(self, item):
         return item.created
 
     def item_updateddate(self, item):
         return item.updated
+
+
+def feed_html(text):
+    """Curated plain text as the safe HTML a feed reader renders: any tag
+    dropped (with the content of script and style), everything else
+    escaped, paragraphs as on the page (``linebreaks``)."""
+    return linebreaks(nh3.clean(text or "", tags=set()), autoescape=False)
 
 
 def robots_txt(request):

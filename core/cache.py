@@ -1,27 +1,95 @@
-"""The anonymous page cache.
+"""The page cache and the data cache: tagged entries, exact invalidation.
 
-Anonymous visitors all see the same page for a URL, so the rendered page is
-kept in Django's cache (Redis in production) under a key that carries a
-global *catalogue version*. Every change to the catalogue (a vote, an
-approved suggestion, an admin edit) bumps the version once its transaction
-commits, so the very next request renders afresh: exact invalidation, no
-TTL guessing. Signed-in members never read or fill this cache, so they always
-see their own vote state.
+What a cached entry depends on
+    Every cached entry (a whole anonymous page, or a piece of data such as the
+    comparison matrix that signed-in members' pages share) records the *tags*
+    of what it shows: ``framework:12`` (Flask's own figures, pros, cons and
+    votes), ``framework-ref:7`` (Bottle's name and tagline on an alternative
+    card), ``criteria``, ``comparisons``, ``member:3``... Code that reads data
+    for a page declares the tags with ``depends_on()`` (the apps' ``cache.py``
+    modules name their tags and say which page shows what). When the page is
+    stored, the current *version* of each tag is stored with it.
+
+What a write does
+    Each app's ``signals.py`` turns a committed change into the tags it
+    touches and calls ``bump()`` from ``transaction.on_commit``: a vote on a
+    Flask con bumps ``framework:<flask>`` and ``catalogue``, nothing else.
+    Bumping gives the tag a new random version, so every entry that recorded
+    the old one is stale; nothing else is touched. Django's page and
+    ``/compare/django-vs-laravel-vs-nodejs/`` stay cached.
+
+Why it is exact
+    A hit re-reads the versions of the entry's tags (one more cache round
+    trip) and serves the entry only if all still match, so a bump made before
+    a vote's response was sent is seen by every later request, on every
+    worker that shares the cache. The one race is a page rendered *while* a
+    write commits: its data may predate the write although the tag versions
+    it reads afterwards do not. A write clock closes it: versions are values
+    of a shared counter (``incr`` of one cache key, so every bump gets a new,
+    larger value), which ``bump()`` advances after the commit. A render reads
+    the clock before it reads any data; when it stores its result, every tag
+    it shows must carry a version no newer than that reading, which proves
+    the bump, and so the commit, happened before the data was read. A render
+    that overlapped a write *to one of its own tags* is served to its own
+    client and simply not kept; writes elsewhere do not disturb it. A tag
+    missing from the cache (never bumped, or evicted) starts at the clock's
+    current value, which equals an evicted version only if nothing at all was
+    written since. (Django's file-based cache has no atomic ``incr``; there
+    the clock is the machine's nanosecond clock, which every worker on that
+    one machine shares.)
+
+Coalescing
+    When many readers miss the same page at once, the first takes a short
+    lock and renders; the others poll for the entry (and validate it like any
+    hit) instead of rendering the same page N times. If a write to the page
+    overlapped the leader's render, its result is not kept but is handed to
+    the waiters that arrived before the render read the clock: every write
+    they could have seen finished before that, so the page is exact for
+    them. Later arrivals, and waiters of a leader that left nothing (a 404),
+    elect a new leader.
+
+Failure
+    The cache is an optimisation. If it cannot be reached, pages are rendered
+    uncached and a warning is logged (at most once a minute per process);
+    nothing raises to the visitor. Bumps that fail are logged as errors: an
+    entry can then outlive its data until PAGE_TIMEOUT (an hour), which is
+    the bound on staleness after a cache outage.
+
+Keys
+    Page keys carry a build id (a deploy never serves the previous release's
+    pages), the scheme, the host and the path with its query string. Views
+    name the query parameters they read (``cache_anonymous(params=...)``);
+    any other parameter redirects to the canonical URL, and one client may
+    fill at most ``PAGE_CACHE_FILL_RATE`` new entries, so no one can flood the
+    cache with ``?utm=1..300``.
 """
 
+import contextvars
 import hashlib
+import logging
 import os
+import secrets
 import time
+from functools import wraps
 from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpResponse, HttpResponseNotModified, HttpResponsePermanentRedirect
+from django.utils.http import urlencode
 
-VERSION_KEY = "catalogue:version"
-PAGE_TIMEOUT = 60 * 60  # an hour; the version makes stale entries unreachable anyway
+from core import ratelimit
+
+logger = logging.getLogger(__name__)
+
+PAGE_TIMEOUT = 60 * 60  # an hour: the bound on staleness if a bump was lost
+CLOCK_KEY = "cache:clock"
+TAG_PREFIX = "cache:tag:"
+LOCK_TIMEOUT = 10  # seconds a render may hold the coalescing lock
+WAIT_SECONDS = 2.0  # how long a follower waits for the leader's render
+POLL_SECONDS = (0.002, 0.004, 0.008, 0.015, 0.025)
 
 
 def build_id():
@@ -53,51 +121,183 @@ def build_id():
 BUILD_ID = build_id()
 
 
-def current_version(value=None):
-    """The catalogue version; starts from the clock so it never repeats."""
-    if value is None:
-        value = time.time_ns()
-        if not cache.add(VERSION_KEY, value, timeout=None):
-            value = cache.get(VERSION_KEY, value)
-    return value
+# --- Talking to the cache: never let an outage reach the visitor -------------
+
+_last_warning = 0.0
 
 
-def bump_version():
+def _warn(action, error):
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning > 60:
+        _last_warning = now
+        logger.warning("Cache unavailable (%s: %s); serving uncached.", action, error)
+
+
+def _get_many(keys):
     try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # missing (evicted, or cache cleared): start afresh
-        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+        return cache.get_many(keys)
+    except Exception as error:
+        _warn("get", error)
+        return None
 
 
-def bump_on_commit(**kwargs):
-    """Signal receiver: invalidate once the change is committed."""
-    transaction.on_commit(bump_version)
+def _set(key, value, timeout):
+    try:
+        cache.set(key, value, timeout)
+    except Exception as error:
+        _warn("set", error)
 
 
-def cached_by_version(name, compute, timeout=PAGE_TIMEOUT):
-    """``compute()``, kept in the cache until the catalogue version changes.
+def _new_token():
+    return secrets.randbits(62)
 
-    For data that many requests share but that the page cache cannot hold,
-    e.g. the comparison matrix behind a signed-in member's page."""
+
+def _clock_is_wall():
+    return settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache")
+
+
+def _advance_clock():
+    """The write clock's next value: larger than every value read before."""
+    if _clock_is_wall():
+        value = time.time_ns()
+        cache.set(CLOCK_KEY, value, timeout=None)
+        return value
+    try:
+        return cache.incr(CLOCK_KEY)
+    except ValueError:  # missing (evicted, flushed): restart above earlier values
+        if cache.add(CLOCK_KEY, time.time_ns(), timeout=None):
+            return cache.get(CLOCK_KEY)
+        return cache.incr(CLOCK_KEY)
+
+
+# --- Tags: what an entry depends on, and their versions ---------------------
+
+_collecting = contextvars.ContextVar("cache_dependencies", default=None)
+
+
+def depends_on(*tags):
+    """Declare that what is being rendered or computed shows these tags."""
+    collected = _collecting.get()
+    if collected is not None:
+        collected.update(tags)
+
+
+class _Collect:
+    """Collects the tags declared while an entry is computed, and the write
+    clock read before any of its data. Nested collections (a data-cache entry
+    inside a page) add their tags to the enclosing one."""
+
+    def __init__(self, clock):
+        self.clock = clock
+        self.tags = set()
+
+    def __enter__(self):
+        self._token = _collecting.set(self.tags)
+        return self
+
+    def __exit__(self, *exc):
+        _collecting.reset(self._token)
+        depends_on(*self.tags)
+
+    def versions(self):
+        """The tags' versions, or None when the entry must not be kept: one of
+        its tags was bumped after the clock was read (the data may predate
+        that write), no tag was declared, or the cache is unreachable."""
+        if not self.tags or self.clock is None:
+            return None
+        keys = [TAG_PREFIX + tag for tag in sorted(self.tags)]
+        found = _get_many(keys)
+        if found is None:
+            return None
+        missing = [key for key in keys if key not in found]
+        try:
+            if missing:
+                # Never bumped since the cache started, or evicted: the clock's
+                # current value. Equal to an evicted version only if nothing at
+                # all was written since, so no entry becomes wrongly valid.
+                now = _read_clock(cache.get_many([CLOCK_KEY]))
+                for key in missing:
+                    cache.add(key, now, timeout=None)
+                found.update(cache.get_many(missing))
+        except Exception as error:
+            _warn("add", error)
+            return None
+        if any(found.get(key) is None or found[key] > self.clock for key in keys):
+            return None
+        return found
+
+
+def _read_clock(found):
+    """The write clock from a get_many answer, started when missing."""
+    clock = found.get(CLOCK_KEY)
+    if clock is None:
+        try:
+            cache.add(CLOCK_KEY, time.time_ns(), timeout=None)
+            clock = cache.get(CLOCK_KEY)
+        except Exception as error:
+            _warn("add", error)
+            return None
+    return clock
+
+
+def _is_fresh(versions):
+    """True when every tag still has the version recorded in an entry."""
+    found = _get_many(list(versions))
+    return found is not None and all(found.get(k) == v for k, v in versions.items())
+
+
+def bump(*tags):
+    """Make every entry that shows one of these tags stale, at once: the tags
+    get the write clock's next value (see "Why it is exact" above)."""
+    if not tags:
+        return
+    try:
+        version = _advance_clock()
+        cache.set_many({TAG_PREFIX + tag: version for tag in set(tags)}, timeout=None)
+    except Exception:
+        logger.exception("Could not invalidate cached pages for %s", sorted(set(tags)))
+
+
+def bump_on_commit(*tags):
+    """Bump the tags once the current transaction commits (at once outside one)."""
+    if tags:
+        transaction.on_commit(lambda: bump(*tags))
+
+
+# --- The data cache -----------------------------------------------------------
+
+
+def _data_key(name):
+    return "data:" + hashlib.blake2b(f"{BUILD_ID}|{name}".encode(), digest_size=16).hexdigest()
+
+
+def cached(name, compute, tags_of, timeout=PAGE_TIMEOUT):
+    """``compute()``, kept until one of ``tags_of(value)`` is bumped.
+
+    For data that many requests share but the page cache cannot hold, e.g.
+    the comparison matrix behind a signed-in member's page. The tags are
+    declared to the enclosing page too."""
     if not settings.PAGE_CACHE:
-        return compute()
-    key = "data:" + hashlib.blake2b(f"{BUILD_ID}|{name}".encode(), digest_size=16).hexdigest()
-    found = cache.get_many([VERSION_KEY, key])
-    version = current_version(found.get(VERSION_KEY))
+        value = compute()
+        depends_on(*tags_of(value))
+        return value
+    key = _data_key(name)
+    found = _get_many([key, CLOCK_KEY]) or {}
     entry = found.get(key)
-    if entry is not None and entry[0] == version:
+    if entry is not None and _is_fresh(entry[0]):
+        depends_on(*(k.removeprefix(TAG_PREFIX) for k in entry[0]))
         return entry[1]
-    value = compute()  # the version was read first: a change meanwhile makes this stale at once
-    cache.set(key, (version, value), timeout)
+    with _Collect(_read_clock(found)) as collect:
+        value = compute()
+        depends_on(*tags_of(value))
+    versions = collect.versions()
+    if versions is not None:
+        _set(key, (versions, value), timeout)
     return value
 
 
-def bump_unless_login_only(update_fields=None, **kwargs):
-    """A member's name shows on pages; their last_login (saved at every
-    login) does not, so such saves keep the cache."""
-    if update_fields is not None and set(update_fields) <= {"last_login"}:
-        return
-    bump_on_commit(**kwargs)
+# --- The anonymous page cache -------------------------------------------------
 
 
 def page_key(request):
@@ -105,19 +305,36 @@ def page_key(request):
     return "page:" + hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
-def cache_anonymous(view):
-    """Mark a view's successful anonymous responses as cacheable."""
+def canonical_query(request, params):
+    """The query string with only ``params``, in a stable order."""
+    items = sorted((k, v) for k in request.GET for v in request.GET.getlist(k) if k in params)
+    return urlencode(items)
 
-    def wrapped(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not request.user.is_authenticated:
-            response.anonymous_cacheable = True
-        return response
 
-    wrapped.__name__ = getattr(view, "__name__", "view")
-    wrapped.__doc__ = view.__doc__
-    wrapped.view_class = getattr(view, "view_class", None)
-    return wrapped
+def cache_anonymous(view=None, *, params=()):
+    """Mark a view's successful anonymous responses as cacheable.
+
+    ``params`` are the query parameters the view reads. A request carrying
+    any other parameter (tracking tags, typos) is redirected to the URL
+    without it, so cache keys stay bounded and pages never echo them."""
+
+    def decorate(view):
+        allowed = frozenset(params)
+
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method in ("GET", "HEAD") and any(k not in allowed for k in request.GET):
+                query = canonical_query(request, allowed)
+                return HttpResponsePermanentRedirect(request.path + (f"?{query}" if query else ""))
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not request.user.is_authenticated:
+                response.anonymous_cacheable = True
+            return response
+
+        wrapped.cache_params = allowed
+        return wrapped
+
+    return decorate(view) if view is not None else decorate
 
 
 def is_anonymous_request(request):
@@ -132,9 +349,9 @@ def is_anonymous_request(request):
 class AnonymousPageCacheMiddleware:
     """Serves cached anonymous pages before sessions, auth or CSRF run.
 
-    Sits right after WhiteNoise, so a hit costs one cache round trip (the
-    version and the page are fetched together) and about as little Python
-    as a static file.
+    Sits right after WhiteNoise, so a hit costs two cache round trips (the
+    entry, then its tags' versions) and about as little Python as a static
+    file. Misses of one page are coalesced (see the module docstring).
     """
 
     def __init__(self, get_response):
@@ -144,15 +361,73 @@ class AnonymousPageCacheMiddleware:
         if not settings.PAGE_CACHE or not is_anonymous_request(request):
             return self.get_response(request)
         key = page_key(request)
-        found = cache.get_many([VERSION_KEY, key])
-        version = current_version(found.get(VERSION_KEY))
+        found = _get_many([key, CLOCK_KEY])
+        if found is None:  # the cache is down: render, keep nothing
+            return self.get_response(request)
         entry = found.get(key)
-        if entry is not None and entry[0] == version:
+        if entry is not None and _is_fresh(entry[0]):
             return self.hit(request, entry)
-        response = self.get_response(request)
-        if getattr(response, "anonymous_cacheable", False) and not response.cookies:
-            self.store(request, response, key, version)
-        return response
+        lock = key + ":lock"
+        # Every write finished before this request has a clock value no
+        # larger than this reading: a render that read the clock no earlier
+        # shows all of them, stored or not.
+        arrived = _read_clock(found)
+        owner = self.lead_or_wait(request, key, lock, arrived)
+        if isinstance(owner, HttpResponse):
+            return owner
+        try:
+            clock = _read_clock(_get_many([CLOCK_KEY]) or {})
+            with _Collect(clock) as collect:
+                response = self.get_response(request)
+            if getattr(response, "anonymous_cacheable", False) and not response.cookies:
+                self.store(request, response, key, collect)
+            return response
+        finally:
+            if owner:
+                self.release(lock, owner)
+
+    def lead_or_wait(self, request, key, lock, arrived):
+        """The lock token when this request renders as leader; a response
+        when a leader's render arrived meanwhile that is fresh enough for
+        this request; or None to render without the lock (waited too long,
+        or cache trouble)."""
+        token = _new_token()
+        deadline = time.monotonic() + WAIT_SECONDS
+        polls = iter(POLL_SECONDS)
+        handoff = key + ":handoff"
+        while True:
+            try:
+                if cache.add(lock, token, timeout=LOCK_TIMEOUT):
+                    return token
+            except Exception as error:
+                _warn("add", error)
+                return None
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(next(polls, POLL_SECONDS[-1]))
+            found = _get_many([key, handoff])
+            if found is None:
+                return None
+            entry = found.get(key)
+            if entry is not None and _is_fresh(entry[0]):
+                return self.hit(request, entry)
+            # A leader whose render overlapped a write could not store it,
+            # but it is fresh for every request that arrived before that
+            # render read the clock.
+            passed = found.get(handoff)
+            if passed is not None and arrived is not None and arrived <= passed[0]:
+                return self.hit(request, passed)
+            # Otherwise keep waiting while the leader renders; if it let go
+            # without leaving anything usable, try to lead (loop).
+
+    @staticmethod
+    def release(lock, token):
+        found = _get_many([lock])
+        if found and found.get(lock) == token:
+            try:
+                cache.delete(lock)
+            except Exception as error:
+                _warn("delete", error)
 
     @staticmethod
     def hit(request, entry):
@@ -170,13 +445,28 @@ class AnonymousPageCacheMiddleware:
         return response
 
     @staticmethod
-    def store(request, response, key, version):
+    def store(request, response, key, collect):
         if response.streaming or request.method != "GET":
             return
         content = response.content
         etag = '"' + hashlib.blake2b(content, digest_size=12).hexdigest() + '"'
         response["ETag"] = etag
         response["Cache-Control"] = "no-cache"  # browsers revalidate: 304 via ETag
-        headers = [(k, v) for k, v in response.items() if k.lower() != "content-length"]
-        cache.set(key, (version, response.status_code, headers, content, etag), PAGE_TIMEOUT)
         response["X-Cache"] = "miss"
+        if not collect.tags:
+            logger.warning("%s declared no cache tags; not cached.", request.path)
+            return
+        address = ratelimit.client_ip(request)
+        if ratelimit.hit("page-cache-fill", address, settings.PAGE_CACHE_FILL_RATE):
+            return  # this client has filled its share of the cache
+        headers = [
+            (k, v) for k, v in response.items() if k.lower() not in ("content-length", "x-cache")
+        ]
+        page = (response.status_code, headers, content, etag)
+        versions = collect.versions()
+        if versions is not None:
+            _set(key, (versions, *page), PAGE_TIMEOUT)
+        elif collect.clock is not None:
+            # A write to one of its tags overlapped the render: not kept, but
+            # handed to the readers that waited since before it began.
+            _set(key + ":handoff", (collect.clock, *page), LOCK_TIMEOUT)

@@ -8,9 +8,9 @@ templates used from Django: ``url()`` like ``{% url %}``, ``static()``, and
 Django's own filters where Jinja2's differ (``date``, ``pluralize``,
 ``linebreaks``, ``truncatewords`` ...), so a page renders the same markup.
 
-The apps' template libraries (``frameworks.templatetags.catalogue`` ...) are
-named in the backend's ``libraries`` option rather than imported here, so core
-still imports no app of ours: their filters become Jinja2 filters and their
+The template libraries (``core.templatetags.site``,
+``comparison.templatetags.compare`` ...) are named in the backend's
+``libraries`` option rather than imported here, so core imports no app of ours: their filters become Jinja2 filters and their
 simple tags Jinja2 globals (a tag that takes the context gets Jinja2's).
 """
 

@@ -1,5 +1,13 @@
 """Response headers Django 5.2 does not set itself."""
 
+from django.conf import settings
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.http.multipartparser import MultiPartParserError
+from django.utils.cache import patch_cache_control
+from django.utils.log import log_response
+
+from core.views import bad_request
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -29,3 +37,64 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+
+class PrivateSignedInPagesMiddleware:
+    """Signed-in members' responses are for their browser only.
+
+    ``Vary: Cookie`` alone lets a shared proxy keep one copy per cookie; this
+    adds ``Cache-Control: private``, and ``no-store`` when the page holds a
+    CSRF token (every signed-in page does: the log-out form), so neither a
+    proxy nor the browser's disk keeps the member's page or token.
+
+    Requests without a session cookie are left alone: they cannot be signed
+    in, and reading ``request.user`` would touch the session and add
+    ``Vary: Cookie`` to anonymous pages the page cache stores. Sits after
+    ``AuthenticationMiddleware``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return response
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True)
+            if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+                patch_cache_control(response, no_store=True)
+        return response
+
+
+class UnreadableBodyMiddleware:
+    """A POST whose body Django cannot parse gets the site's 400 page at once.
+
+    Django raises ``BadRequest`` for a form in another charset than UTF-8 and
+    ``SuspiciousOperation`` or ``MultiPartParserError`` for broken or
+    oversized bodies, but for the charset case it does not remember the
+    failure: every later read raises again. The CSRF check, then the error
+    handlers and, with DEBUG on, the technical error page (which lists the
+    POST data) each read it, and the client got a bare 500. Here the body is
+    parsed once, before any of them, and a failure ends the request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST":
+            try:
+                request.POST  # noqa: B018 (parses the body once)
+            except (BadRequest, SuspiciousOperation, MultiPartParserError) as exc:
+                response = bad_request(request, exc)
+                log_response(
+                    "Bad request (unreadable body): %s",
+                    request.path,
+                    response=response,
+                    request=request,
+                    exception=exc,
+                )
+                return response
+        return self.get_response(request)

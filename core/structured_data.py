@@ -40,11 +40,12 @@ def comparison_page(request, page):
     }
 
 
-def framework_page(request, framework):
+def framework_page(request, page):
+    framework = page.framework
     return {
         "@context": "https://schema.org",
         **_software(request, framework),
         "breadcrumb": _breadcrumb(
-            request, framework.breadcrumb, framework.name, framework.get_absolute_url()
+            request, page.breadcrumb, framework.name, framework.get_absolute_url()
         ),
     }

@@ -1,12 +1,12 @@
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F
 from django.forms.models import BaseInlineFormSet
 
-from comparison.models import Assessment
-from core.admin import RewriteChangedRowsFormSet
-
 from . import services
-from .forms import DecisionAdminForm, ProConAdminForm
+from .forms import DecisionAdminForm, MemberChangeForm, ProConAdminForm
 from .models import Category, Decision, Framework, PendingProCon, ProCon, Profile, Vote
 
 
@@ -44,14 +44,6 @@ class ProConInline(admin.TabularInline):
         return super().get_queryset(request).order_by("kind", "-votes_count", "text")
 
 
-class AssessmentInline(admin.TabularInline):
-    model = Assessment
-    formset = RewriteChangedRowsFormSet
-    fields = ["criterion", "verdict", "summary", "source_url", "checked_on"]
-    autocomplete_fields = ["criterion"]
-    extra = 0
-
-
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "parent", "slug", "framework_count"]
@@ -70,6 +62,9 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Framework)
 class FrameworkAdmin(admin.ModelAdmin):
+    """The catalogue's side of a framework. The comparison app re-registers
+    it with its per-criterion assessments inline (comparison/admin.py)."""
+
     list_display = [
         "name",
         "category",
@@ -85,7 +80,7 @@ class FrameworkAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "tagline", "language"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["category", "alternatives", "integrations"]
-    inlines = [ProConInline, AssessmentInline]
+    inlines = [ProConInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "category", "tagline", "description", "is_published"]}),
         (
@@ -178,7 +173,17 @@ class PendingProConAdmin(ProConAdmin):
 
 @admin.register(Vote)
 class VoteAdmin(admin.ModelAdmin):
-    """Votes are cast by members only; curators can look, not touch."""
+    """Votes are cast by members only; curators can look, not touch.
+
+    Deleting a member, a pro/con or a framework deletes their votes too, and
+    the admin asks this class's ``has_delete_permission`` for every such vote
+    before it lets the deletion through: so that answer follows the model
+    permission (a superuser has it), while this admin's own pages offer no
+    way to delete a vote (no delete page, no bulk action, no delete link).
+    Counts stay exact: a member's deletion recounts what they voted on
+    (``services.recount_after_member_deleted``); a deleted pro/con takes its
+    counter with it.
+    """
 
     list_display = ["procon", "user", "created"]
     list_select_related = ["procon__framework", "user"]
@@ -192,16 +197,35 @@ class VoteAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied("Votes are taken back by the member who cast them.")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "show_delete": False}
+        )
 
 
 @admin.register(Decision)
 class DecisionAdmin(admin.ModelAdmin):
     form = DecisionAdminForm
-    list_display = ["__str__", "kind", "author", "framework_names", "views_count", "created"]
+    list_display = [
+        "__str__",
+        "kind",
+        "status",
+        "author",
+        "framework_names",
+        "views_count",
+        "created",
+    ]
     list_select_related = ["author"]
-    list_filter = ["kind", "frameworks"]
+    list_filter = ["status", "kind", "frameworks"]
+    actions = ["publish", "reject"]
     search_fields = ["body", "author__username"]
     autocomplete_fields = ["author", "frameworks"]
     readonly_fields = ["views_count"]
@@ -214,9 +238,31 @@ class DecisionAdmin(admin.ModelAdmin):
     def framework_names(self, obj):
         return ", ".join(f.name for f in obj.frameworks.all())
 
+    @admin.action(description="Publish selected decisions")
+    def publish(self, request, queryset):
+        count = services.set_decision_status(queryset, Decision.Status.APPROVED)
+        self.message_user(request, f"Published {count} decisions.", messages.SUCCESS)
+
+    @admin.action(description="Reject selected decisions")
+    def reject(self, request, queryset):
+        count = services.set_decision_status(queryset, Decision.Status.REJECTED)
+        self.message_user(request, f"Rejected {count} decisions.", messages.SUCCESS)
+
 
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "headline"]
+    list_display = ["user", "headline", "is_demo"]
+    list_filter = ["is_demo"]
     search_fields = ["user__username", "headline"]
     autocomplete_fields = ["user"]
+    # Set by load_demo only: flagging a real account would hand it demo posts.
+    readonly_fields = ["is_demo"]
+
+
+# Members: Django's user admin, with the one-account-per-email rule as a form error.
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class MemberAdmin(UserAdmin):
+    form = MemberChangeForm

@@ -9,7 +9,10 @@ class FrameworksConfig(AppConfig):
     verbose_name = "Catalogue"
 
     def ready(self):
-        from . import services
+        from . import services, signals
+
+        # Keep cached pages exact when catalogue rows change (frameworks/cache.py).
+        signals.connect()
 
         pre_delete.connect(
             services.remember_votes_of_member,

@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import F, Q
 
 from .models import Category, Framework
+from .selectors import category_and_below
 
 
 def _distinct_values(field):
@@ -74,9 +75,4 @@ class FrameworkFilter(django_filters.FilterSet):
 
     def in_category(self, queryset, name, value):
         """A category and everything below it."""
-        ids, frontier = {value.pk}, {value.pk}
-        parents = dict(Category.objects.values_list("pk", "parent_id"))
-        while frontier:
-            frontier = {pk for pk, parent in parents.items() if parent in frontier} - ids
-            ids |= frontier
-        return queryset.filter(category_id__in=ids)
+        return queryset.filter(category_id__in=category_and_below(value))

@@ -1,10 +1,38 @@
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.core.validators import MaxValueValidator
+from django.db import IntegrityError, transaction
 
-from .models import Decision, Framework, ProCon
+from core.text import visible_text
+
+from .models import BASELINE_TOO_LARGE, MAX_BASELINE_VOTES, Decision, Framework, ProCon
 
 MAX_DECISION_FRAMEWORKS = 4
+NOTHING_VISIBLE = "Write some visible text: spaces and invisible characters alone do not count."
+
+
+def require_visible(value, *, multiline=False):
+    """The text normalised by ``visible_text``; a form error when it is blank."""
+    text = visible_text(value, multiline=multiline)
+    if not text:
+        raise forms.ValidationError(NOTHING_VISIBLE, code="required")
+    return text
+
+
+class VisibleProConTextMixin:
+    """One rule for a pro/con's words, in the member's form and the admin's."""
+
+    def clean_text(self):
+        return require_visible(self.cleaned_data["text"])
+
+    def clean_detail(self):
+        return visible_text(self.cleaned_data.get("detail", ""), multiline=True)
+
+
+class VisibleDecisionBodyMixin:
+    def clean_body(self):
+        return require_visible(self.cleaned_data["body"], multiline=True)
 
 
 def check_decision_frameworks(frameworks):
@@ -13,22 +41,31 @@ def check_decision_frameworks(frameworks):
     return frameworks
 
 
-class DecisionAdminForm(forms.ModelForm):
+class DecisionAdminForm(VisibleDecisionBodyMixin, forms.ModelForm):
     class Meta:
         model = Decision
-        fields = ["author", "kind", "body", "frameworks", "created"]
+        fields = ["author", "kind", "status", "body", "frameworks", "created"]
 
     def clean_frameworks(self):
         return check_decision_frameworks(self.cleaned_data.get("frameworks"))
 
 
-class ProConAdminForm(forms.ModelForm):
+class ProConAdminForm(VisibleProConTextMixin, forms.ModelForm):
     """Keeps ``votes_count`` equal to baseline plus member votes when a
     curator edits the baseline, so the database's checks hold on save."""
 
     class Meta:
         model = ProCon
         fields = ["framework", "kind", "text", "detail", "baseline_votes", "status", "submitted_by"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Checked by the form field first, so the model's own range check
+        # (which on PostgreSQL adds the column's 32-bit limit) is skipped and
+        # the curator reads one message on every database.
+        baseline = self.fields["baseline_votes"]
+        baseline.validators.append(MaxValueValidator(MAX_BASELINE_VOTES, BASELINE_TOO_LARGE))
+        baseline.widget.attrs["max"] = MAX_BASELINE_VOTES
 
     def clean(self):
         data = super().clean()
@@ -39,8 +76,26 @@ class ProConAdminForm(forms.ModelForm):
         return data
 
 
+EMAIL_TAKEN = "An account with this email exists already."
+
+
+def check_email_free(email, member=None):
+    """The email, stripped, unless another account has it in any case."""
+    email = email.strip()
+    others = get_user_model().objects.filter(email__iexact=email)
+    if member is not None and member.pk:
+        others = others.exclude(pk=member.pk)
+    if email and others.exists():
+        raise forms.ValidationError(EMAIL_TAKEN)
+    return email
+
+
 class SignupForm(UserCreationForm):
-    """Username, email and a password checked by Django's validators."""
+    """Username, email and a password checked by Django's validators.
+
+    The database holds both rules too (unique username, unique email in any
+    case: migration 0003), for two sign-ups at the same moment; ``save``
+    turns that violation into the same form error."""
 
     email = forms.EmailField(required=True, help_text="Only used to reach you about your account.")
 
@@ -49,13 +104,35 @@ class SignupForm(UserCreationForm):
         fields = ["username", "email"]
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip()
-        if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email exists already.")
-        return email
+        return check_email_free(self.cleaned_data["email"])
+
+    def save(self, commit=True):
+        """The new member, or None with a form error when someone took the
+        username or email between validation and the insert."""
+        try:
+            with transaction.atomic():
+                return super().save(commit=commit)
+        except IntegrityError:
+            user_model = get_user_model()
+            username = self.cleaned_data["username"]
+            if user_model.objects.filter(username=username).exists():
+                self.add_error(
+                    "username", user_model._meta.get_field("username").error_messages["unique"]
+                )
+            else:
+                self.add_error("email", EMAIL_TAKEN)
+            return None
 
 
-class SuggestionForm(forms.ModelForm):
+class MemberChangeForm(UserChangeForm):
+    """The admin's member form, with the sign-up's one-account-per-email rule
+    (the database refuses a duplicate in any case: migration 0003)."""
+
+    def clean_email(self):
+        return check_email_free(self.cleaned_data["email"], member=self.instance)
+
+
+class SuggestionForm(VisibleProConTextMixin, forms.ModelForm):
     """A member's new pro or con, held for review."""
 
     class Meta:
@@ -67,9 +144,6 @@ class SuggestionForm(forms.ModelForm):
     def __init__(self, *args, framework, **kwargs):
         super().__init__(*args, **kwargs)
         self.framework = framework
-
-    def clean_text(self):
-        return " ".join(self.cleaned_data["text"].split())
 
     def clean(self):
         data = super().clean()
@@ -97,7 +171,7 @@ class SuggestionForm(forms.ModelForm):
         return procon
 
 
-class DecisionForm(forms.ModelForm):
+class DecisionForm(VisibleDecisionBodyMixin, forms.ModelForm):
     """A member's "needs advice" or "decided" post about 1 to 4 frameworks."""
 
     frameworks = forms.ModelMultipleChoiceField(

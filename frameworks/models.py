@@ -2,6 +2,7 @@
 and the decisions members post about them."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -10,6 +11,14 @@ from django.utils import timezone
 
 from core.links import url_for
 from core.models import SLUG_PATTERN, TimeStampedModel
+
+#: The largest imported baseline of a pro/con. Counters are 32-bit integers on
+#: PostgreSQL (at most 2,147,483,647): this leaves room for over a billion
+#: member votes on top, so ``baseline + votes`` always fits.
+MAX_BASELINE_VOTES = 1_000_000_000
+BASELINE_TOO_LARGE = (
+    f"At most {MAX_BASELINE_VOTES:,} imported votes, so that members' votes still fit on top."
+)
 
 #: Separator of framework slugs in a compare URL (/compare/django-vs-flask/).
 COMPARE_SEPARATOR = "-vs-"
@@ -44,6 +53,26 @@ class Category(models.Model):
 
     def get_absolute_url(self):
         return url_for("frameworks:category", self.slug)
+
+    def clean(self):
+        super().clean()
+        if self.parent_id is not None and self.pk is not None and self.makes_cycle():
+            raise ValidationError(
+                {"parent": "This parent would make a cycle: it is this category or below it."}
+            )
+
+    def makes_cycle(self):
+        """Whether ``parent`` is this category or one of its descendants:
+        walks the parent chain upwards from the new parent (one query reads
+        the whole, small, tree; a cycle already stored ends the walk too)."""
+        parents = dict(Category.objects.values_list("pk", "parent_id"))
+        node, seen = self.parent_id, set()
+        while node is not None and node not in seen:
+            if node == self.pk:
+                return True
+            seen.add(node)
+            node = parents.get(node)
+        return False
 
 
 class FrameworkQuerySet(models.QuerySet):
@@ -164,7 +193,9 @@ class ProCon(models.Model):
     text = models.CharField(max_length=100)
     detail = models.TextField(blank=True, max_length=1000)
     baseline_votes = models.PositiveIntegerField(
-        default=0, help_text="Votes imported from elsewhere; members' votes add to it."
+        default=0,
+        validators=[MaxValueValidator(MAX_BASELINE_VOTES, message=BASELINE_TOO_LARGE)],
+        help_text="Votes imported from elsewhere; members' votes add to it.",
     )
     votes_count = models.PositiveIntegerField(
         default=0, editable=False, help_text="Baseline plus one per member vote."
@@ -199,6 +230,11 @@ class ProCon(models.Model):
                 condition=Q(votes_count__gte=0) & Q(baseline_votes__gte=0),
                 name="procon_counts_not_negative",
                 violation_error_message="Vote counts cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_votes__lte=MAX_BASELINE_VOTES),
+                name="procon_baseline_bounded",
+                violation_error_message=BASELINE_TOO_LARGE,
             ),
             models.CheckConstraint(
                 condition=Q(votes_count__gte=models.F("baseline_votes")),
@@ -251,6 +287,25 @@ class Vote(models.Model):
 
 
 class DecisionQuerySet(models.QuerySet):
+    def published(self):
+        """Approved decisions: the only ones public pages list."""
+        return self.filter(status=Decision.Status.APPROVED)
+
+    def visible_to(self, user):
+        """Published ones, plus a member's own held posts; curators see all."""
+        if user.is_authenticated and user.is_staff:
+            return self
+        if user.is_authenticated:
+            return self.filter(Q(status=Decision.Status.APPROVED) | Q(author=user))
+        return self.published()
+
+    def for_display(self):
+        """Everything a decision card shows: author, profile and the published
+        frameworks by name (one extra query for any number of decisions)."""
+        return self.select_related("author__profile").prefetch_related(
+            models.Prefetch("frameworks", queryset=Framework.objects.published().order_by("name"))
+        )
+
     def about(self, frameworks):
         """Decisions naming every one of ``frameworks`` (one query, no joins per item)."""
         ids = [f.pk for f in frameworks]
@@ -266,6 +321,11 @@ class Decision(models.Model):
         NEEDS_ADVICE = "needs_advice", "Needs advice"
         DECIDED = "decided", "Decided"
 
+    class Status(models.TextChoices):
+        APPROVED = "approved", "Published"
+        PENDING = "pending", "Pending review"
+        REJECTED = "rejected", "Rejected"
+
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="decisions"
     )
@@ -274,6 +334,13 @@ class Decision(models.Model):
     frameworks = models.ManyToManyField(Framework, related_name="decisions")
     created = models.DateTimeField(default=timezone.now, db_index=True)
     views_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.APPROVED,
+        db_index=True,
+        help_text="Posts of very new accounts wait for a curator's approval.",
+    )
 
     objects = DecisionQuerySet.as_manager()
 
@@ -306,6 +373,12 @@ class Profile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
     headline = models.CharField(max_length=120, blank=True)
+    is_demo = models.BooleanField(
+        "demo author",
+        default=False,
+        help_text="A sample author made by load_demo (no password, cannot log in). "
+        "Demo content is only ever attached to such an account.",
+    )
 
     class Meta:
         ordering = ["user"]

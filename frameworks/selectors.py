@@ -1,5 +1,7 @@
 """Reads that span several catalogue models, each in a fixed number of queries."""
 
+from dataclasses import dataclass, field
+
 from django.db.models import Prefetch
 
 from .models import Category, Decision, Framework, ProCon, Vote
@@ -17,6 +19,14 @@ def category_paths():
             node = categories.get(node.parent_id)
         paths[pk] = list(reversed(path))
     return paths
+
+
+def category_and_below(category, paths=None):
+    """Ids of ``category`` and every category below it (one query, or none
+    when the caller already holds ``category_paths()``)."""
+    if paths is None:
+        paths = category_paths()
+    return {pk for pk, path in paths.items() if category in path}
 
 
 def breadcrumb_for(category_ids):
@@ -64,8 +74,25 @@ def pending_suggestions(user, framework):
     )
 
 
-def framework_detail(slug):
-    """A published framework with everything its page shows, or None."""
+@dataclass
+class FrameworkPage:
+    """Everything the framework page shows that is the same for every reader."""
+
+    framework: Framework
+    breadcrumb: list
+    pros: list
+    cons: list
+    alternatives: list
+    integrations: list
+    decisions: list = field(default_factory=list)
+
+    @property
+    def procon_ids(self):
+        return [p.pk for p in (*self.pros, *self.cons)]
+
+
+def framework_page(slug):
+    """The page of a published framework, or None (a fixed number of queries)."""
     framework = (
         Framework.objects.published()
         .with_votes()
@@ -79,19 +106,32 @@ def framework_detail(slug):
     )
     if framework is None:
         return None
-    framework.breadcrumb = breadcrumb_for([framework.category_id])
-    framework.grouped_procons = procons_by_framework([framework.pk])[framework.pk]
-    framework.recent_decisions = list(
-        Decision.objects.filter(frameworks=framework)
-        .select_related("author__profile")
-        .prefetch_related(
-            Prefetch("frameworks", queryset=Framework.objects.published().order_by("name"))
-        )
-        .order_by("-created")[:10]
+    procons = procons_by_framework([framework.pk])[framework.pk]
+    return FrameworkPage(
+        framework=framework,
+        breadcrumb=breadcrumb_for([framework.category_id]),
+        pros=procons[ProCon.Kind.PRO],
+        cons=procons[ProCon.Kind.CON],
+        alternatives=list(framework.alternatives.all()),
+        integrations=list(framework.integrations.all()),
+        decisions=list(
+            Decision.objects.published()
+            .filter(frameworks=framework)
+            .for_display()
+            .order_by("-created")[:10]
+        ),
     )
-    return framework
 
 
 def catalogue():
     """The published frameworks the catalogue lists and filters."""
     return Framework.objects.published().with_votes().select_related("category")
+
+
+def category_tree():
+    """Top-level categories with their children (two queries)."""
+    return list(
+        Category.objects.filter(parent=None).prefetch_related(
+            Prefetch("children", queryset=Category.objects.order_by("name"))
+        )
+    )

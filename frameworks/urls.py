@@ -3,11 +3,18 @@ from django.urls import path
 from core.cache import cache_anonymous
 
 from . import views
+from .filters import FrameworkFilter
 
 app_name = "frameworks"
 
 urlpatterns = [
-    path("frameworks/", cache_anonymous(views.FrameworkListView.as_view()), name="list"),
+    path(
+        "frameworks/",
+        cache_anonymous(
+            views.FrameworkListView.as_view(), params=[*FrameworkFilter.base_filters, "page"]
+        ),
+        name="list",
+    ),
     path(
         "frameworks/<slug:slug>/",
         cache_anonymous(views.FrameworkDetailView.as_view()),

@@ -6,20 +6,22 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
-from django.views.generic import CreateView, DetailView, TemplateView
+from django.views.generic import CreateView, DetailView, TemplateView, View
 from django_filters.views import FilterView
 
+from comparison.cache import COMPARISONS
 from comparison.selectors import related_comparisons
 from core import ratelimit, structured_data
+from core.cache import depends_on
 from core.http import safe_next, too_many, wants_json
 from core.models import SLUG_PATTERN
 
+from . import cache as tags
 from . import selectors, services
 from .filters import FrameworkFilter
 from .forms import DecisionForm, SignupForm, SuggestionForm
@@ -37,6 +39,7 @@ class FrameworkListView(FilterView):
     strict = False
 
     def get_queryset(self):
+        depends_on(tags.CATALOGUE, tags.FRAMEWORKS, tags.CATEGORIES)
         return selectors.catalogue().order_by("name")
 
     def paginate_queryset(self, queryset, page_size):
@@ -46,26 +49,33 @@ class FrameworkListView(FilterView):
             raise Http404("That page of the catalogue does not exist.") from None
 
 
-class FrameworkDetailView(TemplateView):
-    template_name = "frameworks/framework_detail.html"
+FRAMEWORK_TEMPLATE = "frameworks/framework_detail.html"
 
-    def get_context_data(self, slug, **kwargs):
-        framework = selectors.framework_detail(slug)
-        if framework is None:
-            raise Http404(f'We have no published framework called "{slug[:60]}".')
-        procon_ids = [p.pk for items in framework.grouped_procons.values() for p in items]
-        return super().get_context_data(
-            framework=framework,
-            structured_data=structured_data.framework_page(self.request, framework),
-            comparisons=related_comparisons([framework.pk]),
-            voted=selectors.voted_procon_ids(self.request.user, procon_ids),
-            pending=selectors.pending_suggestions(self.request.user, framework),
-            suggestion_form=kwargs.pop("suggestion_form", None)
-            or (
-                SuggestionForm(framework=framework) if self.request.user.is_authenticated else None
-            ),
-            **kwargs,
-        )
+
+def render_framework_page(request, slug, *, suggestion_form=None, status=200):
+    """The framework page; the suggestion view re-renders it with its form."""
+    page = selectors.framework_page(slug)
+    if page is None:
+        raise Http404(f'We have no published framework called "{slug[:60]}".')
+    framework = page.framework
+    depends_on(COMPARISONS, *tags.framework_page_tags(page))
+    if suggestion_form is None and request.user.is_authenticated:
+        suggestion_form = SuggestionForm(framework=framework)
+    context = {
+        "page": page,
+        "framework": framework,
+        "structured_data": structured_data.framework_page(request, page),
+        "comparisons": related_comparisons([framework.pk]),
+        "voted": selectors.voted_procon_ids(request.user, page.procon_ids),
+        "pending": selectors.pending_suggestions(request.user, framework),
+        "suggestion_form": suggestion_form,
+    }
+    return render(request, FRAMEWORK_TEMPLATE, context, status=status)
+
+
+class FrameworkDetailView(View):
+    def get(self, request, slug):
+        return render_framework_page(request, slug)
 
 
 class CategoryDetailView(TemplateView):
@@ -74,8 +84,14 @@ class CategoryDetailView(TemplateView):
     def get_context_data(self, slug, **kwargs):
         category = get_object_or_404(Category, slug=slug)
         paths = selectors.category_paths()
-        below = [pk for pk, path in paths.items() if category in path]
+        below = selectors.category_and_below(category, paths)
         frameworks = list(selectors.catalogue().filter(category_id__in=below).order_by("name"))
+        depends_on(
+            tags.CATEGORIES,
+            tags.FRAMEWORKS,
+            COMPARISONS,
+            *(tags.framework(f.pk) for f in frameworks),
+        )
         return super().get_context_data(
             category=category,
             breadcrumb=paths[category.pk],
@@ -116,6 +132,12 @@ def suggest(request, slug):
     framework = get_object_or_404(Framework.objects.published(), slug=slug)
     form = SuggestionForm(request.POST, framework=framework)
     if form.is_valid():
+        # Counted when a suggestion would be stored, so typos cost nothing.
+        retry_after = ratelimit.hit("suggest", request.user.pk, settings.SUGGESTION_RATE)
+        if retry_after:
+            return too_many(
+                request, retry_after, "You have suggested a lot in a short time. Try again later."
+            )
         try:
             with transaction.atomic():
                 form.save(member=request.user)
@@ -124,9 +146,7 @@ def suggest(request, slug):
         else:
             messages.success(request, "Thanks! Your suggestion is waiting for review by a curator.")
             return redirect(framework.get_absolute_url() + "#suggest")
-    view = FrameworkDetailView(request=request, kwargs={"slug": slug})
-    context = view.get_context_data(slug=slug, suggestion_form=form)
-    return render(request, view.template_name, context, status=400)
+    return render_framework_page(request, slug, suggestion_form=form, status=400)
 
 
 class DecisionCreateView(LoginRequiredMixin, CreateView):
@@ -138,9 +158,23 @@ class DecisionCreateView(LoginRequiredMixin, CreateView):
         return {"frameworks": list(Framework.objects.published().filter(slug__in=slugs))}
 
     def form_valid(self, form):
+        retry_after = ratelimit.hit("decision", self.request.user.pk, settings.DECISION_RATE)
+        if retry_after:
+            return too_many(
+                self.request, retry_after, "You have posted a lot in a short time. Try again later."
+            )
         form.instance.author = self.request.user
+        if services.decision_needs_review(self.request.user):
+            form.instance.status = Decision.Status.PENDING
         response = super().form_valid(form)
-        messages.success(self.request, "Your decision is posted.")
+        if form.instance.status == Decision.Status.PENDING:
+            messages.success(
+                self.request,
+                "Thanks! New members' posts are checked by a curator before they appear "
+                "on framework and comparison pages. Until then only you can see it here.",
+            )
+        else:
+            messages.success(self.request, "Your decision is posted.")
         return response
 
     def form_invalid(self, form):
@@ -152,25 +186,33 @@ class DecisionDetailView(DetailView):
     template_name = "frameworks/decision_detail.html"
 
     def get_queryset(self):
-        return Decision.objects.select_related("author__profile").prefetch_related(
-            Prefetch("frameworks", queryset=Framework.objects.published().order_by("name"))
-        )
+        # A held or rejected post is a 404 for everyone but its author (and curators).
+        return Decision.objects.visible_to(self.request.user).for_display()
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
+        decision = self.object
+        if decision.status != Decision.Status.APPROVED:
+            return response  # held posts are read by their author and curators only
+        if services.is_bot(request.headers.get("User-Agent")):
+            return response
         seen = _seen_decisions(request)
-        if self.object.pk not in seen:
-            # Once per visitor (browser) session, kept in a signed cookie so
-            # anonymous readers get no session row and keep the page cache.
-            Decision.objects.filter(pk=self.object.pk).update(views_count=F("views_count") + 1)
-            response.set_signed_cookie(
-                SEEN_COOKIE,
-                ",".join(str(pk) for pk in [*seen, self.object.pk][-100:]),
-                salt=SEEN_COOKIE,
-                httponly=True,
-                secure=request.is_secure(),
-                samesite="Lax",
-            )
+        if decision.pk in seen:
+            return response
+        # Once per visitor (browser) session, kept in a signed cookie so
+        # anonymous readers get no session row. A client showing no such
+        # cookie may keep none: it counts once per address instead.
+        services.count_decision_view(
+            decision.pk, client_address=None if seen else ratelimit.client_ip(request)
+        )
+        response.set_signed_cookie(
+            SEEN_COOKIE,
+            ",".join(str(pk) for pk in [*seen, decision.pk][-100:]),
+            salt=SEEN_COOKIE,
+            httponly=True,
+            secure=request.is_secure(),
+            samesite="Lax",
+        )
         return response
 
 
@@ -192,18 +234,30 @@ class SignupView(CreateView):
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        retry_after = ratelimit.hit("signup", ratelimit.client_ip(request), settings.SIGNUP_RATE)
+        # Two limits per address: a generous one on attempts (typos included),
+        # and SIGNUP_RATE on accounts created, counted first and refunded when
+        # no account results, so parallel sign-ups cannot slip past it.
+        address = ratelimit.client_ip(request)
+        retry_after = ratelimit.hit("signup-attempt", address, settings.SIGNUP_ATTEMPT_RATE)
         if retry_after:
+            return too_many(request, retry_after, "Too many sign-up attempts. Try again later.")
+        retry_after = ratelimit.hit("signup", address, settings.SIGNUP_RATE)
+        if retry_after:
+            ratelimit.refund("signup", address, settings.SIGNUP_RATE)
             return too_many(request, retry_after, "Too many sign-ups from here. Try again later.")
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         user = form.save()
+        if user is None:  # taken a moment ago by a parallel sign-up
+            return self.form_invalid(form)
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(self.request, f"Welcome, {user.username}! You can vote now.")
         return HttpResponseRedirect(safe_next(self.request, reverse("home")))
 
     def form_invalid(self, form):
+        # No account: this attempt does not count towards SIGNUP_RATE.
+        ratelimit.refund("signup", ratelimit.client_ip(self.request), settings.SIGNUP_RATE)
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
     def get_context_data(self, **kwargs):

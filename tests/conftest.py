@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from tests.factories import UserFactory
+from tests.factories import CategoryFactory, UserFactory
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -62,3 +62,74 @@ def frozen_ratelimit_clock(monkeypatch):
     now = 1_799_971_200 + 5  # a multiple of 86400, plus 5 seconds
     monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: float(now)))
     return now
+
+
+@pytest.fixture
+def framework_add_data(admin_client):
+    """The framework admin's add form, filled in as a curator would."""
+    from frameworks.models import Framework
+    from tests.admin_helpers import admin_url, form_data
+
+    category = CategoryFactory()
+    data = form_data(admin_client.get(admin_url(Framework, "add")))
+    data.update(name="Django", slug="django", category=str(category.pk), is_published="on")
+    return data
+
+
+@pytest.fixture
+def page_cache(settings):
+    """The anonymous page cache and the data cache, switched on."""
+    settings.PAGE_CACHE = True
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run a write and its on-commit callbacks, as a real commit would."""
+
+    def run(action, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action(*args, **kwargs)
+
+    return run
+
+
+#: The demo's cached pages, by what they show (see comparison/cache.py).
+DEMO_PAGES = {
+    "home": "/",
+    "catalogue": "/frameworks/",
+    "compare index": "/compare/",
+    "django": "/frameworks/django/",
+    "flask": "/frameworks/flask/",
+    "bottle": "/frameworks/bottle/",
+    "django vs flask": "/compare/django-vs-flask/",
+    "fastapi vs flask": "/compare/fastapi-vs-flask/",
+    "django vs laravel vs nodejs": "/compare/django-vs-laravel-vs-nodejs/",
+    "microframeworks": "/categories/microframeworks/",
+    "full-stack frameworks": "/categories/full-stack-frameworks/",
+}
+
+
+@pytest.fixture
+def cached_pages(client, demo, page_cache):
+    """Warms every demo page; ``stale()`` then names the pages whose next
+    anonymous request misses (and warms them again)."""
+    from django.test import Client
+
+    def warm():
+        for url in DEMO_PAGES.values():
+            assert client.get(url).status_code == 200, url
+
+    def stale():
+        reader = Client()  # a fresh anonymous reader
+        missed = set()
+        for name, url in DEMO_PAGES.items():
+            response = reader.get(url)
+            assert response.status_code == 200, url
+            if response["X-Cache"] == "miss":
+                missed.add(name)
+        return missed
+
+    warm()
+    assert stale() == set(), "every page is cached once warmed"
+    stale.all = set(DEMO_PAGES)
+    return stale

@@ -1,72 +1,87 @@
-"""Django's default error handlers render the site's Jinja2 error pages."""
+"""Error pages: the site's own page for every error, never a bare 500.
+
+A form body in a charset Django refuses (``charset=latin-1``) makes the CSRF
+check raise ``BadRequest``. Django's default 400 and 500 handlers run the
+CSRF check again, read the body again and raise again: a bare 500.
+"""
+
+import http.client
+from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied
-from django.test import Client, RequestFactory
-from django.views import defaults
-
-from core.http import too_many
+from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
-
-def site_request(path="/somewhere/"):
-    request = RequestFactory().get(path)
-    request.user = AnonymousUser()
-    return request
-
-
-def test_404_page_is_the_sites_page_with_the_reason(client):
-    response = client.get("/frameworks/no-such-framework/")
-    html = response.content.decode()
-    assert response.status_code == 404
-    assert "404.html" in [t.name for t in response.templates]
-    assert "<h1>Page not found</h1>" in html
-    assert "We have no published framework called" in html
-    assert 'class="site-header"' in html and 'id="page-search-q"' in html
+LATIN1_FORM = "application/x-www-form-urlencoded; charset=latin-1"
+CSRF_COOKIE = "a" * 32
+PATHS = ["/", "/accounts/login/", "/accounts/signup/", "/admin/login/", "/procons/1/vote/"]
+BAD_REQUEST_TEXT = "We could not understand that request"
 
 
-def test_404_without_a_matching_route_has_no_current_nav_item(client):
-    html = client.get("/no/such/page/").content.decode()
-    assert "<h1>Page not found</h1>" in html
-    assert 'aria-current="page"' not in html
+def post_latin1(path):
+    # enforce_csrf_checks: the CSRF middleware is what reads the body first;
+    # raise_request_exception (the default) re-raises anything unhandled.
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["csrftoken"] = CSRF_COOKIE
+    return client.post(path, "a=b", content_type=LATIN1_FORM)
 
 
-def test_500_page_needs_neither_the_database_nor_a_context(django_assert_num_queries):
-    with django_assert_num_queries(0):
-        response = defaults.server_error(site_request())
-    html = response.content.decode()
-    assert response.status_code == 500
-    assert "Something went wrong on our side" in html
-    assert "{{" not in html and "{%" not in html
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("path", PATHS)
+def test_a_form_body_in_another_charset_gets_the_sites_400_page(settings, path, debug):
+    # With DEBUG on (make run) Django's technical error page read the body too.
+    settings.DEBUG = debug
+    response = post_latin1(path)
 
-
-def test_400_page(django_assert_num_queries):
-    response = defaults.bad_request(site_request(), Exception("bad"))
     assert response.status_code == 400
-    assert "We could not understand that request" in response.content.decode()
+    assert "400.html" in [t.name for t in response.templates]
+    assert BAD_REQUEST_TEXT in response.content.decode()
 
 
-def test_403_page_offers_to_log_in():
-    response = defaults.permission_denied(site_request("/x/"), PermissionDenied())
-    html = response.content.decode()
-    assert response.status_code == 403
-    assert "You are not allowed to do that" in html
-    assert 'href="/accounts/login/?next=/x/"' in html
+def test_a_latin1_post_to_a_missing_page_gets_the_400_page():
+    response = post_latin1("/no-such-page/")
+
+    assert response.status_code == 400
+    assert BAD_REQUEST_TEXT in response.content.decode()
 
 
-def test_csrf_failure_renders_the_form_expired_page(member):
-    browser = Client(enforce_csrf_checks=True)
-    browser.force_login(member)
-    response = browser.post("/decisions/new/", {"body": "x"})
-    assert response.status_code == 403
-    assert "This form has expired" in response.content.decode()
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_broken_multipart_body_gets_the_sites_400_page(settings, debug):
+    settings.DEBUG = debug
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["csrftoken"] = CSRF_COOKIE
+
+    response = client.post(
+        "/accounts/login/", b"--x\r\nbroken", content_type="multipart/form-data; boundary="
+    )
+
+    assert response.status_code == 400
+    assert BAD_REQUEST_TEXT in response.content.decode()
 
 
-def test_429_page_says_how_long_to_wait():
-    response = too_many(site_request(), 55, "You are voting very fast.")
-    html = response.content.decode()
-    assert response.status_code == 429
-    assert "<h1>You are voting very fast.</h1>" in html
-    assert "Please wait 55 seconds, then try again." in html
+def test_error_pages_keep_their_messages(client):
+    response = client.get("/frameworks/no-such-framework/")
+
+    assert response.status_code == 404
+    assert "no-such-framework" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_over_http_a_latin1_post_gets_the_400_page_without_a_traceback(live_server, path):
+    url = urlsplit(live_server.url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    connection.request(
+        "POST",
+        path,
+        body=b"a=b",
+        headers={"Content-Type": LATIN1_FORM, "Cookie": f"csrftoken={CSRF_COOKIE}"},
+    )
+    response = connection.getresponse()
+    body = response.read().decode()
+    connection.close()
+
+    assert response.status == 400
+    assert BAD_REQUEST_TEXT in body
+    assert "Traceback" not in body
+    assert "BadRequest" not in body

@@ -217,3 +217,41 @@ def test_member_pages_carry_a_csrf_token_in_every_vote_form(member_client, demo)
     html = member_client.get("/compare/django-vs-flask/").content.decode()
     assert html.count('name="csrfmiddlewaretoken"') == html.count('class="vote-form"') + 1
     assert html.count('class="vote-form"') > 10
+
+
+# --- Cache-Control of signed-in pages -------------------------------------------
+
+
+def cache_control(response):
+    return {part.strip() for part in response.get("Cache-Control", "").split(",") if part.strip()}
+
+
+@pytest.mark.parametrize("url", ["/", "/compare/django-vs-flask/", "/frameworks/django/"])
+def test_signed_in_pages_are_private_and_not_stored(demo, member_client, url):
+    response = member_client.get(url)
+
+    assert response.status_code == 200
+    assert {"private", "no-store"} <= cache_control(response)
+    assert "public" not in cache_control(response)
+    assert "Cookie" in response["Vary"]
+
+
+def test_a_signed_in_answer_without_a_form_token_is_private(demo, member_client):
+    procon = ProCon.objects.filter(status=ProCon.Status.APPROVED).first()
+
+    response = member_client.post(
+        f"/procons/{procon.pk}/vote/", HTTP_ACCEPT="application/json", secure=True
+    )
+
+    assert response.status_code == 200
+    assert response.json()["voted"] is True
+    assert cache_control(response) == {"private"}
+
+
+def test_anonymous_cacheable_pages_keep_their_headers(settings, demo):
+    settings.PAGE_CACHE = True
+    response = Client().get("/compare/django-vs-flask/")
+
+    assert response.status_code == 200
+    assert cache_control(response) == {"no-cache"}
+    assert response["ETag"]

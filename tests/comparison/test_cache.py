@@ -5,19 +5,15 @@ import pytest
 from django.test import Client
 
 from comparison.models import Assessment
-from core.cache import bump_version, current_version
+from core.cache import bump
+from frameworks import cache as tags
 from frameworks import services
-from frameworks.models import Framework, ProCon
+from frameworks.models import Framework, ProCon, Profile
 from tests.factories import ProConFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 URL = "/compare/django-vs-flask/"
-
-
-@pytest.fixture
-def page_cache(settings):
-    settings.PAGE_CACHE = True
 
 
 @pytest.fixture
@@ -88,9 +84,9 @@ def test_an_admin_edit_shows_on_the_next_request(client, admin_client, demo, pag
 
 def test_uncommitted_changes_do_not_invalidate(client, demo, page_cache):
     get(client)
-    version = current_version()
-    Framework.objects.filter(slug="flask").update(tagline="changed")  # no commit, no signal
-    assert current_version() == version
+    flask = Framework.objects.get(slug="flask")
+    flask.tagline = "changed"
+    flask.save()  # inside the test's transaction: never committed, nothing bumped
     assert get(client)["X-Cache"] == "hit"
 
 
@@ -114,7 +110,7 @@ def test_conditional_get_answers_304(client, demo, page_cache):
     assert etag
     response = get(client, HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 304
-    bump_version()
+    bump(tags.framework(Framework.objects.get(slug="django").pk))
     assert get(client, HTTP_IF_NONE_MATCH=etag).status_code == 200
 
 
@@ -122,21 +118,35 @@ def test_query_strings_are_cached_separately(client, demo, page_cache):
     get(client)
     only = get(client, URL + "?only=differences")
     assert only["X-Cache"] == "miss"
+    again = get(client, URL + "?only=differences")
+    assert again["X-Cache"] == "hit"
+    assert again.content == only.content
+    full = get(client)
+    assert full["X-Cache"] == "hit"
+    assert full.content != only.content
+    assert "Show only differences" in full.content.decode()
+    assert "Show all rows" in only.content.decode()
 
 
 def test_errors_and_redirects_are_not_cached(client, demo, page_cache):
     assert client.get("/compare/django-vs-flsk/").status_code == 404
     assert "X-Cache" not in client.get("/compare/django-vs-flsk/")
-    assert client.get("/compare/flask-vs-django/").status_code == 301
+    for _ in range(2):
+        redirect = client.get("/compare/flask-vs-django/")
+        assert redirect.status_code == 301
+        assert redirect["Location"] == URL
+        assert "X-Cache" not in redirect
+    # The redirect filled nothing under the target's key either.
+    assert get(client)["X-Cache"] == "miss"
 
 
-def test_version_survives_a_cache_flush(demo, page_cache):
+def test_pages_render_afresh_after_a_cache_flush(client, demo, page_cache):
     from django.core.cache import cache
 
-    first = current_version()
+    get(client)
     cache.clear()
-    bump_version()
-    assert current_version() != first
+    assert get(client)["X-Cache"] == "miss"
+    assert get(client)["X-Cache"] == "hit"
 
 
 def test_members_see_their_vote_at_once_through_the_data_cache(demo, page_cache, on_commit):
@@ -152,3 +162,39 @@ def test_members_see_their_vote_at_once_through_the_data_cache(demo, page_cache,
     html = member_client.get(URL).content.decode()
     assert ">679<" in html
     assert 'aria-pressed="true"' in html
+
+
+def test_http_and_https_pages_are_cached_apart(settings, demo):
+    settings.PAGE_CACHE = True
+    client = Client()
+    client.get("/compare/django-vs-flask/")
+    response = client.get("/compare/django-vs-flask/", secure=True)
+    assert response["X-Cache"] == "miss"
+    assert 'href="https://testserver/compare/django-vs-flask/"' in response.content.decode()
+
+
+def test_a_profile_edit_invalidates_cached_pages(
+    settings, demo, django_capture_on_commit_callbacks
+):
+    settings.PAGE_CACHE = True
+    client = Client()
+    client.get("/compare/django-vs-flask/")
+    profile = Profile.objects.get(user__username="alvaro")
+    with django_capture_on_commit_callbacks(execute=True):
+        profile.headline = "Principal Engineer somewhere else"
+        profile.save()
+    assert (
+        "Principal Engineer somewhere else"
+        in client.get("/compare/django-vs-flask/").content.decode()
+    )
+
+
+def test_a_login_alone_keeps_cached_pages(
+    client, settings, demo, django_capture_on_commit_callbacks
+):
+    settings.PAGE_CACHE = True
+    user = Profile.objects.get(user__username="alvaro").user  # a decision author on the page
+    assert client.get("/compare/django-vs-flask/")["X-Cache"] == "miss"
+    with django_capture_on_commit_callbacks(execute=True):
+        user.save(update_fields=["last_login"])
+    assert client.get("/compare/django-vs-flask/")["X-Cache"] == "hit"

@@ -13,9 +13,10 @@ from comparison.models import (
     Criterion,
     Difference,
 )
+from comparison.services import set_comparison_frameworks
 from frameworks.models import Category, Decision, Framework, ProCon, Profile, Vote
 from frameworks.services import toggle_vote
-from tests.factories import UserFactory
+from tests.factories import ComparisonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -227,3 +228,21 @@ def test_invalid_entry_rolls_everything_back(tmp_path):
 
     assert not Category.objects.exists()
     assert not Framework.objects.exists()
+
+
+def test_load_demo_survives_a_renamed_framework_slug(demo):
+    Framework.objects.filter(slug="nodejs").update(slug="node-js")
+    call_command("load_demo", verbosity=0)
+    assert Framework.objects.filter(name="Node.js").count() == 1
+    assert not Framework.objects.filter(slug="nodejs").exists()
+
+
+def test_load_demo_leaves_a_curators_own_comparison_of_the_set(demo):
+    Comparison.objects.filter(slug="django-vs-flask").delete()
+    own = ComparisonFactory(slug="flask-or-django", is_published=False, frameworks=[])
+    set_comparison_frameworks(
+        own, [Framework.objects.get(slug="flask"), Framework.objects.get(slug="django")]
+    )
+    call_command("load_demo", verbosity=0)
+    assert not Comparison.objects.filter(slug="django-vs-flask").exists()
+    assert Comparison.objects.published().filter(slug="flask-or-django").exists()

@@ -3,10 +3,13 @@
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 
+from frameworks.forms import SignupForm
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -133,8 +136,10 @@ def test_signup_rate_limit_refuses_the_third_signup_from_one_address(
     assert other.status_code == 302
 
 
-def test_failed_signups_count_towards_the_rate_limit(client, settings, frozen_ratelimit_clock):
-    settings.SIGNUP_RATE = "2/h"
+def test_failed_signups_count_towards_the_attempt_limit(client, settings, frozen_ratelimit_clock):
+    # Issue 8: failed sign-ups no longer count towards SIGNUP_RATE (accounts
+    # created) but towards the separate, generous SIGNUP_ATTEMPT_RATE.
+    settings.SIGNUP_ATTEMPT_RATE = "2/h"
     for _ in range(2):
         weak = signup_data(password1="password", password2="password")
         assert client.post(reverse("signup"), weak).status_code == 400
@@ -142,6 +147,74 @@ def test_failed_signups_count_towards_the_rate_limit(client, settings, frozen_ra
     response = client.post(reverse("signup"), signup_data())
 
     assert response.status_code == 429
+    assert response["Retry-After"] == str(3600 - 5)
+    assert not User.objects.filter(username="newcomer").exists()
+
+
+def test_typos_do_not_use_up_the_signup_limit(client, settings, frozen_ratelimit_clock):
+    settings.SIGNUP_RATE = "2/h"
+    for _ in range(5):
+        weak = signup_data(password1="password", password2="password")
+        assert client.post(reverse("signup"), weak).status_code == 400
+    assert client.post(reverse("signup"), signup_data(email="taken@example.com")).status_code == 302
+    client.post(reverse("logout"))
+
+    response = client.post(
+        reverse("signup"), signup_data(username="second", email="second@example.com")
+    )
+    assert response.status_code == 302
+    client.post(reverse("logout"))
+    # Two accounts created: the limit is reached.
+    third = client.post(reverse("signup"), signup_data(username="third", email="t@example.com"))
+    assert third.status_code == 429
+    assert set(User.objects.values_list("username", flat=True)) == {"newcomer", "second"}
+
+
+def test_the_database_refuses_a_second_account_with_one_email_in_any_case():
+    UserFactory(username="first", email="Same@Example.com")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UserFactory(username="second", email="same@example.COM")
+    # Accounts without an email (demo authors, curators) are not affected.
+    UserFactory(username="demo1", email="")
+    UserFactory(username="demo2", email="")
+
+
+def test_signup_turns_a_username_taken_meanwhile_into_a_form_error(client, monkeypatch):
+    # What a parallel sign-up does between this one's validation and insert.
+    validate = SignupForm._post_clean
+
+    def taken_meanwhile(form):
+        validate(form)
+        UserFactory(username="newcomer", email="other@example.com")
+
+    monkeypatch.setattr(SignupForm, "_post_clean", taken_meanwhile)
+
+    response = client.post(reverse("signup"), signup_data())
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["username"] == [
+        "A user with that username already exists."
+    ]
+    assert User.objects.get(username="newcomer").email == "other@example.com"
+    assert logged_in_user_id(client) is None
+
+
+def test_signup_turns_an_email_taken_meanwhile_into_a_form_error(client, monkeypatch):
+    validate = SignupForm._post_clean
+
+    def taken_meanwhile(form):
+        validate(form)
+        UserFactory(username="other", email="NEWCOMER@example.com")
+
+    monkeypatch.setattr(SignupForm, "_post_clean", taken_meanwhile)
+
+    response = client.post(reverse("signup"), signup_data())
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["email"] == [
+        "An account with this email exists already."
+    ]
     assert not User.objects.filter(username="newcomer").exists()
 
 
@@ -258,3 +331,93 @@ def test_a_success_before_the_limit_resets_the_failures(client):
 
     assert response.status_code == 302
     assert logged_in_user_id(client) is not None
+
+
+def proxied(address):
+    """A client behind our TLS proxy, which appends the client's address."""
+    return Client(HTTP_X_FORWARDED_FOR=address)
+
+
+def test_behind_a_proxy_lockouts_are_per_client_address(settings):
+    settings.BEHIND_PROXY = True
+    bob = UserFactory(username="bob")
+    # The attacker writes bob's address into the header; the proxy appends
+    # the attacker's real one, and that is the one that counts.
+    attacker = proxied("198.51.100.7, 203.0.113.66")
+    wrong = {"username": "bob", "password": "guess"}
+    for _ in range(4):
+        assert attacker.post(reverse("login"), wrong).status_code == 200
+
+    assert attacker.post(reverse("login"), wrong).status_code == 429
+    assert (
+        attacker.post(reverse("login"), {"username": "bob", "password": PASSWORD}).status_code
+        == 429
+    )
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.66"}
+    # Bob, from his own address, still gets in.
+    own = proxied("198.51.100.7")
+    response = own.post(reverse("login"), {"username": "bob", "password": PASSWORD})
+    assert response.status_code == 302
+    assert logged_in_user_id(own) == str(bob.pk)
+
+
+def test_without_a_proxy_x_forwarded_for_is_ignored(settings):
+    settings.BEHIND_PROXY = False
+    UserFactory(username="bob")
+    wrong = {"username": "bob", "password": "guess"}
+    for n in range(4):
+        proxied(f"203.0.113.{n}").post(reverse("login"), wrong)
+
+    response = proxied("203.0.113.99").post(reverse("login"), wrong)
+
+    assert response.status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"127.0.0.1"}
+
+
+@pytest.mark.parametrize("login_path", ["/accounts/login/", "/admin/login/"])
+def test_one_address_cannot_try_passwords_against_every_account(settings, login_path):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 6
+    members = [UserFactory(username=f"member{n}", is_staff=True) for n in range(4)]
+    here = Client(REMOTE_ADDR="203.0.113.5")
+    for member in members[:3]:
+        for _ in range(2):  # below the per-account limit of 5
+            response = here.post(login_path, {"username": member.username, "password": "guess"})
+            assert response.status_code == 200
+
+    # Even the right password of an untried account is refused from here ...
+    response = here.post(login_path, {"username": "member3", "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert "from your network" in response.content.decode()
+    assert logged_in_user_id(here) is None
+    # ... but not from elsewhere.
+    elsewhere = Client(REMOTE_ADDR="198.51.100.8")
+    elsewhere.post(login_path, {"username": "member3", "password": PASSWORD})
+    assert logged_in_user_id(elsewhere) == str(members[3].pk)
+
+
+def test_a_members_own_failures_stay_below_the_address_limit(settings):
+    assert settings.LOGIN_ADDRESS_FAILURE_LIMIT > settings.AXES_FAILURE_LIMIT
+    UserFactory(username="alice")
+    UserFactory(username="bob")
+    for _ in range(4):
+        Client().post(reverse("login"), {"username": "alice", "password": "guess"})
+
+    here = Client()
+    here.post(reverse("login"), {"username": "bob", "password": PASSWORD})
+
+    assert logged_in_user_id(here) is not None
+
+
+def test_behind_a_proxy_a_malformed_forwarded_address_counts_as_the_proxys(settings):
+    # Reaching the app past the proxy with a made-up header must not put
+    # text into axes' address column (an inet on PostgreSQL: a 500).
+    settings.BEHIND_PROXY = True
+    UserFactory(username="bob")
+
+    response = proxied("not-an-address").post(
+        reverse("login"), {"username": "bob", "password": "guess"}
+    )
+
+    assert response.status_code == 200
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["127.0.0.1"]

@@ -1,14 +1,17 @@
 """Members' decisions: posting, safe Markdown, where they appear, view counts."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from frameworks.models import Decision
+from frameworks.models import Decision, Framework
 from tests.factories import DecisionFactory, FrameworkFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +46,13 @@ def assert_rendered_safely(html):
     assert link, "the safe link is kept"
     rel = re.search(r'rel="([^"]*)"', link.group(0))
     assert rel and "nofollow" in rel.group(1).split()
+
+
+@pytest.fixture
+def member(db):
+    """An established member, whose posts publish at once (a brand-new
+    account's wait for review: see test_decision_moderation.py)."""
+    return UserFactory(username="member", date_joined=timezone.now() - timedelta(days=30))
 
 
 @pytest.fixture
@@ -175,6 +185,8 @@ def test_decision_appears_on_each_framework_page_and_on_their_comparison(member_
 
 
 def views_of(decision):
+    # Views are counted in the cache and written in batches: write them now.
+    call_command("flush_decision_views", verbosity=0)
     decision.refresh_from_db()
     return decision.views_count
 
@@ -190,7 +202,9 @@ def test_views_count_once_per_visitor(frameworks):
     assert reader.get(url).status_code == 200
     assert views_of(decision) == 1
 
-    assert Client().get(url).status_code == 200
+    # Another visitor (from another address: a client showing no cookie of
+    # ours counts once per address, see test_decision_views.py).
+    assert Client(REMOTE_ADDR="192.0.2.2").get(url).status_code == 200
     assert views_of(decision) == 2
 
 
@@ -236,3 +250,19 @@ def test_decision_page_queries_do_not_grow_with_its_frameworks(frameworks):
         counts.append(len(queries))
 
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("count", [1, 2, 4, 5])
+def test_decision_page_links_its_frameworks_compare_page_only_for_2_to_4(client, count):
+    frameworks = [FrameworkFactory(slug=f"fw-{letter}") for letter in "edcba"[:count]]
+    decision = DecisionFactory(frameworks=frameworks)
+    html = client.get(decision.get_absolute_url()).content.decode()
+    expected = "/compare/" + "-vs-".join(sorted(f.slug for f in frameworks)) + "/"
+    assert (f'href="{expected}"' in html) is (2 <= count <= 4)
+    assert ('class="next-step"' in html) is (2 <= count <= 4)
+
+
+def test_decision_form_ignores_malformed_framework_values(member_client, demo):
+    response = member_client.get("/decisions/new/", {"framework": ["\x00", "django", "x" * 500]})
+    assert response.status_code == 200
+    assert response.context["form"].initial["frameworks"] == [Framework.objects.get(slug="django")]

@@ -9,6 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from frameworks import services
 from frameworks.models import ProCon, Vote
 from tests.factories import CategoryFactory, FrameworkFactory, ProConFactory, UserFactory
 
@@ -360,3 +361,22 @@ def test_framework_page_queries_do_not_grow_with_voted_items(member_client, memb
         counts[voted] = len(queries)
 
     assert counts[2] == counts[30], counts
+
+
+def test_items_of_unpublished_frameworks_cannot_be_voted(member_client):
+    item = ProConFactory(framework__is_published=False)
+    response = member_client.post(f"/procons/{item.pk}/vote/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 404
+    item.refresh_from_db()
+    assert item.votes_count == item.baseline_votes
+
+
+def test_deleting_a_member_takes_their_votes_out_of_the_counts():
+    items = ProConFactory.create_batch(3, baseline_votes=10, votes_count=10)
+    leaving, staying = UserFactory(), UserFactory()
+    for item in items:
+        services.toggle_vote(user=leaving, procon_id=item.pk)
+    services.toggle_vote(user=staying, procon_id=items[0].pk)
+    leaving.delete()
+    counts = [ProCon.objects.get(pk=item.pk).votes_count for item in items]
+    assert counts == [11, 10, 10]

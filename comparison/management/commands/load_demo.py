@@ -60,16 +60,32 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo catalogue: {counts['created']} created, {counts['updated']} updated, "
-                f"{counts['unchanged']} unchanged."
+                f"{counts['unchanged']} unchanged, {counts['skipped']} skipped "
+                "(demo authors' names taken by real members)."
             )
         )
+
+
+def is_demo_author(user):
+    """Flagged as a demo author, or one loaded before the flag existed: no
+    usable password, never logged in, no email, not staff. A real sign-up
+    always has a password, so it never matches."""
+    profile = getattr(user, "profile", None)
+    if profile is not None and profile.is_demo:
+        return True
+    return (
+        not user.has_usable_password()
+        and user.last_login is None
+        and not user.email
+        and not (user.is_staff or user.is_superuser)
+    )
 
 
 class DemoLoader:
     def __init__(self, data, *, update=False):
         self.data = data
         self.update = update
-        self.counts = Counter(created=0, updated=0, unchanged=0)
+        self.counts = Counter(created=0, updated=0, unchanged=0, skipped=0)
         self.categories = {}
         self.frameworks = {}
         self.criteria = {}
@@ -245,9 +261,19 @@ class DemoLoader:
                 )
 
     def load_members(self):
+        """Demo authors: flagged ``Profile.is_demo``, with no usable password.
+
+        A username may belong to a real member (one who signed up after a
+        demo author was deleted, or before the first load): that account is
+        left exactly as it is and the demo posts of that name are skipped, so
+        demo content (and its view counts) never lands on a real account."""
         user_model = get_user_model()
         for row in self.data.get("members", []):
-            user = user_model.objects.filter(username=row["username"]).first()
+            user = (
+                user_model.objects.select_related("profile")
+                .filter(username=row["username"])
+                .first()
+            )
             if user is None:
                 user = user_model(
                     username=row["username"],
@@ -256,18 +282,30 @@ class DemoLoader:
                 )
                 user.set_unusable_password()  # demo authors cannot log in
                 user.save()
+                Profile.objects.create(user=user, headline=row.get("headline", ""), is_demo=True)
                 self.counts["created"] += 1
-            else:
+            elif is_demo_author(user):
+                profile, _ = Profile.objects.get_or_create(
+                    user=user, defaults={"headline": row.get("headline", "")}
+                )
+                if not profile.is_demo:  # loaded before the flag existed
+                    profile.is_demo = True
+                    profile.save(update_fields=["is_demo"])
                 self.counts["unchanged"] += 1
+            else:
+                self.counts["skipped"] += 1
+                continue
             self.members[row["username"]] = user
-            if row.get("headline"):
-                Profile.objects.get_or_create(user=user, defaults={"headline": row["headline"]})
 
     def load_decisions(self):
         for row in self.data.get("decisions", []):
+            author = self.members.get(row["author"])
+            if author is None:  # the name belongs to a real member now
+                self.counts["skipped"] += 1
+                continue
             decision, wrote = self.upsert(
                 Decision,
-                {"author": self.members[row["author"]], "created": row["created"]},
+                {"author": author, "created": row["created"]},
                 {"kind": row["kind"], "body": row["body"].strip(), "views_count": row["views"]},
             )
             if wrote:

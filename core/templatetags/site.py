@@ -1,6 +1,6 @@
-"""Display helpers for the catalogue and comparison templates. The Jinja2
-environment (core.jinja2) loads this library: its filters become Jinja2
-filters and query_with a global."""
+"""Site-wide display helpers: figures, query strings, JSON-LD, page metadata.
+The Jinja2 environment (core.jinja2) loads this library: its filters become
+Jinja2 filters and its simple tags Jinja2 globals."""
 
 import json
 
@@ -9,8 +9,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import _json_script_escapes, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
-
-from comparison.models import compare_path
 
 register = template.Library()
 
@@ -54,7 +52,11 @@ def json_ld(data):
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
 
 
-@register.filter
-def compare_url(framework, other):
-    """The comparison page of two frameworks, in the stable slug order."""
-    return compare_path(sorted([framework, other], key=lambda f: f.slug))
+@register.simple_tag(takes_context=True)
+def page_url_tags(context, path):
+    """The page's canonical link and OpenGraph URL, both absolute, from one path."""
+    request = context["request"]
+    url = f"{request.scheme}://{request.get_host()}{path}"
+    return format_html(
+        '<link rel="canonical" href="{}">\n  <meta property="og:url" content="{}">', url, url
+    )

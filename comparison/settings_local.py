@@ -1,0 +1,17 @@
+"""Settings for a laptop: the production settings, with DEBUG on unless the
+environment says otherwise.
+
+``manage.py`` uses this module, so the README's commands
+(``manage.py createsuperuser``, ``load_demo``, ``runserver``) work on a fresh
+clone without a SECRET_KEY. The WSGI and ASGI entry points (gunicorn,
+``make serve``) use ``comparison.settings``, which refuses to start with
+DEBUG off and no SECRET_KEY. A management command runs in production mode
+with ``DEBUG=0`` (and a SECRET_KEY) or
+``DJANGO_SETTINGS_MODULE=comparison.settings``; ``make serve`` sets both.
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+
+from comparison.settings import *  # noqa: F403

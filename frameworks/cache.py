@@ -1,0 +1,82 @@
+"""The catalogue's cache tags: which cached pages show what.
+
+``core.cache`` explains the mechanism; this module names the catalogue's
+tags, and ``signals.py`` bumps them when rows change.
+
+==========================  ===================================================
+tag                         shown by
+==========================  ===================================================
+``framework:<pk>``          the framework's own figures, pros and cons with
+                            their votes, assessments and links: its page,
+                            every comparison that includes it, the home page
+                            when a curated comparison holds it (popular
+                            ranking), the category pages that list it
+``decisions:<pk>``          the decisions that name the framework: its page
+                            and every comparison that includes it
+``framework-ref:<pk>``      what shows wherever it is only referenced (name,
+                            slug, tagline): alternative cards, integrations,
+                            the frameworks named on decision cards
+``frameworks``              the set of published frameworks with their names,
+                            slugs, categories, languages and licences: the
+                            picker, catalogue filters, category membership
+``catalogue``               any listed figure of any framework (votes, stars):
+                            the catalogue, whose order can change with any vote
+``categories``              the category tree and breadcrumbs
+``member:<pk>``             a member's name and headline on their decisions
+==========================  ===================================================
+
+A vote on a Flask item bumps ``framework:<flask>`` and ``catalogue``, so
+Django's page and comparisons without Flask stay cached.
+"""
+
+FRAMEWORKS = "frameworks"
+CATALOGUE = "catalogue"
+CATEGORIES = "categories"
+
+#: Framework fields shown wherever a framework is referenced by name.
+REFERENCE_FIELDS = ("name", "slug", "tagline", "is_published")
+#: Framework fields that decide the published set and how it is filtered.
+DIRECTORY_FIELDS = ("name", "slug", "is_published", "category_id", "language", "license")
+
+
+def framework(pk):
+    return f"framework:{pk}"
+
+
+def framework_ref(pk):
+    return f"framework-ref:{pk}"
+
+
+def decisions(pk):
+    return f"decisions:{pk}"
+
+
+def member(pk):
+    return f"member:{pk}"
+
+
+def decisions_tags(decisions):
+    """What a list of decision cards shows: authors and named frameworks."""
+    tags = set()
+    for decision in decisions:
+        tags.add(member(decision.author_id))
+        tags.update(framework_ref(f.pk) for f in decision.frameworks.all())
+    return tags
+
+
+def references_tags(frameworks):
+    return {framework_ref(f.pk) for f in frameworks}
+
+
+def framework_page_tags(page):
+    """What a FrameworkPage shows (the comparisons list aside: the view adds
+    the comparison app's tag)."""
+    pk = page.framework.pk
+    return {
+        framework(pk),
+        decisions(pk),
+        CATEGORIES,
+        *references_tags(page.alternatives),
+        *references_tags(page.integrations),
+        *decisions_tags(page.decisions),
+    }

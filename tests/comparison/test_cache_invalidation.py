@@ -1,0 +1,65 @@
+"""Which cached pages a change to criteria, assessments or curated
+comparisons reaches (comparison/cache.py). See the catalogue's twin file for
+how the ``cached_pages`` fixture works."""
+
+import pytest
+from django.test import Client
+
+from comparison.models import Assessment, Comparison, Criterion, Difference
+from comparison.services import set_comparison_frameworks
+from frameworks.models import Framework
+
+pytestmark = pytest.mark.django_db
+
+COMPARISON_PAGES = {"django vs flask", "fastapi vs flask", "django vs laravel vs nodejs"}
+
+
+def test_editing_a_criterion_reaches_every_comparison(cached_pages, committed):
+    criterion = Criterion.objects.get(slug="url-routing")
+    criterion.name = "Routing"
+    committed(criterion.save)
+    assert cached_pages() == COMPARISON_PAGES
+    assert "Routing" in Client().get("/compare/django-vs-flask/").content.decode()
+
+
+def test_editing_flasks_assessment_reaches_the_comparisons_with_flask(cached_pages, committed):
+    cell = Assessment.objects.get(framework__slug="flask", criterion__slug="url-routing")
+    cell.summary = "Decorators put each route beside its view."
+    committed(cell.save)
+    stale = cached_pages()
+    assert {"django vs flask", "fastapi vs flask"} <= stale
+    assert "django vs laravel vs nodejs" not in stale
+    assert "django" not in stale
+    html = Client().get("/compare/fastapi-vs-flask/").content.decode()
+    assert "Decorators put each route beside its view." in html
+
+
+def test_editing_a_curated_comparison_reaches_pages_that_list_comparisons(cached_pages, committed):
+    comparison = Comparison.objects.get(slug="django-vs-flask")
+    comparison.title = "Django or Flask?"
+    committed(comparison.save)
+    stale = cached_pages()
+    assert {"home", "compare index", "django vs flask", "django", "flask"} <= stale
+    assert "Django or Flask?" in Client().get("/").content.decode()
+
+
+def test_editing_a_difference_reaches_its_comparison(cached_pages, committed):
+    difference = Difference.objects.filter(comparison__slug="django-vs-flask").first()
+    difference.text = "Edited difference text for the test."
+    committed(difference.save)
+    assert "django vs flask" in cached_pages()
+    html = Client().get("/compare/django-vs-flask/").content.decode()
+    assert "Edited difference text for the test." in html
+
+
+def test_a_new_curated_comparison_replaces_a_generated_page(cached_pages, committed):
+    def curate():
+        comparison = Comparison(
+            title="FastAPI or Flask", slug="fastapi-or-flask", intro="Two APIs."
+        )
+        frameworks = Framework.objects.filter(slug__in=["fastapi", "flask"]).order_by("slug")
+        set_comparison_frameworks(comparison, frameworks)
+
+    committed(curate)
+    assert "fastapi vs flask" in cached_pages()
+    assert "Two APIs." in Client().get("/compare/fastapi-vs-flask/").content.decode()

@@ -1,0 +1,216 @@
+"""The page cache's mechanism (core/cache.py): bounded keys, the write epoch
+that keeps overlapping renders out, coalesced misses, and serving through a
+cache outage. Which change reaches which page is tested per app in
+``test_cache_invalidation.py``."""
+
+import threading
+import time
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+
+from comparison import selectors
+from core import cache as page_cache_module
+from frameworks import cache as tags
+from frameworks import services
+from frameworks.models import Framework, ProCon
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/compare/django-vs-flask/"
+
+
+def page_entries():
+    return [key for key in cache._cache if ":page:" in key]
+
+
+def test_unknown_query_parameters_redirect_to_the_canonical_url(client, demo, page_cache):
+    response = client.get(URL + "?utm_source=newsletter&only=differences")
+    assert response.status_code == 301
+    assert response["Location"] == URL + "?only=differences"
+    response = client.get("/frameworks/?q=py&fbclid=abc&sort=-stars")
+    assert response.status_code == 301
+    assert response["Location"] == "/frameworks/?q=py&sort=-stars"
+
+
+def test_three_hundred_tracking_tags_add_no_cache_entry(client, demo, page_cache):
+    client.get(URL)
+    before = len(page_entries())
+    for n in range(300):
+        assert client.get(f"{URL}?utm={n}").status_code == 301
+    assert len(page_entries()) == before == 1
+
+
+def test_one_client_fills_a_bounded_number_of_entries(client, demo, page_cache, settings):
+    settings.PAGE_CACHE_FILL_RATE = "3/m"
+    urls = ["/", "/frameworks/", "/compare/", "/frameworks/django/", "/frameworks/flask/"]
+    for url in urls:
+        assert client.get(url)["X-Cache"] == "miss"
+    assert len(page_entries()) == 3
+    # Past its share the client's pages are still served, just not kept.
+    assert client.get("/frameworks/flask/").status_code == 200
+    assert client.get("/")["X-Cache"] == "hit"
+
+
+def test_a_render_that_overlaps_a_write_is_served_but_not_kept(
+    client, demo, page_cache, monkeypatch
+):
+    real = selectors.comparison_page
+    flask = Framework.objects.get(slug="flask")
+
+    def render_while_a_vote_commits(*args, **kwargs):
+        page = real(*args, **kwargs)
+        page_cache_module.bump(tags.framework(flask.pk))  # a write lands mid-render
+        return page
+
+    monkeypatch.setattr(selectors, "comparison_page", render_while_a_vote_commits)
+    assert client.get(URL)["X-Cache"] == "miss"
+    monkeypatch.setattr(selectors, "comparison_page", real)
+    assert client.get(URL)["X-Cache"] == "miss", "the overlapped render must not be kept"
+    assert client.get(URL)["X-Cache"] == "hit"
+
+
+def test_a_write_elsewhere_during_a_render_does_not_stop_it_being_kept(
+    client, demo, page_cache, monkeypatch
+):
+    real = selectors.comparison_page
+    bottle = Framework.objects.get(slug="bottle")
+    client.get(URL)
+    page_cache_module.bump(tags.framework(Framework.objects.get(slug="flask").pk))
+
+    def render_while_bottle_changes(*args, **kwargs):
+        page = real(*args, **kwargs)
+        page_cache_module.bump(tags.framework(bottle.pk))  # not shown on Django vs Flask
+        return page
+
+    monkeypatch.setattr(selectors, "comparison_page", render_while_bottle_changes)
+    assert client.get(URL)["X-Cache"] == "miss"
+    monkeypatch.setattr(selectors, "comparison_page", real)
+    assert client.get(URL)["X-Cache"] == "hit"
+
+
+def test_a_write_between_render_and_store_cannot_leave_a_stale_page(
+    client, demo, page_cache, monkeypatch, committed
+):
+    """The vote commits after the page read its data but before the page is
+    stored: the stored entry must not outlive the vote."""
+    item = ProCon.objects.get(framework__slug="flask", text="Not fast")
+    real = page_cache_module._Collect.versions
+
+    def versions_after_a_vote(self):
+        committed(services.toggle_vote, user=UserFactory(), procon_id=item.pk)
+        return real(self)
+
+    monkeypatch.setattr(page_cache_module._Collect, "versions", versions_after_a_vote)
+    assert ">5<" in client.get(URL).content.decode()
+    monkeypatch.setattr(page_cache_module._Collect, "versions", real)
+    response = client.get(URL)
+    assert response["X-Cache"] == "miss"
+    assert ">6<" in response.content.decode()
+
+
+def test_pages_that_declare_no_tags_are_not_cached(client, demo, page_cache, monkeypatch):
+    monkeypatch.setattr(page_cache_module, "depends_on", lambda *tags: None)
+    monkeypatch.setattr("comparison.views.depends_on", lambda *tags: None)
+    client.get("/compare/")
+    assert client.get("/compare/")["X-Cache"] == "miss"
+
+
+def test_signed_in_pages_never_reach_anonymous_readers(client, demo, page_cache):
+    member = UserFactory(username="carol")
+    member_client = Client()
+    member_client.force_login(member)
+    assert "carol" in member_client.get(URL).content.decode()
+    html = client.get(URL).content.decode()
+    assert "carol" not in html
+    assert "csrfmiddlewaretoken" not in html
+    assert "csrfmiddlewaretoken" not in client.get(URL).content.decode()  # the hit too
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("write_during_render", [False, True])
+def test_concurrent_misses_of_one_page_render_it_once(page_cache, monkeypatch, write_during_render):
+    """Six readers miss at once: one renders, five wait for it. When a write
+    to the page lands during that render, the page is not kept, but it is
+    still exact for the five, who all arrived before the render began."""
+    call_command("load_demo", verbosity=0)
+    cache.clear()
+    renders = []
+    real = selectors.comparison_page
+    flask = Framework.objects.get(slug="flask")
+
+    def slow_render(*args, **kwargs):
+        renders.append(threading.get_ident())
+        time.sleep(0.3)  # long enough for every reader to arrive meanwhile
+        if write_during_render:
+            page_cache_module.bump(tags.framework(flask.pk))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(selectors, "comparison_page", slow_render)
+    results = []
+    barrier = threading.Barrier(6)
+
+    def read():
+        try:
+            barrier.wait()
+            response = Client().get(URL)
+            results.append((response.status_code, response["X-Cache"], response.content))
+        finally:
+            connection.close()  # each thread opened its own connection
+
+    threads = [threading.Thread(target=read) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(renders) == 1
+    assert sorted(cache_state for _, cache_state, _ in results) == ["hit"] * 5 + ["miss"]
+    assert len({content for _, _, content in results}) == 1
+    assert {status for status, _, _ in results} == {200}
+    monkeypatch.setattr(selectors, "comparison_page", real)
+    expected = "miss" if write_during_render else "hit"
+    assert Client().get(URL)["X-Cache"] == expected
+
+
+@pytest.fixture
+def redis_down(settings):
+    """Redis configured but unreachable: a closed port on loopback."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    settings.SESSION_ENGINE = "core.sessions"
+    settings.PAGE_CACHE = True
+
+
+def test_with_redis_down_every_page_is_served_uncached(client, demo, redis_down, caplog):
+    for url in ("/", "/frameworks/django/", URL, "/accounts/login/", "/robots.txt"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "X-Cache" not in response
+    assert "Cache unavailable" in caplog.text
+
+
+def test_with_redis_down_members_sign_in_and_vote(client, demo, redis_down, committed):
+    UserFactory(username="dana")
+    response = client.post(
+        "/accounts/login/", {"username": "dana", "password": "correct horse battery staple"}
+    )
+    assert response.status_code == 302
+    item = ProCon.objects.get(framework__slug="flask", text="Not fast")
+    response = committed(client.post, f"/procons/{item.pk}/vote/", HTTP_ACCEPT="application/json")
+    assert response.json() == {"votes": 6, "voted": True}
+    assert "dana" in client.get(URL).content.decode()
+
+
+def test_with_redis_down_load_demo_and_its_invalidation_complete(redis_down, committed, caplog):
+    committed(call_command, "load_demo", verbosity=0)
+    assert Framework.objects.filter(slug="django").exists()
+    assert "Could not invalidate cached pages" in caplog.text

@@ -1,0 +1,187 @@
+"""Which cached pages a catalogue change reaches (frameworks/cache.py).
+
+Each test warms every demo page, commits one change, then asks a fresh
+anonymous reader for every page: exactly the pages that show the change must
+miss (and show it), every other page must still be a hit.
+"""
+
+import pytest
+from django.test import Client
+
+from frameworks import services
+from frameworks.models import Category, Decision, Framework, ProCon, Profile
+from tests.factories import DecisionFactory, ProConFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+#: Pages that show Flask's own figures (votes, pros and cons, stars).
+SHOWS_FLASK = {
+    "flask",
+    "django vs flask",
+    "fastapi vs flask",
+    "catalogue",
+    "microframeworks",
+    "home",  # Django vs Flask is curated: the popular ranking sums its votes
+}
+
+
+def flask_con():
+    return ProCon.objects.get(framework__slug="flask", text="Not fast")
+
+
+def test_a_vote_on_a_flask_con_reaches_only_the_pages_that_show_flask(cached_pages, committed):
+    item = flask_con()
+    votes, voted = committed(services.toggle_vote, user=UserFactory(), procon_id=item.pk)
+    assert voted
+    assert cached_pages() == SHOWS_FLASK
+    # Django's page and the comparison without Flask stay cached.
+    assert {"django", "django vs laravel vs nodejs", "bottle"}.isdisjoint(SHOWS_FLASK)
+    html = Client().get("/compare/django-vs-flask/").content.decode()
+    assert f">{votes}<" in html
+
+
+def test_taking_a_vote_back_reaches_the_same_pages(cached_pages, committed):
+    member = UserFactory()
+    services.toggle_vote(user=member, procon_id=flask_con().pk)  # not committed: no bump
+    committed(services.toggle_vote, user=member, procon_id=flask_con().pk)
+    assert cached_pages() == SHOWS_FLASK
+
+
+def test_editing_flasks_tagline_reaches_pages_that_show_flask(cached_pages, committed):
+    flask = Framework.objects.get(slug="flask")
+    flask.tagline = "A tiny core and a big ecosystem"
+    committed(flask.save)
+    stale = cached_pages()
+    # Everything that shows Flask, including alternative cards on other pages.
+    assert SHOWS_FLASK - {"home"} <= stale
+    assert {"django", "bottle", "django vs laravel vs nodejs"} <= stale  # alternative cards
+    assert {"compare index", "full-stack frameworks"}.isdisjoint(stale)
+    assert "A tiny core and a big ecosystem" in Client().get("/frameworks/django/").content.decode()
+
+
+def test_editing_flasks_statistics_does_not_reach_pages_that_only_name_it(cached_pages, committed):
+    flask = Framework.objects.get(slug="flask")
+    flask.github_stars = 70_000
+    committed(flask.save)
+    stale = cached_pages()
+    assert stale == SHOWS_FLASK
+    assert "70K" in Client().get("/compare/django-vs-flask/").content.decode()
+
+
+def test_renaming_a_framework_reaches_every_page_that_names_it(cached_pages, committed):
+    flask = Framework.objects.get(slug="flask")
+    flask.name = "Flask (Pallets)"
+    committed(flask.save)
+    stale = cached_pages()
+    assert {"home", "compare index", "django", "django vs laravel vs nodejs"} <= stale
+    assert "Flask (Pallets)" in Client().get("/compare/").content.decode()
+
+
+def test_approving_a_suggestion_reaches_the_frameworks_pages(cached_pages, committed):
+    flask = Framework.objects.get(slug="flask")
+    item = ProConFactory(framework=flask, text="Reads like Python", status="pending")
+    committed(services.set_status, ProCon.objects.filter(pk=item.pk), ProCon.Status.APPROVED)
+    assert cached_pages() == SHOWS_FLASK
+    assert "Reads like Python" in Client().get("/frameworks/flask/").content.decode()
+
+
+def test_deleting_a_procon_reaches_the_frameworks_pages(cached_pages, committed):
+    committed(flask_con().delete)
+    assert cached_pages() == SHOWS_FLASK
+
+
+def test_a_new_decision_reaches_the_pages_of_the_frameworks_it_names(cached_pages, committed):
+    author = UserFactory(username="newcomer")
+
+    def post():
+        decision = DecisionFactory(author=author, body="We picked Bottle for a tiny API.")
+        decision.frameworks.set(Framework.objects.filter(slug="bottle"))
+
+    committed(post)
+    assert cached_pages() == {"bottle"}
+    assert "tiny API" in Client().get("/frameworks/bottle/").content.decode()
+
+
+def test_a_decision_about_django_and_flask_leaves_other_pages_cached(cached_pages, committed):
+    decision = Decision.objects.get(author__username="alvaro")
+    decision.body = "Edited: we kept Django for the admin."
+    committed(decision.save)
+    # Comparison pages list decisions naming all their frameworks; any page
+    # with Django or Flask in it is re-checked, pages without them are not.
+    assert cached_pages() == {
+        "django",
+        "flask",
+        "django vs flask",
+        "fastapi vs flask",
+        "django vs laravel vs nodejs",
+    }
+    assert "kept Django for the admin" in Client().get("/compare/django-vs-flask/").content.decode()
+
+
+def test_editing_a_headline_reaches_the_pages_with_that_members_decisions(cached_pages, committed):
+    profile = Profile.objects.get(user__username="alvaro")
+    profile.headline = "Principal engineer elsewhere"
+    committed(profile.save)
+    stale = cached_pages()
+    assert {"django", "flask", "django vs flask"} <= stale
+    assert {"bottle", "catalogue", "home"}.isdisjoint(stale)
+
+
+def test_deleting_a_profile_reaches_the_pages_with_that_members_decisions(cached_pages, committed):
+    profile = Profile.objects.get(user__username="alvaro")
+    assert "decision__headline" in Client().get("/compare/django-vs-flask/").content.decode()
+    committed(profile.delete)
+    assert {"django", "flask", "django vs flask"} <= cached_pages()
+
+
+def test_a_login_keeps_every_page_cached(cached_pages, committed):
+    user = Profile.objects.get(user__username="alvaro").user
+    committed(user.save, update_fields=["last_login"])
+    assert cached_pages() == set()
+
+
+def test_renaming_a_member_reaches_their_decisions(cached_pages, committed):
+    user = Profile.objects.get(user__username="alvaro").user
+    user.first_name = "Álvaro"
+    committed(user.save)
+    assert {"django", "flask", "django vs flask"} <= cached_pages()
+
+
+def test_a_category_edit_reaches_pages_with_breadcrumbs_and_trees(cached_pages, committed):
+    category = Category.objects.get(slug="microframeworks")
+    category.name = "Micro frameworks"
+    committed(category.save)
+    stale = cached_pages()
+    assert {"home", "catalogue", "flask", "microframeworks", "django vs flask"} <= stale
+
+
+def test_a_new_alternative_link_reaches_both_ends(cached_pages, committed):
+    jinja = Framework.objects.get(slug="jinja")
+    bottle = Framework.objects.get(slug="bottle")
+    committed(bottle.alternatives.add, jinja)
+    assert {"bottle"} <= cached_pages()
+    assert "/frameworks/jinja/" in Client().get("/frameworks/bottle/").content.decode()
+
+
+def test_clearing_integrations_reaches_the_framework(cached_pages, committed):
+    bottle = Framework.objects.get(slug="bottle")
+    committed(bottle.integrations.clear)
+    assert "bottle" in cached_pages()
+
+
+def test_unpublishing_a_framework_reaches_its_pages(cached_pages, committed):
+    flask = Framework.objects.get(slug="flask")
+    flask.is_published = False
+    committed(flask.save)
+    reader = Client()
+    assert reader.get("/frameworks/flask/").status_code == 404
+    assert reader.get("/compare/django-vs-flask/").status_code == 404
+    assert "/frameworks/flask/" not in reader.get("/frameworks/django/").content.decode()
+    assert "/frameworks/flask/" not in reader.get("/frameworks/").content.decode()
+
+
+def test_member_deletion_recounts_and_reaches_the_pages_it_voted_on(cached_pages, committed):
+    member = UserFactory()
+    services.toggle_vote(user=member, procon_id=flask_con().pk)
+    committed(member.delete)
+    assert cached_pages() == SHOWS_FLASK

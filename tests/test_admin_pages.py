@@ -1,0 +1,140 @@
+"""Every admin page opens for a curator, with factories and with the demo
+catalogue; the read-only vote admin stays read-only."""
+
+import itertools
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+
+from comparison.models import Assessment, Comparison
+from frameworks.models import (
+    Decision,
+    Framework,
+    ProCon,
+    Profile,
+    Vote,
+)
+from tests.admin_helpers import admin_url, inline_prefixes
+from tests.factories import (
+    AssessmentFactory,
+    CategoryFactory,
+    ComparisonFactory,
+    CriterionFactory,
+    DecisionFactory,
+    FrameworkFactory,
+    ProConFactory,
+    UserFactory,
+    VoteFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+# -- every page opens ---------------------------------------------------------
+
+
+_sequence = itertools.count()
+
+
+def _axes_fields():
+    return {
+        "user_agent": "pytest",
+        "ip_address": "127.0.0.1",
+        "username": f"someone{next(_sequence)}",
+        "http_accept": "text/html",
+        "path_info": "/admin/login/",
+    }
+
+
+OBJECT_BUILDERS = {
+    "auth.Group": lambda: Group.objects.create(name=f"Curators {next(_sequence)}"),
+    "auth.User": lambda: UserFactory(),
+    "axes.AccessAttempt": lambda: admin_model("axes.AccessAttempt").objects.create(
+        **_axes_fields(), get_data="", post_data="", failures_since_start=1
+    ),
+    "axes.AccessLog": lambda: admin_model("axes.AccessLog").objects.create(**_axes_fields()),
+    "axes.AccessFailureLog": lambda: admin_model("axes.AccessFailureLog").objects.create(
+        **_axes_fields()
+    ),
+    "frameworks.Category": lambda: CategoryFactory(parent=CategoryFactory()),
+    "frameworks.Framework": lambda: FrameworkFactory(github_stars=None),
+    "frameworks.ProCon": lambda: ProConFactory(baseline_votes=3, votes_count=3),
+    "frameworks.PendingProCon": lambda: ProConFactory(
+        status=ProCon.Status.PENDING, submitted_by=UserFactory()
+    ),
+    "frameworks.Vote": lambda: VoteFactory(),
+    "frameworks.Decision": lambda: DecisionFactory(frameworks=FrameworkFactory.create_batch(2)),
+    "frameworks.Profile": lambda: Profile.objects.create(user=UserFactory(), headline="Engineer"),
+    "comparison.Comparison": lambda: ComparisonFactory(),
+    "comparison.Criterion": lambda: CriterionFactory(),
+    "comparison.Assessment": lambda: AssessmentFactory(),
+}
+
+#: Models whose admin lets curators look but not add.
+NO_ADD = {"frameworks.Vote", "axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog"}
+
+
+def admin_model(label):
+    return next(model for model in admin.site._registry if model._meta.label == label)
+
+
+REGISTERED = sorted(model._meta.label for model in admin.site._registry)
+
+
+def test_every_registered_model_has_a_builder():
+    assert set(REGISTERED) == set(OBJECT_BUILDERS)
+
+
+@pytest.mark.parametrize("label", REGISTERED)
+def test_admin_pages_open_for_a_curator(admin_client, label):
+    model = admin_model(label)
+    obj = OBJECT_BUILDERS[label]()
+    # A few more rows, so the changelist renders several (annotations, filters).
+    OBJECT_BUILDERS[label]()
+
+    changelist = admin_client.get(admin_url(model, "changelist"))
+    add = admin_client.get(admin_url(model, "add"))
+    change = admin_client.get(admin_url(model, "change", obj.pk))
+
+    assert changelist.status_code == 200
+    assert str(obj.pk) in changelist.content.decode()
+    assert add.status_code == (403 if label in NO_ADD else 200)
+    assert change.status_code == 200
+    assert change.context["original"] == obj
+
+
+def test_vote_admin_is_read_only(admin_client):
+    vote = VoteFactory()
+
+    assert admin_client.get(admin_url(Vote, "add")).status_code == 403
+    response = admin_client.get(admin_url(Vote, "change", vote.pk))
+    assert response.status_code == 200
+    assert response.context["has_change_permission"] is False
+    assert admin_client.post(admin_url(Vote, "delete", vote.pk), {"post": "yes"}).status_code == 403
+    assert Vote.objects.filter(pk=vote.pk).exists()
+
+
+def test_admin_pages_open_with_the_demo_catalogue(admin_client, demo):
+    django = Framework.objects.get(slug="django")
+    comparison = Comparison.objects.get(slug="django-vs-flask")
+    for url in [
+        admin_url(Framework, "changelist"),
+        admin_url(Framework, "change", django.pk),
+        admin_url(ProCon, "changelist"),
+        admin_url(Comparison, "changelist"),
+        admin_url(Comparison, "change", comparison.pk),
+        admin_url(Decision, "changelist"),
+        admin_url(Assessment, "changelist"),
+    ]:
+        assert admin_client.get(url).status_code == 200, url
+
+
+def test_inline_prefixes(admin_client):
+    framework_page = admin_client.get(admin_url(Framework, "add"))
+    comparison_page = admin_client.get(admin_url(Comparison, "add"))
+
+    assert inline_prefixes(framework_page) == ["procons", "assessments"]
+    assert inline_prefixes(comparison_page) == ["entries", "differences"]
+    assert 'name="procons-TOTAL_FORMS"' in framework_page.content.decode()
+    assert 'name="entries-TOTAL_FORMS"' in comparison_page.content.decode()

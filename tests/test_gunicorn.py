@@ -1,0 +1,79 @@
+"""gunicorn trusts forwarded headers only when the site is behind a proxy.
+
+Each test starts gunicorn with the project's ``gunicorn.conf.py`` on a free
+loopback port, serving a tiny WSGI app that echoes the scheme gunicorn
+decided on, and sends ``X-Forwarded-Proto: https`` from 127.0.0.1.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+
+ECHO_APP = """
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [environ["wsgi.url_scheme"].encode()]
+"""
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def scheme_seen_by_gunicorn(tmp_path, **env):
+    (tmp_path / "echo_app.py").write_text(ECHO_APP)
+    port = free_port()
+    clean = {k: v for k, v in os.environ.items() if k not in {"BEHIND_TLS_PROXY"}}
+    clean.pop("FORWARDED_ALLOW_IPS", None)
+    clean.update(env)
+    server = subprocess.Popen(
+        [str(GUNICORN), "echo_app:app", "--config", str(ROOT / "gunicorn.conf.py"),
+         "--pythonpath", str(tmp_path), "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=ROOT, env=clean, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/", headers={"X-Forwarded-Proto": "https"}
+        )
+        deadline = time.time() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(request, timeout=2) as response:
+                    return response.read().decode()
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise AssertionError(server.stderr.read().decode()[-2000:]) from None
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.parametrize("behind", [None, "0", ""])
+def test_without_a_proxy_gunicorn_ignores_x_forwarded_proto_from_loopback(tmp_path, behind):
+    env = {} if behind is None else {"BEHIND_TLS_PROXY": behind}
+
+    assert scheme_seen_by_gunicorn(tmp_path, **env) == "http"
+
+
+def test_behind_a_proxy_gunicorn_trusts_the_proxy_on_loopback(tmp_path):
+    assert scheme_seen_by_gunicorn(tmp_path, BEHIND_TLS_PROXY="1") == "https"
+
+
+def test_make_serve_leaves_the_trust_to_gunicorn_conf():
+    # A --forwarded-allow-ips on the command line would override the file.
+    serve = (ROOT / "Makefile").read_text().split("\nserve:", 1)[1].split("\n\n", 1)[0]
+
+    assert "forwarded-allow-ips" not in serve
+    assert "--config gunicorn.conf.py" in serve
