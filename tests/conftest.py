@@ -4,6 +4,27 @@ from django.core.management import call_command
 from tests.factories import CategoryFactory, UserFactory
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _jinja2_renders_are_recorded():
+    """The test client fills ``response.templates`` and ``response.context``
+    from Django's ``template_rendered`` signal, which only Django's own engine
+    sends (Django instruments it for tests). Send it for the Jinja2 pages too."""
+    from django.template.backends import jinja2 as backend
+    from django.test.signals import template_rendered
+
+    original = backend.Template.render
+
+    def render(self, context=None, request=None):
+        context = {} if context is None else context
+        html = original(self, context, request)  # adds request, csrf, processors
+        template_rendered.send(sender=self, template=self.template, context=context)
+        return html
+
+    backend.Template.render = render
+    yield
+    backend.Template.render = original
+
+
 @pytest.fixture
 def demo(db):
     """The demo catalogue, loaded by the real command."""

@@ -192,6 +192,33 @@ def fuzz_member(db):
     return UserFactory(username="fuzzer")
 
 
+# --- cached anonymous pages carry nothing personal ---------------------------
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/compare/",
+        "/compare/django-vs-flask/",
+        "/compare/django-vs-fastapi-vs-flask-vs-pyramid/",
+        "/frameworks/",
+        "/frameworks/flask/",
+        "/categories/web-frameworks/",
+    ],
+)
+def test_anonymous_pages_carry_no_csrf_token(client, demo, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"csrfmiddlewaretoken" not in response.content
+    assert "csrftoken" not in response.cookies
+    assert "vote-form" not in response.content.decode()
+
+
+def test_member_pages_carry_a_csrf_token_in_every_vote_form(member_client, demo):
+    html = member_client.get("/compare/django-vs-flask/").content.decode()
+    assert html.count('name="csrfmiddlewaretoken"') == html.count('class="vote-form"') + 1
+    assert html.count('class="vote-form"') > 10
+
+
 # --- Cache-Control of signed-in pages -------------------------------------------
 
 

@@ -1,4 +1,6 @@
-"""Site-wide display helpers: figures, query strings, JSON-LD, page metadata."""
+"""Site-wide display helpers: figures, query strings, JSON-LD, page metadata.
+The Jinja2 environment (core.jinja2) loads this library: its filters become
+Jinja2 filters and its simple tags Jinja2 globals."""
 
 import json
 
@@ -48,12 +50,6 @@ def json_ld(data):
     like json_script so no value can close the element."""
     text = json.dumps(data, cls=DjangoJSONEncoder).translate(_json_script_escapes)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
-
-
-@register.filter
-def as_list(value):
-    """One object as a one-item list, for partials that take several."""
-    return [value]
 
 
 @register.simple_tag(takes_context=True)

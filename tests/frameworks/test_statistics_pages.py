@@ -170,7 +170,8 @@ def test_remote_text_is_escaped(client):
     )
     html = page(client, "/frameworks/evil/")
     assert "<script>alert" not in html
-    assert "&lt;script&gt;alert(&quot;v&quot;)&lt;/script&gt;" in html
+    # Jinja2 writes the quote as &#34;, Django as &quot;: either way it is inert text.
+    assert re.search(r"&lt;script&gt;alert\((&quot;|&#34;)v(&quot;|&#34;)\)&lt;/script&gt;", html)
 
 
 def test_chart_escapes_labels():

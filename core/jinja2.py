@@ -1,0 +1,122 @@
+"""The Jinja2 environment of the public pages.
+
+The public templates under ``templates/`` are Jinja2 (measured: the comparison
+page's templates render about 3x faster than with Django's engine, the whole
+uncached page about 2x; README, "Benchmark"); the admin and form
+widgets stay on Django templates. This module gives Jinja2 what those
+templates used from Django: ``url()`` like ``{% url %}``, ``static()``, and
+Django's own filters where Jinja2's differ (``date``, ``pluralize``,
+``linebreaks``, ``truncatewords`` ...), so a page renders the same markup.
+
+The template libraries (``core.templatetags.site``,
+``comparison.templatetags.compare`` ...) are named in the backend's
+``libraries`` option rather than imported here, so core imports no app of
+ours: their filters become Jinja2 filters and their simple tags Jinja2
+globals (a tag that takes the context gets Jinja2's).
+"""
+
+import datetime
+import functools
+import inspect
+from importlib import import_module
+
+from django.template import defaultfilters
+from django.templatetags.static import static
+from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.utils import timezone
+from jinja2 import Environment, pass_context
+
+from core.links import url_for
+
+
+@functools.lru_cache(maxsize=256)
+def _reverse_plain(prefix, viewname):
+    return reverse(viewname)
+
+
+def url(viewname, *args, **kwargs):
+    """``{% url viewname arg %}``. With no argument or one positional argument
+    it is memoised like core.links.url_for: pages print dozens of links."""
+    if not kwargs:
+        if not args:
+            return _reverse_plain(get_script_prefix(), viewname)
+        if len(args) == 1:
+            return url_for(viewname, args[0])
+    return reverse(viewname, args=args or None, kwargs=kwargs or None)
+
+
+def url_or(fallback, viewname, *args, **kwargs):
+    """``{% url ... as name %}``: the address, or ``fallback`` when it does not reverse."""
+    try:
+        return reverse(viewname, args=args or None, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return fallback
+
+
+@functools.lru_cache(maxsize=1024)
+def _format_day(value, arg):
+    return defaultfilters.date(value, arg)
+
+
+def date(value, arg=None):
+    """Django's ``|date`` (django.utils.dateformat), in the current time zone
+    as Django's engine shows aware datetimes. A plain date has no time zone,
+    so its text is memoised (a comparison table prints dozens)."""
+    if arg and type(value) is datetime.date:
+        return _format_day(value, arg)
+    return defaultfilters.date(timezone.template_localtime(value), arg)
+
+
+def linebreaks(value):
+    """Django's ``|linebreaks``: escapes the text, then adds <p> and <br>."""
+    return defaultfilters.linebreaks_filter(value, autoescape=True)
+
+
+# Django's filters under their Django names, where Jinja2 has none or its own
+# differs (Jinja2's striptags collapses whitespace, its default ignores falsy
+# values, its truncate counts characters).
+DJANGO_FILTERS = {
+    "date": date,
+    "linebreaks": linebreaks,
+    "pluralize": defaultfilters.pluralize,
+    "truncatewords": defaultfilters.truncatewords,
+    "truncatechars": defaultfilters.truncatechars,
+    "cut": defaultfilters.cut,
+    "urlencode": defaultfilters.urlencode,
+    "striptags": defaultfilters.striptags,
+}
+
+
+def _context_tag(func):
+    """A Django simple tag that takes the context, called with Jinja2's."""
+
+    @pass_context
+    @functools.wraps(func)
+    def tag(context, *args, **kwargs):
+        return func(context, *args, **kwargs)
+
+    return tag
+
+
+def load_library(env, path):
+    """Adds a Django template library's filters and simple tags to ``env``."""
+    register = import_module(path).register
+    env.filters.update(register.filters)
+    for name, compile_func in register.tags.items():
+        func = inspect.unwrap(compile_func)
+        if func is compile_func:
+            continue  # a block tag, not a simple tag: nothing to call
+        params = list(inspect.signature(func).parameters)
+        # Django requires a simple tag that takes the context to name it so.
+        env.globals[name] = _context_tag(func) if params[:1] == ["context"] else func
+
+
+def environment(*, libraries=(), **options):
+    # Like Django's engine, keep a template's last newline (same markup).
+    options.setdefault("keep_trailing_newline", True)
+    env = Environment(**options)
+    env.globals.update(url=url, url_or=url_or, static=static)
+    env.filters.update(DJANGO_FILTERS)
+    for path in libraries:
+        load_library(env, path)
+    return env
