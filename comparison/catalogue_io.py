@@ -65,7 +65,7 @@ from django.db.models import Count, Prefetch
 from frameworks.models import Category, Framework, ProCon, Vote
 from frameworks.services import recount_votes
 
-from .models import Assessment, Comparison, Criterion, Difference
+from .models import Assessment, Comparison, Criterion, Difference, framework_set_key
 from .services import set_comparison_frameworks
 
 FORMAT = "stackcompare-catalogue"
@@ -468,7 +468,7 @@ class _Importer:
         touched = []
         for key, kind in (("pros", ProCon.Kind.PRO), ("cons", ProCon.Kind.CON)):
             for item in row.items(key):
-                text = item.text("text", required=True).strip()
+                text = item.text("text", required=True)
                 votes = item.integer("votes", null=False)
                 existing = ProCon.objects.filter(
                     framework=framework, kind=kind, text__iexact=text
@@ -506,6 +506,16 @@ class _Importer:
         comparison = self.upsert(Comparison, {"slug": slug}, values, row.where)
         current = [e.framework_id for e in comparison.entries.order_by("position")]
         if current != [f.pk for f in frameworks] or not comparison.is_published:
+            taken = (
+                Comparison.objects.published()
+                .filter(framework_key=framework_set_key(frameworks))
+                .exclude(pk=comparison.pk)
+                .first()
+            )
+            if taken is not None:
+                row.fail(
+                    f'the published comparison "{taken.slug}" already holds them', "frameworks"
+                )
             try:
                 set_comparison_frameworks(comparison, frameworks)
             except ValidationError as error:

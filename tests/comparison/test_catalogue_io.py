@@ -203,6 +203,12 @@ def test_a_missing_file_is_a_clear_error(tmp_path):
         (lambda d: d["comparisons"][0].update(frameworks=["django"]), "2 to 4"),
         (lambda d: d["comparisons"][0].update(frameworks=["django", "ghost"]), '"ghost"'),
         (lambda d: d["categories"][0].update(parent=d["categories"][0]["slug"]), "cycle"),
+        (
+            lambda d: d["comparisons"].append(
+                {**d["comparisons"][0], "slug": "same-set-again", "title": "Same set"}
+            ),
+            "already holds them",
+        ),
     ],
 )
 def test_an_invalid_file_is_refused_and_nothing_is_written(demo, tmp_path, change, message):
