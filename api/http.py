@@ -75,7 +75,8 @@ def _positive_int(request, name, default, largest=None):
     raw = request.GET.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
+    # isascii: int() also reads other scripts' digits, and "²" passes isdigit().
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
         raise ApiError(400, f"{name} must be a whole number from 1.", parameter=name)
     value = int(raw)
     if largest is not None and value > largest:

@@ -178,7 +178,10 @@ def comparison_list(request):
 
 def comparison_detail(request, slugs):
     """Any 2 to 4 frameworks: the comparison page's JSON export."""
-    only_differences = request.GET.get("only") == "differences"
+    only = request.GET.get("only")
+    if only not in (None, "differences"):
+        raise ApiError(400, 'only must be "differences" (or left out).', parameter="only")
+    only_differences = only == "differences"
     try:
         page = comparison_page(slugs, only_differences)
     except addresses.CompareError as error:
