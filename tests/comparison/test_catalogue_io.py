@@ -241,3 +241,39 @@ def test_history_entries_are_checked_and_reported(demo, tmp_path, capsys):
     path.write_text(json.dumps(document))
     with pytest.raises(CommandError, match=r"history\[0\]\.value: is missing"):
         call_command("import_catalogue", str(path), verbosity=0)
+
+
+def test_export_to_standard_output_is_the_same_document(demo, tmp_path, capsys):
+    path = export(tmp_path)
+    call_command("export_catalogue", "-")
+    assert capsys.readouterr().out.encode() == path.read_bytes()
+
+
+def test_the_command_line_refuses_a_bad_file_without_a_traceback(tmp_path):
+    """As an operator sees it: one line saying why, exit status 1."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_")) and k not in ("SECRET_KEY", "DEBUG")
+    }
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    bad = tmp_path / "other-version.json"
+    bad.write_text('{"format": "stackcompare-catalogue", "version": 7}')
+    run = subprocess.run(
+        [sys.executable, "manage.py", "import_catalogue", str(bad)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "CommandError:" in run.stderr
+    assert "format version 7; this site reads version 1 only" in run.stderr

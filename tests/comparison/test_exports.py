@@ -5,6 +5,8 @@ import io
 
 import pytest
 from django.test import Client
+from hypothesis import given
+from hypothesis import strategies as st
 
 from comparison.exports import neutralise
 from comparison.models import Assessment
@@ -199,3 +201,10 @@ def test_export_query_count_does_not_grow_with_the_data(client, django_assert_nu
         for criterion in CriterionFactory.create_batch(5):
             AssessmentFactory(framework=framework, criterion=criterion)
     assert count() == small
+
+
+@given(st.text(max_size=30))
+def test_no_neutralised_text_starts_like_a_formula_and_the_text_survives(text):
+    cell = neutralise(text)
+    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert cell in (text, "'" + text)
