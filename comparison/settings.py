@@ -44,12 +44,15 @@ INSTALLED_APPS = [
     "core",
     "frameworks",
     "comparison",
+    "api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # /api/v1/: rate limit, CORS and ETag/304, for cached answers too.
+    "api.middleware.ApiMiddleware",
     # Cached anonymous pages are served from here, before sessions and auth.
     "core.cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -222,6 +225,8 @@ AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_ip"
 VOTE_RATE = os.environ.get("VOTE_RATE", "60/m")
 DECISION_RATE = os.environ.get("DECISION_RATE", "5/h")
 SUGGESTION_RATE = os.environ.get("SUGGESTION_RATE", "10/h")
+# Requests to /api/v1/ per client address (cached answers count too).
+API_RATE = os.environ.get("API_RATE", "120/m")
 # Decisions of accounts younger than this (in hours) wait for a curator,
 # unless the member already has a published one.
 DECISION_REVIEW_HOURS = float(os.environ.get("DECISION_REVIEW_HOURS", "72"))

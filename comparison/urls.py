@@ -21,6 +21,13 @@ compare_patterns = [
         cache_anonymous(views.CompareIndexView.as_view(), params=PICKER_FIELDS),
         name="index",
     ),
+    # The table as data: /compare/django-vs-flask.json or .csv (an unknown
+    # suffix is a 404 page; slugs never hold a dot).
+    re_path(
+        r"^(?P<slugs>[^/.]+)\.(?P<fmt>[^/.]+)$",
+        cache_anonymous(views.ComparisonExportView.as_view(), params=["only"]),
+        name="export",
+    ),
     # Anything up to the next slash: bad names get a helpful 404, not the
     # generic one, so the pattern is deliberately loose.
     re_path(
@@ -34,6 +41,7 @@ urlpatterns = [
     path("", cache_anonymous(views.HomeView.as_view()), name="home"),
     path("compare/", include((compare_patterns, "comparison"))),
     path("", include("frameworks.urls")),
+    path("api/", include("api.urls")),
     path("feeds/comparisons/", views.ComparisonFeed(), name="feed"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),

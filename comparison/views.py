@@ -1,10 +1,10 @@
 import nh3
 from django.contrib.syndication.views import Feed
-from django.http import HttpResponse, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import resolve, reverse, reverse_lazy
 from django.utils.html import linebreaks
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 
 from core import structured_data
 from core.cache import cached, depends_on
@@ -12,7 +12,7 @@ from frameworks import cache as catalogue_tags
 from frameworks.models import COMPARE_SEPARATOR, Framework
 from frameworks.selectors import category_tree, voted_procon_ids
 
-from . import addresses, selectors
+from . import addresses, exports, selectors
 from .cache import COMPARISONS, comparison_page_tags
 from .forms import PICKER_FIELDS, CompareForm
 
@@ -63,24 +63,41 @@ class CompareIndexView(TemplateView):
         return self.render_to_response(context, status=status)
 
 
+def comparison_page(slugs, only_differences):
+    """The ComparisonPage (or Redirect) of a compare address, from the data
+    cache: the HTML page, its exports and the API share one entry. Raises
+    CompareError."""
+    return cached(
+        f"comparison:{slugs}:{only_differences}",
+        lambda: selectors.comparison_page(slugs, only_differences=only_differences),
+        comparison_page_tags,
+    )
+
+
+def compare_not_found(request, error, slugs):
+    return render(
+        request,
+        "comparison/not_found.html",
+        {"error": error, "requested": slugs[:120]},
+        status=404,
+    )
+
+
+def canonical_slugs(redirect_to):
+    """The slugs of the compare address a Redirect points to (None when it
+    points elsewhere)."""
+    return resolve(redirect_to.url).kwargs.get("slugs")
+
+
 class ComparisonDetailView(TemplateView):
     template_name = "comparison/comparison_detail.html"
 
     def get(self, request, slugs):
         only_differences = request.GET.get("only") == "differences"
         try:
-            page = cached(
-                f"comparison:{slugs}:{only_differences}",
-                lambda: selectors.comparison_page(slugs, only_differences=only_differences),
-                comparison_page_tags,
-            )
+            page = comparison_page(slugs, only_differences)
         except addresses.CompareError as error:
-            return render(
-                request,
-                "comparison/not_found.html",
-                {"error": error, "requested": slugs[:120]},
-                status=404,
-            )
+            return compare_not_found(request, error, slugs)
         if isinstance(page, addresses.Redirect):
             query = request.GET.urlencode()
             return HttpResponsePermanentRedirect(page.url + (f"?{query}" if query else ""))
@@ -93,7 +110,59 @@ class ComparisonDetailView(TemplateView):
             only_differences=only_differences,
             voted=voted_procon_ids(request.user, procon_ids),
         )
-        return self.render_to_response(context)
+        response = self.render_to_response(context)
+        # The exports of this very table, for clients that read headers.
+        response["Link"] = ", ".join(
+            f'<{reverse("comparison:export", args=[slugs, fmt])}>; rel="alternate"; '
+            f'type="{EXPORT_TYPES[fmt]}"'
+            for fmt in EXPORT_FORMATS
+        )
+        return response
+
+
+#: The formats a comparison exports to, in the order the page offers them.
+EXPORT_FORMATS = ("json", "csv")
+EXPORT_TYPES = {"json": "application/json", "csv": "text/csv"}
+
+
+class ComparisonExportView(View):
+    """``/compare/<slugs>.json`` and ``.csv``: exactly the table the page shows.
+
+    A suffix rather than ``?format=``: each representation has its own URL
+    (its own page-cache entry, a file name a download keeps, a link a
+    spreadsheet's "import from web" accepts), and the HTML page's query
+    string stays its own."""
+
+    def get(self, request, slugs, fmt):
+        if fmt not in EXPORT_FORMATS:
+            raise Http404(f'There is no "{fmt[:20]}" export; try .json or .csv.')
+        only_differences = request.GET.get("only") == "differences"
+        try:
+            page = comparison_page(slugs, only_differences)
+        except addresses.CompareError as error:
+            return compare_not_found(request, error, slugs)
+        if isinstance(page, addresses.Redirect):
+            query = request.GET.urlencode()
+            slugs = canonical_slugs(page)
+            target = reverse("comparison:export", args=[slugs, fmt]) if slugs else page.url
+            return HttpResponsePermanentRedirect(target + (f"?{query}" if query else ""))
+        if fmt == "json":
+            document = exports.comparison_document(request, page, only_differences=only_differences)
+            response = JsonResponse(document, json_dumps_params={"ensure_ascii": False})
+        else:
+            # With a byte order mark: Excel reads a CSV without one in the
+            # machine's legacy code page (so "–" and "é" turn into mojibake);
+            # LibreOffice, Numbers and Google Sheets skip it.
+            content = "\ufeff" + exports.comparison_csv(request, page)
+            response = HttpResponse(content.encode(), content_type="text/csv; charset=utf-8")
+            name = canonical_slugs_of(page) + ("-differences" if only_differences else "")
+            response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+
+def canonical_slugs_of(page):
+    return COMPARE_SEPARATOR.join(f.slug for f in page.frameworks)
 
 
 class ComparisonFeed(Feed):

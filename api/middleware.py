@@ -1,0 +1,74 @@
+"""What every /api/v1/ answer gets, cached or not: a per-address rate limit,
+CORS for GET and ETag/304.
+
+Sits before the page-cache middleware, so it also counts and decorates the
+answers served from the cache (a hit costs one more cache round trip: the
+rate-limit counter).
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.utils.cache import get_conditional_response
+
+from core import ratelimit
+
+from .http import error_response
+
+PREFIX = "/api/v1/"
+
+
+def etag_of(content):
+    """The same validator the page cache gives a stored page (core.cache), so
+    a miss and the later hits of one answer share their ETag."""
+    return '"' + hashlib.blake2b(content, digest_size=12).hexdigest() + '"'
+
+
+class ApiMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path_info.startswith(PREFIX):
+            return self.get_response(request)
+        if request.method == "OPTIONS":
+            return self.cors(self.preflight())
+        retry_after = ratelimit.hit("api", ratelimit.client_ip(request), settings.API_RATE)
+        if retry_after:
+            response = error_response(
+                429,
+                f"Too many requests from your address: at most {settings.API_RATE}.",
+                retry_after=retry_after,
+            )
+            response["Retry-After"] = str(retry_after)
+            return self.cors(response)
+        response = self.get_response(request)
+        if response.status_code == 404 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            # An address no API route knows: the site's 404 page is HTML.
+            response = error_response(404, "No API endpoint at this address; see /api/.")
+        if response.status_code == 200 and not response.streaming and request.method == "GET":
+            if not response.has_header("ETag"):
+                response["ETag"] = etag_of(response.content)
+            response = (
+                get_conditional_response(request, etag=response["ETag"], response=response)
+                or response
+            )
+        return self.cors(response)
+
+    @staticmethod
+    def preflight():
+        from django.http import HttpResponse
+
+        response = HttpResponse(status=204)
+        response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response["Access-Control-Allow-Headers"] = "If-None-Match"
+        response["Access-Control-Max-Age"] = "86400"
+        return response
+
+    @staticmethod
+    def cors(response):
+        response["Access-Control-Allow-Origin"] = "*"
+        response["Access-Control-Expose-Headers"] = "ETag, Retry-After, Link"
+        return response

@@ -1,0 +1,164 @@
+"""A comparison page's table as data: JSON (also the API's comparison answer) and CSV.
+
+Both are built from the same ``ComparisonPage`` the HTML page renders
+(``selectors.comparison_page`` through the data cache), so an export holds
+exactly the table shown: the frameworks with their descriptions, the
+statistics with their as-of date, every criterion cell with its verdict,
+summary, source and checked date, the pros and cons with their vote counts,
+the integrations, and a curated comparison's overview and differences.
+
+JSON maps framework slugs to values in column order. The CSV is one row per
+cell (``section, item, framework, value, text, source, date``): a spreadsheet
+filters and pivots it, and a cell's provenance stays in its own columns
+instead of being squeezed into one grid cell.
+"""
+
+import csv
+import io
+
+from django.urls import reverse
+
+#: Statistics read from elsewhere carry the framework's ``stats_as_of``;
+#: votes are counted live on this site.
+LIVE_STATISTICS = {"votes"}
+
+CSV_HEADER = ["section", "item", "framework", "value", "text", "source", "date"]
+#: A spreadsheet reads a cell starting with one of these as a formula
+#: (OWASP "CSV injection"); tab and carriage return hide such a start.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _day(value):
+    return value.isoformat() if value else None
+
+
+def _cell(assessment):
+    if assessment is None:
+        return None
+    return {
+        "verdict": assessment.verdict or None,
+        "verdict_label": assessment.get_verdict_display() if assessment.verdict else None,
+        "summary": assessment.summary,
+        "source_url": assessment.source_url or None,
+        "checked_on": _day(assessment.checked_on),
+    }
+
+
+def _procon(procon):
+    return {"text": procon.text, "detail": procon.detail, "votes": procon.votes_count}
+
+
+def comparison_document(request, page, *, only_differences=False):
+    """The table of ``page`` as a JSON-ready dict with absolute links."""
+    absolute = request.build_absolute_uri
+    frameworks = page.frameworks
+    stats = {row.key: row for row in page.stat_rows}
+    document = {
+        "title": page.title,
+        "url": absolute(page.canonical_url),
+        "curated": page.is_curated,
+        "only_differences": only_differences,
+        "frameworks": [
+            {
+                "slug": f.slug,
+                "name": f.name,
+                "url": absolute(f.get_absolute_url()),
+                "api_url": absolute(reverse("api:framework", args=[f.slug])),
+                "tagline": f.tagline,
+                "description": f.description,
+                "statistics": {key: row.values[column] for key, row in stats.items()},
+                "statistics_as_of": _day(f.stats_as_of),
+            }
+            for column, f in enumerate(frameworks)
+        ],
+        "statistics": [
+            {"key": row.key, "label": row.label, "live": row.key in LIVE_STATISTICS}
+            for row in page.stat_rows
+        ],
+        "criteria": [
+            {
+                "slug": row.criterion.slug,
+                "name": row.criterion.name,
+                "question": row.criterion.question or None,
+                "differs": row.differs,
+                "cells": {f.slug: _cell(cell) for f, cell in row.pairs},
+            }
+            for row in page.criterion_rows
+        ],
+        "pros_and_cons": {
+            f.slug: {
+                "pros_count": len(pros),
+                "cons_count": len(cons),
+                "pros": [_procon(p) for p in pros],
+                "cons": [_procon(c) for c in cons],
+            }
+            for f, pros, cons in page.procon_columns
+        },
+        "integrations": {
+            f.slug: [{"slug": t.slug, "name": t.name} for t in tools]
+            for f, tools in page.integrations
+        },
+    }
+    if page.is_curated:
+        comparison = page.comparison
+        document["overview"] = {
+            "intro": comparison.intro,
+            "summary": comparison.summary,
+            "differences": [
+                {"criterion": d.criterion.slug, "criterion_name": d.criterion.name, "text": d.text}
+                for d in page.differences
+            ],
+        }
+    return document
+
+
+def neutralise(value):
+    """A cell a spreadsheet shows as text, never runs as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def comparison_rows(request, page):
+    """The CSV's rows after its header, one per cell of the table."""
+    absolute = request.build_absolute_uri
+    for f in page.frameworks:
+        yield ["framework", "Tagline", f.name, "", f.tagline, absolute(f.get_absolute_url()), ""]
+        yield ["framework", "Description", f.name, "", f.description, "", ""]
+    for row in page.stat_rows:
+        for f, value in zip(page.frameworks, row.values, strict=True):
+            as_of = "" if row.key in LIVE_STATISTICS else _day(f.stats_as_of) or ""
+            yield ["statistic", row.label, f.name, "" if value is None else value, "", "", as_of]
+    for row in page.criterion_rows:
+        for f, cell in row.pairs:
+            if cell is None:
+                yield ["criterion", row.criterion.name, f.name, "", "Not assessed yet", "", ""]
+                continue
+            verdict = cell.get_verdict_display() if cell.verdict else ""
+            checked = _day(cell.checked_on) or ""
+            yield [
+                "criterion", row.criterion.name, f.name, verdict, cell.summary, cell.source_url,
+                checked,
+            ]  # fmt: skip
+    for f, pros, cons in page.procon_columns:
+        for kind, items in (("pro", pros), ("con", cons)):
+            for p in items:
+                yield [kind, p.text, f.name, p.votes_count, p.detail, "", ""]
+    for f, tools in page.integrations:
+        for tool in tools:
+            yield ["integration", tool.name, f.name, "", "", absolute(tool.get_absolute_url()), ""]
+    if page.is_curated:
+        yield ["overview", "Introduction", "", "", page.comparison.intro, "", ""]
+        yield ["overview", "Summary", "", "", page.comparison.summary, "", ""]
+    for d in page.differences:
+        yield ["difference", d.criterion.name, "", "", d.text, "", ""]
+
+
+def comparison_csv(request, page):
+    """The CSV text (without the byte order mark the view adds)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for row in comparison_rows(request, page):
+        writer.writerow([neutralise(value) for value in row])
+    return out.getvalue()

@@ -1,0 +1,38 @@
+"""Load a catalogue file written by export_catalogue: all of it, or nothing."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from comparison import catalogue_io
+
+
+class Command(BaseCommand):
+    help = (
+        "Load a catalogue file (export_catalogue's JSON) into this site. Idempotent: "
+        "entries are matched by slug and updated, nothing is deleted. Runs in one "
+        "transaction; an invalid file, or one of another format version, writes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="the catalogue JSON file")
+
+    def handle(self, *args, file, **options):
+        try:
+            raw = Path(file).read_bytes()
+        except OSError as error:
+            raise CommandError(f"Cannot read {file}: {error.strerror}") from None
+        try:
+            summary = catalogue_io.import_catalogue(raw)
+        except catalogue_io.CatalogueError as error:
+            raise CommandError(f"{file} was not imported, nothing was written. {error}") from None
+        if options["verbosity"]:
+            self.stdout.write(
+                f"Imported {file}: {summary['created']} created, {summary['updated']} updated, "
+                f"{summary['unchanged']} unchanged."
+            )
+            if summary["history_ignored"]:
+                self.stdout.write(
+                    f"{summary['history_ignored']} statistics history entries were checked "
+                    "but not stored: this site keeps no history yet."
+                )

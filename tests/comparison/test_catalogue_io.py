@@ -1,0 +1,279 @@
+"""The catalogue file: export, import, round trip and refused files."""
+
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from comparison import catalogue_io
+from comparison.models import Assessment, Comparison, Criterion, Difference
+from frameworks.models import Category, Decision, Framework, ProCon, Vote
+from tests.factories import ProConFactory, UserFactory, VoteFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def export(tmp_path, name="catalogue.json"):
+    path = tmp_path / name
+    call_command("export_catalogue", str(path), verbosity=0)
+    return path
+
+
+def empty_database():
+    Vote.objects.all().delete()
+    Decision.objects.all().delete()
+    for model in (Difference, Comparison, Assessment, Criterion, ProCon):
+        model.objects.all().delete()
+    Framework.objects.all().delete()
+    Category.objects.update(parent=None)
+    Category.objects.all().delete()
+    get_user_model().objects.all().delete()
+
+
+def counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (Category, Criterion, Framework, Assessment, ProCon, Comparison, Difference)
+    }
+
+
+def test_round_trip_through_an_empty_database_gives_identical_bytes(demo, tmp_path):
+    # Members' votes on top of imported baselines travel as the shown count.
+    flask_con = ProCon.objects.filter(framework__slug="flask", kind="con").first()
+    VoteFactory(procon=flask_con)
+    flask_con.refresh_from_db()
+    first = export(tmp_path, "first.json")
+    before = counts()
+
+    empty_database()
+    assert counts()["Framework"] == 0
+    call_command("import_catalogue", str(first), verbosity=0)
+    second = export(tmp_path, "second.json")
+
+    assert second.read_bytes() == first.read_bytes()
+    assert counts() == before
+    imported = ProCon.objects.get(pk=ProCon.objects.get(text=flask_con.text).pk)
+    assert imported.votes_count == flask_con.votes_count
+    assert imported.baseline_votes == flask_con.votes_count  # no members here
+
+
+def test_export_holds_statistics_provenance_and_counts(demo, tmp_path):
+    document = json.loads(export(tmp_path).read_text())
+    assert document["format"] == "stackcompare-catalogue"
+    assert document["version"] == 1
+    django = next(f for f in document["frameworks"] if f["slug"] == "django")
+    source = Framework.objects.get(slug="django")
+    assert django["statistics"]["github_stars"] == source.github_stars
+    assert django["statistics"]["as_of"] == source.stats_as_of.isoformat()
+    assert django["history"] == []
+    assessment = Assessment.objects.filter(framework=source).exclude(source_url="").first()
+    exported = next(a for a in django["assessments"] if a["criterion"] == assessment.criterion.slug)
+    assert exported["source_url"] == assessment.source_url
+    assert exported["checked_on"] == (
+        assessment.checked_on.isoformat() if assessment.checked_on else None
+    )
+    pro = ProCon.objects.filter(framework=source, kind="pro").order_by("-votes_count").first()
+    assert {"text": pro.text, "detail": pro.detail, "votes": pro.votes_count} in django["pros"]
+    curated = next(c for c in document["comparisons"] if c["frameworks"] == ["django", "flask"])
+    assert curated["differences"], "differences travel with their comparison"
+
+
+def test_export_leaves_out_what_the_public_does_not_see(demo, tmp_path):
+    flask = Framework.objects.get(slug="flask")
+    ProConFactory(framework=flask, text="Pending idea", status=ProCon.Status.PENDING)
+    Framework.objects.filter(slug="bottle").update(is_published=False)
+    document = json.loads(export(tmp_path).read_text())
+    slugs = {f["slug"] for f in document["frameworks"]}
+    assert "bottle" not in slugs
+    assert all("bottle" not in f["alternatives"] for f in document["frameworks"])
+    flask_row = next(f for f in document["frameworks"] if f["slug"] == "flask")
+    assert "Pending idea" not in {p["text"] for p in flask_row["pros"]}
+
+
+def test_import_twice_changes_nothing(demo, tmp_path):
+    path = export(tmp_path)
+    call_command("import_catalogue", str(path), verbosity=0)
+    summary = catalogue_io.import_catalogue(path.read_bytes())
+    assert summary["created"] == 0
+    assert summary["updated"] == 0
+    assert export(tmp_path, "again.json").read_bytes() == path.read_bytes()
+
+
+def test_import_keeps_members_votes_and_shows_the_files_count(demo, tmp_path):
+    path = export(tmp_path)
+    document = json.loads(path.read_text())
+    flask = next(f for f in document["frameworks"] if f["slug"] == "flask")
+    flask["pros"][0]["votes"] = 500
+    path.write_text(json.dumps(document))
+    procon = ProCon.objects.get(framework__slug="flask", kind="pro", text=flask["pros"][0]["text"])
+    VoteFactory(procon=procon, user=UserFactory())
+    VoteFactory(procon=procon, user=UserFactory())
+
+    call_command("import_catalogue", str(path), verbosity=0)
+
+    procon.refresh_from_db()
+    assert procon.votes_count == 500
+    assert procon.baseline_votes == 498
+    assert procon.votes.count() == 2
+
+
+def test_import_seeds_an_empty_site(tmp_path):
+    document = {
+        "format": "stackcompare-catalogue",
+        "version": 1,
+        "categories": [{"slug": "web", "name": "Web"}],
+        "criteria": [{"slug": "orm", "name": "ORM", "question": "Ships an ORM?"}],
+        "frameworks": [
+            {
+                "slug": slug,
+                "name": slug.title(),
+                "category": "web",
+                "statistics": {"github_stars": 10, "as_of": "2024-05-01"},
+                "assessments": [{"criterion": "orm", "verdict": "yes", "summary": "Yes."}],
+                "pros": [{"text": "Fast", "votes": 3}],
+            }
+            for slug in ("alpha", "beta")
+        ],
+        "comparisons": [
+            {
+                "slug": "alpha-beta",
+                "title": "Alpha vs Beta",
+                "frameworks": ["beta", "alpha"],
+                "differences": [{"criterion": "orm", "text": "Both.", "position": 1}],
+            }
+        ],
+    }
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps(document))
+    call_command("import_catalogue", str(path), verbosity=0)
+    comparison = Comparison.objects.with_frameworks().get(slug="alpha-beta")
+    assert comparison.is_published
+    assert [f.slug for f in comparison.ordered_frameworks()] == ["beta", "alpha"]
+    assert ProCon.objects.get(framework__slug="alpha").votes_count == 3
+    assert Framework.objects.get(slug="beta").stats_as_of.isoformat() == "2024-05-01"
+    assert Framework.objects.get(slug="beta").github_forks is None  # unknown stays unknown
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"not json", "not a JSON file"),
+        (b"\xff\xfe", "not a JSON file"),
+        (b"[]", "not a catalogue file"),
+        (b'{"format": "other", "version": 1}', "not a catalogue file"),
+        (b'{"format": "stackcompare-catalogue", "version": 2}', "version 2"),
+        (b'{"format": "stackcompare-catalogue"}', "version null"),
+        (b'{"format": "stackcompare-catalogue", "version": 1}', "catalogue.frameworks: is missing"),
+    ],
+)
+def test_a_file_that_is_no_catalogue_of_this_version_is_refused(tmp_path, content, message):
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    with pytest.raises(CommandError, match=message):
+        call_command("import_catalogue", str(path), verbosity=0)
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("import_catalogue", str(tmp_path / "nope.json"), verbosity=0)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["frameworks"][-1].update(category="nowhere"), 'no category "nowhere"'),
+        (lambda d: d["frameworks"][-1].update(slug="Bad Slug"), "slug"),
+        (
+            lambda d: d["frameworks"][-1]["statistics"].update(github_stars="many"),
+            "github_stars: must be a whole number",
+        ),
+        (
+            lambda d: d["frameworks"][-1]["statistics"].update(as_of="yesterday"),
+            "as_of: must be a date",
+        ),
+        (lambda d: d["frameworks"][-1]["pros"].append({"text": "x", "votes": -1}), "negative"),
+        (lambda d: d["frameworks"][-1]["pros"].append({"text": "x", "votes": True}), "whole"),
+        (
+            lambda d: d["frameworks"][-1]["assessments"].append(
+                {"criterion": d["criteria"][0]["slug"], "verdict": "maybe", "summary": "?"}
+            ),
+            "verdict",
+        ),
+        (lambda d: d["comparisons"][0].update(frameworks=["django"]), "2 to 4"),
+        (lambda d: d["comparisons"][0].update(frameworks=["django", "ghost"]), '"ghost"'),
+        (lambda d: d["categories"][0].update(parent=d["categories"][0]["slug"]), "cycle"),
+        (
+            lambda d: d["comparisons"].append(
+                {**d["comparisons"][0], "slug": "same-set-again", "title": "Same set"}
+            ),
+            "already holds them",
+        ),
+    ],
+)
+def test_an_invalid_file_is_refused_and_nothing_is_written(demo, tmp_path, change, message):
+    path = export(tmp_path)
+    document = json.loads(path.read_text())
+    # Valid changes first, so a half-written import would show.
+    document["frameworks"][0]["tagline"] = "Changed by the refused import"
+    document["criteria"].append({"slug": "new-criterion", "name": "New criterion"})
+    change(document)
+    path.write_text(json.dumps(document))
+    before = counts()
+    with pytest.raises(CommandError, match=message) as raised:
+        call_command("import_catalogue", str(path), verbosity=0)
+    assert "nothing was written" in str(raised.value)
+    assert counts() == before
+    assert not Framework.objects.filter(tagline="Changed by the refused import").exists()
+    assert not Criterion.objects.filter(slug="new-criterion").exists()
+
+
+def test_history_entries_are_checked_and_reported(demo, tmp_path, capsys):
+    path = export(tmp_path)
+    document = json.loads(path.read_text())
+    document["frameworks"][0]["history"] = [
+        {"metric": "github_stars", "value": 10, "day": "2024-01-01", "source": "github"}
+    ]
+    path.write_text(json.dumps(document))
+    call_command("import_catalogue", str(path))
+    assert "1 statistics history entries were checked but not stored" in capsys.readouterr().out
+    document["frameworks"][0]["history"] = [{"metric": "github_stars"}]
+    path.write_text(json.dumps(document))
+    with pytest.raises(CommandError, match=r"history\[0\]\.value: is missing"):
+        call_command("import_catalogue", str(path), verbosity=0)
+
+
+def test_export_to_standard_output_is_the_same_document(demo, tmp_path, capsys):
+    path = export(tmp_path)
+    call_command("export_catalogue", "-")
+    assert capsys.readouterr().out.encode() == path.read_bytes()
+
+
+def test_the_command_line_refuses_a_bad_file_without_a_traceback(tmp_path):
+    """As an operator sees it: one line saying why, exit status 1."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_")) and k not in ("SECRET_KEY", "DEBUG")
+    }
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    bad = tmp_path / "other-version.json"
+    bad.write_text('{"format": "stackcompare-catalogue", "version": 7}')
+    run = subprocess.run(
+        [sys.executable, "manage.py", "import_catalogue", str(bad)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "CommandError:" in run.stderr
+    assert "format version 7; this site reads version 1 only" in run.stderr
