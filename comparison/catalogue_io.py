@@ -16,9 +16,12 @@ Format (``"format": "stackcompare-catalogue"``, ``"version": 1``)::
           "slug", "name", "category": slug, "tagline", "description",
           "website", "repository", "docs_url", "language", "license",
           "first_release_year": int | null,
-          "statistics": {"github_stars", "github_forks", "stacks", "followers":
-                         int | null (unknown), "as_of": "YYYY-MM-DD" | null},
-          "history": [{"metric", "value", "day", "source"}],
+          "github_repo", "pypi_project", "npm_package" (the sync's sources),
+          "statistics": {"github_stars", "github_forks", "github_open_issues",
+                         "weekly_downloads", "stacks", "followers":
+                         int | null (unknown), "as_of" (stacks and followers),
+                         "github_as_of", "downloads_as_of": "YYYY-MM-DD" | null},
+          "history": [{"metric", "value", "day", "source", "source_url"}],
           "alternatives": [slug], "integrations": [slug],
           "assessments": [{"criterion": slug, "verdict", "summary",
                            "source_url", "checked_on": "YYYY-MM-DD" | null}],
@@ -43,9 +46,9 @@ Rules that make it reproducible and portable:
   it shows exactly the file's count, and ``votes == baseline + vote rows``
   still holds (a site with more member votes than the file's count shows
   its own count).
-- ``history`` is the statistics history, one entry per metric and day. This
-  site keeps no history yet, so it exports ``[]``; an import checks entries
-  and reports them as not stored.
+- ``history`` is the statistics history behind the charts, one entry per
+  metric and day with its source (``StatSnapshot``); an import adds or
+  updates each day's figure and keeps days the file does not list.
 
 Import adds and updates by natural key (slugs; framework + criterion;
 framework + kind + text; comparison + criterion) and never deletes: running
@@ -62,7 +65,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch
 
-from frameworks.models import Category, Framework, ProCon, Vote
+from frameworks.models import Category, Framework, ProCon, StatSnapshot, Vote
 from frameworks.services import recount_votes
 
 from .models import Assessment, Comparison, Criterion, Difference, framework_set_key
@@ -71,7 +74,16 @@ from .services import set_comparison_frameworks
 FORMAT = "stackcompare-catalogue"
 VERSION = 1
 
-STATISTICS = ("github_stars", "github_forks", "stacks", "followers")
+STATISTICS = (
+    "github_stars",
+    "github_forks",
+    "github_open_issues",
+    "weekly_downloads",
+    "stacks",
+    "followers",
+)
+#: Dates of the figures above: GitHub's, the download count's, StackShare's.
+STATISTICS_DAYS = {"github_as_of": "github_as_of", "downloads_as_of": "downloads_as_of"}
 FRAMEWORK_TEXT_FIELDS = (
     "name",
     "tagline",
@@ -81,8 +93,10 @@ FRAMEWORK_TEXT_FIELDS = (
     "docs_url",
     "language",
     "license",
+    "github_repo",
+    "pypi_project",
+    "npm_package",
 )
-HISTORY_FIELDS = ("metric", "value", "day", "source")
 
 
 class CatalogueError(Exception):
@@ -107,6 +121,7 @@ def export_catalogue():
             Prefetch("integrations", queryset=published),
             Prefetch("assessments", queryset=Assessment.objects.select_related("criterion")),
             Prefetch("procons", queryset=ProCon.objects.approved()),
+            "snapshots",
         ),
         key=lambda f: f.slug,
     )
@@ -172,8 +187,18 @@ def _export_framework(f):
         "statistics": {
             **{name: getattr(f, name) for name in STATISTICS},
             "as_of": _day(f.stats_as_of),
+            **{key: _day(getattr(f, name)) for key, name in STATISTICS_DAYS.items()},
         },
-        "history": [],
+        "history": [
+            {
+                "metric": s.metric,
+                "value": s.value,
+                "day": _day(s.day),
+                "source": s.source,
+                "source_url": s.source_url,
+            }
+            for s in sorted(f.snapshots.all(), key=lambda s: (s.metric, s.day))
+        ],
         "alternatives": sorted(a.slug for a in f.alternatives.all()),
         "integrations": sorted(i.slug for i in f.integrations.all()),
         "assessments": [
@@ -293,7 +318,6 @@ class _Importer:
     def __init__(self, data):
         self.doc = _Reader(data, "catalogue")
         self.stats = {"created": 0, "updated": 0, "unchanged": 0}
-        self.history_ignored = 0
         self.categories = {}
         self.criteria = {}
         self.frameworks = {}
@@ -400,16 +424,30 @@ class _Importer:
             category=self.category(row.text("category", required=True), row, "category"),
             first_release_year=row.integer("first_release_year"),
             stats_as_of=stats.day("as_of"),
+            **{name: stats.day(key) for key, name in STATISTICS_DAYS.items()},
             is_published=True,
             **{name: stats.integer(name) for name in STATISTICS},
         )
+        framework = self.upsert(Framework, {"slug": slug}, values, row.where)
+        self.frameworks[slug] = framework
         for entry in row.items("history"):
-            for key in HISTORY_FIELDS:
-                if key not in entry.data:
-                    entry.fail("is missing", key)
-            entry.day("day")
-            self.history_ignored += 1
-        self.frameworks[slug] = self.upsert(Framework, {"slug": slug}, values, row.where)
+            metric = entry.text("metric", required=True)
+            if metric not in StatSnapshot.Metric.values:
+                entry.fail(f"must be one of {', '.join(StatSnapshot.Metric.values)}", "metric")
+            value = entry.integer("value", required=True, null=False)
+            day = entry.day("day")
+            if day is None:
+                entry.fail("is missing", "day")
+            self.upsert(
+                StatSnapshot,
+                {"framework": framework, "metric": metric, "day": day},
+                {
+                    "value": value,
+                    "source": entry.text("source", required=True),
+                    "source_url": entry.text("source_url"),
+                },
+                entry.where,
+            )
 
     def load_links(self, row):
         framework = self.frameworks[row.data["slug"]]
@@ -558,4 +596,4 @@ def import_catalogue(raw):
             importer.run()
     except IntegrityError as error:
         raise CatalogueError(f"The database refused the file: {error}") from None
-    return {**importer.stats, "history_ignored": importer.history_ignored}
+    return importer.stats

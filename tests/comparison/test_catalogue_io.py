@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from comparison import catalogue_io
 from comparison.models import Assessment, Comparison, Criterion, Difference
-from frameworks.models import Category, Decision, Framework, ProCon, Vote
+from frameworks.models import Category, Decision, Framework, ProCon, StatSnapshot, Vote
 from tests.factories import ProConFactory, UserFactory, VoteFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,13 @@ def test_export_holds_statistics_provenance_and_counts(demo, tmp_path):
     source = Framework.objects.get(slug="django")
     assert django["statistics"]["github_stars"] == source.github_stars
     assert django["statistics"]["as_of"] == source.stats_as_of.isoformat()
-    assert django["history"] == []
+    history = [(h["metric"], h["day"], h["value"]) for h in django["history"]]
+    assert history == [
+        (s.metric, s.day.isoformat(), s.value)
+        for s in StatSnapshot.objects.filter(framework=source).order_by("metric", "day")
+    ]
+    # The 2021 article's figure, from the demo's history.
+    assert any(metric == "github_stars" and value == 58_000 for metric, _, value in history)
     assessment = Assessment.objects.filter(framework=source).exclude(source_url="").first()
     exported = next(a for a in django["assessments"] if a["criterion"] == assessment.criterion.slug)
     assert exported["source_url"] == assessment.source_url
@@ -228,15 +234,17 @@ def test_an_invalid_file_is_refused_and_nothing_is_written(demo, tmp_path, chang
     assert not Criterion.objects.filter(slug="new-criterion").exists()
 
 
-def test_history_entries_are_checked_and_reported(demo, tmp_path, capsys):
+def test_history_entries_are_imported_and_checked(demo, tmp_path):
     path = export(tmp_path)
     document = json.loads(path.read_text())
-    document["frameworks"][0]["history"] = [
+    slug = document["frameworks"][0]["slug"]
+    document["frameworks"][0]["history"].append(
         {"metric": "github_stars", "value": 10, "day": "2024-01-01", "source": "github"}
-    ]
+    )
     path.write_text(json.dumps(document))
-    call_command("import_catalogue", str(path))
-    assert "1 statistics history entries were checked but not stored" in capsys.readouterr().out
+    call_command("import_catalogue", str(path), verbosity=0)
+    stored = StatSnapshot.objects.get(framework__slug=slug, metric="github_stars", day="2024-01-01")
+    assert (stored.value, stored.source) == (10, "github")
     document["frameworks"][0]["history"] = [{"metric": "github_stars"}]
     path.write_text(json.dumps(document))
     with pytest.raises(CommandError, match=r"history\[0\]\.value: is missing"):

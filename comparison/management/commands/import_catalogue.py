@@ -31,8 +31,3 @@ class Command(BaseCommand):
                 f"Imported {file}: {summary['created']} created, {summary['updated']} updated, "
                 f"{summary['unchanged']} unchanged."
             )
-            if summary["history_ignored"]:
-                self.stdout.write(
-                    f"{summary['history_ignored']} statistics history entries were checked "
-                    "but not stored: this site keeps no history yet."
-                )
