@@ -87,6 +87,11 @@ class ComparisonPage:
     star_chart: str = ""  # the compared frameworks' star histories on one SVG
 
     @property
+    def address(self):
+        """The canonical slugs part of the page's URL ("django-vs-flask")."""
+        return COMPARE_SEPARATOR.join(f.slug for f in self.frameworks)
+
+    @property
     def is_curated(self):
         return self.comparison is not None
 

@@ -208,3 +208,11 @@ def test_no_neutralised_text_starts_like_a_formula_and_the_text_survives(text):
     cell = neutralise(text)
     assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
     assert cell in (text, "'" + text)
+
+
+def test_the_comparison_page_links_its_exports(client, demo):
+    html = client.get("/compare/django-vs-flask/").content.decode()
+    assert 'href="/compare/django-vs-flask.json"' in html
+    assert 'href="/compare/django-vs-flask.csv"' in html
+    only = client.get("/compare/django-vs-flask/?only=differences").content.decode()
+    assert 'href="/compare/django-vs-flask.csv?only=differences"' in only
