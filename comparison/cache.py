@@ -29,12 +29,13 @@ page                            tags
 ==============================  ===============================================
 ``/compare/<a>-vs-<b>/``        ``framework:<pk>`` and ``decisions:<pk>`` of each
                                 compared framework,
-                                ``framework-ref:<pk>`` of alternatives,
+                                ``framework-refs`` (alternatives,
                                 integrations and frameworks named on decision
-                                cards, ``member:<pk>`` of decision authors,
+                                cards), ``members`` (decision authors),
                                 ``criteria``, ``comparisons``, ``categories``
-``/frameworks/<slug>/``         ``framework:<pk>``, ``decisions:<pk>``, the references and members
-                                as above, ``comparisons``, ``categories``
+``/frameworks/<slug>/``         ``framework:<pk>``, ``decisions:<pk>``, the
+                                references and members as above,
+                                ``comparisons``, ``categories``
 ``/frameworks/``                ``catalogue``, ``frameworks``, ``categories``
 ``/categories/<slug>/``         ``framework:<pk>`` of the listed frameworks,
                                 ``frameworks``, ``categories``, ``comparisons``

@@ -4,8 +4,8 @@ What a cached entry depends on
     Every cached entry (a whole anonymous page, or a piece of data such as the
     comparison matrix that signed-in members' pages share) records the *tags*
     of what it shows: ``framework:12`` (Flask's own figures, pros, cons and
-    votes), ``framework-ref:7`` (Bottle's name and tagline on an alternative
-    card), ``criteria``, ``comparisons``, ``member:3``... Code that reads data
+    votes), ``framework-refs`` (frameworks' names and taglines on alternative
+    cards), ``criteria``, ``comparisons``, ``members``... Code that reads data
     for a page declares the tags with ``depends_on()`` (the apps' ``cache.py``
     modules name their tags and say which page shows what). When the page is
     stored, the current *version* of each tag is stored with it.

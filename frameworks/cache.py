@@ -14,20 +14,28 @@ tag                         shown by
                             ranking), the category pages that list it
 ``decisions:<pk>``          the decisions that name the framework: its page
                             and every comparison that includes it
-``framework-ref:<pk>``      what shows wherever it is only referenced (name,
-                            slug, tagline): alternative cards, integrations,
-                            the frameworks named on decision cards
+``framework-refs``          what shows wherever a framework is only
+                            referenced (name, slug, tagline): alternative
+                            cards, integrations, the frameworks named on
+                            decision cards
 ``frameworks``              the set of published frameworks with their names,
                             slugs, categories, languages and licences: the
                             picker, catalogue filters, category membership
 ``catalogue``               any listed figure of any framework (votes, stars):
                             the catalogue, whose order can change with any vote
 ``categories``              the category tree and breadcrumbs
-``member:<pk>``             a member's name and headline on their decisions
+``members``                 members' names and headlines on decision cards
 ==========================  ===================================================
 
 A vote on a Flask item bumps ``framework:<flask>`` and ``catalogue``, so
 Django's page and comparisons without Flask stay cached.
+
+References and members are one tag each, not one per framework or member:
+a hit re-reads every tag of its page, and Django vs Flask names some thirty
+frameworks and members. What those tags cover changes only on rare edits (a
+rename, a new tagline, a new headline), so one tag each keeps hits to a
+dozen keys at the price of re-rendering the pages that reference anything
+after such an edit.
 """
 
 FRAMEWORKS = "frameworks"
@@ -44,8 +52,14 @@ def framework(pk):
     return f"framework:{pk}"
 
 
+FRAMEWORK_REFS = "framework-refs"
+MEMBERS = "members"
+
+
 def framework_ref(pk):
-    return f"framework-ref:{pk}"
+    """The tag of a framework's name where it is referenced (shared by all:
+    see the module docstring)."""
+    return FRAMEWORK_REFS
 
 
 def decisions(pk):
@@ -53,7 +67,8 @@ def decisions(pk):
 
 
 def member(pk):
-    return f"member:{pk}"
+    """The tag of a member's name and headline (shared by all members)."""
+    return MEMBERS
 
 
 def decisions_tags(decisions):

@@ -113,15 +113,12 @@ def profile_changed(sender, instance, **kwargs):
     bump_on_commit(tags.member(instance.user_id))
 
 
-def user_saved(sender, instance, update_fields=None, **kwargs):
+def user_saved(sender, instance, created=False, update_fields=None, **kwargs):
     """A member's name shows on their decisions; their last_login (saved at
-    every login) does not, so such saves keep the cache."""
-    if update_fields is not None and set(update_fields) <= {"last_login"}:
+    every login) does not, and a new account has no decision yet, so such
+    saves keep the cache."""
+    if created or (update_fields is not None and set(update_fields) <= {"last_login"}):
         return
-    bump_on_commit(tags.member(instance.pk))
-
-
-def user_deleted(sender, instance, **kwargs):
     bump_on_commit(tags.member(instance.pk))
 
 
@@ -152,4 +149,5 @@ def connect():
     post_delete.connect(profile_changed, sender=Profile, dispatch_uid=uid + "profile-del")
     user = get_user_model()
     post_save.connect(user_saved, sender=user, dispatch_uid=uid + "user-save")
-    post_delete.connect(user_deleted, sender=user, dispatch_uid=uid + "user-del")
+    # Deleting a member needs no receiver here: their decisions go with them,
+    # and each deleted decision bumps the pages that listed it.

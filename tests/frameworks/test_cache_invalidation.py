@@ -202,3 +202,10 @@ def test_a_synced_snapshot_reaches_the_pages_that_chart_it(cached_pages, committ
         source="https://api.github.com/repos/pallets/flask",
     )
     assert cached_pages() == SHOWS_FLASK
+
+
+def test_deleting_a_member_with_a_decision_reaches_the_pages_listing_it(cached_pages, committed):
+    author = Profile.objects.get(user__username="alvaro").user
+    committed(author.delete)
+    assert {"django", "flask", "django vs flask"} <= cached_pages()
+    assert "alvaro" not in Client().get("/frameworks/django/").content.decode().lower()
