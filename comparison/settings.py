@@ -154,7 +154,8 @@ WEB_CONCURRENCY = int(os.environ.get("WEB_CONCURRENCY", "1"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, with one client object per pool.
+            "BACKEND": "core.cache_backends.ReusedClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "stackcompare"),
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},

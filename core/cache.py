@@ -60,8 +60,8 @@ Keys
     pages), the scheme, the host and the path with its query string. Views
     name the query parameters they read (``cache_anonymous(params=...)``);
     any other parameter redirects to the canonical URL, and one client may
-    fill at most ``PAGE_CACHE_FILL_RATE`` new entries, so no one can flood the
-    cache with ``?utm=1..300``.
+    add at most ``PAGE_CACHE_FILL_RATE`` new keys (re-filling an invalidated
+    page is free), so no one can flood the cache with ``?utm=1..300``.
 """
 
 import contextvars
@@ -380,7 +380,7 @@ class AnonymousPageCacheMiddleware:
             with _Collect(clock) as collect:
                 response = self.get_response(request)
             if getattr(response, "anonymous_cacheable", False) and not response.cookies:
-                self.store(request, response, key, collect)
+                self.store(request, response, key, collect, new_key=entry is None)
             return response
         finally:
             if owner:
@@ -445,7 +445,7 @@ class AnonymousPageCacheMiddleware:
         return response
 
     @staticmethod
-    def store(request, response, key, collect):
+    def store(request, response, key, collect, new_key=True):
         if response.streaming or request.method != "GET":
             return
         content = response.content
@@ -456,8 +456,11 @@ class AnonymousPageCacheMiddleware:
         if not collect.tags:
             logger.warning("%s declared no cache tags; not cached.", request.path)
             return
+        # Only a key the cache does not hold yet counts against the client's
+        # budget: re-filling a page a write invalidated adds nothing, and
+        # every reader behind one proxy address would otherwise share it.
         address = ratelimit.client_ip(request)
-        if ratelimit.hit("page-cache-fill", address, settings.PAGE_CACHE_FILL_RATE):
+        if new_key and ratelimit.hit("page-cache-fill", address, settings.PAGE_CACHE_FILL_RATE):
             return  # this client has filled its share of the cache
         headers = [
             (k, v) for k, v in response.items() if k.lower() not in ("content-length", "x-cache")

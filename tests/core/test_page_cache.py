@@ -253,3 +253,33 @@ def test_settings_pick_a_shared_cache_for_several_workers(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(project_settings)
+
+
+def test_refilling_invalidated_pages_does_not_use_up_the_fill_budget(
+    client, demo, page_cache, settings
+):
+    """Readers behind one address (a proxy, a benchmark) keep getting cached
+    pages however often votes invalidate them: only new keys are budgeted."""
+    settings.PAGE_CACHE_FILL_RATE = "2/m"
+    flask = Framework.objects.get(slug="flask")
+    client.get(URL)
+    for _ in range(5):
+        page_cache_module.bump(tags.framework(flask.pk))
+        assert client.get(URL)["X-Cache"] == "miss"
+        assert client.get(URL)["X-Cache"] == "hit"
+
+
+def test_the_redis_cache_reuses_its_client(settings):
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache_backends.ReusedClientRedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/3",
+        }
+    }
+    redis_cache = caches["default"]
+    client = redis_cache._cache.get_client(write=True)
+    assert redis_cache._cache.get_client(write=True) is client
+    redis_cache.set("reused-client-check", 1, 5)
+    assert redis_cache.get("reused-client-check") == 1
