@@ -16,21 +16,18 @@ separated paths), AUDIT_FORMS (mobile,desktop), CHROME_PATH (default: chromium o
 
 import json
 import os
-import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
-import time
 import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import prodserver
+from prodserver import ROOT
+
 OUT = ROOT / "test-output" / "audit"
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 PORT = int(os.environ.get("AUDIT_PORT", "8798"))
-HOST = "127.0.0.1"  # loopback only
 # "localhost" is a secure context for the browser, as https is in production.
 BASE = f"http://localhost:{PORT}"
 RUNS = int(os.environ.get("AUDIT_RUNS", "1"))
@@ -48,63 +45,6 @@ CHROME_FLAGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-
-
-def server_env():
-    env = dict(os.environ)
-    OUT.mkdir(parents=True, exist_ok=True)
-    env.setdefault("DATABASE_URL", f"sqlite:///{OUT / 'audit.sqlite3'}")
-    env.update(
-        DJANGO_SETTINGS_MODULE="comparison.settings",
-        DEBUG="0",
-        SECRET_KEY=env.get("SECRET_KEY") or secrets.token_urlsafe(50),
-        ALLOWED_HOSTS=f"{HOST},localhost",
-        SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback
-        SECURE_COOKIES="0",
-        STATIC_ROOT=str(OUT / "static"),
-        LOG_LEVEL="ERROR",
-    )
-    return env
-
-
-def manage(env, *args):
-    subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-
-
-def start_server(env):
-    cmd = [
-        str(Path(sys.executable).with_name("gunicorn")),
-        "comparison.wsgi",
-        "--bind", f"{HOST}:{PORT}",
-        "--worker-class", "gthread",
-        "--workers", "1",
-        "--threads", "8",
-        "--log-level", "warning",
-    ]  # fmt: skip
-    server = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(BASE + "/robots.txt", timeout=1).read()
-            return server
-        except OSError:
-            time.sleep(0.2)
-    stop_server(server)
-    raise SystemExit("The server did not start within 30 s.")
-
-
-def stop_server(server):
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(server.pid, signal.SIGKILL)
 
 
 def lighthouse(path, form, run, chrome):
@@ -145,11 +85,9 @@ def main():
     chrome = os.environ.get("CHROME_PATH") or shutil.which("chromium")
     if not chrome:
         raise SystemExit("chromium is needed: apt-get install -y chromium")
-    env = server_env()
-    manage(env, "migrate", "--noinput")
-    manage(env, "load_demo")
-    manage(env, "collectstatic", "--noinput", "--clear")
-    server = start_server(env)
+    env = prodserver.server_env(OUT)
+    prodserver.prepare(env)
+    server = prodserver.start_server(env, PORT, base=BASE)
     rows, blamed = [], {}
     try:
         for path in PAGES:
@@ -161,7 +99,7 @@ def main():
                     for line in blame:
                         blamed.setdefault((path, form), set()).add(line)
     finally:
-        stop_server(server)
+        prodserver.stop_server(server)
 
     print()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())

@@ -26,9 +26,7 @@ import http.client
 import os
 import random
 import re
-import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -38,12 +36,13 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import prodserver
+from prodserver import HOST, ROOT
+
 OUT = ROOT / "bench-output"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 PORT = int(os.environ.get("BENCH_PORT", "8799"))
-HOST = "127.0.0.1"  # loopback only
 BASE = f"http://{HOST}:{PORT}"
 MEMBERS = 40
 NOCACHE_COOKIE = "sessionid=bench-uncached"  # unknown session: bypasses the page cache
@@ -63,38 +62,10 @@ READ_PAGES = [
 ]
 
 
-def server_env():
-    env = dict(os.environ)
-    OUT.mkdir(exist_ok=True)
-    env.setdefault("DATABASE_URL", f"sqlite:///{OUT / 'bench.sqlite3'}")
-    env.update(
-        DJANGO_SETTINGS_MODULE="comparison.settings",
-        DEBUG="0",
-        SECRET_KEY=env.get("SECRET_KEY") or secrets.token_urlsafe(50),
-        ALLOWED_HOSTS=f"{HOST},localhost",
-        SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback
-        SECURE_COOKIES="0",
-        STATIC_ROOT=str(OUT / "static"),
-        VOTE_RATE="1000000/m",  # measure the endpoint, not the limiter
-        LOG_LEVEL="ERROR",
-    )
-    return env
-
-
-def manage(env, *args):
-    subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-
-
 def prepare(env):
-    manage(env, "migrate", "--noinput")
-    manage(env, "load_demo")
-    manage(env, "collectstatic", "--noinput", "--clear")
+    """The server's database and files, and Django set up in this process
+    (to create bench members and check the counts afterwards)."""
+    prodserver.prepare(env)
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "SECRET_KEY", "DJANGO_SETTINGS_MODULE")})
     for key in ("DEBUG", "ALLOWED_HOSTS", "STATIC_ROOT", "SECURE_SSL_REDIRECT", "SECURE_COOKIES"):
         os.environ[key] = env[key]
@@ -136,33 +107,8 @@ def member_sessions():
 def start_server(env):
     workers = os.environ.get("WEB_CONCURRENCY") or ("2" if env.get("REDIS_URL") else "1")
     threads = os.environ.get("BENCH_THREADS", "8")
-    cmd = [
-        str(Path(sys.executable).with_name("gunicorn")),
-        "comparison.wsgi",
-        "--bind", f"{HOST}:{PORT}",
-        "--worker-class", "gthread",
-        "--workers", workers,
-        "--threads", threads,
-        "--log-level", "warning",
-    ]  # fmt: skip
-    server = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(BASE + "/robots.txt", timeout=1).read()
-            return server, f"gunicorn gthread, {workers} worker(s) x {threads} threads"
-        except OSError:
-            time.sleep(0.2)
-    stop_server(server)
-    raise SystemExit("The server did not start within 30 s.")
-
-
-def stop_server(server):
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(server.pid, signal.SIGKILL)
+    server = prodserver.start_server(env, PORT, workers=workers, threads=threads)
+    return server, f"gunicorn gthread, {workers} worker(s) x {threads} threads"
 
 
 class MemoryWatch(threading.Thread):
@@ -384,7 +330,8 @@ def machine():
 def main():
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install -y wrk")
-    env = server_env()
+    # measure the vote endpoint, not its rate limit
+    env = prodserver.server_env(OUT, VOTE_RATE="1000000/m")
     prepare(env)
     from django.conf import settings
     from django.contrib.staticfiles.storage import staticfiles_storage
@@ -432,7 +379,7 @@ def main():
     finally:
         watch.running = False
         watch.sample()
-        stop_server(server)
+        prodserver.stop_server(server)
     exact, items = check_counts()
 
     print()
