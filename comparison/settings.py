@@ -146,8 +146,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # the rate-limit counters (core.cache explains the page cache):
 # - REDIS_URL set: Redis, with short timeouts so an outage degrades to
 #   uncached pages instead of hanging requests;
-# - several workers without Redis (WEB_CONCURRENCY > 1): Django's file-based
-#   cache in CACHE_DIR, shared through the file system;
+# - several workers without Redis (WEB_CONCURRENCY > 1), or CACHE_DIR set:
+#   Django's file-based cache in CACHE_DIR, shared through the file system;
 # - otherwise (make run, one worker with threads): local memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 WEB_CONCURRENCY = int(os.environ.get("WEB_CONCURRENCY", "1"))
@@ -164,7 +164,9 @@ if REDIS_URL:
     # Sessions live in the database and are read through Redis; if Redis is
     # down they are read from the database (core.sessions).
     SESSION_ENGINE = "core.sessions"
-elif WEB_CONCURRENCY > 1:
+elif WEB_CONCURRENCY > 1 or os.environ.get("CACHE_DIR"):
+    # Also when CACHE_DIR is set: then commands run beside the server (cron's
+    # sync_stats, load_demo --update) reach its cached pages too.
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

@@ -246,10 +246,19 @@ def test_settings_pick_a_shared_cache_for_several_workers(monkeypatch):
 
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("CACHE_DIR", raising=False)
     try:
         reloaded = importlib.reload(project_settings)
         assert reloaded.CACHES["default"]["BACKEND"].endswith("FileBasedCache")
         assert reloaded.PAGE_CACHE
+        # One worker plus a cron job: CACHE_DIR shares the cache with the job.
+        monkeypatch.setenv("WEB_CONCURRENCY", "1")
+        assert (
+            importlib.reload(project_settings).CACHES["default"]["BACKEND"].endswith("LocMemCache")
+        )
+        monkeypatch.setenv("CACHE_DIR", "/tmp/stackcompare-cache")
+        reloaded = importlib.reload(project_settings)
+        assert reloaded.CACHES["default"]["LOCATION"] == "/tmp/stackcompare-cache"
     finally:
         monkeypatch.undo()
         importlib.reload(project_settings)
