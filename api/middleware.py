@@ -6,22 +6,15 @@ answers served from the cache (a hit costs one more cache round trip: the
 rate-limit counter).
 """
 
-import hashlib
-
 from django.conf import settings
 from django.utils.cache import get_conditional_response
 
 from core import ratelimit
+from core.cache import etag_of
 
 from .http import error_response
 
 PREFIX = "/api/v1/"
-
-
-def etag_of(content):
-    """The same validator the page cache gives a stored page (core.cache), so
-    a miss and the later hits of one answer share their ETag."""
-    return '"' + hashlib.blake2b(content, digest_size=12).hexdigest() + '"'
 
 
 class ApiMiddleware:
