@@ -145,7 +145,7 @@ def test_concurrent_misses_of_one_page_render_it_once(page_cache, monkeypatch, w
 
     def slow_render(*args, **kwargs):
         renders.append(threading.get_ident())
-        time.sleep(0.3)  # long enough for every reader to arrive meanwhile
+        time.sleep(1.0)  # long enough for every reader to arrive meanwhile, even on a busy machine
         if write_during_render:
             page_cache_module.bump(tags.framework(flask.pk))
         return real(*args, **kwargs)
