@@ -94,7 +94,12 @@ FRAMEWORK_LIST_PARAMS = (*FrameworkFilter.base_filters, *PAGE_PARAMS)
 def framework_list(request):
     """Published frameworks with the catalogue's filters (q, category,
     language, license, sort), paginated."""
-    depends_on(catalogue_tags.CATALOGUE, catalogue_tags.FRAMEWORKS, catalogue_tags.CATEGORIES)
+    depends_on(
+        catalogue_tags.CATALOGUE,
+        catalogue_tags.VOTES,
+        catalogue_tags.FRAMEWORKS,
+        catalogue_tags.CATEGORIES,
+    )
     data = {k: v for k, v in request.GET.items() if k not in PAGE_PARAMS}
     filterset = FrameworkFilter(data, queryset=catalogue.catalogue().order_by("name"))
     if not filterset.is_valid():
@@ -121,6 +126,7 @@ def framework_detail(request, slug):
     comparisons = related_comparisons([f.pk], limit=50)
     depends_on(
         catalogue_tags.framework(f.pk),
+        catalogue_tags.votes(f.pk),
         catalogue_tags.CATEGORIES,
         CRITERIA,
         *catalogue_tags.references_tags(page.alternatives),

@@ -61,6 +61,7 @@ def comparison_page_tags(page):
         return tags
     tags |= {CRITERIA, catalogue_tags.CATEGORIES}
     tags |= {catalogue_tags.framework(f.pk) for f in frameworks}
+    tags |= {catalogue_tags.votes(f.pk) for f in frameworks}
     tags |= {catalogue_tags.decisions(f.pk) for f in frameworks}
     tags |= catalogue_tags.references_tags(page.alternatives)
     for _, tools in page.integrations:

@@ -9,7 +9,10 @@ frameworks, pros, cons, votes or decisions (pinned in the tests).
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models.functions import Coalesce
 
+from core.cache import live_order
+from frameworks import cache as catalogue_tags
 from frameworks import charts
 from frameworks.models import (
     COMPARE_SEPARATOR,
@@ -165,6 +168,9 @@ def stat_rows(frameworks):
         values = [getattr(f, key, None) for f in frameworks]
         if key == "weekly_downloads" and all(v is None for v in values):
             continue  # no package source among them: no empty row
+        if key == "votes":  # live: which is highest, and whether they differ
+            refs = [(catalogue_tags.total_ref(f.pk),) for f in frameworks]
+            live_order(list(zip(refs, values, strict=True)))
         known = [v for v in values if v is not None]
         top = max(known) if known else None
         best = {i for i, v in enumerate(values) if top and v == top and len(known) > 1}
@@ -250,18 +256,31 @@ def related_comparisons(framework_ids, *, exclude=None, limit=8):
 
 
 def popular_comparisons(limit=6):
-    """Curated comparisons ranked by the community votes of their frameworks."""
-    return list(
+    """Curated comparisons ranked by the community votes of their frameworks.
+
+    The whole ranking is read (curated comparisons are few) and recorded as a
+    live order: a vote that lets one overtake another re-renders the page."""
+    ranking = list(
         Comparison.objects.visible()
         .annotate(
-            votes=Sum(
-                "frameworks__procons__votes_count",
-                filter=Q(frameworks__procons__status=ProCon.Status.APPROVED),
+            votes=Coalesce(
+                Sum(
+                    "frameworks__procons__votes_count",
+                    filter=Q(frameworks__procons__status=ProCon.Status.APPROVED),
+                ),
+                0,
             )
         )
         .with_frameworks()
-        .order_by("-votes", "title")[:limit]
+        .order_by("-votes", "title")
     )
+    live_order(
+        [
+            (tuple(catalogue_tags.total_ref(f.pk) for f in c.ordered_frameworks()), c.votes)
+            for c in ranking
+        ]
+    )
+    return ranking[:limit]
 
 
 def recent_comparisons(limit=6):

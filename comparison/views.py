@@ -26,12 +26,13 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         popular = selectors.popular_comparisons()
-        # The popular ranking sums the votes of these frameworks.
+        # The popular ranking sums the votes of every curated comparison's
+        # frameworks: live figures (popular_comparisons records the order).
         depends_on(
             COMPARISONS,
             catalogue_tags.FRAMEWORKS,
             catalogue_tags.CATEGORIES,
-            *(catalogue_tags.framework(f.pk) for c in popular for f in c.ordered_frameworks()),
+            catalogue_tags.VOTES,
         )
         return super().get_context_data(
             popular=popular,

@@ -48,6 +48,32 @@ Coalescing
     them. Later arrivals, and waiters of a leader that left nothing (a 404),
     elect a new leader.
 
+Live figures
+    Some figures change far more often than the pages that show them: a vote
+    changes one count on a page that otherwise stays the same for hours. Such
+    figures are *live*: a template prints them with ``live()``, which, while
+    an anonymous page is rendered for the cache, leaves a slot in the HTML
+    instead of the number. The entry keeps the HTML cut at its slots, plus
+    the *groups* the figures come from (``votes`` of framework 12: every
+    count of Flask's pros and cons and their sum). Each group is a small
+    cached entry of its own, kept exact like any other (a vote bumps the
+    group's tag, ``votes:12``); a hit fetches the groups it needs in the same
+    round trip as its tags, recomputes any stale group (one small query for
+    all of them) and fills the slots. A vote therefore invalidates no page at
+    all, only a group of numbers, and no reader ever sees an old count.
+    Where the *order* of a list depends on live figures (pros by votes, the
+    catalogue sorted by votes, the popular ranking), the code that builds it
+    records the figures it was sorted by with ``live_order()``; a hit whose
+    figures would now compare differently (a pro overtook another, two
+    tied...) is a miss and the page is rendered again. The tags a live group
+    covers are not recorded by the page, so they do not invalidate it: a
+    page must print every figure of those tags through ``live()`` (a test
+    renders every demo page after a vote and compares it with a hit). Only
+    HTML pages are served this way: other formats (the API's JSON, CSV
+    exports) print figures as they are and keep every tag they declared.
+    Outside the page cache (signed-in members, the API) ``live()`` prints
+    the figure itself.
+
 Failure
     The cache is an optimisation. If it cannot be reached, pages are rendered
     uncached and a warning is logged (at most once a minute per process);
@@ -66,10 +92,12 @@ Keys
 
 import contextvars
 import hashlib
+import itertools
 import logging
 import os
 import secrets
 import time
+from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 
@@ -287,14 +315,224 @@ def cached(name, compute, tags_of, timeout=PAGE_TIMEOUT):
     entry = found.get(key)
     if entry is not None and _is_fresh(entry[0]):
         depends_on(*(k.removeprefix(TAG_PREFIX) for k in entry[0]))
+        _record_orders(entry[2])
         return entry[1]
-    with _Collect(_read_clock(found)) as collect:
-        value = compute()
-        depends_on(*tags_of(value))
+    orders = []
+    token = _orders.set(orders)
+    try:
+        with _Collect(_read_clock(found)) as collect:
+            value = compute()
+            depends_on(*tags_of(value))
+    finally:
+        _orders.reset(token)
+    _record_orders(orders)
     versions = collect.versions()
     if versions is not None:
-        _set(key, (versions, value), timeout)
+        _set(key, (versions, value, tuple(orders)), timeout)
     return value
+
+
+# --- Live figures: filled in when a page is served ----------------------------
+
+#: Most groups a page may fill at serve time; a page with more (a catalogue
+#: sorted by votes over hundreds of frameworks) is stored with its figures
+#: printed and its live tags recorded, like any other page.
+LIVE_MAX_GROUPS = 64
+SLOT = "\x00"  # Django's forms refuse NUL in text, and PostgreSQL stores none
+
+
+@dataclass(frozen=True)
+class LiveSource:
+    """Where a kind of live figure comes from.
+
+    ``compute(groups)`` reads the figures of several groups from the
+    database in one go: ``{group: {key: number}}``; ``tag(group)`` is the tag
+    bumped when a group's figures change, and ``covers`` the tags whose
+    figures the source serves live (e.g. the per-group tag and an "any vote"
+    tag that lists depend on)."""
+
+    name: str
+    compute: object
+    tag: object
+    covers: object
+
+
+_sources = {}
+
+
+def register_live_source(name, *, compute, tag, covers):
+    _sources[name] = LiveSource(name, compute, tag, covers)
+
+
+def _compact(number):
+    from core.templatetags.site import compact
+
+    return compact(number)
+
+
+FORMATS = {
+    "int": str,
+    "plural": lambda n: "" if n == 1 else "s",
+    "compact": _compact,
+}
+
+
+class _LiveRender:
+    """The live figures printed while one page is rendered for the cache."""
+
+    def __init__(self):
+        self.texts = {}  # slot -> the text printed at render time
+        self.groups = set()  # (source, group) of the slots
+        self.orders = []  # ((refs, score), ...) per ordered list (live_order)
+
+    def fill(self, content):
+        """The page as rendered, slots replaced by their render-time text."""
+        parts = content.split(SLOT.encode())
+        parts[1::2] = [self.texts[p.decode()].encode() for p in parts[1::2]]
+        return b"".join(parts)
+
+
+_live = contextvars.ContextVar("live_figures", default=None)
+_orders = contextvars.ContextVar("live_orders", default=None)
+
+
+def _slot(source, group, key, fmt):
+    return f"{source}:{group}:{key}:{fmt}"
+
+
+def live(source, group, key, value, fmt="int"):
+    """The text of a live figure: ``value`` in format ``fmt``, or, while an
+    anonymous page is rendered for the cache, a slot that every hit fills
+    with the group's current figure."""
+    text = FORMATS[fmt](value)
+    render = _live.get()
+    if render is None or source not in _sources:
+        return text
+    slot = _slot(source, group, key, fmt)
+    render.texts[slot] = text
+    render.groups.add((source, str(group)))
+    return SLOT + slot + SLOT
+
+
+def live_order(items):
+    """Record that a list was ordered by live figures.
+
+    ``items`` are ``(refs, score)`` pairs: ``refs`` the figures whose sum
+    is the item's score, as ``(source, group, key)``, and ``score`` its value
+    when the list was read. A hit at which any two scores compare
+    differently (one overtook the other, or two became equal or unequal) is
+    rendered again. Lists must be recorded whole, not only their shown part:
+    an item below the cut may overtake one above it. Data-cache entries
+    (``cached()``) keep the orders recorded while they were computed and
+    record them again on every hit, as they do their tags."""
+    capture = _orders.get()
+    if capture is None:
+        return
+    entries = [
+        (tuple((source, str(group), key) for source, group, key in refs), score)
+        for refs, score in items
+    ]
+    entries.sort(key=lambda entry: entry[1], reverse=True)
+    capture.append(tuple(entries))
+
+
+def _record_orders(orders):
+    capture = _orders.get()
+    if capture is not None:
+        capture.extend(orders)
+
+
+def _order_groups(orders):
+    return {
+        (source, group) for entries in orders for refs, _ in entries for source, group, _ in refs
+    }
+
+
+def _group_key(source, group):
+    return _data_key(f"live|{source}|{group}")
+
+
+def _group_keys(groups):
+    """{(source, group): (entry key, tag key)}."""
+    return {
+        (source, group): (_group_key(source, group), TAG_PREFIX + _sources[source].tag(group))
+        for source, group in groups
+    }
+
+
+def _live_figures(groups, found):
+    """{(source, group): {key: number}} for the groups, from their entries in
+    ``found`` (a get_many answer that holds each group's entry and tag) or,
+    for groups whose entry is missing or stale, from the database; None if
+    the cache could not be read."""
+    keys = _group_keys(groups)
+    figures, stale = {}, {}
+    for group, (entry_key, tag_key) in keys.items():
+        entry = found.get(entry_key)
+        version = found.get(tag_key)
+        if entry is not None and version is not None and entry[0] == version:
+            figures[group] = entry[1]
+        else:
+            stale[group] = version
+    if not stale:
+        return figures
+    missing = [keys[group][1] for group, version in stale.items() if version is None]
+    if missing:  # never bumped, or evicted: start at the clock (see _Collect)
+        try:
+            now = _read_clock(cache.get_many([CLOCK_KEY]))
+            for tag_key in missing:
+                cache.add(tag_key, now, timeout=None)
+            started = cache.get_many(missing)
+        except Exception as error:
+            _warn("add", error)
+            return None
+        for group in stale:
+            if stale[group] is None:
+                stale[group] = started.get(keys[group][1])
+    # The versions were read before the figures: a write the figures miss
+    # bumps its tag after this read, so the stored group is stale from then.
+    for source, members in itertools.groupby(sorted(stale), key=lambda g: g[0]):
+        members = [group for _, group in members]
+        computed = _sources[source].compute(members)
+        for group in members:
+            values = computed.get(group, {})
+            figures[(source, group)] = values
+            if stale[(source, group)] is not None:
+                _set(keys[(source, group)][0], (stale[(source, group)], values), PAGE_TIMEOUT)
+    return figures
+
+
+def _score(refs, figures):
+    return sum(figures.get((source, group), {}).get(key, 0) for source, group, key in refs)
+
+
+def _orders_hold(orders, figures):
+    """True when every recorded list would still come out in the same order:
+    scores that were equal are equal, scores that were larger still are."""
+    for entries in orders:
+        previous = None
+        for refs, score in entries:
+            now = _score(refs, figures)
+            if previous is not None:
+                was, then = previous
+                if (was == score) != (then == now) or (was > score and not then > now):
+                    return False
+            previous = (score, now)
+    return True
+
+
+def _live_texts(slots, figures):
+    return [
+        FORMATS[fmt](figures.get((source, group), {}).get(key, 0))
+        for source, group, key, fmt in slots
+    ]
+
+
+def _page_etag(etag, texts):
+    """The validator of a page with live figures: its HTML's and the figures'."""
+    if not texts:
+        return etag
+    return etag_of(f"{etag}|{'|'.join(texts)}".encode())
 
 
 # --- The anonymous page cache -------------------------------------------------
@@ -371,8 +609,9 @@ class AnonymousPageCacheMiddleware:
         if found is None:  # the cache is down: render, keep nothing
             return self.get_response(request)
         entry = found.get(key)
-        if entry is not None and _is_fresh(entry[0]):
-            return self.hit(request, entry)
+        page = _stored_page(entry) if entry is not None else None
+        if page is not None:
+            return self.hit(request, page)
         lock = key + ":lock"
         # Every write finished before this request has a clock value no
         # larger than this reading: a render that read the clock no earlier
@@ -383,10 +622,23 @@ class AnonymousPageCacheMiddleware:
             return owner
         try:
             clock = _read_clock(_get_many([CLOCK_KEY]) or {})
-            with _Collect(clock) as collect:
-                response = self.get_response(request)
+            render = _LiveRender()
+            live_token, orders_token = _live.set(render), _orders.set(render.orders)
+            try:
+                with _Collect(clock) as collect:
+                    response = self.get_response(request)
+            finally:
+                _orders.reset(orders_token)
+                _live.reset(live_token)
+            template = None
+            if (render.texts or render.orders) and not response.streaming:
+                template = response.content
+                if render.texts:
+                    response.content = render.fill(template)
+                    if response.has_header("Content-Length"):
+                        response["Content-Length"] = str(len(response.content))
             if getattr(response, "anonymous_cacheable", False) and not response.cookies:
-                self.store(request, response, key, collect, new_key=entry is None)
+                self.store(request, response, key, collect, render, template, entry is None)
             return response
         finally:
             if owner:
@@ -415,14 +667,15 @@ class AnonymousPageCacheMiddleware:
             if found is None:
                 return None
             entry = found.get(key)
-            if entry is not None and _is_fresh(entry[0]):
-                return self.hit(request, entry)
+            page = _stored_page(entry) if entry is not None else None
+            if page is not None:
+                return self.hit(request, page)
             # A leader whose render overlapped a write could not store it,
             # but it is fresh for every request that arrived before that
             # render read the clock.
             passed = found.get(handoff)
             if passed is not None and arrived is not None and arrived <= passed[0]:
-                return self.hit(request, passed)
+                return self.hit(request, passed[1:])
             # Otherwise keep waiting while the leader renders; if it let go
             # without leaving anything usable, try to lead (loop).
 
@@ -436,8 +689,8 @@ class AnonymousPageCacheMiddleware:
                 _warn("delete", error)
 
     @staticmethod
-    def hit(request, entry):
-        _, status, headers, content, etag = entry
+    def hit(request, page):
+        status, headers, content, etag = page
         if etag in request.headers.get("If-None-Match", ""):
             response = HttpResponseNotModified()
             response["ETag"] = etag
@@ -445,20 +698,49 @@ class AnonymousPageCacheMiddleware:
         response = HttpResponse(content, status=status)
         for name, value in headers:
             response[name] = value
+        response["ETag"] = etag
         response["X-Cache"] = "hit"
         if request.method == "HEAD":
             response.content = b""
         return response
 
     @staticmethod
-    def store(request, response, key, collect, new_key=True):
+    def store(request, response, key, collect, render, template, new_key=True):
+        """Keep the page, its live figures cut out (``template`` is the
+        rendered HTML with its slots, or None when it printed none)."""
         if response.streaming or request.method != "GET":
             return
-        content = response.content
-        etag = etag_of(content)
-        response["ETag"] = etag
-        response["Cache-Control"] = "no-cache"  # browsers revalidate: 304 via ETag
+        headers = [
+            (k, v)
+            for k, v in response.items()
+            if k.lower() not in ("content-length", "x-cache", "etag", "cache-control")
+        ]
+        headers.append(("Cache-Control", "no-cache"))  # browsers revalidate: 304 via ETag
+        response["Cache-Control"] = "no-cache"
         response["X-Cache"] = "miss"
+        live = None
+        groups = render.groups | _order_groups(render.orders)
+        # Only HTML pages print their figures through live(); other formats
+        # (the API, exports) print them as they are and keep the live tags.
+        is_html = response.get("Content-Type", "").startswith("text/html")
+        if template is not None and is_html and len(groups) <= LIVE_MAX_GROUPS:
+            parts = template.split(SLOT.encode())
+            slots = tuple(tuple(p.decode().split(":", 3)) for p in parts[1::2])
+            parts[1::2] = [None] * len(slots)
+            texts = [render.texts[":".join(slot)] for slot in slots]
+            etag = etag_of(template)
+            response["ETag"] = _page_etag(etag, texts)
+            live = (slots, tuple(sorted(groups)), tuple(render.orders))
+            body = tuple(parts)
+            # The live groups' own tags keep their figures exact; the page
+            # does not depend on them (module docstring, "Live figures").
+            for source in {source for source, _ in groups}:
+                members = [group for name, group in groups if name == source]
+                collect.tags -= set(_sources[source].covers(members))
+        else:
+            body = response.content
+            etag = etag_of(body)
+            response["ETag"] = etag
         if not collect.tags:
             logger.warning("%s declared no cache tags; not cached.", request.path)
             return
@@ -468,14 +750,45 @@ class AnonymousPageCacheMiddleware:
         address = ratelimit.client_ip(request)
         if new_key and ratelimit.hit("page-cache-fill", address, settings.PAGE_CACHE_FILL_RATE):
             return  # this client has filled its share of the cache
-        headers = [
-            (k, v) for k, v in response.items() if k.lower() not in ("content-length", "x-cache")
-        ]
-        page = (response.status_code, headers, content, etag)
         versions = collect.versions()
         if versions is not None:
-            _set(key, (versions, *page), PAGE_TIMEOUT)
+            _set(key, (versions, response.status_code, headers, body, etag, live), PAGE_TIMEOUT)
+            if live is not None:
+                _prime(live[1])
         elif collect.clock is not None:
             # A write to one of its tags overlapped the render: not kept, but
             # handed to the readers that waited since before it began.
+            page = (response.status_code, headers, response.content, response["ETag"])
             _set(key + ":handoff", (collect.clock, *page), LOCK_TIMEOUT)
+
+
+def _prime(groups):
+    """Store the groups a new page needs that the cache lacks, so that its
+    first hit, like every later one, runs no query."""
+    keys = [key for pair in _group_keys(groups).values() for key in pair]
+    found = _get_many(keys)
+    if found is not None:
+        _live_figures(groups, found)
+
+
+def _stored_page(entry):
+    """``(status, headers, content, etag)`` of a stored page while it is
+    exact: every tag at its recorded version, every live figure filled in
+    from its group and every list still in its recorded order. None if not."""
+    versions, status, headers, body, etag, live = entry
+    keys = list(versions)
+    if live is not None:
+        slots, groups, orders = live
+        keys += [key for pair in _group_keys(groups).values() for key in pair]
+    found = _get_many(keys)
+    if found is None or any(found.get(k) != v for k, v in versions.items()):
+        return None
+    if live is None:
+        return status, headers, body, etag
+    figures = _live_figures(groups, found)
+    if figures is None or not _orders_hold(orders, figures):
+        return None
+    texts = _live_texts(slots, figures)
+    parts = list(body)
+    parts[1::2] = [text.encode() for text in texts]
+    return status, headers, b"".join(parts), _page_etag(etag, texts)

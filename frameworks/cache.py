@@ -21,14 +21,28 @@ tag                         shown by
 ``frameworks``              the set of published frameworks with their names,
                             slugs, categories, languages and licences: the
                             picker, catalogue filters, category membership
-``catalogue``               any listed figure of any framework (votes, stars):
-                            the catalogue, whose order can change with any vote
+``votes:<pk>``              the votes on the framework's pros and cons and
+                            their sum: wherever they show; pages fill them in
+                            live (see below)
+``votes``                   any vote on any framework: lists that show or sort
+                            by votes outside pages (the API's list)
+``catalogue``               any listed figure of any framework but votes
+                            (stars, downloads): the catalogue
 ``categories``              the category tree and breadcrumbs
 ``members``                 members' names and headlines on decision cards
 ==========================  ===================================================
 
-A vote on a Flask item bumps ``framework:<flask>`` and ``catalogue``, so
-Django's page and comparisons without Flask stay cached.
+Votes are live figures (``core.cache``, "Live figures"): pages print them
+with the ``procon_votes``/``framework_votes`` template helpers and record
+lists sorted by them with ``live_order``, so a vote on a Flask item bumps
+only ``votes:<flask>`` and ``votes``, which no cached page records. Every
+page stays cached, and the next hit of a page showing Flask fills in the new
+counts from one small cached group (Flask's counts), recomputed with one
+query after the vote. A page is rendered again only when the vote changed an
+order it shows (a pro overtook another, the catalogue sorted by votes, the
+popular ranking). Data read for anything else (the API, exports, the data
+cache behind members' pages) records ``votes:<pk>`` or ``votes`` like any
+tag and is invalidated by the vote.
 
 References and members are one tag each, not one per framework or member:
 a hit re-reads every tag of its page, and Django vs Flask names some thirty
@@ -40,6 +54,9 @@ after such an edit.
 
 FRAMEWORKS = "frameworks"
 CATALOGUE = "catalogue"
+VOTES = "votes"
+#: The live source of vote counts (core.cache.register_live_source).
+LIVE_VOTES = "votes"
 CATEGORIES = "categories"
 
 #: Framework fields shown wherever a framework is referenced by name.
@@ -60,6 +77,25 @@ def framework_ref(pk):
     """The tag of a framework's name where it is referenced (shared by all:
     see the module docstring)."""
     return FRAMEWORK_REFS
+
+
+def votes(pk):
+    return f"votes:{pk}"
+
+
+def procon_ref(procon):
+    """The live figure of a pro/con's count: ``(source, group, key)``."""
+    return (LIVE_VOTES, procon.framework_id, f"p{procon.pk}")
+
+
+def total_ref(framework_id):
+    """The live figure of a framework's votes, the sum over its pros and cons."""
+    return (LIVE_VOTES, framework_id, "total")
+
+
+def votes_covered(framework_ids):
+    """The tags the live vote counts of these frameworks stand for."""
+    return [VOTES, *(votes(pk) for pk in framework_ids)]
 
 
 def decisions(pk):
@@ -90,6 +126,7 @@ def framework_page_tags(page):
     pk = page.framework.pk
     return {
         framework(pk),
+        votes(pk),
         decisions(pk),
         CATEGORIES,
         *references_tags(page.alternatives),

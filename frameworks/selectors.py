@@ -4,6 +4,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
+from core.cache import live_order
+
+from . import cache as tags
 from . import charts
 from .models import Category, Decision, Framework, ProCon, StatSnapshot, Vote
 
@@ -105,7 +108,29 @@ def procons_by_framework(framework_ids):
         .order_by("-votes_count", "text")
     ):
         grouped[procon.framework_id][procon.kind].append(procon)
+    # Most voted first: a vote that changes that order re-renders the page.
+    for lists in grouped.values():
+        for items in lists.values():
+            live_order([((tags.procon_ref(p),), p.votes_count) for p in items])
     return grouped
+
+
+def vote_figures(framework_ids):
+    """The live vote counts of frameworks, for pages served from the cache:
+    ``{framework_id: {"p<procon id>": votes, "m<procon id>": member votes,
+    "total": sum}}`` over approved pros and cons, in one query."""
+    figures = {str(pk): {"total": 0} for pk in framework_ids}
+    rows = (
+        ProCon.objects.approved()
+        .filter(framework_id__in=[int(pk) for pk in framework_ids])
+        .values_list("framework_id", "pk", "votes_count", "baseline_votes")
+    )
+    for framework_id, pk, votes, baseline in rows:
+        counts = figures[str(framework_id)]
+        counts[f"p{pk}"] = votes
+        counts[f"m{pk}"] = votes - baseline
+        counts["total"] += votes
+    return figures
 
 
 def voted_procon_ids(user, procon_ids):

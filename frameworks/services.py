@@ -104,7 +104,8 @@ def toggle_vote(*, user, procon_id):
         else:  # a parallel request of this member voted first; it counted
             votes = ProCon.objects.values_list("votes_count", flat=True).get(pk=procon_id)
             voted = True
-        bump_on_commit(tags.framework(framework_id), tags.CATALOGUE)
+        # Live figures: no page records these tags (frameworks/cache.py).
+        bump_on_commit(tags.votes(framework_id), tags.VOTES)
     return votes, voted
 
 
@@ -122,7 +123,12 @@ def recount_votes(procons):
     updated = procons.update(
         votes_count=F("baseline_votes") + Coalesce(Subquery(member_votes), Value(0))
     )
-    bump_on_commit(tags.CATALOGUE, *(tags.framework(pk) for pk in framework_ids))
+    bump_on_commit(
+        tags.CATALOGUE,
+        tags.VOTES,
+        *(tags.framework(pk) for pk in framework_ids),
+        *(tags.votes(pk) for pk in framework_ids),
+    )
     return updated
 
 

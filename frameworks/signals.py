@@ -51,7 +51,8 @@ def framework_deleted(sender, instance, **kwargs):
 
 
 def procon_changed(sender, instance, **kwargs):
-    bump_on_commit(tags.framework(instance.framework_id), tags.CATALOGUE)
+    pk = instance.framework_id
+    bump_on_commit(tags.framework(pk), tags.votes(pk), tags.CATALOGUE, tags.VOTES)
 
 
 def snapshot_changed(sender, instance, **kwargs):

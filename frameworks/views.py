@@ -17,7 +17,7 @@ from django_filters.views import FilterView
 from comparison.cache import COMPARISONS
 from comparison.selectors import related_comparisons
 from core import ratelimit, structured_data
-from core.cache import depends_on
+from core.cache import depends_on, live_order
 from core.http import safe_next, too_many, wants_json
 from core.models import SLUG_PATTERN
 
@@ -39,8 +39,20 @@ class FrameworkListView(FilterView):
     strict = False
 
     def get_queryset(self):
-        depends_on(tags.CATALOGUE, tags.FRAMEWORKS, tags.CATEGORIES)
+        depends_on(tags.CATALOGUE, tags.VOTES, tags.FRAMEWORKS, tags.CATEGORIES)
         return selectors.catalogue().order_by("name")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if getattr(self.filterset.form, "cleaned_data", {}).get("sort") in (["votes"], ["-votes"]):
+            # Sorted by live figures: record the whole filtered order.
+            live_order(
+                [
+                    ((tags.total_ref(pk),), votes)
+                    for pk, votes in self.object_list.values_list("pk", "votes")
+                ]
+            )
+        return context
 
     def paginate_queryset(self, queryset, page_size):
         try:
@@ -91,6 +103,7 @@ class CategoryDetailView(TemplateView):
             tags.FRAMEWORKS,
             COMPARISONS,
             *(tags.framework(f.pk) for f in frameworks),
+            *(tags.votes(f.pk) for f in frameworks),
         )
         return super().get_context_data(
             category=category,

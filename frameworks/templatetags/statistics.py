@@ -8,7 +8,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
+from core.cache import live
 from core.templatetags.site import UNKNOWN, compact
+from frameworks import cache as catalogue_tags
 
 register = template.Library()
 
@@ -63,3 +65,18 @@ def signed(number):
         return UNKNOWN
     text = compact(abs(number))
     return f"+{text}" if number > 0 else (f"−{text}" if number < 0 else "0")
+
+
+# --- Live vote counts (frameworks/cache.py: filled in when a cached page is served)
+
+
+@register.simple_tag
+def procon_votes(procon, fmt="int"):
+    """A pro/con's vote count; ``fmt="plural"`` gives the "s" of its unit."""
+    return live(*catalogue_tags.procon_ref(procon), procon.votes_count, fmt)
+
+
+@register.simple_tag
+def framework_votes(framework, fmt="compact"):
+    """The sum of the votes on a framework's pros and cons."""
+    return live(*catalogue_tags.total_ref(framework.pk), framework.votes, fmt)

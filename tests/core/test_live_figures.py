@@ -1,0 +1,141 @@
+"""Live figures (core/cache.py, "Live figures"): vote counts are filled into
+cached pages when they are served, lists sorted by them are re-checked, and
+formats that do not print them through ``live()`` keep their tags."""
+
+import pickle
+
+import pytest
+from django.test import Client
+
+from core import cache as page_cache_module
+from core.cache import _orders_hold
+from frameworks import cache as tags
+from frameworks import services
+from frameworks.models import Framework, ProCon
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/compare/django-vs-flask/"
+
+
+def django_pro():
+    return ProCon.objects.get(framework__slug="django", text="Rapid development")
+
+
+def vote(committed, item, user=None):
+    return committed(services.toggle_vote, user=user or UserFactory(), procon_id=item.pk)
+
+
+def test_a_stored_page_holds_slots_not_counts(client, demo, page_cache):
+    from django.core.cache import cache
+
+    client.get(URL)
+    (entry,) = [pickle.loads(v) for k, v in cache._cache.items() if ":page:" in k]
+    body = entry[3]
+    assert isinstance(body, tuple), "the HTML is kept cut at its live figures"
+    assert b"678" not in b"".join(part for part in body if part)
+    assert not any(tag.startswith("cache:tag:votes") for tag in entry[0])
+
+
+def test_after_a_vote_one_hit_recomputes_the_group_and_the_next_runs_no_query(
+    client, demo, page_cache, committed, django_assert_num_queries
+):
+    client.get(URL)
+    with django_assert_num_queries(0):
+        assert client.get(URL)["X-Cache"] == "hit"
+    vote(committed, django_pro())
+    with django_assert_num_queries(1):  # Django's counts, one small query
+        response = client.get(URL)
+    assert response["X-Cache"] == "hit"
+    assert '<span class="vote-count">679</span>' in response.content.decode()
+    with django_assert_num_queries(0):
+        assert ">679<" in client.get(URL).content.decode()
+
+
+def test_the_etag_follows_the_live_figures(client, demo, page_cache, committed):
+    first = client.get(URL)
+    assert client.get(URL, headers={"If-None-Match": first["ETag"]}).status_code == 304
+    vote(committed, django_pro())
+    after = client.get(URL, headers={"If-None-Match": first["ETag"]})
+    assert after.status_code == 200
+    assert after["ETag"] != first["ETag"]
+    assert client.get(URL, headers={"If-None-Match": after["ETag"]}).status_code == 304
+
+
+def test_a_write_during_a_groups_recompute_is_not_kept(
+    client, demo, page_cache, committed, monkeypatch
+):
+    """The group's version is read before its figures: a vote that lands
+    while they are read leaves the stored group stale, never wrong."""
+    client.get(URL)
+    vote(committed, django_pro())
+    source = page_cache_module._sources[tags.LIVE_VOTES]
+    member = UserFactory()
+    original = source.compute
+
+    def compute_then_vote(groups):
+        figures = original(groups)
+        if not getattr(compute_then_vote, "done", False):
+            compute_then_vote.done = True
+            vote(committed, django_pro(), member)  # commits and bumps
+        return figures
+
+    monkeypatch.setitem(
+        page_cache_module._sources,
+        tags.LIVE_VOTES,
+        page_cache_module.LiveSource(source.name, compute_then_vote, source.tag, source.covers),
+    )
+    assert ">679<" in client.get(URL).content.decode()  # exact when this request came
+    assert ">680<" in Client().get(URL).content.decode()
+
+
+def test_pages_with_too_many_groups_keep_their_vote_tags(
+    client, demo, page_cache, committed, monkeypatch
+):
+    monkeypatch.setattr(page_cache_module, "LIVE_MAX_GROUPS", 1)
+    client.get(URL)
+    assert client.get(URL)["X-Cache"] == "hit"
+    vote(committed, django_pro())
+    response = client.get(URL)
+    assert response["X-Cache"] == "miss"
+    assert ">679<" in response.content.decode()
+
+
+def test_the_catalogue_sorted_by_votes_re_renders_when_the_order_changes(
+    client, demo, page_cache, committed
+):
+    url = "/frameworks/?sort=-votes"
+    client.get(url)
+    vote(committed, django_pro())  # the order stands: still a hit, count filled in
+    assert client.get(url)["X-Cache"] == "hit"
+    ranking = list(Framework.objects.published().active().with_votes().order_by("-votes", "name"))
+    first, second = ranking[0], ranking[1]
+    item = second.procons.filter(status="approved").first()
+    gap = first.votes - second.votes + 1
+    ProCon.objects.filter(pk=item.pk).update(
+        baseline_votes=item.baseline_votes + gap, votes_count=item.votes_count + gap
+    )
+    committed(page_cache_module.bump, tags.votes(second.pk), tags.VOTES)  # as a recount does
+    response = client.get(url)
+    assert response["X-Cache"] == "miss"
+    html = response.content.decode()
+    assert html.index(f">{second.name}<") < html.index(f">{first.name}<")
+
+
+@pytest.mark.parametrize(
+    ("render", "now", "holds"),
+    [
+        ([5, 3, 1], [9, 3, 1], True),  # same order, larger gap
+        ([5, 3, 1], [3, 3, 1], False),  # a tie appeared
+        ([5, 5, 1], [5, 6, 1], False),  # a tie broke (tie-break order unknown)
+        ([5, 5, 1], [6, 6, 2], True),  # still tied
+        ([5, 3, 1], [2, 3, 1], False),  # overtaken
+        ([5, 3, 1], [5, 3, 4], False),  # overtaken from below the cut
+    ],
+)
+def test_orders_hold_only_while_every_comparison_stands(render, now, holds):
+    refs = [(("votes", "1", f"p{i}"),) for i in range(len(render))]
+    order = tuple(sorted(zip(refs, render, strict=True), key=lambda e: e[1], reverse=True))
+    figures = {("votes", "1"): {f"p{i}": n for i, n in enumerate(now)}}
+    assert _orders_hold([order], figures) is holds
