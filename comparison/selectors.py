@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
 
-from core.cache import live_order
+from core.cache import live_marks, live_order
 from frameworks import cache as catalogue_tags
 from frameworks import charts
 from frameworks.models import (
@@ -170,7 +170,7 @@ def stat_rows(frameworks):
             continue  # no package source among them: no empty row
         if key == "votes":  # live: which is highest, and whether they differ
             refs = [(catalogue_tags.total_ref(f.pk),) for f in frameworks]
-            live_order(list(zip(refs, values, strict=True)))
+            live_marks(list(zip(refs, values, strict=True)))
         known = [v for v in values if v is not None]
         top = max(known) if known else None
         best = {i for i, v in enumerate(values) if top and v == top and len(known) > 1}

@@ -414,26 +414,40 @@ def live(source, group, key, value, fmt="int"):
     return SLOT + slot + SLOT
 
 
-def live_order(items):
-    """Record that a list was ordered by live figures.
+def live_order(items, *, descending=True):
+    """Record that a list was sorted by live figures, ties in a fixed order.
 
-    ``items`` are ``(refs, score)`` pairs: ``refs`` the figures whose sum
-    is the item's score, as ``(source, group, key)``, and ``score`` its value
-    when the list was read. A hit at which any two scores compare
-    differently (one overtook the other, or two became equal or unequal) is
-    rendered again. Lists must be recorded whole, not only their shown part:
-    an item below the cut may overtake one above it. Data-cache entries
-    (``cached()``) keep the orders recorded while they were computed and
-    record them again on every hit, as they do their tags."""
+    ``items`` are ``(refs, score)`` pairs in the order shown: ``refs`` the
+    figures whose sum is the item's score, as ``(source, group, key)``, and
+    ``score`` its value when the list was read. A hit is rendered again when
+    the list could now come out in another order: an item passed the one
+    before it, caught up with it (how the database breaks that tie is not
+    known here), or left a tie it shared and fell behind. Lists must be
+    recorded whole, not only their shown part: an item below the cut may
+    overtake one above it. Data-cache entries (``cached()``) keep the orders
+    recorded while they were computed and record them again on every hit,
+    as they do their tags."""
+    _record_live(items, "list", 1 if descending else -1)
+
+
+def live_marks(items):
+    """Record figures whose comparisons the page shows (the highest marked,
+    whether they differ): any two that now compare otherwise, ties
+    included, render the page again."""
+    _record_live(items, "marks", 1)
+
+
+def _record_live(items, kind, sign):
     capture = _orders.get()
     if capture is None:
         return
     entries = [
-        (tuple((source, str(group), key) for source, group, key in refs), score)
+        (tuple((source, str(group), key) for source, group, key in refs), sign * score)
         for refs, score in items
     ]
+    # Stable: tied items keep the order shown.
     entries.sort(key=lambda entry: entry[1], reverse=True)
-    capture.append(tuple(entries))
+    capture.append((kind, sign, tuple(entries)))
 
 
 def _record_orders(orders):
@@ -444,7 +458,10 @@ def _record_orders(orders):
 
 def _order_groups(orders):
     return {
-        (source, group) for entries in orders for refs, _ in entries for source, group, _ in refs
+        (source, group)
+        for _, _, entries in orders
+        for refs, _ in entries
+        for source, group, _ in refs
     }
 
 
@@ -507,15 +524,20 @@ def _score(refs, figures):
 
 
 def _orders_hold(orders, figures):
-    """True when every recorded list would still come out in the same order:
-    scores that were equal are equal, scores that were larger still are."""
-    for entries in orders:
+    """True when every recorded list would still come out in the order shown
+    and every recorded mark still stands (see live_order and live_marks).
+    Checking neighbours suffices: scores sorted then must still be sorted,
+    and items tied now must have been tied, in the order shown, before."""
+    for kind, sign, entries in orders:
         previous = None
         for refs, score in entries:
-            now = _score(refs, figures)
+            now = sign * _score(refs, figures)
             if previous is not None:
                 was, then = previous
-                if (was == score) != (then == now) or (was > score and not then > now):
+                if was > score:
+                    if not then > now:
+                        return False
+                elif then < now or (kind == "marks" and then != now):
                     return False
             previous = (score, now)
     return True

@@ -44,13 +44,15 @@ class FrameworkListView(FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        if getattr(self.filterset.form, "cleaned_data", {}).get("sort") in (["votes"], ["-votes"]):
+        sort = getattr(self.filterset.form, "cleaned_data", {}).get("sort")
+        if sort in (["votes"], ["-votes"]):
             # Sorted by live figures: record the whole filtered order.
             live_order(
                 [
                     ((tags.total_ref(pk),), votes)
                     for pk, votes in self.object_list.values_list("pk", "votes")
-                ]
+                ],
+                descending=sort == ["-votes"],
             )
         return context
 

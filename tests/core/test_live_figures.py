@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from core import cache as page_cache_module
-from core.cache import _orders_hold
+from core.cache import _orders_hold, live_marks, live_order
 from frameworks import cache as tags
 from frameworks import services
 from frameworks.models import Framework, ProCon
@@ -123,19 +123,59 @@ def test_the_catalogue_sorted_by_votes_re_renders_when_the_order_changes(
     assert html.index(f">{second.name}<") < html.index(f">{first.name}<")
 
 
+def recorded(render, record, **options):
+    capture = []
+    token = page_cache_module._orders.set(capture)
+    try:
+        record([((("votes", "1", f"p{i}"),), n) for i, n in enumerate(render)], **options)
+    finally:
+        page_cache_module._orders.reset(token)
+    return capture
+
+
+def holds(recorded_orders, now):
+    figures = {("votes", "1"): {f"p{i}": n for i, n in enumerate(now)}}
+    return _orders_hold(recorded_orders, figures)
+
+
 @pytest.mark.parametrize(
-    ("render", "now", "holds"),
+    ("render", "now", "expected"),
     [
         ([5, 3, 1], [9, 3, 1], True),  # same order, larger gap
-        ([5, 3, 1], [3, 3, 1], False),  # a tie appeared
-        ([5, 5, 1], [5, 6, 1], False),  # a tie broke (tie-break order unknown)
+        ([5, 3, 1], [3, 3, 1], False),  # caught up: the database breaks the tie
+        ([5, 5, 1], [5, 6, 1], False),  # the second of a tie passed the first
+        ([5, 5, 1], [6, 5, 1], True),  # the first of a tie pulled ahead: same order
         ([5, 5, 1], [6, 6, 2], True),  # still tied
         ([5, 3, 1], [2, 3, 1], False),  # overtaken
         ([5, 3, 1], [5, 3, 4], False),  # overtaken from below the cut
     ],
 )
-def test_orders_hold_only_while_every_comparison_stands(render, now, holds):
-    refs = [(("votes", "1", f"p{i}"),) for i in range(len(render))]
-    order = tuple(sorted(zip(refs, render, strict=True), key=lambda e: e[1], reverse=True))
-    figures = {("votes", "1"): {f"p{i}": n for i, n in enumerate(now)}}
-    assert _orders_hold([order], figures) is holds
+def test_a_sorted_list_holds_while_it_would_come_out_the_same(render, now, expected):
+    assert holds(recorded(render, live_order), now) is expected
+
+
+@pytest.mark.parametrize(
+    ("render", "now", "expected"),
+    [
+        ([1, 3, 5], [1, 4, 5], True),
+        ([1, 3, 5], [1, 5, 5], False),
+        ([1, 3, 5], [2, 1, 5], False),
+        ([1, 1, 5], [1, 2, 5], True),  # the second of a tie grew: still after it
+        ([1, 1, 5], [2, 1, 5], False),
+    ],
+)
+def test_an_ascending_list_holds_the_same_way(render, now, expected):
+    assert holds(recorded(render, live_order, descending=False), now) is expected
+
+
+@pytest.mark.parametrize(
+    ("render", "now", "expected"),
+    [
+        ([5, 3, 1], [9, 3, 1], True),
+        ([5, 5, 1], [6, 5, 1], False),  # "highest" was shared, now it is not
+        ([5, 3, 1], [5, 5, 1], False),
+        ([5, 3], [5, 3], True),
+    ],
+)
+def test_marks_hold_only_while_every_comparison_stands(render, now, expected):
+    assert holds(recorded(render, live_marks), now) is expected
