@@ -90,12 +90,14 @@ Keys
     page is free), so no one can flood the cache with ``?utm=1..300``.
 """
 
+import collections
 import contextvars
 import hashlib
 import itertools
 import logging
 import os
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from functools import wraps
@@ -311,9 +313,15 @@ def cached(name, compute, tags_of, timeout=PAGE_TIMEOUT):
         depends_on(*tags_of(value))
         return value
     key = _data_key(name)
-    found = _get_many([key, CLOCK_KEY]) or {}
-    entry = found.get(key)
-    if entry is not None and _is_fresh(entry[0]):
+    with _memo_lock:
+        entry = _memo.get(key)
+    if entry is None or not _is_fresh(entry[0]):
+        found = _get_many([key, CLOCK_KEY]) or {}
+        entry = found.get(key)
+        if entry is not None and not _is_fresh(entry[0]):
+            entry = None
+    if entry is not None:
+        _remember(key, entry)
         depends_on(*(k.removeprefix(TAG_PREFIX) for k in entry[0]))
         _record_orders(entry[2])
         return entry[1]
@@ -328,8 +336,27 @@ def cached(name, compute, tags_of, timeout=PAGE_TIMEOUT):
     _record_orders(orders)
     versions = collect.versions()
     if versions is not None:
-        _set(key, (versions, value, tuple(orders)), timeout)
+        entry = (versions, value, tuple(orders))
+        _set(key, entry, timeout)
+        _remember(key, entry)
     return value
+
+
+#: Data-cache entries this process already holds unpickled, newest last. A
+#: hit that finds its entry here checks its tags like any hit and skips
+#: fetching and unpickling the value (the comparison matrix is some 60 KB
+#: of model rows). Values are read-only by convention, so threads share them.
+MEMO_SIZE = 64
+_memo = collections.OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def _remember(key, entry):
+    with _memo_lock:
+        _memo[key] = entry
+        _memo.move_to_end(key)
+        while len(_memo) > MEMO_SIZE:
+            _memo.popitem(last=False)
 
 
 # --- Live figures: filled in when a page is served ----------------------------

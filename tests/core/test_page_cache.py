@@ -292,3 +292,15 @@ def test_the_redis_cache_reuses_its_client(settings):
     assert redis_cache._cache.get_client(write=True) is client
     redis_cache.set("reused-client-check", 1, 5)
     assert redis_cache.get("reused-client-check") == 1
+
+
+def test_data_entries_kept_in_the_process_are_checked_like_any_hit(page_cache, committed):
+    """cached() keeps unpickled entries in the process (no fetch, no
+    unpickling on a hit), but only serves them while their tags stand."""
+    name = "memo-test"
+    assert page_cache_module.cached(name, lambda: "first", lambda v: {"memo-tag"}) == "first"
+    assert page_cache_module.cached(name, lambda: "second", lambda v: {"memo-tag"}) == "first"
+    committed(page_cache_module.bump, "memo-tag")
+    assert page_cache_module.cached(name, lambda: "third", lambda v: {"memo-tag"}) == "third"
+    cache.clear()  # an evicted or flushed cache: the kept entry is stale too
+    assert page_cache_module.cached(name, lambda: "fourth", lambda v: {"memo-tag"}) == "fourth"
