@@ -77,6 +77,13 @@ def procon_votes(procon, fmt="int"):
 
 
 @register.simple_tag
+def procon_member_votes(procon, fmt="int"):
+    """The votes members cast on a pro/con (its count minus the imported ones)."""
+    figure = procon.votes_count - procon.baseline_votes
+    return live(catalogue_tags.LIVE_VOTES, procon.framework_id, f"m{procon.pk}", figure, fmt)
+
+
+@register.simple_tag
 def framework_votes(framework, fmt="compact"):
     """The sum of the votes on a framework's pros and cons."""
     return live(*catalogue_tags.total_ref(framework.pk), framework.votes, fmt)
