@@ -40,11 +40,17 @@ page                            tags
 ``/categories/<slug>/``         ``framework:<pk>`` of the listed frameworks,
                                 ``frameworks``, ``categories``, ``comparisons``
 ``/``                           ``comparisons``, ``frameworks``, ``categories``
-                                and ``framework:<pk>`` of the frameworks in
-                                curated comparisons (the popular ranking sums
-                                their votes)
 ``/compare/``                   ``comparisons``, ``frameworks``
 ==============================  ===============================================
+
+Votes are not in this table: pages show them as live figures (counts filled
+in when a page is served, orders checked; see ``frameworks/cache.py``), so a
+vote on a Flask con leaves every page cached and the next reader of any page
+showing that con, Flask's total or the home page's popular ranking (which
+sums the votes of each curated comparison's frameworks) sees the vote. The
+data read for these pages records ``votes:<pk>`` too; the page cache drops
+it because the page prints those figures live, while the data cache behind
+members' pages, the API and the exports keep it and are invalidated by votes.
 """
 
 from frameworks import cache as catalogue_tags
