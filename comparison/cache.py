@@ -4,9 +4,13 @@ The mechanism lives in ``core.cache`` (tagged entries with per-tag versions,
 a write epoch that keeps overlapping renders out, coalesced misses; read its
 docstring). In short: a cached page records the versions of the tags it
 shows; a committed change bumps only the tags it touches; a hit is served
-only while every recorded version is current, so once a vote's response is
-sent no reader on any worker sees the old count, and pages that do not show
-the change stay cached.
+only while every recorded version is current, so once a change's response is
+sent no reader on any worker sees the old page, and pages that do not show
+the change stay cached. Vote counts are *live figures*: the cached HTML
+keeps a slot for each, a hit fills the slots from a small cached group of
+counts per framework (recomputed with one query after a vote), and lists
+sorted by votes record their order, so a vote re-renders a page only when
+it changes an order the page shows.
 
 Tags of this app (the catalogue's are in ``frameworks/cache.py``):
 
