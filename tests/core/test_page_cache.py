@@ -292,3 +292,27 @@ def test_the_redis_cache_reuses_its_client(settings):
     assert redis_cache._cache.get_client(write=True) is client
     redis_cache.set("reused-client-check", 1, 5)
     assert redis_cache.get("reused-client-check") == 1
+
+
+def test_parameter_prefixes_admit_a_family_and_redirect_the_rest(rf):
+    from core.cache import cache_anonymous
+
+    seen = []
+
+    def view(request):
+        seen.append(dict(request.GET))
+        from django.http import HttpResponse
+
+        return HttpResponse("ok")
+
+    wrapped = cache_anonymous(view, params=["only"], param_prefixes=["w-"])
+    request = rf.get("/x/", {"w-orm": "2", "w-routing": "0", "only": "differences"})
+    request.user = type("Anonymous", (), {"is_authenticated": False})()
+    assert wrapped(request).status_code == 200
+    assert wrapped.cache_param_prefixes == ("w-",)
+
+    request = rf.get("/x/", {"w-orm": "2", "utm": "1", "weight": "3"})
+    response = wrapped(request)
+    assert response.status_code == 301
+    assert response["Location"] == "/x/?w-orm=2"
+    assert len(seen) == 1
