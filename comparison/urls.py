@@ -11,7 +11,7 @@ from django.urls import include, path, re_path
 from core.cache import cache_anonymous
 from frameworks.views import SignupView
 
-from . import views
+from . import scoring, views
 from .forms import PICKER_FIELDS
 from .sitemaps import sitemaps
 
@@ -32,7 +32,11 @@ compare_patterns = [
     # generic one, so the pattern is deliberately loose.
     re_path(
         r"^(?P<slugs>[^/]+)/$",
-        cache_anonymous(views.ComparisonDetailView.as_view(), params=["only"]),
+        cache_anonymous(
+            views.ComparisonDetailView.as_view(),
+            params=["only"],
+            param_prefixes=[scoring.WEIGHT_PREFIX],  # reader weights: ?w-<criterion>=0..3
+        ),
         name="detail",
     ),
 ]

@@ -12,7 +12,7 @@ from frameworks import cache as catalogue_tags
 from frameworks.models import COMPARE_SEPARATOR, Framework
 from frameworks.selectors import category_tree, voted_procon_ids
 
-from . import addresses, exports, selectors
+from . import addresses, exports, scoring, selectors
 from .cache import COMPARISONS, comparison_page_tags
 from .forms import PICKER_FIELDS, CompareForm
 
@@ -110,6 +110,7 @@ class ComparisonDetailView(TemplateView):
             structured_data=structured_data.comparison_page(request, page),
             only_differences=only_differences,
             voted=voted_procon_ids(request.user, procon_ids),
+            weighting=scoring.weigh(page, request.GET.lists()),
         )
         response = self.render_to_response(context)
         # The exports of this very table, for clients that read headers.
