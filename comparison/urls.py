@@ -9,6 +9,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 
 from core.cache import cache_anonymous
+from core.middleware import frameable
 from frameworks.views import SignupView
 
 from . import scoring, views
@@ -27,6 +28,12 @@ compare_patterns = [
         r"^(?P<slugs>[^/.]+)\.(?P<fmt>[^/.]+)$",
         cache_anonymous(views.ComparisonExportView.as_view(), params=["only"]),
         name="export",
+    ),
+    # A compact card for iframes: the only pages other sites may frame.
+    re_path(
+        r"^(?P<slugs>[^/]+)/embed/$",
+        frameable(cache_anonymous(views.ComparisonEmbedView.as_view())),
+        name="embed",
     ),
     # Anything up to the next slash: bad names get a helpful 404, not the
     # generic one, so the pattern is deliberately loose.
