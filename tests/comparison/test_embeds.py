@@ -214,3 +214,26 @@ def test_snippets_escape_names_for_their_own_language(client):
     )
     compare = client.get("/compare/alpha-vs-beta/").content.decode()
     assert "</textarea>" not in textarea(compare, "embed-html")
+
+
+# --- query budgets ---------------------------------------------------------------
+
+
+def test_the_embed_card_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    from tests.comparison.test_views import build_set, count_queries
+
+    small = build_set(2, 3)
+    baseline = count_queries(client, "/compare/fw0-vs-fw1/embed/")
+    for framework in small:
+        ProConFactory.create_batch(50, framework=framework)
+    FrameworkFactory(slug="fw2"), FrameworkFactory(slug="fw3")
+    assert count_queries(client, "/compare/fw0-vs-fw1/embed/") == baseline
+    # The comparison page's data (one data-cache entry with the page), no
+    # more (one fewer here: no decision names all four, nothing to prefetch).
+    with django_assert_max_num_queries(baseline):
+        client.get("/compare/fw0-vs-fw1-vs-fw2-vs-fw3/embed/")
+
+
+def test_a_badge_costs_one_query(client, demo, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert client.get("/frameworks/django/badge.svg").status_code == 200

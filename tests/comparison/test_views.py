@@ -237,7 +237,7 @@ def build_set(count, procons_per_framework):
     for framework in frameworks:
         framework.alternatives.add(FrameworkFactory())
         framework.integrations.add(FrameworkFactory())
-    DecisionFactory(frameworks=frameworks)
+    DecisionFactory(frameworks=frameworks).criteria.set(criteria)  # cited in the rows
     # A related curated comparison sharing the first framework.
     ComparisonFactory(frameworks=[frameworks[0], FrameworkFactory()])
     return frameworks
