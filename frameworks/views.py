@@ -252,7 +252,11 @@ class DecisionDetailView(DetailView):
 
     def get_queryset(self):
         # A held or rejected post is a 404 for everyone but its author (and curators).
-        return Decision.objects.visible_to(self.request.user).for_display()
+        return (
+            Decision.objects.visible_to(self.request.user)
+            .for_display()
+            .prefetch_related("criteria")
+        )
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)

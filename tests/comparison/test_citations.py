@@ -153,3 +153,14 @@ def test_citing_a_criterion_reaches_the_cached_comparison(demo, page_cache, comm
     response = reader.get(URL)
     assert response["X-Cache"] == "miss"
     assert "Cited in" not in row_header(response.content.decode(), "security")
+
+
+def test_the_decision_page_names_its_criteria_linking_to_the_table_rows(client, demo):
+    django, flask = Framework.objects.filter(slug__in=["django", "flask"]).order_by("slug")
+    decision = DecisionFactory(frameworks=[django, flask])
+    cite(decision, "security", "license")
+
+    html = client.get(decision.get_absolute_url()).content.decode()
+
+    assert "Criteria it is about:" in html
+    assert 'href="/compare/django-vs-flask/#criterion-security">Security</a>' in html
