@@ -72,6 +72,25 @@ def test_the_embed_card_is_cached_with_its_framing_headers(demo, page_cache, com
     assert fresh["X-Cache"] == "miss" and "Tiny core, big ecosystem" in fresh.content.decode()
 
 
+def test_a_vote_shows_on_the_cached_embed_card(demo, page_cache, committed):
+    from frameworks import services
+    from tests.factories import UserFactory
+
+    reader = Client()
+    reader.get(EMBED)
+    # The least voted of Flask's top three: a vote keeps the order.
+    pros = list(
+        Framework.objects.get(slug="flask").procons.filter(kind="pro").order_by("-votes_count")
+    )
+    third = pros[2]
+    assert pros[1].votes_count > third.votes_count + 1
+
+    committed(services.toggle_vote, user=UserFactory(), procon_id=third.pk)
+
+    html = reader.get(EMBED).content.decode()
+    assert f'{third.text} <span class="embed__votes">{third.votes_count + 1}<' in html
+
+
 # --- framing, route by route ----------------------------------------------------
 
 
