@@ -164,3 +164,15 @@ def test_the_decision_page_names_its_criteria_linking_to_the_table_rows(client, 
 
     assert "Criteria it is about:" in html
     assert 'href="/compare/django-vs-flask/#criterion-security">Security</a>' in html
+
+
+def test_the_json_export_lists_the_decisions_citing_each_criterion(client, demo):
+    django, flask = Framework.objects.filter(slug__in=["django", "flask"]).order_by("slug")
+    decision = DecisionFactory(frameworks=[django, flask])
+    cite(decision, "security")
+
+    document = client.get("/compare/django-vs-flask.json").json()
+
+    rows = {row["slug"]: row for row in document["criteria"]}
+    assert rows["security"]["cited_by_decisions"] == [decision.pk]
+    assert rows["license"]["cited_by_decisions"] == []
