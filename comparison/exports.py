@@ -82,6 +82,8 @@ def comparison_document(request, page, *, only_differences=False):
                 "question": row.criterion.question or None,
                 "differs": row.differs,
                 "cells": {f.slug: _cell(cell) for f, cell in row.pairs},
+                # Published decisions about these frameworks that cite it.
+                "cited_by_decisions": [c.decision_id for c in row.citations],
             }
             for row in page.criterion_rows
         ],

@@ -12,6 +12,7 @@ from django.db.models import Count, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
 
 from core.cache import live_marks, live_order
+from core.links import url_for
 from frameworks import cache as catalogue_tags
 from frameworks import charts
 from frameworks.models import (
@@ -59,11 +60,28 @@ class StatRow:
 
 
 @dataclass
+class Citation:
+    """A published decision about the compared frameworks that cites a criterion."""
+
+    decision_id: int
+    author: str
+    created: object
+    on_page: bool = False  # its card is among the page's decisions
+
+    @property
+    def url(self):
+        if self.on_page:
+            return f"#decision-{self.decision_id}"
+        return url_for("frameworks:decision", self.decision_id)
+
+
+@dataclass
 class CriterionRow:
     criterion: Criterion
     cells: list  # an Assessment or None per framework, in column order
     differs: bool
     frameworks: list = field(default_factory=list)
+    citations: list = field(default_factory=list)  # Citations, newest first
 
     @property
     def pairs(self):
@@ -155,6 +173,7 @@ def comparison_page(raw, *, only_differences=False):
     page.integrations = integrations_for(frameworks)
     page.alternatives = alternatives_for(frameworks)
     page.decisions = decisions_about(frameworks)
+    cite_criteria(page.criterion_rows, frameworks, shown=page.decisions)
     page.related = related_comparisons(ids, exclude=comparison)
     if only_differences:
         page.stat_rows = [row for row in page.stat_rows if row.differs]
@@ -210,6 +229,27 @@ def criterion_rows(frameworks):
             answers = {cell.summary if cell else None for cell in row}
         rows.append(CriterionRow(criterion, row, len(answers) > 1, frameworks))
     return rows
+
+
+def cite_criteria(rows, frameworks, *, shown=()):
+    """Attach to each criterion row the published decisions about all of
+    ``frameworks`` that cite its criterion (one query, any number)."""
+    about = Decision.objects.published().about(frameworks).values("pk")
+    pairs = (
+        Decision.criteria.through.objects.filter(decision__in=about)
+        .order_by("-decision__created", "-decision_id")
+        .values_list(
+            "criterion_id", "decision_id", "decision__author__username", "decision__created"
+        )
+    )
+    on_page = {d.pk for d in shown}
+    by_criterion = {}
+    for criterion_id, decision_id, author, created in pairs:
+        by_criterion.setdefault(criterion_id, []).append(
+            Citation(decision_id, author, created, on_page=decision_id in on_page)
+        )
+    for row in rows:
+        row.citations = by_criterion.get(row.criterion.pk, [])
 
 
 def integrations_for(frameworks):

@@ -9,9 +9,10 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 
 from core.cache import cache_anonymous
+from core.middleware import frameable
 from frameworks.views import SignupView
 
-from . import views
+from . import scoring, views
 from .forms import PICKER_FIELDS
 from .sitemaps import sitemaps
 
@@ -28,11 +29,21 @@ compare_patterns = [
         cache_anonymous(views.ComparisonExportView.as_view(), params=["only"]),
         name="export",
     ),
+    # A compact card for iframes: the only pages other sites may frame.
+    re_path(
+        r"^(?P<slugs>[^/]+)/embed/$",
+        frameable(cache_anonymous(views.ComparisonEmbedView.as_view())),
+        name="embed",
+    ),
     # Anything up to the next slash: bad names get a helpful 404, not the
     # generic one, so the pattern is deliberately loose.
     re_path(
         r"^(?P<slugs>[^/]+)/$",
-        cache_anonymous(views.ComparisonDetailView.as_view(), params=["only"]),
+        cache_anonymous(
+            views.ComparisonDetailView.as_view(),
+            params=["only"],
+            param_prefixes=[scoring.WEIGHT_PREFIX],  # reader weights: ?w-<criterion>=0..3
+        ),
         name="detail",
     ),
 ]

@@ -6,13 +6,13 @@ from django.urls import resolve, reverse, reverse_lazy
 from django.utils.html import linebreaks
 from django.views.generic import TemplateView, View
 
-from core import structured_data
+from core import snippets, structured_data
 from core.cache import cached, depends_on
 from frameworks import cache as catalogue_tags
-from frameworks.models import COMPARE_SEPARATOR, Framework
+from frameworks.models import COMPARE_SEPARATOR, Framework, ProCon
 from frameworks.selectors import category_tree, voted_procon_ids
 
-from . import addresses, exports, selectors
+from . import addresses, exports, scoring, selectors
 from .cache import COMPARISONS, comparison_page_tags
 from .forms import PICKER_FIELDS, CompareForm
 
@@ -110,6 +110,8 @@ class ComparisonDetailView(TemplateView):
             structured_data=structured_data.comparison_page(request, page),
             only_differences=only_differences,
             voted=voted_procon_ids(request.user, procon_ids),
+            weighting=scoring.weigh(page, request.GET.lists()),
+            embed_snippets=embed_snippets(request, page),
         )
         response = self.render_to_response(context)
         # The exports of this very table, for clients that read headers.
@@ -119,6 +121,44 @@ class ComparisonDetailView(TemplateView):
             for fmt in EXPORT_FORMATS
         )
         return response
+
+
+def embed_snippets(request, page):
+    """(id, label, text) of the snippets that embed this comparison's card."""
+    card = request.build_absolute_uri(reverse("comparison:embed", args=[page.address]))
+    title = f"{page.title} on StackCompare"
+    return [
+        ("embed-html", "HTML", snippets.iframe_html(card, title)),
+        (
+            "embed-markdown",
+            "Markdown (a link: Markdown cannot embed a frame)",
+            snippets.link_markdown(title, request.build_absolute_uri(page.canonical_url)),
+        ),
+    ]
+
+
+class ComparisonEmbedView(TemplateView):
+    """``/compare/<slugs>/embed/``: a compact card for other sites' iframes
+    (statistics and the top pros, linking back). Framable: see urls.py."""
+
+    template_name = "comparison/comparison_embed.html"
+    TOP_PROS = 3
+
+    def get(self, request, slugs):
+        try:
+            page = comparison_page(slugs, only_differences=False)
+        except addresses.CompareError as error:
+            return compare_not_found(request, error, slugs)
+        if isinstance(page, addresses.Redirect):
+            slugs = canonical_slugs(page)
+            target = reverse("comparison:embed", args=[slugs]) if slugs else page.url
+            return HttpResponsePermanentRedirect(target)
+        columns = [
+            (f, page.procons[f.pk][ProCon.Kind.PRO][: self.TOP_PROS]) for f in page.frameworks
+        ]
+        return self.render_to_response(
+            self.get_context_data(page=page, columns=columns, page_url=page.canonical_url)
+        )
 
 
 #: The formats a comparison exports to, in the order the page offers them.

@@ -604,20 +604,24 @@ def canonical_query(request, params):
     return urlencode(items)
 
 
-def cache_anonymous(view=None, *, params=()):
+def cache_anonymous(view=None, *, params=(), param_prefixes=()):
     """Mark a view's successful anonymous responses as cacheable.
 
-    ``params`` are the query parameters the view reads. A request carrying
-    any other parameter (tracking tags, typos) is redirected to the URL
-    without it, so cache keys stay bounded and pages never echo them."""
+    ``params`` are the query parameters the view reads; ``param_prefixes``
+    admit a family whose names depend on data (``w-`` for ``w-<criterion>``).
+    A request carrying any other parameter (tracking tags, typos) is
+    redirected to the URL without it, so pages never echo them; new keys stay
+    bounded by ``PAGE_CACHE_FILL_RATE``."""
 
     def decorate(view):
         allowed = frozenset(params)
+        prefixes = tuple(param_prefixes)
 
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if request.method in ("GET", "HEAD") and any(k not in allowed for k in request.GET):
-                query = canonical_query(request, allowed)
+            known = {k for k in request.GET if k in allowed or k.startswith(prefixes)}
+            if request.method in ("GET", "HEAD") and len(known) < len(request.GET):
+                query = canonical_query(request, known)
                 return HttpResponsePermanentRedirect(request.path + (f"?{query}" if query else ""))
             response = view(request, *args, **kwargs)
             if response.status_code == 200 and not request.user.is_authenticated:
@@ -625,6 +629,7 @@ def cache_anonymous(view=None, *, params=()):
             return response
 
         wrapped.cache_params = allowed
+        wrapped.cache_param_prefixes = prefixes
         return wrapped
 
     return decorate(view) if view is not None else decorate

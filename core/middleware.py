@@ -1,5 +1,7 @@
 """Response headers Django 5.2 does not set itself."""
 
+from functools import wraps
+
 from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http.multipartparser import MultiPartParserError
@@ -22,7 +24,25 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+#: The same policy for pages other sites may frame (embeds): any ancestor.
+FRAMEABLE_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors *")
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+
+def frameable(view):
+    """Let any site frame this view's responses: ``frame-ancestors *`` and no
+    ``X-Frame-Options``. Every other page keeps DENY (``X_FRAME_OPTIONS``
+    and ``frame-ancestors 'none'``). The headers are set on the response,
+    so the page cache stores and replays them with the page."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response.xframe_options_exempt = True
+        response["Content-Security-Policy"] = FRAMEABLE_POLICY
+        return response
+
+    return wrapped
 
 
 class SecurityHeadersMiddleware:

@@ -261,7 +261,7 @@ class DecisionAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind", "frameworks"]
     actions = ["publish", "reject"]
     search_fields = ["body", "author__username"]
-    autocomplete_fields = ["author", "frameworks"]
+    autocomplete_fields = ["author", "frameworks", "criteria"]
     readonly_fields = ["views_count"]
     date_hierarchy = "created"
 

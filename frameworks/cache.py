@@ -12,8 +12,9 @@ tag                         shown by
                             every comparison that includes it, the home page
                             when a curated comparison holds it (popular
                             ranking), the category pages that list it
-``decisions:<pk>``          the decisions that name the framework: its page
-                            and every comparison that includes it
+``decisions:<pk>``          the decisions that name the framework (and the
+                            criteria they cite): its page and every
+                            comparison that includes it
 ``framework-refs``          what shows wherever a framework is only
                             referenced (name, slug, tagline): alternative
                             cards, integrations, the frameworks named on

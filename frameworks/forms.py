@@ -44,7 +44,7 @@ def check_decision_frameworks(frameworks):
 class DecisionAdminForm(VisibleDecisionBodyMixin, forms.ModelForm):
     class Meta:
         model = Decision
-        fields = ["author", "kind", "status", "body", "frameworks", "created"]
+        fields = ["author", "kind", "status", "body", "frameworks", "criteria", "created"]
 
     def clean_frameworks(self):
         return check_decision_frameworks(self.cleaned_data.get("frameworks"))
@@ -182,10 +182,16 @@ class DecisionForm(VisibleDecisionBodyMixin, forms.ModelForm):
 
     class Meta:
         model = Decision
-        fields = ["kind", "frameworks", "body"]
-        labels = {"kind": "This post"}
-        widgets = {"body": forms.Textarea(attrs={"rows": 8, "maxlength": 5000})}
-        help_texts = {"body": "Plain text or Markdown (links, lists, emphasis). No HTML."}
+        fields = ["kind", "frameworks", "criteria", "body"]
+        labels = {"kind": "This post", "criteria": "Criteria it is about"}
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 8, "maxlength": 5000}),
+            "criteria": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {
+            "body": "Plain text or Markdown (links, lists, emphasis). No HTML.",
+            "criteria": "Tick what weighed in the choice; comparison tables count and link them.",
+        }
 
     def clean_frameworks(self):
         return check_decision_frameworks(self.cleaned_data.get("frameworks"))

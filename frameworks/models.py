@@ -436,6 +436,12 @@ class Decision(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     body = models.TextField(max_length=5000)
     frameworks = models.ManyToManyField(Framework, related_name="decisions")
+    criteria = models.ManyToManyField(
+        "comparison.Criterion",
+        related_name="decisions",
+        blank=True,
+        help_text="The criteria this post is about; comparison tables count and link them.",
+    )
     created = models.DateTimeField(default=timezone.now, db_index=True)
     views_count = models.PositiveIntegerField(default=0)
     status = models.CharField(

@@ -106,6 +106,23 @@ def decision_frameworks_changed(sender, instance, action, pk_set, reverse, **kwa
     bump_on_commit(*(tags.decisions(pk) for pk in ids))
 
 
+def decision_criteria_changed(sender, instance, action, pk_set, reverse, **kwargs):
+    """The criteria a decision cites: counted and linked in the criterion rows
+    of the comparisons of every framework it names."""
+    if action not in ("pre_clear", "post_add", "post_remove"):
+        return
+    if reverse:  # ``criterion.decisions`` changed; pk_set holds decision ids
+        decision_ids = set(pk_set or ())
+        if action == "pre_clear":
+            decision_ids = set(instance.decisions.values_list("pk", flat=True))
+    else:
+        decision_ids = {instance.pk}
+    ids = Decision.frameworks.through.objects.filter(decision_id__in=decision_ids).values_list(
+        "framework_id", flat=True
+    )
+    bump_on_commit(*(tags.decisions(pk) for pk in set(ids)))
+
+
 def category_changed(sender, instance, **kwargs):
     bump_on_commit(tags.CATEGORIES, tags.FRAMEWORKS)
 
@@ -143,6 +160,11 @@ def connect():
         decision_frameworks_changed,
         sender=Decision.frameworks.through,
         dispatch_uid=uid + "decision-frameworks",
+    )
+    m2m_changed.connect(
+        decision_criteria_changed,
+        sender=Decision.criteria.through,
+        dispatch_uid=uid + "decision-criteria",
     )
     post_save.connect(category_changed, sender=Category, dispatch_uid=uid + "category-save")
     post_delete.connect(category_changed, sender=Category, dispatch_uid=uid + "category-del")

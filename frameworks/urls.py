@@ -20,6 +20,7 @@ urlpatterns = [
         cache_anonymous(views.FrameworkDetailView.as_view()),
         name="detail",
     ),
+    path("frameworks/<slug:slug>/badge.svg", views.badge, name="badge"),
     path("frameworks/<slug:slug>/suggest/", views.suggest, name="suggest"),
     path(
         "categories/<slug:slug>/",

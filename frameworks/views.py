@@ -6,23 +6,29 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseNotModified,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import CreateView, DetailView, TemplateView, View
 from django_filters.views import FilterView
 
 from comparison.cache import COMPARISONS
 from comparison.selectors import related_comparisons
-from core import ratelimit, structured_data
-from core.cache import depends_on, live_order
+from core import ratelimit, snippets, structured_data
+from core.cache import depends_on, etag_of, live_order
 from core.http import safe_next, too_many, wants_json
 from core.models import SLUG_PATTERN
 
+from . import badges, selectors, services
 from . import cache as tags
-from . import selectors, services
 from .filters import FrameworkFilter
 from .forms import DecisionForm, SignupForm, SuggestionForm
 from .models import Category, Decision, Framework
@@ -83,8 +89,20 @@ def render_framework_page(request, slug, *, suggestion_form=None, status=200):
         "voted": selectors.voted_procon_ids(request.user, page.procon_ids),
         "pending": selectors.pending_suggestions(request.user, framework),
         "suggestion_form": suggestion_form,
+        "badge_snippets": badge_snippets(request, framework),
     }
     return render(request, FRAMEWORK_TEMPLATE, context, status=status)
+
+
+def badge_snippets(request, framework):
+    """(id, label, text) of the snippets that show the framework's badge."""
+    badge = request.build_absolute_uri(reverse("frameworks:badge", args=[framework.slug]))
+    page = request.build_absolute_uri(framework.get_absolute_url())
+    alt = f"{framework.name} on StackCompare"
+    return [
+        ("badge-markdown", "Markdown", snippets.image_link_markdown(alt, badge, page)),
+        ("badge-html", "HTML", snippets.image_link_html(alt, badge, page)),
+    ]
 
 
 class FrameworkDetailView(View):
@@ -115,6 +133,38 @@ class CategoryDetailView(TemplateView):
             comparisons=related_comparisons([f.pk for f in frameworks], limit=12),
             **kwargs,
         )
+
+
+#: How long browsers and image proxies (GitHub's camo) may keep a badge.
+BADGE_MAX_AGE = 60 * 60
+
+
+@require_safe
+def badge(request, slug):
+    """``/frameworks/<slug>/badge.svg``: stars and votes for a README.
+
+    Not in the page cache, whose stored pages must revalidate
+    (``no-cache``): a badge is one indexed query, and the copies that matter
+    are the ones proxies keep for an hour (``public, max-age``), revalidated
+    by ETag."""
+    figures = (
+        Framework.objects.published()
+        .with_votes()
+        .filter(slug=slug)
+        .values("name", "github_stars", "votes")
+        .first()
+    )
+    if figures is None:
+        raise Http404(f'We have no published framework called "{slug[:60]}".')
+    svg = badges.badge_svg(figures["name"], figures["github_stars"], figures["votes"]).encode()
+    etag = etag_of(svg)
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["ETag"] = etag
+    response["Cache-Control"] = f"public, max-age={BADGE_MAX_AGE}"
+    return response
 
 
 # --- Members: votes, suggestions, decisions, sign-up ----------------------
@@ -202,7 +252,11 @@ class DecisionDetailView(DetailView):
 
     def get_queryset(self):
         # A held or rejected post is a 404 for everyone but its author (and curators).
-        return Decision.objects.visible_to(self.request.user).for_display()
+        return (
+            Decision.objects.visible_to(self.request.user)
+            .for_display()
+            .prefetch_related("criteria")
+        )
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)

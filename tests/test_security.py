@@ -140,7 +140,21 @@ def test_fuzz_compare_paths(demo_once, parts):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    key=st.sampled_from(["q", "category", "language", "license", "sort", "page", "only", "a", "b"]),
+    key=st.sampled_from(
+        [
+            "q",
+            "category",
+            "language",
+            "license",
+            "sort",
+            "page",
+            "only",
+            "a",
+            "b",
+            "w-security",
+            "w-",
+        ]
+    ),
     value=st.text(max_size=80),
     where=st.sampled_from(["/frameworks/", "/compare/", "/compare/django-vs-flask/", "/"]),
 )
@@ -200,6 +214,7 @@ def fuzz_member(db):
         "/compare/",
         "/compare/django-vs-flask/",
         "/compare/django-vs-fastapi-vs-flask-vs-pyramid/",
+        "/compare/django-vs-flask/embed/",
         "/frameworks/",
         "/frameworks/flask/",
         "/categories/web-frameworks/",

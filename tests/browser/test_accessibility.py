@@ -25,6 +25,8 @@ VISITOR_PAGES = [
     DJANGO_VS_FLASK,
     "/compare/fastapi-vs-flask/",  # generated
     "/compare/django-vs-flask/?only=differences",
+    "/compare/django-vs-flask/?w-url-routing=3&w-license=0&w-security=9",  # weighted, one ignored
+    "/compare/django-vs-flask/embed/",  # the iframe card
     "/accounts/login/",
     "/accounts/signup/",
     "/no-such-page/",  # the site's 404

@@ -237,7 +237,7 @@ def build_set(count, procons_per_framework):
     for framework in frameworks:
         framework.alternatives.add(FrameworkFactory())
         framework.integrations.add(FrameworkFactory())
-    DecisionFactory(frameworks=frameworks)
+    DecisionFactory(frameworks=frameworks).criteria.set(criteria)  # cited in the rows
     # A related curated comparison sharing the first framework.
     ComparisonFactory(frameworks=[frameworks[0], FrameworkFactory()])
     return frameworks
@@ -275,7 +275,8 @@ def test_comparison_page_query_count_is_constant(client, django_assert_max_num_q
         comparison = ComparisonFactory(frameworks=[*small, *more])
         DifferenceFactory(comparison=comparison)
     assert count_queries(client, url_large) == baseline
-    expected = 15 if curated else 13  # +1: the star history for the chart
+    # +1: the star history for the chart; +1: the decisions citing each criterion
+    expected = 16 if curated else 14
     with django_assert_max_num_queries(expected):
         client.get(url_large)
 

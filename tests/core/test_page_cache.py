@@ -304,3 +304,27 @@ def test_data_entries_kept_in_the_process_are_checked_like_any_hit(page_cache, c
     assert page_cache_module.cached(name, lambda: "third", lambda v: {"memo-tag"}) == "third"
     cache.clear()  # an evicted or flushed cache: the kept entry is stale too
     assert page_cache_module.cached(name, lambda: "fourth", lambda v: {"memo-tag"}) == "fourth"
+
+
+def test_parameter_prefixes_admit_a_family_and_redirect_the_rest(rf):
+    from core.cache import cache_anonymous
+
+    seen = []
+
+    def view(request):
+        seen.append(dict(request.GET))
+        from django.http import HttpResponse
+
+        return HttpResponse("ok")
+
+    wrapped = cache_anonymous(view, params=["only"], param_prefixes=["w-"])
+    request = rf.get("/x/", {"w-orm": "2", "w-routing": "0", "only": "differences"})
+    request.user = type("Anonymous", (), {"is_authenticated": False})()
+    assert wrapped(request).status_code == 200
+    assert wrapped.cache_param_prefixes == ("w-",)
+
+    request = rf.get("/x/", {"w-orm": "2", "utm": "1", "weight": "3"})
+    response = wrapped(request)
+    assert response.status_code == 301
+    assert response["Location"] == "/x/?w-orm=2"
+    assert len(seen) == 1
