@@ -18,6 +18,10 @@ Tags of this app (the catalogue's are in ``frameworks/cache.py``):
     framework and category pages (their comparison links), home and
     ``/compare/``.
 
+``comparison-history:<pk>``
+    the history rows of a curated comparison, its differences and its
+    framework set: its Changes page and feed.
+
 Assessments are part of a framework's column, so they bump that framework's
 ``framework:<pk>`` tag: editing Flask's routing cell reaches every comparison
 with Flask and nothing else.
@@ -44,6 +48,13 @@ page                            tags
                                 curated comparisons (the popular ranking sums
                                 their votes)
 ``/compare/``                   ``comparisons``, ``frameworks``
+``.../changes/``, ``.../feed/``  ``history:<pk>`` of the framework(s),
+                                ``comparison-history:<pk>`` of a curated
+                                comparison, ``members`` (who), ``criteria``,
+                                ``categories``, ``framework-refs``; feeds add
+                                ``decisions:<pk>``; comparison ones add
+                                ``frameworks`` and ``comparisons`` (which set
+                                the address names, curated or not)
 ==============================  ===============================================
 """
 
@@ -51,6 +62,10 @@ from frameworks import cache as catalogue_tags
 
 CRITERIA = "criteria"
 COMPARISONS = "comparisons"
+
+
+def comparison_history(pk):
+    return f"comparison-history:{pk}"
 
 
 def comparison_page_tags(page):
@@ -72,3 +87,15 @@ def comparison_page_tags(page):
 def comparison_links_tags(comparisons):
     """Links to curated comparisons show their title and frameworks' initials."""
     return {COMPARISONS, catalogue_tags.FRAMEWORKS}
+
+
+def changes_tags(framework_ids, comparison=None):
+    """What a Changes page or feed shows: the history rows of these
+    frameworks (and of the curated comparison), who made them (members),
+    and the names of criteria, categories and frameworks they mention."""
+    tags = {catalogue_tags.history(pk) for pk in framework_ids}
+    tags |= {catalogue_tags.MEMBERS, CRITERIA, catalogue_tags.CATEGORIES}
+    tags.add(catalogue_tags.FRAMEWORK_REFS)
+    if comparison is not None:
+        tags.add(comparison_history(comparison.pk))
+    return tags

@@ -11,7 +11,7 @@ from django.urls import include, path, re_path
 from core.cache import cache_anonymous
 from frameworks.views import SignupView
 
-from . import views
+from . import feeds, views
 from .forms import PICKER_FIELDS
 from .sitemaps import sitemaps
 
@@ -28,6 +28,13 @@ compare_patterns = [
         cache_anonymous(views.ComparisonExportView.as_view(), params=["only"]),
         name="export",
     ),
+    re_path(
+        r"^(?P<slugs>[^/]+)/changes/$",
+        cache_anonymous(views.ComparisonChangesView.as_view(), params=["page", "since"]),
+        name="changes",
+    ),
+    re_path(r"^(?P<slugs>[^/]+)/feed/$", cache_anonymous(feeds.comparison_feed), name="feed"),
+    re_path(r"^(?P<slugs>[^/]+)/watch/$", views.watch_comparison, name="watch"),
     # Anything up to the next slash: bad names get a helpful 404, not the
     # generic one, so the pattern is deliberately loose.
     re_path(

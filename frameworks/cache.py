@@ -25,6 +25,11 @@ tag                         shown by
                             the catalogue, whose order can change with any vote
 ``categories``              the category tree and breadcrumbs
 ``members``                 members' names and headlines on decision cards
+``history:<pk>``            the history rows of the framework, its pros and
+                            cons and its assessments: its Changes page and
+                            feed, and those of every comparison including it
+                            (bumped when a history row is written, so a vote
+                            leaves them cached)
 ==========================  ===================================================
 
 A vote on a Flask item bumps ``framework:<flask>`` and ``catalogue``, so
@@ -64,6 +69,10 @@ def framework_ref(pk):
 
 def decisions(pk):
     return f"decisions:{pk}"
+
+
+def history(pk):
+    return f"history:{pk}"
 
 
 def member(pk):
