@@ -176,6 +176,7 @@ class Scope:
                 _rows(SOURCES[kind], where)
                 .annotate(change_kind=Value(kind, output_field=CharField()))
                 .values_list("history_date", "history_id", "change_kind")
+                .order_by()  # the historical models' own ordering: not in a UNION part
             )
         first, *rest = parts
         return first.union(*rest, all=True).order_by("-history_date", "-history_id")
@@ -252,10 +253,10 @@ def _field_changes(source, row, previous, names):
         old = getattr(previous, name) if previous is not None else None
         if previous is not None and old == new:
             continue
-        if previous is None and new in (None, ""):
+        if previous is None and new in (None, "", False):
             continue
         diff = None
-        if name in TEXT_FIELDS:
+        if name in TEXT_FIELDS and previous is not None:
             diff = word_diff(old or "", new or "")
         changes.append(
             FieldChange(

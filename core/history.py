@@ -95,7 +95,7 @@ def record_bulk_change(model, objects, *, user=None, reason=""):
 
 # --- Readable differences -----------------------------------------------------
 
-_TOKENS = re.compile(r"\s+|[^\s]+")
+_TOKENS = re.compile(r"\s+|\w+|[^\w\s]+")
 
 
 def word_diff(old, new):
