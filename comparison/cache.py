@@ -51,7 +51,7 @@ page                            tags
 ``.../changes/``, ``.../feed/``  ``history:<pk>`` of the framework(s),
                                 ``comparison-history:<pk>`` of a curated
                                 comparison, ``members`` (who), ``criteria``,
-                                ``categories``, ``framework-refs``; feeds add
+                                ``categories``; feeds add
                                 ``decisions:<pk>``; comparison ones add
                                 ``frameworks`` and ``comparisons`` (which set
                                 the address names, curated or not)
@@ -94,8 +94,9 @@ def changes_tags(framework_ids, comparison=None):
     frameworks (and of the curated comparison), who made them (members),
     and the names of criteria, categories and frameworks they mention."""
     tags = {catalogue_tags.history(pk) for pk in framework_ids}
+    # Framework names shown are the listed frameworks' own: a rename writes
+    # a history row of theirs, so framework-refs is not needed.
     tags |= {catalogue_tags.MEMBERS, CRITERIA, catalogue_tags.CATEGORIES}
-    tags.add(catalogue_tags.FRAMEWORK_REFS)
     if comparison is not None:
         tags.add(comparison_history(comparison.pk))
     return tags

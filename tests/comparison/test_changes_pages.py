@@ -192,7 +192,7 @@ def test_a_curated_comparisons_changes_include_its_own_and_its_frameworks(client
 
 
 def test_a_generated_comparison_lists_its_frameworks_changes(client, pair):
-    django, flask = pair
+    django, _ = pair
     edit(django, tagline="Batteries included")
     body = text(client.get("/compare/django-vs-flask/changes/"))
     assert "Framework changed: Django" in body
