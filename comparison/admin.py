@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import RewriteChangedRowsFormSet
 from frameworks.admin import FrameworkAdmin
@@ -79,7 +80,7 @@ class DifferenceInline(admin.StackedInline):
 
 
 @admin.register(Comparison)
-class ComparisonAdmin(admin.ModelAdmin):
+class ComparisonAdmin(SimpleHistoryAdmin):
     list_display = ["title", "framework_names", "is_published", "updated"]
     list_filter = ["is_published"]
     search_fields = ["title", "slug", "intro", "frameworks__name"]
@@ -105,7 +106,7 @@ class ComparisonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(admin.ModelAdmin):
+class CriterionAdmin(SimpleHistoryAdmin):
     list_display = ["name", "position", "question", "slug"]
     list_editable = ["position"]
     search_fields = ["name", "slug", "question"]
@@ -113,7 +114,7 @@ class CriterionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(SimpleHistoryAdmin):
     list_display = ["framework", "criterion", "verdict", "checked_on", "has_source"]
     list_select_related = ["framework", "criterion"]
     list_filter = ["criterion", "verdict", "framework"]
@@ -124,6 +125,18 @@ class AssessmentAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="source")
     def has_source(self, obj):
         return bool(obj.source_url)
+
+
+@admin.register(Difference)
+class DifferenceAdmin(SimpleHistoryAdmin):
+    """Differences are edited inline on their comparison; this list gives
+    each its own history (and revert), like the other curated rows."""
+
+    list_display = ["comparison", "criterion", "position"]
+    list_select_related = ["comparison", "criterion"]
+    list_filter = ["comparison"]
+    search_fields = ["comparison__title", "criterion__name", "text"]
+    autocomplete_fields = ["criterion"]
 
 
 class AssessmentInline(admin.TabularInline):

@@ -22,6 +22,10 @@ Tags of this app (the catalogue's are in ``frameworks/cache.py``):
     framework and category pages (their comparison links), home and
     ``/compare/``.
 
+``comparison-history:<pk>``
+    the history rows of a curated comparison, its differences and its
+    framework set: its Changes page and feed.
+
 Assessments are part of a framework's column, so they bump that framework's
 ``framework:<pk>`` tag: editing Flask's routing cell reaches every comparison
 with Flask and nothing else.
@@ -45,6 +49,13 @@ page                            tags
                                 ``frameworks``, ``categories``, ``comparisons``
 ``/``                           ``comparisons``, ``frameworks``, ``categories``
 ``/compare/``                   ``comparisons``, ``frameworks``
+``.../changes/``, ``.../feed/``  ``history:<pk>`` of the framework(s),
+                                ``comparison-history:<pk>`` of a curated
+                                comparison, ``members`` (who), ``criteria``,
+                                ``categories``; feeds add
+                                ``decisions:<pk>``; comparison ones add
+                                ``frameworks`` and ``comparisons`` (which set
+                                the address names, curated or not)
 ==============================  ===============================================
 
 Votes are not in this table: pages show them as live figures (counts filled
@@ -61,6 +72,10 @@ from frameworks import cache as catalogue_tags
 
 CRITERIA = "criteria"
 COMPARISONS = "comparisons"
+
+
+def comparison_history(pk):
+    return f"comparison-history:{pk}"
 
 
 def comparison_page_tags(page):
@@ -83,3 +98,16 @@ def comparison_page_tags(page):
 def comparison_links_tags(comparisons):
     """Links to curated comparisons show their title and frameworks' initials."""
     return {COMPARISONS, catalogue_tags.FRAMEWORKS}
+
+
+def changes_tags(framework_ids, comparison=None):
+    """What a Changes page or feed shows: the history rows of these
+    frameworks (and of the curated comparison), who made them (members),
+    and the names of criteria, categories and frameworks they mention."""
+    tags = {catalogue_tags.history(pk) for pk in framework_ids}
+    # Framework names shown are the listed frameworks' own: a rename writes
+    # a history row of theirs, so framework-refs is not needed.
+    tags |= {catalogue_tags.MEMBERS, CRITERIA, catalogue_tags.CATEGORIES}
+    if comparison is not None:
+        tags.add(comparison_history(comparison.pk))
+    return tags

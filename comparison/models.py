@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from core.history import CuratedHistory
 from core.links import url_for
 from core.models import SLUG_PATTERN, TimeStampedModel
 from frameworks.models import COMPARE_SEPARATOR, Framework
@@ -46,6 +47,8 @@ class Criterion(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=0, db_index=True)
 
+    history = CuratedHistory()
+
     class Meta:
         ordering = ["position", "name"]
         verbose_name_plural = "criteria"
@@ -79,6 +82,8 @@ class Assessment(models.Model):
     summary = models.TextField(max_length=600)
     source_url = models.URLField("source", blank=True, max_length=500)
     checked_on = models.DateField(null=True, blank=True)
+
+    history = CuratedHistory()
 
     class Meta:
         ordering = ["criterion", "framework"]
@@ -140,6 +145,7 @@ class Comparison(TimeStampedModel):
     framework_key = models.CharField(max_length=100, editable=False, default="", db_index=True)
 
     objects = ComparisonQuerySet.as_manager()
+    history = CuratedHistory(excluded_fields=["updated"])
 
     class Meta:
         ordering = ["title"]
@@ -183,6 +189,8 @@ class ComparisonEntry(models.Model):
     framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveSmallIntegerField(default=1)
 
+    history = CuratedHistory()
+
     class Meta:
         ordering = ["comparison", "position"]
         verbose_name = "framework"
@@ -214,6 +222,8 @@ class Difference(models.Model):
     criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
     text = models.TextField()
     position = models.PositiveSmallIntegerField(default=0)
+
+    history = CuratedHistory()
 
     class Meta:
         ordering = ["comparison", "position", "id"]

@@ -136,21 +136,38 @@ def curated_for(frameworks):
     )
 
 
-def comparison_page(raw, *, only_differences=False):
-    """Everything the comparison page shows, or a Redirect to its canonical URL."""
+def canonical_set(raw, curated=curated_for):
+    """``(frameworks in page order, curated Comparison or None)`` of a compare
+    address, or a Redirect to its canonical URL. Raises CompareError."""
     resolved = resolve_frameworks(raw)
     if isinstance(resolved, Redirect):
         return resolved
-    comparison = curated_for(resolved)
+    comparison = curated(resolved)
     if comparison is not None:
         order = [f.slug for f in comparison.ordered_frameworks()]
     else:
         order = sorted(f.slug for f in resolved)
     by_slug = {f.slug: f for f in resolved}
     frameworks = [by_slug[s] for s in order]
-    canonical = compare_path(frameworks)
     if [f.slug for f in resolved] != order or raw != COMPARE_SEPARATOR.join(order):
-        return Redirect(canonical)
+        return Redirect(compare_path(frameworks))
+    return frameworks, comparison
+
+
+def curated_set(frameworks):
+    """The published curated comparison of exactly these frameworks, with
+    its ordered frameworks only."""
+    key = framework_set_key(frameworks)
+    return Comparison.objects.published().with_frameworks().filter(framework_key=key).first()
+
+
+def comparison_page(raw, *, only_differences=False):
+    """Everything the comparison page shows, or a Redirect to its canonical URL."""
+    resolved = canonical_set(raw)
+    if isinstance(resolved, Redirect):
+        return resolved
+    frameworks, comparison = resolved
+    canonical = compare_path(frameworks)
 
     ids = [f.pk for f in frameworks]
     page = ComparisonPage(

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "axes",
+    "simple_history",
     "core",
     "frameworks",
     "comparison",
@@ -64,6 +65,8 @@ MIDDLEWARE = [
     # A POST body Django cannot parse: the 400 page before anything reads it.
     "core.middleware.UnreadableBodyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Tells history rows (django-simple-history) which signed-in user made a change.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into a 429 page.
     "axes.middleware.AxesMiddleware",
@@ -228,6 +231,8 @@ AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_ip"
 VOTE_RATE = os.environ.get("VOTE_RATE", "60/m")
 DECISION_RATE = os.environ.get("DECISION_RATE", "5/h")
 SUGGESTION_RATE = os.environ.get("SUGGESTION_RATE", "10/h")
+# Watch/unwatch toggles per member.
+WATCH_RATE = os.environ.get("WATCH_RATE", "30/m")
 # Requests to /api/v1/ per client address (cached answers count too).
 API_RATE = os.environ.get("API_RATE", "120/m")
 # Decisions of accounts younger than this (in hours) wait for a curator,

@@ -12,7 +12,7 @@ from core.cache import cache_anonymous
 from core.middleware import frameable
 from frameworks.views import SignupView
 
-from . import scoring, views
+from . import feeds, scoring, views
 from .forms import PICKER_FIELDS
 from .sitemaps import sitemaps
 
@@ -35,6 +35,13 @@ compare_patterns = [
         frameable(cache_anonymous(views.ComparisonEmbedView.as_view())),
         name="embed",
     ),
+    re_path(
+        r"^(?P<slugs>[^/]+)/changes/$",
+        cache_anonymous(views.ComparisonChangesView.as_view(), params=["page", "since"]),
+        name="changes",
+    ),
+    re_path(r"^(?P<slugs>[^/]+)/feed/$", cache_anonymous(feeds.comparison_feed), name="feed"),
+    re_path(r"^(?P<slugs>[^/]+)/watch/$", views.watch_comparison, name="watch"),
     # Anything up to the next slash: bad names get a helpful 404, not the
     # generic one, so the pattern is deliberately loose.
     re_path(

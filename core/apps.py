@@ -12,3 +12,9 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "core"
     verbose_name = "Site plumbing"
+
+    def ready(self):
+        from . import history
+
+        # Curated history rows record the member a change credits.
+        history.connect()

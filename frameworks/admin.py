@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F
 from django.forms.models import BaseInlineFormSet
+from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .forms import DecisionAdminForm, MemberChangeForm, ProConAdminForm
@@ -71,7 +72,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Framework)
-class FrameworkAdmin(admin.ModelAdmin):
+class FrameworkAdmin(SimpleHistoryAdmin):
     """The catalogue's side of a framework. The comparison app re-registers
     it with its per-criterion assessments inline (comparison/admin.py)."""
 
@@ -168,7 +169,7 @@ class VotedFilter(admin.SimpleListFilter):
 
 
 @admin.register(ProCon)
-class ProConAdmin(admin.ModelAdmin):
+class ProConAdmin(SimpleHistoryAdmin):
     form = ProConAdminForm
     list_display = ["text", "framework", "kind", "votes_count", "status", "submitted_by", "created"]
     list_select_related = ["framework", "submitted_by"]

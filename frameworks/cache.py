@@ -31,6 +31,11 @@ tag                         shown by
                             (stars, downloads): the catalogue
 ``categories``              the category tree and breadcrumbs
 ``members``                 members' names and headlines on decision cards
+``history:<pk>``            the history rows of the framework, its pros and
+                            cons and its assessments: its Changes page and
+                            feed, and those of every comparison including it
+                            (bumped when a history row is written, so a vote
+                            leaves them cached)
 ==========================  ===================================================
 
 Votes are live figures (``core.cache``, "Live figures"): pages print them
@@ -101,6 +106,10 @@ def votes_covered(framework_ids):
 
 def decisions(pk):
     return f"decisions:{pk}"
+
+
+def history(pk):
+    return f"history:{pk}"
 
 
 def member(pk):

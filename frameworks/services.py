@@ -14,15 +14,16 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.cache import bump_on_commit
+from core.history import record_bulk_change
 
 from . import cache as tags
-from .models import Decision, Framework, ProCon, Vote
+from .models import Decision, Framework, ProCon, Vote, Watch
 
 logger = logging.getLogger(__name__)
 
@@ -152,12 +153,35 @@ def recount_votes(procons):
 
 
 def set_status(procons, status):
-    """Approve, reject or re-queue pros/cons; counts stay exact."""
+    """Approve, reject or re-queue pros/cons; counts stay exact, and each
+    pro/con whose status changed gets a history row (by the signed-in
+    curator, through the history middleware)."""
     with transaction.atomic():
         ids = list(procons.values_list("pk", flat=True))
+        changed = list(
+            ProCon.objects.filter(pk__in=ids).exclude(status=status).values_list("pk", flat=True)
+        )
         updated = ProCon.objects.filter(pk__in=ids).update(status=status)
         recount_votes(ProCon.objects.filter(pk__in=ids))
+        recorded = record_bulk_change(ProCon, ProCon.objects.filter(pk__in=changed))
+        bump_on_commit(*{tags.history(p.framework_id) for p in recorded})
     return updated
+
+
+def toggle_watch(user, *, framework=None, framework_key=""):
+    """Start or stop watching a framework's page (``framework``) or a
+    comparison page (``framework_key``); returns whether the member now
+    watches it. Starting counts the page as seen now."""
+    target = {"framework": framework, "framework_key": framework_key}
+    deleted, _ = Watch.objects.filter(user=user, **target).delete()
+    if deleted:
+        return False
+    try:
+        with transaction.atomic():
+            Watch.objects.create(user=user, **target)
+    except IntegrityError:
+        pass  # a parallel request of the same member started it a moment ago
+    return True
 
 
 def recount_after_member_deleted(sender, instance, **kwargs):

@@ -10,6 +10,7 @@ deleting only when a model has delete receivers).
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from simple_history.signals import post_create_historical_record
 
 from core.cache import bump_on_commit
 
@@ -140,8 +141,21 @@ def user_saved(sender, instance, created=False, update_fields=None, **kwargs):
     bump_on_commit(tags.member(instance.pk))
 
 
+def framework_history_written(sender, instance, **kwargs):
+    """A new history row of a framework or of one of its pros/cons: its
+    Changes page and feed (and those of comparisons including it)."""
+    framework_id = instance.pk if isinstance(instance, Framework) else instance.framework_id
+    bump_on_commit(tags.history(framework_id))
+
+
 def connect():
     uid = "frameworks-cache-"
+    for model in (Framework, ProCon):
+        post_create_historical_record.connect(
+            framework_history_written,
+            sender=model.history.model,
+            dispatch_uid=uid + "history-" + model._meta.model_name,
+        )
     pre_save.connect(framework_pre_save, sender=Framework, dispatch_uid=uid + "framework-pre")
     post_save.connect(framework_saved, sender=Framework, dispatch_uid=uid + "framework-save")
     post_delete.connect(framework_deleted, sender=Framework, dispatch_uid=uid + "framework-del")

@@ -116,6 +116,7 @@ def _sync_framework(framework, client, *, now=None):
         snapshots.append((Metric.WEEKLY_DOWNLOADS, total, where, ""))
 
     if outcome.changed:
+        framework._change_reason = "Statistics sync"  # its history row says so
         framework.save(update_fields=[*outcome.changed, "updated"])
     for metric, value, source, url in snapshots:
         record_snapshot(framework, metric, value, today, source, url)

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from comparison.feeds import FrameworkChangesFeed
 from core.cache import cache_anonymous
 
 from . import views
@@ -21,6 +22,13 @@ urlpatterns = [
         name="detail",
     ),
     path("frameworks/<slug:slug>/badge.svg", views.badge, name="badge"),
+    path(
+        "frameworks/<slug:slug>/changes/",
+        cache_anonymous(views.FrameworkChangesView.as_view(), params=["page", "since"]),
+        name="changes",
+    ),
+    path("frameworks/<slug:slug>/feed/", cache_anonymous(FrameworkChangesFeed()), name="feed"),
+    path("frameworks/<slug:slug>/watch/", views.watch, name="watch"),
     path("frameworks/<slug:slug>/suggest/", views.suggest, name="suggest"),
     path(
         "categories/<slug:slug>/",

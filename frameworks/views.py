@@ -20,8 +20,11 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import CreateView, DetailView, TemplateView, View
 from django_filters.views import FilterView
 
-from comparison.cache import COMPARISONS
+from comparison import changes
+from comparison.cache import COMPARISONS, changes_tags
 from comparison.selectors import related_comparisons
+from comparison.services import visit_watched_page
+from comparison.views import since_param, watch_response
 from core import ratelimit, snippets, structured_data
 from core.cache import depends_on, etag_of, live_order
 from core.http import safe_next, too_many, wants_json
@@ -90,6 +93,12 @@ def render_framework_page(request, slug, *, suggestion_form=None, status=200):
         "pending": selectors.pending_suggestions(request.user, framework),
         "suggestion_form": suggestion_form,
         "badge_snippets": badge_snippets(request, framework),
+        "watch": visit_watched_page(
+            request.user, changes.Scope.of_framework(framework), framework=framework
+        ),
+        "changes_url": reverse("frameworks:changes", args=[framework.slug]),
+        "feed_url": reverse("frameworks:feed", args=[framework.slug]),
+        "watch_url": reverse("frameworks:watch", args=[framework.slug]),
     }
     return render(request, FRAMEWORK_TEMPLATE, context, status=status)
 
@@ -103,6 +112,38 @@ def badge_snippets(request, framework):
         ("badge-markdown", "Markdown", snippets.image_link_markdown(alt, badge, page)),
         ("badge-html", "HTML", snippets.image_link_html(alt, badge, page)),
     ]
+
+
+class FrameworkChangesView(View):
+    """``/frameworks/<slug>/changes/``: the framework's public history (its
+    facts, statistics, pros and cons, assessments), newest first."""
+
+    def get(self, request, slug):
+        since = since_param(request)
+        framework = Framework.objects.published().filter(slug=slug).first()
+        if framework is None:
+            raise Http404(f'We have no published framework called "{slug[:60]}".')
+        depends_on(*changes_tags([framework.pk]))
+        scope = changes.Scope.of_framework(framework)
+        page_obj, change_list = changes.changes_page(scope, request.GET.get("page"), since)
+        return render(
+            request,
+            "frameworks/framework_changes.html",
+            {
+                "framework": framework,
+                "feed_url": reverse("frameworks:feed", args=[slug]),
+                "changes": change_list,
+                "page_obj": page_obj,
+                "since": since,
+            },
+        )
+
+
+@require_POST
+def watch(request, slug):
+    """Start or stop watching a framework's page (no JavaScript needed)."""
+    framework = get_object_or_404(Framework.objects.published(), slug=slug)
+    return watch_response(request, framework.get_absolute_url(), framework=framework)
 
 
 class FrameworkDetailView(View):

@@ -23,7 +23,8 @@ def form_data(response):
     and its existing rows (extra, empty rows are left out)."""
     data = {}
     forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
+    # The history revert page (django-simple-history) has no inlines.
+    for inline in response.context.get("inline_admin_formsets") or ():
         formset = inline.formset
         management = formset.management_form
         for name in management.fields:
