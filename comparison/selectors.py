@@ -18,7 +18,12 @@ from frameworks.models import (
     ProCon,
     StatSnapshot,
 )
-from frameworks.selectors import breadcrumb_for, procons_by_framework, stat_history
+from frameworks.selectors import (
+    breadcrumb_for,
+    procons_by_framework,
+    stat_history,
+    weekly_member_votes,
+)
 
 from .addresses import Redirect, resolve_frameworks
 from .models import (
@@ -85,6 +90,7 @@ class ComparisonPage:
     decisions: list = field(default_factory=list)
     related: list = field(default_factory=list)
     star_chart: str = ""  # the compared frameworks' star histories on one SVG
+    vote_weeks: dict = field(default_factory=dict)  # {procon_id: VoteWeeks}
 
     @property
     def address(self):
@@ -145,6 +151,9 @@ def comparison_page(raw, *, only_differences=False):
     if comparison is not None:
         page.differences = list(comparison.differences.all())
     page.procons = procons_by_framework(ids)
+    page.vote_weeks = weekly_member_votes(
+        [p.pk for groups in page.procons.values() for items in groups.values() for p in items]
+    )
     page.procon_columns = [
         (f, page.procons[f.pk][ProCon.Kind.PRO], page.procons[f.pk][ProCon.Kind.CON])
         for f in frameworks

@@ -22,7 +22,7 @@ from core.http import safe_next, too_many, wants_json
 from core.models import SLUG_PATTERN
 
 from . import cache as tags
-from . import selectors, services
+from . import moderation, selectors, services
 from .filters import FrameworkFilter
 from .forms import DecisionForm, SignupForm, SuggestionForm
 from .models import Category, Decision, Framework
@@ -67,6 +67,7 @@ def render_framework_page(request, slug, *, suggestion_form=None, status=200):
         "structured_data": structured_data.framework_page(request, page),
         "comparisons": related_comparisons([framework.pk]),
         "voted": selectors.voted_procon_ids(request.user, page.procon_ids),
+        "vote_weeks": page.vote_weeks,
         "pending": selectors.pending_suggestions(request.user, framework),
         "suggestion_form": suggestion_form,
     }
@@ -117,12 +118,30 @@ def vote(request, pk):
     retry_after = ratelimit.hit("vote", request.user.pk, settings.VOTE_RATE)
     if retry_after:
         return too_many(request, retry_after, "You are voting very fast. Wait a moment.")
+    if moderation.voting_blocked(request.user):
+        return _voting_blocked(request, fallback)
     try:
         votes, voted = services.toggle_vote(user=request.user, procon_id=pk)
     except services.VoteNotAllowed:
         raise Http404("This pro/con does not exist or is not published.") from None
+    # Where votes come from, for the curators' vote report (kept out of
+    # toggle_vote, which stays about the vote and its counter).
+    moderation.record_vote_origin(request.user, ratelimit.client_ip(request))
     if wants_json(request):
         return JsonResponse({"votes": votes, "voted": voted})
+    return HttpResponseRedirect(safe_next(request, fallback))
+
+
+VOTING_BLOCKED = (
+    "A curator discounted this account's votes after unusual voting, "
+    "so it cannot vote for now. Ask the site's curators if you think this is a mistake."
+)
+
+
+def _voting_blocked(request, fallback):
+    if wants_json(request):
+        return JsonResponse({"error": VOTING_BLOCKED}, status=403)
+    messages.error(request, VOTING_BLOCKED)
     return HttpResponseRedirect(safe_next(request, fallback))
 
 
