@@ -107,7 +107,7 @@ def approve(suggestion_id, curator, note=""):
     it so) if its target changed since it was made."""
     with transaction.atomic():
         suggestion = (
-            EditSuggestion.objects.select_for_update()
+            EditSuggestion.objects.select_for_update(of=("self",))
             .select_related("author", "framework", "criterion")
             .get(pk=suggestion_id)
         )

@@ -140,8 +140,11 @@ def sparkline(counts, *, label):
     heights = [max(1.0, SPARK_HEIGHT * n / high) if n else 0.0 for n in counts]
     bars = format_html_join(
         "",
-        '<rect class="spark__bar" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}"/>',
-        ((i * (bar + SPARK_GAP), SPARK_HEIGHT - h, bar, h) for i, h in enumerate(heights)),
+        '<rect class="spark__bar" x="{}" y="{}" width="{}" height="{}"/>',
+        (
+            (f"{i * (bar + SPARK_GAP):.1f}", f"{SPARK_HEIGHT - h:.1f}", f"{bar:.1f}", f"{h:.1f}")
+            for i, h in enumerate(heights)
+        ),
     )
     name = f"{label}: " + ", ".join(str(n) for n in counts)
     return format_html(
