@@ -215,6 +215,16 @@ def criterion_rows(frameworks):
     return rows
 
 
+def framework_assessments(framework):
+    """One framework's assessments in criterion order (one query): its page
+    lists them, each with "Suggest an edit"."""
+    return list(
+        Assessment.objects.filter(framework=framework)
+        .select_related("criterion")
+        .order_by("criterion__position", "criterion__name")
+    )
+
+
 def integrations_for(frameworks):
     """One list of integrated tools per framework, in column order."""
     through = Framework.integrations.through

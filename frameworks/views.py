@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DetailView, TemplateView, View
 from django_filters.views import FilterView
 
-from comparison.cache import COMPARISONS
-from comparison.selectors import related_comparisons
+from comparison.cache import COMPARISONS, CRITERIA
+from comparison.selectors import framework_assessments, related_comparisons
 from core import ratelimit, structured_data
 from core.cache import depends_on
 from core.http import safe_next, too_many, wants_json
@@ -58,7 +58,8 @@ def render_framework_page(request, slug, *, suggestion_form=None, status=200):
     if page is None:
         raise Http404(f'We have no published framework called "{slug[:60]}".')
     framework = page.framework
-    depends_on(COMPARISONS, *tags.framework_page_tags(page))
+    # Assessments are part of framework:<pk>; their criteria's names are CRITERIA.
+    depends_on(COMPARISONS, CRITERIA, *tags.framework_page_tags(page))
     if suggestion_form is None and request.user.is_authenticated:
         suggestion_form = SuggestionForm(framework=framework)
     context = {
@@ -66,6 +67,7 @@ def render_framework_page(request, slug, *, suggestion_form=None, status=200):
         "framework": framework,
         "structured_data": structured_data.framework_page(request, page),
         "comparisons": related_comparisons([framework.pk]),
+        "assessments": framework_assessments(framework),
         "voted": selectors.voted_procon_ids(request.user, page.procon_ids),
         "vote_weeks": page.vote_weeks,
         "pending": selectors.pending_suggestions(request.user, framework),

@@ -370,6 +370,8 @@ def test_pages_offer_suggest_an_edit(member_client, cell):
     assert f'href="{target}"' in signed_in
     page = member_client.get("/frameworks/flask/").content.decode()
     assert 'href="/frameworks/flask/statistics/followers/suggest/"' in page
+    assert f'href="{target}"' in page  # the framework page lists its cells too
+    assert 'id="assessment-orm"' in page
 
 
 def test_approving_invalidates_exactly_the_pages_that_show_the_cell(demo, cached_pages, committed):
