@@ -385,6 +385,8 @@ class Vote(models.Model):
                 violation_error_message="This member has already voted for this item.",
             )
         ]
+        # Votes of an item by time: the weekly charts and the burst report.
+        indexes = [models.Index(fields=["procon", "created"], name="vote_procon_created")]
 
     def __str__(self):
         return f"{self.user} ▲ {self.procon}"
