@@ -6,6 +6,9 @@ import pytest
 from django.db.models.signals import pre_save
 from django.test import Client
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from comparison import suggestions
 from comparison.models import Assessment, EditSuggestion
@@ -408,3 +411,33 @@ def test_approving_a_statistic_invalidates_the_framework_pages(demo, cached_page
     assert {"flask", "django vs flask", "catalogue"} <= stale
     assert "django vs laravel vs nodejs" not in stale
     assert "123.5K" in Client().get("/frameworks/flask/").content.decode()
+
+
+@hypothesis_settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    url=st.sampled_from(
+        [
+            "/frameworks/flask/criteria/orm/suggest/",
+            "/frameworks/flask/statistics/stacks/suggest/",
+            "/frameworks/flask/statistics/nope/suggest/",
+        ]
+    ),
+    data=st.dictionaries(
+        st.sampled_from(
+            ["verdict", "summary", "source_url", "value", "reason", "evidence_url", "next"]
+        ),
+        st.text(max_size=300),
+        max_size=6,
+    ),
+)
+def test_fuzzed_suggestions_never_fail_the_server(member, cell, url, data):
+    client = Client(raise_request_exception=False)
+    client.force_login(member)
+    response = client.post(url, data)
+    assert response.status_code < 500, (url, data)
+    if response.status_code == 302 and "/suggestions/mine/" in response["Location"]:
+        assert EditSuggestion.objects.filter(author=member).exists()
