@@ -1,11 +1,17 @@
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Subquery
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import RewriteChangedRowsFormSet
 from frameworks.admin import FrameworkAdmin
 from frameworks.models import Framework
 
+from . import suggestions
 from .models import (
     FRAMEWORK_RANGE,
     MAX_FRAMEWORKS,
@@ -14,6 +20,7 @@ from .models import (
     ComparisonEntry,
     Criterion,
     Difference,
+    EditSuggestion,
     framework_set_key,
     holds_framework_count,
 )
@@ -156,3 +163,180 @@ admin.site.unregister(Framework)
 @admin.register(Framework)
 class FrameworkWithAssessmentsAdmin(FrameworkAdmin):
     inlines = [*FrameworkAdmin.inlines, AssessmentInline]
+
+
+class EditSuggestionAdmin(admin.ModelAdmin):
+    """Members' suggested edits: the side-by-side diff, approve or reject.
+
+    The change page shows the target's values when the suggestion was made,
+    now, and as proposed (all escaped). "Approve and apply" applies it in one
+    transaction unless the target changed since (then it is marked
+    *conflict* and nothing changes); "Reject with the note" closes it with
+    the note the member reads on their suggestions page."""
+
+    list_display = ["target_label", "author", "created", "status", "conflicting"]
+    list_filter = ["status", "target", "framework"]
+    search_fields = ["framework__name", "criterion__name", "author__username", "reason"]
+    date_hierarchy = "created"
+    actions = ["approve_selected"]
+    fields = [
+        "framework",
+        "target",
+        "criterion",
+        "statistic",
+        "side_by_side",
+        "reason",
+        "evidence_link",
+        "author",
+        "created",
+        "status",
+        "reviewer",
+        "reviewed_at",
+        "review_note",
+    ]
+    readonly_fields = [f for f in fields if f != "review_note"]
+    change_form_template = "admin/comparison/editsuggestion/change_form.html"
+
+    def get_queryset(self, request):
+        cell = Assessment.objects.filter(
+            framework=OuterRef("framework"), criterion=OuterRef("criterion")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("framework", "criterion", "author", "reviewer")
+            .annotate(
+                cell_exists=Exists(cell),
+                **{
+                    f"cell_{name}": Subquery(cell.values(name)[:1])
+                    for name, _ in suggestions.ASSESSMENT_FIELDS
+                },
+            )
+        )
+
+    @staticmethod
+    def current(obj):
+        """The target's values now, from the annotations (no query per row)."""
+        if obj.target == EditSuggestion.Target.STATISTIC:
+            return suggestions.statistic_values(obj.framework, obj.statistic)
+        if not getattr(obj, "cell_exists", False):
+            return {}
+        return {name: getattr(obj, f"cell_{name}") for name, _ in suggestions.ASSESSMENT_FIELDS}
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status not in REVIEWABLE:
+            return self.fields
+        return self.readonly_fields
+
+    @admin.display(boolean=True, description="target changed since")
+    def conflicting(self, obj):
+        if obj.status not in REVIEWABLE:
+            return None
+        return suggestions.is_conflicting(obj, self.current(obj))
+
+    @admin.display(description="source link")
+    def evidence_link(self, obj):
+        return format_html('<a href="{0}" rel="noopener noreferrer">{0}</a>', obj.evidence_url)
+
+    @admin.display(description="when suggested / now / proposed")
+    def side_by_side(self, obj):
+        rows = suggestions.diff_rows(obj, self.current(obj))
+        body = format_html_join(
+            "",
+            '<tr{}><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    mark_safe(' class="diff-changed"') if changed else "",
+                    label,
+                    _shown(then),
+                    _shown(now),
+                    format_html("<strong>{}</strong>", _shown(proposed)) if changed else "",
+                )
+                for label, then, now, proposed, changed in rows
+            ),
+        )
+        warning = ""
+        if obj.status in REVIEWABLE and suggestions.is_conflicting(obj, self.current(obj)):
+            warning = format_html(
+                '<p class="errornote">{}</p>',
+                "The target changed after this suggestion was made: approving will not apply "
+                "it. Compare the columns and edit the entry by hand if it still holds.",
+            )
+        return format_html(
+            '{}<table class="suggestion-diff"><thead><tr><th scope="col">field</th>'
+            '<th scope="col">when suggested</th><th scope="col">now</th>'
+            '<th scope="col">proposed (only what changes)</th></tr></thead>'
+            "<tbody>{}</tbody></table>",
+            warning,
+            body,
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra = {**(extra_context or {}), "can_review": bool(obj and obj.status in REVIEWABLE)}
+        if (
+            request.method == "POST"
+            and obj is not None
+            and ("_approve" in request.POST or "_reject" in request.POST)
+        ):
+            return self._review(request, obj)
+        return super().change_view(request, object_id, form_url, extra)
+
+    def _review(self, request, obj):
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        note = request.POST.get("review_note", "")[:1000]
+        here = reverse("admin:comparison_editsuggestion_change", args=[obj.pk])
+        try:
+            if "_approve" in request.POST:
+                suggestions.approve(obj.pk, request.user, note)
+                self.message_user(
+                    request,
+                    f"Applied: {obj.target_label}. Credited to {obj.author}.",
+                    messages.SUCCESS,
+                )
+            else:
+                suggestions.reject(obj.pk, request.user, note)
+                self.message_user(request, f"Rejected: {obj.target_label}.", messages.SUCCESS)
+        except suggestions.Conflict:
+            self.message_user(request, CONFLICT_MESSAGE, messages.ERROR)
+        except suggestions.NotPending:
+            self.message_user(request, "This suggestion was reviewed already.", messages.WARNING)
+        except ValueError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(here)
+        return HttpResponseRedirect(reverse("admin:comparison_editsuggestion_changelist"))
+
+    @admin.action(description="Approve and apply selected suggestions")
+    def approve_selected(self, request, queryset):
+        applied = conflicts = skipped = 0
+        for pk in queryset.order_by("created").values_list("pk", flat=True):
+            try:
+                suggestions.approve(pk, request.user)
+                applied += 1
+            except suggestions.Conflict:
+                conflicts += 1
+            except suggestions.NotPending:
+                skipped += 1
+        self.message_user(request, f"Applied {applied} suggestions.", messages.SUCCESS)
+        if conflicts:
+            self.message_user(request, f"{conflicts}: {CONFLICT_MESSAGE}", messages.ERROR)
+        if skipped:
+            self.message_user(request, f"{skipped} were reviewed already.", messages.WARNING)
+
+
+REVIEWABLE = (EditSuggestion.Status.PENDING, EditSuggestion.Status.CONFLICT)
+CONFLICT_MESSAGE = (
+    "Not applied: the target changed after the suggestion was made, so it is marked "
+    "as conflicting. Compare the columns and edit the entry by hand if it still holds."
+)
+
+
+def _shown(value):
+    return "–" if value in (None, "") else value
+
+
+admin.site.register(EditSuggestion, EditSuggestionAdmin)

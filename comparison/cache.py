@@ -15,7 +15,8 @@ it changes an order the page shows.
 Tags of this app (the catalogue's are in ``frameworks/cache.py``):
 
 ``criteria``
-    the criteria (names, order, questions): every comparison page.
+    the criteria (names, order, questions): every comparison page, and
+    framework pages (their assessments, criterion by criterion).
 ``comparisons``
     the curated comparisons (titles, framework sets, intros, differences):
     every comparison page (curated content, or "related comparisons"),
@@ -43,7 +44,7 @@ page                            tags
                                 ``criteria``, ``comparisons``, ``categories``
 ``/frameworks/<slug>/``         ``framework:<pk>``, ``decisions:<pk>``, the
                                 references and members as above,
-                                ``comparisons``, ``categories``
+                                ``comparisons``, ``categories``, ``criteria``
 ``/frameworks/``                ``catalogue``, ``frameworks``, ``categories``
 ``/categories/<slug>/``         ``framework:<pk>`` of the listed frameworks,
                                 ``frameworks``, ``categories``, ``comparisons``

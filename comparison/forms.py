@@ -1,8 +1,10 @@
 from django import forms
+from django.core.validators import URLValidator
 
+from core.text import visible_text
 from frameworks.models import Framework
 
-from .models import MAX_FRAMEWORKS, MIN_FRAMEWORKS
+from .models import MAX_FRAMEWORKS, MAX_STATISTIC, MIN_FRAMEWORKS, EditSuggestion
 
 PICKER_FIELDS = ["a", "b", "c", "d"][:MAX_FRAMEWORKS]
 
@@ -32,3 +34,95 @@ class CompareForm(forms.Form):
             raise forms.ValidationError(f"Pick at least {MIN_FRAMEWORKS} frameworks.")
         data["chosen"] = chosen
         return data
+
+
+#: A source must be a web page the curator can open: http(s) only.
+web_url = URLValidator(schemes=["http", "https"], message="Enter a web address (http or https).")
+
+
+class EditSuggestionForm(forms.ModelForm):
+    """A member's suggested edit of one cell or one statistic.
+
+    ``target`` is an unsaved EditSuggestion naming the framework and the
+    criterion or statistic; ``current`` the target's values now, which the
+    fields start from and which are stored as the suggestion's snapshot."""
+
+    class Meta:
+        model = EditSuggestion
+        fields = ["verdict", "summary", "source_url", "value", "reason", "evidence_url"]
+        labels = {
+            "verdict": "Proposed verdict",
+            "summary": "Proposed summary",
+            "source_url": "Proposed source for the cell",
+            "value": "Proposed value",
+            "reason": "Why this change",
+            "evidence_url": "Source link",
+        }
+        help_texts = {
+            "reason": "What is wrong or out of date now, in a sentence or two.",
+            "evidence_url": "A page where a curator can check it (http or https).",
+            "source_url": "The page the cell should cite; leave empty to keep none.",
+        }
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 4, "maxlength": 600}),
+            "reason": forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+        }
+
+    def __init__(self, *args, target, current, **kwargs):
+        kwargs["instance"] = target
+        if not args and "data" not in kwargs:
+            kwargs.setdefault("initial", dict(current))
+        super().__init__(*args, **kwargs)
+        self.current = current
+        if target.target == EditSuggestion.Target.ASSESSMENT:
+            del self.fields["value"]
+            self.fields["summary"].required = True
+            if not target.criterion.question:
+                del self.fields["verdict"]
+            else:
+                self.fields["verdict"].label = f"Proposed answer to “{target.criterion.question}”"
+        else:
+            for name in ("verdict", "summary", "source_url"):
+                del self.fields[name]
+            value = self.fields["value"]
+            value.required = True
+            value.min_value = 0
+            value.widget.attrs.update(min=0, max=MAX_STATISTIC)
+        for name in ("source_url", "evidence_url"):
+            if name in self.fields:
+                self.fields[name].validators.append(web_url)
+                self.fields[name].widget.attrs["maxlength"] = 500
+        self.fields["evidence_url"].required = True
+
+    def clean_summary(self):
+        return visible_text(self.cleaned_data.get("summary", ""), multiline=True)
+
+    def clean_reason(self):
+        text = visible_text(self.cleaned_data["reason"], multiline=True)
+        if not text:
+            raise forms.ValidationError("Say why the change is needed.", code="required")
+        return text
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.target == EditSuggestion.Target.ASSESSMENT:
+            if "summary" in self.fields and "summary" in data and not data["summary"]:
+                self.add_error("summary", "Write the summary the cell should show.")
+            proposed = {
+                name: data.get(name, self.current.get(name, "") if name == "verdict" else "")
+                for name in ("verdict", "summary", "source_url")
+            }
+        else:
+            proposed = {"value": data.get("value")}
+        if not self.errors and proposed == {k: self.current.get(k) for k in proposed}:
+            raise forms.ValidationError("This is what it says already: change something.")
+        return data
+
+    def save(self, *, author):
+        suggestion = super().save(commit=False)
+        suggestion.author = author
+        suggestion.snapshot = self.current
+        if suggestion.target == EditSuggestion.Target.ASSESSMENT and "verdict" not in self.fields:
+            suggestion.verdict = self.current.get("verdict", "")
+        suggestion.save()
+        return suggestion

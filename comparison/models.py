@@ -1,8 +1,11 @@
 """Criteria, per-framework assessments and curated comparisons."""
 
+from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from core.history import CuratedHistory
 from core.links import url_for
@@ -242,3 +245,126 @@ class Difference(models.Model):
 
     def __str__(self):
         return f"{self.comparison}: {self.criterion}"
+
+
+#: The framework figures a member may suggest a new value for: the curated
+#: statistics of the framework page (name: label, the field holding its date).
+SUGGESTIBLE_STATISTICS = {
+    "github_stars": ("GitHub stars", "github_as_of"),
+    "github_forks": ("GitHub forks", "github_as_of"),
+    "stacks": ("Stacks", "stats_as_of"),
+    "followers": ("Followers", "stats_as_of"),
+}
+#: The largest figure a PositiveIntegerField holds on every database.
+MAX_STATISTIC = 2_147_483_647
+
+
+class EditSuggestionQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=EditSuggestion.Status.PENDING)
+
+
+class EditSuggestion(models.Model):
+    """A member's proposed change to one assessment cell or one statistic.
+
+    One model for both targets: the review (diff, conflict check, approve,
+    reject, the member's list) is the same, only the compared fields differ.
+    The target is (framework, criterion) for a cell, so a cell that has no
+    assessment yet can be suggested too, or (framework, statistic).
+    ``snapshot`` holds the target's values when the suggestion was made; if
+    they differ from the current ones, a curator changed the target since,
+    and the suggestion is not applied (status *conflict*).
+    """
+
+    class Target(models.TextChoices):
+        ASSESSMENT = "assessment", "Assessment"
+        STATISTIC = "statistic", "Statistic"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        CONFLICT = "conflict", "Conflict: the target changed"
+
+    framework = models.ForeignKey(
+        Framework, on_delete=models.CASCADE, related_name="edit_suggestions"
+    )
+    target = models.CharField(max_length=10, choices=Target.choices)
+    criterion = models.ForeignKey(
+        Criterion, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    statistic = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=[(key, label) for key, (label, _) in SUGGESTIBLE_STATISTICS.items()],
+    )
+    # The proposal: verdict, summary and source for a cell; value for a statistic.
+    verdict = models.CharField(max_length=8, choices=Assessment.Verdict.choices, blank=True)
+    summary = models.TextField(max_length=600, blank=True)
+    source_url = models.URLField("proposed source", max_length=500, blank=True)
+    value = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(MAX_STATISTIC)]
+    )
+    reason = models.TextField(max_length=1000)
+    evidence_url = models.URLField(
+        "source link", max_length=500, help_text="Where the member read what they suggest."
+    )
+    snapshot = models.JSONField(
+        default=dict, help_text="The target's values when the suggestion was made."
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="edit_suggestions"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    review_note = models.TextField(
+        max_length=1000, blank=True, help_text="Shown to the member (required to reject)."
+    )
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EditSuggestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "suggested edit"
+        verbose_name_plural = "suggested edits"
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(target="assessment", criterion__isnull=False, statistic="", value=None)
+                    & ~Q(summary="")
+                )
+                | Q(target="statistic", criterion__isnull=True, value__isnull=False)
+                & ~Q(statistic=""),
+                name="edit_suggestion_target_shape",
+                violation_error_message=(
+                    "A suggestion names a criterion with a summary, or a statistic with a value."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason="") & ~Q(evidence_url=""),
+                name="edit_suggestion_reason_and_source",
+                violation_error_message="Give a reason and a source link.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.target_label} (by {self.author})"
+
+    def get_absolute_url(self):
+        return reverse("suggestions:mine") + f"#suggestion-{self.pk}"
+
+    @property
+    def target_label(self):
+        if self.target == self.Target.ASSESSMENT:
+            return f"{self.framework} – {self.criterion}"
+        return f"{self.framework} – {SUGGESTIBLE_STATISTICS[self.statistic][0]}"

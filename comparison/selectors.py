@@ -22,7 +22,11 @@ from frameworks.models import (
     ProCon,
     StatSnapshot,
 )
-from frameworks.selectors import breadcrumb_for, procons_by_framework, stat_history
+from frameworks.selectors import (
+    breadcrumb_for,
+    procons_by_framework,
+    stat_history,
+)
 
 from .addresses import Redirect, resolve_frameworks
 from .models import (
@@ -267,6 +271,16 @@ def cite_criteria(rows, frameworks, *, shown=()):
         )
     for row in rows:
         row.citations = by_criterion.get(row.criterion.pk, [])
+
+
+def framework_assessments(framework):
+    """One framework's assessments in criterion order (one query): its page
+    lists them, each with "Suggest an edit"."""
+    return list(
+        Assessment.objects.filter(framework=framework)
+        .select_related("criterion")
+        .order_by("criterion__position", "criterion__name")
+    )
 
 
 def integrations_for(frameworks):

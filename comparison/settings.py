@@ -233,6 +233,14 @@ DECISION_RATE = os.environ.get("DECISION_RATE", "5/h")
 SUGGESTION_RATE = os.environ.get("SUGGESTION_RATE", "10/h")
 # Watch/unwatch toggles per member.
 WATCH_RATE = os.environ.get("WATCH_RATE", "30/m")
+# Suggested edits of assessment cells and statistics, per member.
+EDIT_SUGGESTION_RATE = os.environ.get("EDIT_SUGGESTION_RATE", "10/h")
+# The vote report (admin): a burst is this many votes on one item within an
+# hour; an address is shared when this many accounts voted from it; the
+# report looks back this many days.
+VOTE_BURST_THRESHOLD = int(os.environ.get("VOTE_BURST_THRESHOLD", "20"))
+VOTE_SHARED_ADDRESS_ACCOUNTS = int(os.environ.get("VOTE_SHARED_ADDRESS_ACCOUNTS", "3"))
+VOTE_REPORT_DAYS = int(os.environ.get("VOTE_REPORT_DAYS", "30"))
 # Requests to /api/v1/ per client address (cached answers count too).
 API_RATE = os.environ.get("API_RATE", "120/m")
 # Decisions of accounts younger than this (in hours) wait for a curator,

@@ -55,10 +55,27 @@ compare_patterns = [
     ),
 ]
 
+#: "Suggest an edit" of one assessment cell or one statistic, and the
+#: member's own suggestions (never cached: members only).
+suggestion_patterns = [
+    path(
+        "frameworks/<slug:slug>/criteria/<slug:criterion>/suggest/",
+        views.suggest_edit,
+        name="assessment",
+    ),
+    path(
+        "frameworks/<slug:slug>/statistics/<str:statistic>/suggest/",
+        views.suggest_edit,
+        name="statistic",
+    ),
+    path("suggestions/mine/", views.my_suggestions, name="mine"),
+]
+
 urlpatterns = [
     path("", cache_anonymous(views.HomeView.as_view()), name="home"),
     path("compare/", include((compare_patterns, "comparison"))),
     path("", include("frameworks.urls")),
+    path("", include((suggestion_patterns, "suggestions"))),
     path("api/", include("api.urls")),
     path("feeds/comparisons/", views.ComparisonFeed(), name="feed"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),

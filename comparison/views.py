@@ -3,6 +3,7 @@ from dataclasses import dataclass
 import nh3
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import BadRequest
 from django.http import (
@@ -12,7 +13,7 @@ from django.http import (
     HttpResponseRedirect,
     JsonResponse,
 )
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import resolve, reverse, reverse_lazy
 from django.utils.html import linebreaks
 from django.utils.http import urlencode
@@ -27,10 +28,17 @@ from frameworks import services
 from frameworks.models import COMPARE_SEPARATOR, Framework, ProCon
 from frameworks.selectors import category_tree, voted_procon_ids
 
-from . import addresses, changes, exports, scoring, selectors
+from . import addresses, changes, exports, scoring, selectors, suggestions
 from .cache import COMPARISONS, changes_tags, comparison_page_tags
-from .forms import PICKER_FIELDS, CompareForm
-from .models import compare_path, framework_set_key
+from .forms import PICKER_FIELDS, CompareForm, EditSuggestionForm
+from .models import (
+    SUGGESTIBLE_STATISTICS,
+    Assessment,
+    Criterion,
+    EditSuggestion,
+    compare_path,
+    framework_set_key,
+)
 from .services import visit_watched_page
 
 
@@ -138,6 +146,7 @@ class ComparisonDetailView(TemplateView):
             changes_url=reverse("comparison:changes", args=[page.address]),
             feed_url=reverse("comparison:feed", args=[page.address]),
             watch_url=reverse("comparison:watch", args=[page.address]),
+            suggestible=SUGGESTIBLE_STATISTICS,
         )
         response = self.render_to_response(context)
         # The exports of this very table, for clients that read headers.
@@ -379,3 +388,74 @@ def watch_response(request, page_url, **target):
         else "You no longer watch this page.",
     )
     return HttpResponseRedirect(safe_next(request, page_url))
+
+
+# --- Suggested edits of assessment cells and statistics --------------------
+
+SUGGEST_TEMPLATE = "comparison/suggestion_form.html"
+
+
+def _suggestion_target(slug, criterion_slug=None, statistic=None):
+    """An unsaved EditSuggestion naming its target, and the target's values
+    now; 404 for an unpublished framework or an unknown criterion/statistic."""
+    framework = get_object_or_404(Framework.objects.published(), slug=slug)
+    if criterion_slug is not None:
+        criterion = get_object_or_404(Criterion, slug=criterion_slug)
+        target = EditSuggestion(
+            framework=framework, criterion=criterion, target=EditSuggestion.Target.ASSESSMENT
+        )
+    else:
+        if statistic not in SUGGESTIBLE_STATISTICS:
+            raise Http404("Members can suggest stars, forks, stacks and followers only.")
+        target = EditSuggestion(
+            framework=framework, statistic=statistic, target=EditSuggestion.Target.STATISTIC
+        )
+    return target, suggestions.current_values(target)
+
+
+@login_required
+def suggest_edit(request, slug, criterion=None, statistic=None):
+    """The "Suggest an edit" form of one cell or statistic (GET shows it,
+    POST stores the suggestion for review)."""
+    target, current = _suggestion_target(slug, criterion, statistic)
+    status = 200
+    if request.method == "POST":
+        form = EditSuggestionForm(request.POST, target=target, current=current)
+        if form.is_valid():
+            retry_after = ratelimit.hit(
+                "edit-suggestion", request.user.pk, settings.EDIT_SUGGESTION_RATE
+            )
+            if retry_after:
+                return too_many(
+                    request, retry_after, "You have suggested a lot in a short time. Try later."
+                )
+            suggestion = form.save(author=request.user)
+            messages.success(
+                request, "Thanks! A curator will review your suggestion; follow it here."
+            )
+            return redirect(suggestion.get_absolute_url())
+        status = 400
+    else:
+        form = EditSuggestionForm(target=target, current=current)
+    back = target.framework.get_absolute_url() + (
+        f"#assessment-{target.criterion.slug}" if target.criterion_id else "#statistics"
+    )
+    context = {
+        "target": target,
+        "current": current,
+        "form": form,
+        "back": back,
+        "verdicts": dict(Assessment.Verdict.choices),
+    }
+    return render(request, SUGGEST_TEMPLATE, context, status=status)
+
+
+@login_required
+def my_suggestions(request):
+    """The member's suggested edits with their status and curators' notes."""
+    items = list(
+        EditSuggestion.objects.filter(author=request.user)
+        .select_related("framework", "criterion")
+        .order_by("-created")[:100]
+    )
+    return render(request, "comparison/suggestion_list.html", {"suggestions": items})

@@ -1,14 +1,19 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import moderation, services
 from .forms import DecisionAdminForm, MemberChangeForm, ProConAdminForm
 from .models import (
+    AbuseMark,
     Category,
     Decision,
     Framework,
@@ -18,6 +23,7 @@ from .models import (
     StatSnapshot,
     SyncRecord,
     Vote,
+    VoteOrigin,
 )
 
 
@@ -240,6 +246,63 @@ class VoteAdmin(admin.ModelAdmin):
     def delete_view(self, request, object_id, extra_context=None):
         raise PermissionDenied("Votes are taken back by the member who cast them.")
 
+    change_list_template = "admin/frameworks/vote/change_list.html"
+
+    def get_urls(self):
+        report = path(
+            "report/", self.admin_site.admin_view(self.report_view), name="frameworks_vote_report"
+        )
+        return [report, *super().get_urls()]
+
+    def report_view(self, request):
+        """The vote report: bursts, new accounts, shared addresses, and the
+        form that discounts the votes of the accounts a curator ticks."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        report = moderation.vote_report()
+        can_discount = request.user.has_perm("frameworks.delete_vote")
+        errors = []
+        if request.method == "POST":
+            if not can_discount:
+                raise PermissionDenied
+            chosen = {int(v) for v in request.POST.getlist("account") if v.isdigit()}
+            chosen &= report.user_ids
+            reason = request.POST.get("reason", "").strip()[:1000]
+            if not chosen:
+                errors.append("Tick at least one account the report lists.")
+            if not reason:
+                errors.append("Say why the votes are discounted (the record keeps it).")
+            if not errors:
+                marks = moderation.discount_votes(chosen, curator=request.user, reason=reason)
+                removed = sum(mark.votes_removed for mark in marks)
+                self.message_user(
+                    request,
+                    f"Discounted {removed} votes of {len(marks)} accounts; their counts are "
+                    "recomputed and they cannot vote until a curator lifts the block.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:frameworks_vote_report"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Vote report",
+            "opts": self.model._meta,
+            "report": report,
+            "burst_threshold": settings.VOTE_BURST_THRESHOLD,
+            "shared_accounts": settings.VOTE_SHARED_ADDRESS_ACCOUNTS,
+            "new_account_hours": moderation.NEW_ACCOUNT_HOURS,
+            "can_discount": can_discount,
+            "errors": errors,
+            "reason": request.POST.get("reason", "") if request.method == "POST" else "",
+            "blocked": set(
+                AbuseMark.objects.blocking()
+                .filter(user_id__in=report.user_ids)
+                .values_list("user_id", flat=True)
+            ),
+        }
+        return TemplateResponse(
+            request, "admin/frameworks/vote/report.html", context, status=400 if errors else 200
+        )
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         return super().change_view(
             request, object_id, form_url, {**(extra_context or {}), "show_delete": False}
@@ -325,6 +388,51 @@ class SyncRecordAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="last run failed")
     def failed(self, obj):
         return bool(obj.last_failures)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AbuseMark)
+class AbuseMarkAdmin(admin.ModelAdmin):
+    """What curators did about vote pushing. Records are made by the vote
+    report's "discount" form and kept; untick *blocks voting* to let the
+    account vote again."""
+
+    list_display = ["username", "votes_removed", "curator", "created", "blocks_voting"]
+    list_filter = ["blocks_voting"]
+    search_fields = ["username", "reason"]
+    fields = [
+        "username",
+        "user",
+        "curator",
+        "created",
+        "reason",
+        "votes_removed",
+        "procon_ids",
+        "blocks_voting",
+    ]
+    readonly_fields = [f for f in fields if f != "blocks_voting"]
+    list_select_related = ["curator"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(VoteOrigin)
+class VoteOriginAdmin(admin.ModelAdmin):
+    """Addresses members voted from (read-only; the vote report groups them)."""
+
+    list_display = ["user", "ip", "first_seen", "last_seen"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "ip"]
+    date_hierarchy = "last_seen"
 
     def has_add_permission(self, request):
         return False

@@ -124,3 +124,35 @@ def line_chart(series, *, title, chart_id):
         last=date_format(last, "M Y"),
         lines=mark_safe("".join(lines)),  # built with format_html above
     )
+
+
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_GAP = 72, 18, 1
+
+
+def sparkline(counts, *, label):
+    """A tiny bar chart of weekly counts (oldest first), e.g. member votes
+    per week. Its accessible name carries every figure, so nothing is only
+    visible; returns "" when there is nothing to draw."""
+    if not counts:
+        return ""
+    high = max(counts) or 1
+    bar = (SPARK_WIDTH - SPARK_GAP * (len(counts) - 1)) / len(counts)
+    heights = [max(1.0, SPARK_HEIGHT * n / high) if n else 0.0 for n in counts]
+    bars = format_html_join(
+        "",
+        '<rect class="spark__bar" x="{}" y="{}" width="{}" height="{}"/>',
+        (
+            (f"{i * (bar + SPARK_GAP):.1f}", f"{SPARK_HEIGHT - h:.1f}", f"{bar:.1f}", f"{h:.1f}")
+            for i, h in enumerate(heights)
+        ),
+    )
+    name = f"{label}: " + ", ".join(str(n) for n in counts)
+    return format_html(
+        '<svg class="spark" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+        'aria-label="{name}" focusable="false" xmlns="http://www.w3.org/2000/svg">'
+        "<title>{name}</title>{bars}</svg>",
+        w=SPARK_WIDTH,
+        h=SPARK_HEIGHT,
+        name=name,
+        bars=bars,
+    )

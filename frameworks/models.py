@@ -392,6 +392,8 @@ class Vote(models.Model):
                 violation_error_message="This member has already voted for this item.",
             )
         ]
+        # Votes of an item by time: the weekly charts and the burst report.
+        indexes = [models.Index(fields=["procon", "created"], name="vote_procon_created")]
 
     def __str__(self):
         return f"{self.user} ▲ {self.procon}"
@@ -636,3 +638,75 @@ class Watch(models.Model):
     def __str__(self):
         target = self.framework or f"comparison of {self.framework_key}"
         return f"{self.user} watches {target}"
+
+
+class VoteOrigin(models.Model):
+    """The addresses a member voted from: one row per member and address,
+    with the last time it was seen. Written by the vote view after the vote
+    (``services.toggle_vote`` stays about votes and counts); read by the
+    vote report to find many voting accounts behind one address."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vote_origins"
+    )
+    ip = models.GenericIPAddressField("address")
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-last_seen"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "ip"], name="vote_origin_once_per_address"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} from {self.ip}"
+
+
+class AbuseMarkQuerySet(models.QuerySet):
+    def blocking(self):
+        return self.filter(blocks_voting=True)
+
+
+class AbuseMark(models.Model):
+    """A curator's decision that an account pushed votes: its votes were
+    removed from the counts (``moderation.discount_votes``) and, while
+    ``blocks_voting`` holds, it cannot vote. The record stays when the block
+    is lifted, so what happened remains visible."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="abuse_marks",
+    )
+    username = models.CharField(max_length=150, help_text="Kept if the account is deleted.")
+    curator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(max_length=1000)
+    votes_removed = models.PositiveIntegerField(default=0)
+    procon_ids = models.JSONField(
+        "items recounted", default=list, help_text="The pros and cons whose counts were redone."
+    )
+    blocks_voting = models.BooleanField(
+        default=True, help_text="Untick to let the account vote again; the record stays."
+    )
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AbuseMarkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "discounted account"
+        verbose_name_plural = "discounted accounts"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="abuse_mark_reason_not_empty",
+                violation_error_message="Say why the votes are discounted.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.username}: {self.votes_removed} votes discounted"

@@ -36,6 +36,11 @@ urlpatterns = [
         name="category",
     ),
     path("procons/<int:pk>/vote/", views.vote, name="vote"),
+    path(
+        "procons/<int:pk>/votes/",
+        cache_anonymous(views.ProConVotesView.as_view()),
+        name="procon_votes",
+    ),
     path("decisions/new/", views.DecisionCreateView.as_view(), name="decision_create"),
     path("decisions/<int:pk>/", views.DecisionDetailView.as_view(), name="decision"),
 ]

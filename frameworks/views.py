@@ -21,8 +21,8 @@ from django.views.generic import CreateView, DetailView, TemplateView, View
 from django_filters.views import FilterView
 
 from comparison import changes
-from comparison.cache import COMPARISONS, changes_tags
-from comparison.selectors import related_comparisons
+from comparison.cache import COMPARISONS, CRITERIA, changes_tags
+from comparison.selectors import framework_assessments, related_comparisons
 from comparison.services import visit_watched_page
 from comparison.views import since_param, watch_response
 from core import ratelimit, snippets, structured_data
@@ -30,11 +30,11 @@ from core.cache import depends_on, etag_of, live_order
 from core.http import safe_next, too_many, wants_json
 from core.models import SLUG_PATTERN
 
-from . import badges, selectors, services
+from . import badges, moderation, selectors, services
 from . import cache as tags
 from .filters import FrameworkFilter
 from .forms import DecisionForm, SignupForm, SuggestionForm
-from .models import Category, Decision, Framework
+from .models import Category, Decision, Framework, ProCon
 
 SLUG_RE = re.compile(SLUG_PATTERN)
 
@@ -81,7 +81,8 @@ def render_framework_page(request, slug, *, suggestion_form=None, status=200):
     if page is None:
         raise Http404(f'We have no published framework called "{slug[:60]}".')
     framework = page.framework
-    depends_on(COMPARISONS, *tags.framework_page_tags(page))
+    # Assessments are part of framework:<pk>; their criteria's names are CRITERIA.
+    depends_on(COMPARISONS, CRITERIA, *tags.framework_page_tags(page))
     if suggestion_form is None and request.user.is_authenticated:
         suggestion_form = SuggestionForm(framework=framework)
     context = {
@@ -89,6 +90,7 @@ def render_framework_page(request, slug, *, suggestion_form=None, status=200):
         "framework": framework,
         "structured_data": structured_data.framework_page(request, page),
         "comparisons": related_comparisons([framework.pk]),
+        "assessments": framework_assessments(framework),
         "voted": selectors.voted_procon_ids(request.user, page.procon_ids),
         "pending": selectors.pending_suggestions(request.user, framework),
         "suggestion_form": suggestion_form,
@@ -223,12 +225,30 @@ def vote(request, pk):
     retry_after = ratelimit.hit("vote", request.user.pk, settings.VOTE_RATE)
     if retry_after:
         return too_many(request, retry_after, "You are voting very fast. Wait a moment.")
+    if moderation.voting_blocked(request.user):
+        return _voting_blocked(request, fallback)
     try:
         votes, voted = services.toggle_vote(user=request.user, procon_id=pk)
     except services.VoteNotAllowed:
         raise Http404("This pro/con does not exist or is not published.") from None
+    # Where votes come from, for the curators' vote report (kept out of
+    # toggle_vote, which stays about the vote and its counter).
+    moderation.record_vote_origin(request.user, ratelimit.client_ip(request))
     if wants_json(request):
         return JsonResponse({"votes": votes, "voted": voted})
+    return HttpResponseRedirect(safe_next(request, fallback))
+
+
+VOTING_BLOCKED = (
+    "A curator discounted this account's votes after unusual voting, "
+    "so it cannot vote for now. Ask the site's curators if you think this is a mistake."
+)
+
+
+def _voting_blocked(request, fallback):
+    if wants_json(request):
+        return JsonResponse({"error": VOTING_BLOCKED}, status=403)
+    messages.error(request, VOTING_BLOCKED)
     return HttpResponseRedirect(safe_next(request, fallback))
 
 
@@ -372,3 +392,19 @@ class SignupView(CreateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(next=safe_next(self.request, ""), **kwargs)
+
+
+class ProConVotesView(View):
+    """``/procons/<pk>/votes/``: how one pro/con's count is made, with its
+    member votes per week. Its figures are printed as they are (not live),
+    so it records the framework's vote tag and a vote re-renders it."""
+
+    def get(self, request, pk):
+        item = get_object_or_404(
+            ProCon.objects.approved().select_related("framework"),
+            pk=pk,
+            framework__is_published=True,
+        )
+        depends_on(tags.framework(item.framework_id), tags.votes(item.framework_id))
+        weeks = selectors.weekly_member_votes([item.pk])[item.pk]
+        return render(request, "frameworks/procon_votes.html", {"item": item, "weeks": weeks})

@@ -7,14 +7,16 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
 
-from comparison.models import Assessment, Comparison
+from comparison.models import Assessment, Comparison, EditSuggestion
 from frameworks.models import (
+    AbuseMark,
     Decision,
     Framework,
     ProCon,
     Profile,
     SyncRecord,
     Vote,
+    VoteOrigin,
 )
 from tests.admin_helpers import admin_url, inline_prefixes
 from tests.factories import (
@@ -75,11 +77,36 @@ OBJECT_BUILDERS = {
     "comparison.Comparison": lambda: ComparisonFactory(),
     "comparison.Criterion": lambda: CriterionFactory(),
     "comparison.Assessment": lambda: AssessmentFactory(),
+    "comparison.EditSuggestion": lambda: _edit_suggestion(),
+    "frameworks.VoteOrigin": lambda: VoteOrigin.objects.create(
+        user=UserFactory(), ip="203.0.113.9"
+    ),
+    "frameworks.AbuseMark": lambda: AbuseMark.objects.create(
+        user=UserFactory(), username="pusher", reason="Burst.", votes_removed=2
+    ),
 }
+
+
+def _edit_suggestion():
+    cell = AssessmentFactory()
+    return EditSuggestion.objects.create(
+        framework=cell.framework,
+        criterion=cell.criterion,
+        target=EditSuggestion.Target.ASSESSMENT,
+        summary="Proposed <b>text</b>.",
+        reason="Out of date.",
+        evidence_url="https://example.com/",
+        snapshot={"verdict": "", "summary": cell.summary, "source_url": ""},
+        author=UserFactory(),
+    )
+
 
 #: Models whose admin lets curators look but not add.
 NO_ADD = {
     "frameworks.Vote",
+    "frameworks.VoteOrigin",
+    "frameworks.AbuseMark",
+    "comparison.EditSuggestion",
     "frameworks.SyncRecord",
     "axes.AccessAttempt",
     "axes.AccessLog",

@@ -74,7 +74,7 @@
           var login = result.data.login_url;
           announce(form, "You are logged out.", true, login && { href: login, text: "Log in to vote" });
         } else if (result.status === 403) {
-          announce(form, "Your session expired. Reload the page and try again.", true);
+          announce(form, result.data.error || "Your session expired. Reload the page and try again.", true);
         } else if (result.status === 429) {
           announce(form, result.data.error || "Too many votes. Wait a moment.", true);
         } else if (result.status === 404) {
