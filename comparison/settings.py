@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "axes",
     "core",
     "frameworks",
+    "members",
     "comparison",
     "api",
 ]

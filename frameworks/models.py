@@ -470,27 +470,6 @@ class Decision(models.Model):
         return url_for("frameworks:decision", self.pk)
 
 
-class Profile(models.Model):
-    """What a member shows next to their posts (e.g. "Engineer at Ripio")."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
-    )
-    headline = models.CharField(max_length=120, blank=True)
-    is_demo = models.BooleanField(
-        "demo author",
-        default=False,
-        help_text="A sample author made by load_demo (no password, cannot log in). "
-        "Demo content is only ever attached to such an account.",
-    )
-
-    class Meta:
-        ordering = ["user"]
-
-    def __str__(self):
-        return f"Profile of {self.user}"
-
-
 class StatSnapshot(models.Model):
     """One figure of one framework on one day: the history behind the charts.
 

@@ -2,7 +2,6 @@ import re
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import IntegrityError, transaction
@@ -24,7 +23,7 @@ from core.models import SLUG_PATTERN
 from . import cache as tags
 from . import selectors, services
 from .filters import FrameworkFilter
-from .forms import DecisionForm, SignupForm, SuggestionForm
+from .forms import DecisionForm, SuggestionForm
 from .models import Category, Decision, Framework
 
 SLUG_RE = re.compile(SLUG_PATTERN)
@@ -102,7 +101,7 @@ class CategoryDetailView(TemplateView):
         )
 
 
-# --- Members: votes, suggestions, decisions, sign-up ----------------------
+# --- Members: votes, suggestions, decisions ---------------------------
 
 
 @require_POST
@@ -222,43 +221,3 @@ SEEN_COOKIE = "seen_decisions"
 def _seen_decisions(request):
     raw = request.get_signed_cookie(SEEN_COOKIE, default="", salt=SEEN_COOKIE)
     return [int(pk) for pk in raw.split(",") if pk.isdigit()]
-
-
-class SignupView(CreateView):
-    form_class = SignupForm
-    template_name = "registration/signup.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            return HttpResponseRedirect(safe_next(request, reverse("home")))
-        return super().dispatch(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        # Two limits per address: a generous one on attempts (typos included),
-        # and SIGNUP_RATE on accounts created, counted first and refunded when
-        # no account results, so parallel sign-ups cannot slip past it.
-        address = ratelimit.client_ip(request)
-        retry_after = ratelimit.hit("signup-attempt", address, settings.SIGNUP_ATTEMPT_RATE)
-        if retry_after:
-            return too_many(request, retry_after, "Too many sign-up attempts. Try again later.")
-        retry_after = ratelimit.hit("signup", address, settings.SIGNUP_RATE)
-        if retry_after:
-            ratelimit.refund("signup", address, settings.SIGNUP_RATE)
-            return too_many(request, retry_after, "Too many sign-ups from here. Try again later.")
-        return super().post(request, *args, **kwargs)
-
-    def form_valid(self, form):
-        user = form.save()
-        if user is None:  # taken a moment ago by a parallel sign-up
-            return self.form_invalid(form)
-        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(self.request, f"Welcome, {user.username}! You can vote now.")
-        return HttpResponseRedirect(safe_next(self.request, reverse("home")))
-
-    def form_invalid(self, form):
-        # No account: this attempt does not count towards SIGNUP_RATE.
-        ratelimit.refund("signup", ratelimit.client_ip(self.request), settings.SIGNUP_RATE)
-        return self.render_to_response(self.get_context_data(form=form), status=400)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(next=safe_next(self.request, ""), **kwargs)

@@ -12,10 +12,10 @@ from frameworks.models import (
     Decision,
     Framework,
     ProCon,
-    Profile,
     SyncRecord,
     Vote,
 )
+from members.models import Profile
 from tests.admin_helpers import admin_url, inline_prefixes
 from tests.factories import (
     AssessmentFactory,
@@ -71,7 +71,7 @@ OBJECT_BUILDERS = {
     "frameworks.SyncRecord": lambda: SyncRecord.objects.create(
         framework=FrameworkFactory(), last_failures="GitHub: a/b answered HTTP 500"
     ),
-    "frameworks.Profile": lambda: Profile.objects.create(user=UserFactory(), headline="Engineer"),
+    "members.Profile": lambda: Profile.objects.create(user=UserFactory(), headline="Engineer"),
     "comparison.Comparison": lambda: ComparisonFactory(),
     "comparison.Criterion": lambda: CriterionFactory(),
     "comparison.Assessment": lambda: AssessmentFactory(),
