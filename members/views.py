@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.views.generic import CreateView
@@ -51,3 +52,42 @@ class SignupView(CreateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(next=safe_next(self.request, ""), **kwargs)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Asks for an email and sends a single-use link that expires after
+    PASSWORD_RESET_TIMEOUT. Known and unknown addresses get the same answer
+    (Django sends nothing for an unknown one), so the form reveals nobody.
+    Rate-limited per client address, so it cannot be used to flood an inbox."""
+
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def post(self, request, *args, **kwargs):
+        retry_after = ratelimit.hit(
+            "password-reset", ratelimit.client_ip(request), settings.PASSWORD_RESET_RATE
+        )
+        if retry_after:
+            return too_many(
+                request, retry_after, "Too many reset requests from here. Try again later."
+            )
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "registration/password_reset_done.html"
+
+    def get_context_data(self, **kwargs):
+        hours = max(1, settings.PASSWORD_RESET_TIMEOUT // 3600)
+        return super().get_context_data(timeout_hours=hours, **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "registration/password_reset_confirm.html"
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
