@@ -1,9 +1,13 @@
-"""Account forms: sign-up and the admin's member form."""
+"""Account forms: sign-up, settings, the admin's member form."""
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.db import IntegrityError, transaction
+
+from core.text import visible_text
+
+from .models import DELETED_MEMBER_USERNAME, Profile
 
 EMAIL_TAKEN = "An account with this email exists already."
 
@@ -35,6 +39,12 @@ class SignupForm(UserCreationForm):
     def clean_email(self):
         return check_email_free(self.cleaned_data["email"])
 
+    def clean_username(self):
+        username = super().clean_username()
+        if username and username.lower() == DELETED_MEMBER_USERNAME:
+            raise forms.ValidationError("This username is reserved. Choose another one.")
+        return username
+
     def save(self, commit=True):
         """The new member, or None with a form error when someone took the
         username or email between validation and the insert."""
@@ -59,3 +69,67 @@ class MemberChangeForm(UserChangeForm):
 
     def clean_email(self):
         return check_email_free(self.cleaned_data["email"], member=self.instance)
+
+
+class ProfileForm(forms.ModelForm):
+    """The headline shown beside a member's posts and on their page."""
+
+    class Meta:
+        model = Profile
+        fields = ["headline"]
+        labels = {"headline": "Headline"}
+        help_texts = {"headline": 'One line beside your posts, e.g. "Engineer at Ripio".'}
+        widgets = {"headline": forms.TextInput(attrs={"maxlength": 120})}
+
+    def clean_headline(self):
+        # Invisible characters alone make no headline; an empty one is fine.
+        return visible_text(self.cleaned_data["headline"])
+
+
+class PasswordCheckMixin:
+    """A form that asks for the member's current password (``password``)."""
+
+    def __init__(self, *args, member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member = member
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.member.check_password(password):
+            raise forms.ValidationError("This is not your current password.", code="password")
+        return password
+
+
+class EmailForm(PasswordCheckMixin, forms.Form):
+    """A new email address: password reset mails go there, so the current
+    password is asked for, and one address belongs to one account."""
+
+    email = forms.EmailField(label="New email address", max_length=254)
+    password = forms.CharField(
+        label="Your current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def clean_email(self):
+        return check_email_free(self.cleaned_data["email"], member=self.member)
+
+
+class DeleteAccountForm(PasswordCheckMixin, forms.Form):
+    KEEP, DELETE = "keep", "delete"
+
+    posts = forms.ChoiceField(
+        label="Your decisions",
+        choices=[
+            (KEEP, 'Keep them, shown as by "Deleted member"'),
+            (DELETE, "Delete them with my account"),
+        ],
+        widget=forms.RadioSelect,
+        initial=KEEP,
+    )
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Deleting your account cannot be undone.",
+    )

@@ -16,6 +16,9 @@ account_patterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.SignupView.as_view(), name="signup"),
+    path("settings/", views.SettingsView.as_view(), name="settings"),
+    path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("delete/", views.DeleteAccountView.as_view(), name="delete_account"),
     # Password reset by email: Django's views, the site's templates.
     path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
@@ -37,4 +40,6 @@ account_patterns = [
     ),
 ]
 
-urlpatterns = []
+urlpatterns = [
+    path("<str:username>/", views.MemberDetailView.as_view(), name="detail"),
+]

@@ -2,16 +2,27 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponseRedirect
-from django.urls import reverse
-from django.views.generic import CreateView
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.views.generic import CreateView, View
 
 from core import ratelimit
 from core.http import safe_next, too_many
 
-from .forms import SignupForm
+from . import selectors, services
+from .forms import (
+    EMAIL_TAKEN,
+    DeleteAccountForm,
+    EmailForm,
+    ProfileForm,
+    SignupForm,
+)
+from .models import Profile
 
 
 class SignupView(CreateView):
@@ -91,3 +102,107 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+# --- Settings -------------------------------------------------------------------
+
+
+def _profile_of(user):
+    """The member's profile, or an unsaved one (accounts get theirs on first save)."""
+    try:
+        return user.profile
+    except Profile.DoesNotExist:
+        return Profile(user=user)
+
+
+class SettingsView(LoginRequiredMixin, View):
+    """Headline and email on one page; password and deletion on their own."""
+
+    template_name = "members/settings.html"
+
+    def forms(self, data=None, which=None):
+        user = self.request.user
+        return {
+            "profile_form": ProfileForm(
+                data if which == "profile" else None, instance=_profile_of(user), prefix="profile"
+            ),
+            "email_form": EmailForm(
+                data if which == "email" else None, member=user, prefix="email"
+            ),
+        }
+
+    def render(self, forms, status=200):
+        return render(self.request, self.template_name, forms, status=status)
+
+    def get(self, request):
+        return self.render(self.forms())
+
+    def post(self, request):
+        which = request.POST.get("form")
+        if which not in ("profile", "email"):
+            return self.render(self.forms(), status=400)
+        forms = self.forms(request.POST, which)
+        form = forms[f"{which}_form"]
+        if not form.is_valid():
+            return self.render(forms, status=400)
+        if which == "profile":
+            form.save()
+            messages.success(request, "Your headline is saved.")
+        else:
+            user = request.user
+            user.email = form.cleaned_data["email"]
+            try:
+                with transaction.atomic():
+                    user.save(update_fields=["email"])
+            except IntegrityError:  # taken a moment ago (unique in any case: 0006)
+                form.add_error("email", EMAIL_TAKEN)
+                return self.render(forms, status=400)
+            messages.success(request, "Your email address is changed.")
+        return redirect("settings")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's view (it keeps the member signed in), the site's page."""
+
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("settings")
+
+    def form_valid(self, form):
+        messages.success(self.request, "Your new password is saved.")
+        return super().form_valid(form)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class DeleteAccountView(LoginRequiredMixin, View):
+    template_name = "members/delete_account.html"
+
+    def get(self, request):
+        form = DeleteAccountForm(member=request.user)
+        return render(request, self.template_name, {"form": form})
+
+    def post(self, request):
+        form = DeleteAccountForm(request.POST, member=request.user)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form}, status=400)
+        user = request.user
+        logout(request)
+        services.delete_member(user, keep_posts=form.cleaned_data["posts"] == form.KEEP)
+        messages.success(request, "Your account is deleted. Goodbye!")
+        return redirect("home")
+
+
+# --- Profiles -------------------------------------------------------------------
+
+
+class MemberDetailView(View):
+    """A member's page: headline and posts. Their votes stay private."""
+
+    template_name = "members/member_detail.html"
+
+    def get(self, request, username):
+        page = selectors.member_page(username, viewer=request.user)
+        if page is None:
+            raise Http404("We have no member of that name.")
+        return render(request, self.template_name, {"page": page, "member": page.member})
