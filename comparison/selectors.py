@@ -39,6 +39,8 @@ STATISTICS = [
     ("followers", "Followers", "stats_as_of"),
     ("votes", "Votes", None),
 ]
+#: Statistics shown as the curated figure plus this site's members.
+SHOWN = {"stacks": "stacks_shown", "followers": "followers_shown"}
 
 
 @dataclass
@@ -162,7 +164,7 @@ def comparison_page(raw, *, only_differences=False):
 def stat_rows(frameworks):
     rows = []
     for key, label, date_key in STATISTICS:
-        values = [getattr(f, key, None) for f in frameworks]
+        values = [getattr(f, SHOWN.get(key, key), None) for f in frameworks]
         if key == "weekly_downloads" and all(v is None for v in values):
             continue  # no package source among them: no empty row
         known = [v for v in values if v is not None]

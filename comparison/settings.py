@@ -241,6 +241,8 @@ DECISION_VIEWS_FLUSH_EVERY = int(os.environ.get("DECISION_VIEWS_FLUSH_EVERY", "5
 DECISION_VIEWS_FLUSH_SECONDS = int(os.environ.get("DECISION_VIEWS_FLUSH_SECONDS", "300"))
 DECISION_VIEWS_ADDRESS_WINDOW = int(os.environ.get("DECISION_VIEWS_ADDRESS_WINDOW", "86400"))
 SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "5/h")
+# Follow toggles and stack edits per member.
+FOLLOW_RATE = os.environ.get("FOLLOW_RATE", "60/m")
 SIGNUP_ATTEMPT_RATE = os.environ.get("SIGNUP_ATTEMPT_RATE", "30/h")
 
 # Password reset links stay valid this long (seconds) and work once.

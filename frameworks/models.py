@@ -106,6 +106,15 @@ class Category(models.Model):
         return False
 
 
+def with_members(baseline, members):
+    """A curated figure plus this site's members. An unknown baseline (NULL)
+    with members shows the members alone, a known lower bound; with none it
+    stays unknown ("–"), never 0."""
+    if baseline is None:
+        return members or None
+    return baseline + members
+
+
 class FrameworkQuerySet(models.QuerySet):
     def published(self):
         return self.filter(is_published=True)
@@ -181,8 +190,13 @@ class Framework(TimeStampedModel):
     # Statistics: NULL means unknown and shows as "–", never as 0.
     github_stars = models.PositiveIntegerField(null=True, blank=True)
     github_forks = models.PositiveIntegerField(null=True, blank=True)
+    # Curated baselines (e.g. StackShare's figures); members' follows and
+    # stack entries (the members app) are counted on top, in the counters
+    # below, which members.services moves in the same transaction as its rows.
     stacks = models.PositiveIntegerField(null=True, blank=True)
     followers = models.PositiveIntegerField(null=True, blank=True)
+    member_stacks = models.PositiveIntegerField(default=0, editable=False)
+    member_followers = models.PositiveIntegerField(default=0, editable=False)
     stats_as_of = models.DateField(
         "statistics as of", null=True, blank=True, help_text="When the statistics were read."
     )
@@ -267,6 +281,16 @@ class Framework(TimeStampedModel):
     def stars_as_of(self):
         """The date of the star and fork figures: synced, else curated."""
         return self.github_as_of or self.stats_as_of
+
+    @property
+    def stacks_shown(self):
+        """Stacks as shown: the curated figure plus members listing it."""
+        return with_members(self.stacks, self.member_stacks)
+
+    @property
+    def followers_shown(self):
+        """Followers as shown: the curated figure plus members following it."""
+        return with_members(self.followers, self.member_followers)
 
     @property
     def initials(self):

@@ -50,6 +50,12 @@ class FrameworkListView(FilterView):
 
 FRAMEWORK_TEMPLATE = "frameworks/framework_detail.html"
 
+#: What other apps add to the framework page: functions ``(request,
+#: framework) -> dict`` of extra context, appended in their
+#: ``AppConfig.ready()`` (the members app adds follow and stack state), so
+#: this app never imports them. Each declares the cache tags of what it adds.
+FRAMEWORK_PAGE_EXTRAS = []
+
 
 def render_framework_page(request, slug, *, suggestion_form=None, status=200):
     """The framework page; the suggestion view re-renders it with its form."""
@@ -69,6 +75,8 @@ def render_framework_page(request, slug, *, suggestion_form=None, status=200):
         "pending": selectors.pending_suggestions(request.user, framework),
         "suggestion_form": suggestion_form,
     }
+    for extra in FRAMEWORK_PAGE_EXTRAS:
+        context.update(extra(request, framework))
     return render(request, FRAMEWORK_TEMPLATE, context, status=status)
 
 

@@ -76,9 +76,13 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Profile
-        fields = ["headline"]
+        fields = ["headline", "hide_stack"]
         labels = {"headline": "Headline"}
-        help_texts = {"headline": 'One line beside your posts, e.g. "Engineer at Ripio".'}
+        help_texts = {
+            "headline": 'One line beside your posts, e.g. "Engineer at Ripio".',
+            "hide_stack": "Your stack then shows on your own page only to you, and framework "
+            "pages leave you out of their lists.",
+        }
         widgets = {"headline": forms.TextInput(attrs={"maxlength": 120})}
 
     def clean_headline(self):
@@ -133,3 +137,20 @@ class DeleteAccountForm(PasswordCheckMixin, forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         help_text="Deleting your account cannot be undone.",
     )
+
+
+class StackEntryForm(forms.Form):
+    """A framework in the member's stack: an optional one-line note, or
+    ``remove`` to take it out."""
+
+    note = forms.CharField(
+        label="Your note (optional)",
+        max_length=100,
+        required=False,
+        help_text='One line, e.g. "We run Django for the API".',
+        widget=forms.TextInput(attrs={"maxlength": 100}),
+    )
+    remove = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean_note(self):
+        return visible_text(self.cleaned_data["note"])

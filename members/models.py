@@ -26,9 +26,67 @@ class Profile(models.Model):
         help_text="A sample author made by load_demo (no password, cannot log in). "
         "Demo content is only ever attached to such an account.",
     )
+    hide_stack = models.BooleanField(
+        "hide my stack",
+        default=False,
+        help_text="Leave me out of the lists of members who use a framework.",
+    )
 
     class Meta:
         ordering = ["user"]
 
     def __str__(self):
         return f"Profile of {self.user}"
+
+
+class Follow(models.Model):
+    """A member follows a framework (news of it in their home feed)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    framework = models.ForeignKey(
+        "frameworks.Framework", on_delete=models.CASCADE, related_name="follows"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "framework"],
+                name="follow_once_per_member",
+                violation_error_message="This member follows this framework already.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} follows {self.framework}"
+
+
+class StackEntry(models.Model):
+    """A framework in a member's stack, with an optional one-line note."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stack_entries"
+    )
+    framework = models.ForeignKey(
+        "frameworks.Framework", on_delete=models.CASCADE, related_name="stack_entries"
+    )
+    note = models.CharField(max_length=100, blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name_plural = "stack entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "framework"],
+                name="stack_entry_once_per_member",
+                violation_error_message="This framework is in this member's stack already.",
+            )
+        ]
+        indexes = [models.Index(fields=["framework", "-created"], name="stack_entry_recent")]
+
+    def __str__(self):
+        return f"{self.framework} in {self.user}'s stack"

@@ -7,13 +7,23 @@ from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_save
 
 from core.cache import bump_on_commit
+from frameworks import cache as catalogue_tags
 
 from . import cache as tags
-from .models import Profile
+from .models import Profile, StackEntry
 
 
 def profile_changed(sender, instance, **kwargs):
-    bump_on_commit(tags.member(instance.user_id), tags.member_page(instance.user_id))
+    """Headlines show on decision cards (the members tag); "hide my stack"
+    changes who the pages of the member's stack frameworks list."""
+    framework_ids = StackEntry.objects.filter(user_id=instance.user_id).values_list(
+        "framework_id", flat=True
+    )
+    bump_on_commit(
+        tags.member(instance.user_id),
+        tags.member_page(instance.user_id),
+        *(catalogue_tags.framework(pk) for pk in framework_ids),
+    )
 
 
 def user_saved(sender, instance, created=False, update_fields=None, **kwargs):

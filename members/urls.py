@@ -41,5 +41,7 @@ account_patterns = [
 ]
 
 urlpatterns = [
+    path("follow/<slug:slug>/", views.follow, name="follow"),
+    path("stack/<slug:slug>/", views.stack, name="stack"),
     path("<str:username>/", views.MemberDetailView.as_view(), name="detail"),
 ]

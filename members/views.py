@@ -6,13 +6,16 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, View
 
 from core import ratelimit
-from core.http import safe_next, too_many
+from core.http import safe_next, too_many, wants_json
+from frameworks.models import Framework, with_members
 
 from . import selectors, services
 from .forms import (
@@ -21,8 +24,9 @@ from .forms import (
     EmailForm,
     ProfileForm,
     SignupForm,
+    StackEntryForm,
 )
-from .models import Profile
+from .models import Profile, StackEntry
 
 
 class SignupView(CreateView):
@@ -129,6 +133,11 @@ class SettingsView(LoginRequiredMixin, View):
             "email_form": EmailForm(
                 data if which == "email" else None, member=user, prefix="email"
             ),
+            "stack": list(
+                StackEntry.objects.filter(user=user)
+                .select_related("framework")
+                .order_by("framework__name")
+            ),
         }
 
     def render(self, forms, status=200):
@@ -147,7 +156,7 @@ class SettingsView(LoginRequiredMixin, View):
             return self.render(forms, status=400)
         if which == "profile":
             form.save()
-            messages.success(request, "Your headline is saved.")
+            messages.success(request, "Your profile is saved.")
         else:
             user = request.user
             user.email = form.cleaned_data["email"]
@@ -206,3 +215,70 @@ class MemberDetailView(View):
         if page is None:
             raise Http404("We have no member of that name.")
         return render(request, self.template_name, {"page": page, "member": page.member})
+
+
+# --- Follows and stacks -------------------------------------------------------------
+
+
+def _login_first(request, fallback, message):
+    login_url = f"{reverse('login')}?{urlencode({'next': safe_next(request, fallback)})}"
+    if wants_json(request):
+        return JsonResponse({"error": message, "login_url": login_url}, status=401)
+    return HttpResponseRedirect(login_url)
+
+
+def _framework_or_404(slug):
+    framework_id = services.published_framework_id(slug)
+    if framework_id is None:
+        raise Http404(f'We have no published framework called "{slug[:60]}".')
+    return framework_id
+
+
+@require_POST
+def follow(request, slug):
+    """Toggle following: JSON ``{followers, following}`` for fetch, a
+    redirect back without JavaScript. ``followers`` is the count shown."""
+    fallback = reverse("frameworks:detail", args=[slug])
+    if not request.user.is_authenticated:
+        return _login_first(request, fallback, "Log in to follow.")
+    framework_id = _framework_or_404(slug)
+    retry_after = ratelimit.hit("follow", request.user.pk, settings.FOLLOW_RATE)
+    if retry_after:
+        return too_many(request, retry_after, "You are following very fast. Wait a moment.")
+    members, following = services.toggle_follow(user=request.user, framework_id=framework_id)
+    if wants_json(request):
+        baseline = Framework.objects.values_list("followers", flat=True).get(pk=framework_id)
+        return JsonResponse({"followers": with_members(baseline, members), "following": following})
+    return HttpResponseRedirect(safe_next(request, fallback))
+
+
+@require_POST
+def stack(request, slug):
+    """Add the framework to the member's stack (or change its note) with
+    ``note``; take it out with ``remove``. Without JavaScript it redirects
+    back; for fetch it answers ``{stacks, in_stack}``."""
+    fallback = reverse("frameworks:detail", args=[slug])
+    if not request.user.is_authenticated:
+        return _login_first(request, fallback, "Log in to edit your stack.")
+    framework_id = _framework_or_404(slug)
+    form = StackEntryForm(request.POST)
+    if not form.is_valid():
+        if wants_json(request):
+            return JsonResponse({"error": form.errors.get_json_data()}, status=400)
+        return render(request, "members/stack_error.html", {"form": form, "slug": slug}, status=400)
+    retry_after = ratelimit.hit("stack", request.user.pk, settings.FOLLOW_RATE)
+    if retry_after:
+        return too_many(request, retry_after, "You are editing very fast. Wait a moment.")
+    if form.cleaned_data["remove"]:
+        members, _ = services.remove_from_stack(user=request.user, framework_id=framework_id)
+        in_stack, message = False, "Taken out of your stack."
+    else:
+        members, _ = services.add_to_stack(
+            user=request.user, framework_id=framework_id, note=form.cleaned_data["note"]
+        )
+        in_stack, message = True, "Saved in your stack."
+    if wants_json(request):
+        baseline = Framework.objects.values_list("stacks", flat=True).get(pk=framework_id)
+        return JsonResponse({"stacks": with_members(baseline, members), "in_stack": in_stack})
+    messages.success(request, message)
+    return HttpResponseRedirect(safe_next(request, fallback))

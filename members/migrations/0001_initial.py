@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
-        ("frameworks", "0009_move_profile_to_members"),
+        ("frameworks", "0009_members_split"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

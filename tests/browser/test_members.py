@@ -43,10 +43,54 @@ def test_a_member_edits_their_headline_and_sees_it_on_their_page(page, known_mem
     page.goto("/accounts/login/?next=/accounts/settings/")
     log_in(page, known_member.username, PASSWORD)
     page.get_by_label("Headline").fill("Engineer at <Ripio>")
-    page.get_by_role("button", name="Save the headline").click()
-    expect(page.locator(".messages")).to_contain_text("Your headline is saved.")
+    page.get_by_role("button", name="Save the profile").click()
+    expect(page.locator(".messages")).to_contain_text("Your profile is saved.")
 
     page.get_by_role("link", name="See your public page").click()
 
     expect(page.locator("main .lead")).to_have_text("Engineer at <Ripio>")
     expect_signed_in(page, known_member.username)
+
+
+def test_a_member_follows_a_framework_without_a_reload(page, known_member, log_in):
+    page.goto("/accounts/login/?next=/frameworks/flask/")
+    log_in(page, known_member.username, PASSWORD)
+    button = page.locator("form[data-follow] button")
+    expect(button).to_have_attribute("aria-pressed", "false")
+    before = page.locator(".stats .follow-count").inner_text()
+
+    button.click()
+
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(button.locator(".follow-label")).to_have_text("Following")
+    expect(page.locator("form[data-follow] [role=status]")).to_have_text("Followed.")
+    from members.models import Follow
+
+    assert Follow.objects.filter(user=known_member, framework__slug="flask").count() == 1
+    page.reload()
+    expect(page.locator("form[data-follow] button")).to_have_attribute("aria-pressed", "true")
+    button = page.locator("form[data-follow] button")
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "false")
+    expect(page.locator(".stats .follow-count")).to_have_text(before)
+
+
+def test_a_member_adds_edits_and_removes_a_stack_entry(page, known_member, log_in):
+    page.goto("/accounts/login/?next=/frameworks/flask/")
+    log_in(page, known_member.username, PASSWORD)
+    section = page.locator("#stacks")
+
+    section.get_by_label("Add Flask to your stack, with a note (optional)").fill(
+        "We run Flask for the API"
+    )
+    section.get_by_role("button", name="Add to my stack").click()
+    expect(page.locator(".messages")).to_contain_text("Saved in your stack.")
+    expect(section.locator(".stack-users")).to_contain_text("We run Flask for the API")
+
+    section.get_by_label("Your note on Flask").fill("Only the admin tools")
+    section.get_by_role("button", name="Save the note").click()
+    expect(section.locator(".stack-users")).to_contain_text("Only the admin tools")
+
+    section.get_by_role("button", name="Remove Flask from my stack").click()
+    expect(page.locator(".messages")).to_contain_text("Taken out of your stack.")
+    expect(section).to_contain_text("No member lists Flask in their stack yet.")

@@ -77,7 +77,7 @@ def test_query_count_does_not_grow_with_posts(ada, posts, django_assert_num_quer
     for _ in range(posts):
         DecisionFactory(author=ada, frameworks=frameworks)
 
-    with django_assert_num_queries(3):  # member + profile, decisions, their frameworks
+    with django_assert_num_queries(5):  # member + profile, decisions, frameworks, stack, follows
         assert page_of("ada").status_code == 200
 
 
@@ -88,3 +88,20 @@ def test_the_header_links_a_member_to_their_page_and_settings(ada):
     body = client.get("/accounts/settings/").content.decode()
 
     assert f'href="{reverse("members:detail", args=["ada"])}"' in body
+
+
+def test_the_page_lists_stack_and_follows_and_hides_a_hidden_stack(ada):
+    from members.models import Follow, StackEntry
+
+    django, flask = FrameworkFactory(name="Django"), FrameworkFactory(name="Flask")
+    StackEntry.objects.create(user=ada, framework=django, note="For the <admin>")
+    Follow.objects.create(user=ada, framework=flask)
+
+    body = page_of("ada").content.decode()
+    assert "For the &lt;admin&gt;" in body and ">Flask<" in body
+
+    Profile.objects.filter(user=ada).update(hide_stack=True)
+    assert "For the" not in page_of("ada").content.decode()
+    client = Client()
+    client.force_login(ada)
+    assert "For the" in page_of("ada", client).content.decode()  # but not from herself

@@ -36,7 +36,7 @@ def test_settings_need_a_signed_in_member(client):
 
 
 def test_the_settings_page_shows_both_forms(member_client, django_assert_max_num_queries):
-    with django_assert_max_num_queries(4):  # session, user, profile, messages-free
+    with django_assert_max_num_queries(5):  # session, user, profile, stack
         response = member_client.get(SETTINGS)
 
     assert response.status_code == 200

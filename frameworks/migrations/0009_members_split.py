@@ -1,13 +1,17 @@
-"""Profile moves to the ``members`` app: here it leaves ``frameworks``.
+"""The ``members`` app splits off: Profile leaves ``frameworks``, and
+frameworks get the counters of members' follows and stack entries.
 
 State only for the model (``members.0001`` adds it to that app's state); the
 database keeps every row, and its table is renamed ``members_profile`` so the
 table's name follows its app like every other table (no ``db_table`` to
 remember). Nothing references the profile table, so the rename is one
 ``ALTER TABLE`` on SQLite and PostgreSQL alike.
+
+``member_followers`` and ``member_stacks`` start at 0: no follow or stack
+entry exists before ``members.0002``.
 """
 
-from django.db import migrations
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
@@ -23,5 +27,15 @@ class Migration(migrations.Migration):
             state_operations=[
                 migrations.DeleteModel(name="profile"),
             ],
+        ),
+        migrations.AddField(
+            model_name="framework",
+            name="member_followers",
+            field=models.PositiveIntegerField(default=0, editable=False),
+        ),
+        migrations.AddField(
+            model_name="framework",
+            name="member_stacks",
+            field=models.PositiveIntegerField(default=0, editable=False),
         ),
     ]
