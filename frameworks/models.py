@@ -462,6 +462,8 @@ class Decision(models.Model):
     frameworks = models.ManyToManyField(Framework, related_name="decisions")
     created = models.DateTimeField(default=timezone.now, db_index=True)
     views_count = models.PositiveIntegerField(default=0)
+    # Members' visible comments (the members app keeps it with its rows).
+    comments_count = models.PositiveIntegerField(default=0, editable=False)
     status = models.CharField(
         max_length=10,
         choices=Status.choices,

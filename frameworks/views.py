@@ -188,9 +188,20 @@ class DecisionCreateView(LoginRequiredMixin, CreateView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
+#: Like FRAMEWORK_PAGE_EXTRAS, for the decision page: ``(request, decision)
+#: -> dict`` (the members app adds the comments).
+DECISION_PAGE_EXTRAS = []
+
+
 class DecisionDetailView(DetailView):
     model = Decision
     template_name = "frameworks/decision_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for extra in DECISION_PAGE_EXTRAS:
+            context.update(extra(self.request, self.object))
+        return context
 
     def get_queryset(self):
         # A held or rejected post is a 404 for everyone but its author (and curators).

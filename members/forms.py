@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from core.text import visible_text
 
-from .models import DELETED_MEMBER_USERNAME, Profile
+from .models import COMMENT_MAX_LENGTH, DELETED_MEMBER_USERNAME, Comment, Profile
 
 EMAIL_TAKEN = "An account with this email exists already."
 
@@ -123,7 +123,7 @@ class DeleteAccountForm(PasswordCheckMixin, forms.Form):
     KEEP, DELETE = "keep", "delete"
 
     posts = forms.ChoiceField(
-        label="Your decisions",
+        label="Your decisions and comments",
         choices=[
             (KEEP, 'Keep them, shown as by "Deleted member"'),
             (DELETE, "Delete them with my account"),
@@ -154,3 +154,25 @@ class StackEntryForm(forms.Form):
 
     def clean_note(self):
         return visible_text(self.cleaned_data["note"])
+
+
+class CommentForm(forms.ModelForm):
+    class Meta:
+        model = Comment
+        fields = ["body"]
+        labels = {"body": "Your comment"}
+        help_texts = {"body": "Plain text or Markdown (links, lists, emphasis). No HTML."}
+        widgets = {"body": forms.Textarea(attrs={"rows": 4, "maxlength": COMMENT_MAX_LENGTH})}
+
+    def clean_body(self):
+        text = visible_text(self.cleaned_data["body"], multiline=True)
+        if not text:
+            raise forms.ValidationError(
+                "Write some visible text: spaces and invisible characters alone do not count.",
+                code="required",
+            )
+        return text
+
+
+class ReportForm(forms.Form):
+    reason = forms.CharField(label="Why? (optional)", max_length=200, required=False)

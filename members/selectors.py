@@ -95,3 +95,26 @@ def framework_panel(request, framework):
         following = Follow.objects.filter(user=request.user, framework=framework).exists()
         entry = StackEntry.objects.filter(user=request.user, framework=framework).first()
     return {"members_panel": FrameworkPanel(users=users, following=following, entry=entry)}
+
+
+@dataclass
+class CommentsPanel:
+    comments: list
+    editable: set
+    form: object
+
+
+def decision_comments(request, decision):
+    """Context for the decision page (registered in MembersConfig.ready):
+    its visible comments, oldest first, and the form for members."""
+    comments = list(
+        decision.comments.visible().select_related("author__profile").order_by("created")
+    )
+    user = request.user
+    editable = {c.pk for c in comments if user.is_authenticated and c.editable_by(user)}
+    form = None
+    if user.is_authenticated and decision.status == Decision.Status.APPROVED:
+        from .forms import CommentForm
+
+        form = CommentForm()
+    return {"comments_panel": CommentsPanel(comments=comments, editable=editable, form=form)}

@@ -10,7 +10,7 @@ import threading
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -19,7 +19,7 @@ from frameworks import cache as catalogue_tags
 from frameworks.models import Decision, Framework
 
 from . import cache as tags
-from .models import DELETED_MEMBER_USERNAME, Follow, StackEntry
+from .models import DELETED_MEMBER_USERNAME, Comment, CommentReport, Follow, StackEntry
 
 
 def deleted_member():
@@ -50,6 +50,7 @@ def delete_member(user, *, keep_posts):
                 )
             )
             placeholder = deleted_member()
+            Comment.objects.filter(author=user).update(author=placeholder)
             if decisions.update(author=placeholder):
                 bump_on_commit(
                     tags.MEMBERS,
@@ -191,7 +192,11 @@ def recount_member_counts(framework_ids):
 
 
 def remember_member_frameworks(sender, instance, **kwargs):
-    """pre_delete of User: the frameworks the member follows or lists."""
+    """pre_delete of User: the frameworks the member follows or lists, and
+    the decisions they commented on."""
+    instance._commented_decision_ids = set(
+        Comment.objects.filter(author=instance).values_list("decision_id", flat=True)
+    )
     instance._member_framework_ids = set(
         Follow.objects.filter(user=instance).values_list("framework_id", flat=True)
     ) | set(StackEntry.objects.filter(user=instance).values_list("framework_id", flat=True))
@@ -200,3 +205,81 @@ def remember_member_frameworks(sender, instance, **kwargs):
 def recount_after_member_deleted(sender, instance, **kwargs):
     """post_delete of User, in the same transaction, after the cascade."""
     recount_member_counts(getattr(instance, "_member_framework_ids", None))
+    decision_ids = getattr(instance, "_commented_decision_ids", None)
+    if decision_ids:
+        recount_comments(decision_ids)
+
+
+# --- Comments ---------------------------------------------------------------------
+#
+# Decision.comments_count is the number of visible comments, shown on every
+# decision card: moved in the same transaction as the comment, and its
+# decision's pages are bumped (the cards on framework and comparison pages).
+
+
+def _comments_changed(decision_id, delta):
+    if delta:
+        Decision.objects.filter(pk=decision_id).update(comments_count=F("comments_count") + delta)
+    framework_ids = Decision.frameworks.through.objects.filter(decision_id=decision_id).values_list(
+        "framework_id", flat=True
+    )
+    bump_on_commit(*(catalogue_tags.decisions(pk) for pk in framework_ids))
+
+
+def post_comment(*, decision, author, body):
+    with transaction.atomic():
+        comment = Comment.objects.create(decision=decision, author=author, body=body)
+        _comments_changed(decision.pk, +1)
+        bump_on_commit(tags.member_page(author.pk))
+    return comment
+
+
+def edit_comment(comment, *, body):
+    with transaction.atomic():
+        comment.body = body
+        comment.edited = timezone.now()
+        comment.save(update_fields=["body", "edited"])
+        _comments_changed(comment.decision_id, 0)
+    return comment
+
+
+def delete_comment(comment):
+    with transaction.atomic():
+        comment.delete()
+        _comments_changed(comment.decision_id, 0 if comment.is_hidden else -1)
+        bump_on_commit(tags.member_page(comment.author_id))
+
+
+def set_comments_hidden(comments, hidden):
+    """Curators hide (or show again) comments; hidden ones are kept. Open
+    reports on them are resolved. Returns how many changed."""
+    with transaction.atomic():
+        changed = list(comments.exclude(is_hidden=hidden).values_list("pk", "decision_id"))
+        Comment.objects.filter(pk__in=[pk for pk, _ in changed]).update(is_hidden=hidden)
+        CommentReport.objects.filter(comment__in=[pk for pk, _ in changed]).update(is_resolved=True)
+        for decision_id in {d for _, d in changed}:
+            recount_comments([decision_id])
+    return len(changed)
+
+
+def recount_comments(decision_ids):
+    visible = (
+        Comment.objects.filter(decision=OuterRef("pk"), is_hidden=False)
+        .order_by()
+        .values("decision")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    Decision.objects.filter(pk__in=decision_ids).update(
+        comments_count=Coalesce(Subquery(visible), Value(0))
+    )
+    for decision_id in decision_ids:
+        _comments_changed(decision_id, 0)
+
+
+def report_comment(*, comment, reporter, reason=""):
+    """True if reported now, False if this member had reported it already."""
+    _, created = CommentReport.objects.get_or_create(
+        comment=comment, reporter=reporter, defaults={"reason": reason}
+    )
+    return created

@@ -4,10 +4,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponseRedirect, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
@@ -15,18 +17,20 @@ from django.views.generic import CreateView, View
 
 from core import ratelimit
 from core.http import safe_next, too_many, wants_json
-from frameworks.models import Framework, with_members
+from frameworks.models import Decision, Framework, with_members
 
 from . import selectors, services
 from .forms import (
     EMAIL_TAKEN,
+    CommentForm,
     DeleteAccountForm,
     EmailForm,
     ProfileForm,
+    ReportForm,
     SignupForm,
     StackEntryForm,
 )
-from .models import Profile, StackEntry
+from .models import COMMENT_EDIT_MINUTES, Comment, Profile, StackEntry
 
 
 class SignupView(CreateView):
@@ -282,3 +286,90 @@ def stack(request, slug):
         return JsonResponse({"stacks": with_members(baseline, members), "in_stack": in_stack})
     messages.success(request, message)
     return HttpResponseRedirect(safe_next(request, fallback))
+
+
+# --- Comments ---------------------------------------------------------------------
+
+
+def _comment_of(pk, user):
+    """A comment on a published decision, readable by ``user``."""
+    comment = get_object_or_404(
+        Comment.objects.select_related("decision"),
+        pk=pk,
+        decision__status=Decision.Status.APPROVED,
+    )
+    if comment.is_hidden and not user.is_staff:
+        raise Http404("This comment is not shown.")
+    return comment
+
+
+def _render_comment_form(request, form, decision, comment=None, status=400):
+    return render(
+        request,
+        "members/comment_form.html",
+        {"form": form, "decision": decision, "comment": comment},
+        status=status,
+    )
+
+
+@require_POST
+def comment_create(request, pk):
+    decision = get_object_or_404(Decision.objects.published(), pk=pk)
+    if not request.user.is_authenticated:
+        return _login_first(request, decision.get_absolute_url(), "Log in to comment.")
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return _render_comment_form(request, form, decision)
+    retry_after = ratelimit.hit("comment", request.user.pk, settings.COMMENT_RATE)
+    if retry_after:
+        return too_many(
+            request, retry_after, "You have commented a lot in a short time. Try again later."
+        )
+    comment = services.post_comment(
+        decision=decision, author=request.user, body=form.cleaned_data["body"]
+    )
+    messages.success(request, "Your comment is posted.")
+    return HttpResponseRedirect(comment.get_absolute_url())
+
+
+@login_required
+def comment_edit(request, pk):
+    comment = _comment_of(pk, request.user)
+    if not comment.editable_by(request.user):
+        raise PermissionDenied(
+            f"A comment can be edited by its author for {COMMENT_EDIT_MINUTES} minutes."
+        )
+    if request.method == "POST":
+        form = CommentForm(request.POST, instance=comment)
+        if form.is_valid():
+            services.edit_comment(comment, body=form.cleaned_data["body"])
+            messages.success(request, "Your comment is saved.")
+            return HttpResponseRedirect(comment.get_absolute_url())
+        return _render_comment_form(request, form, comment.decision, comment)
+    form = CommentForm(instance=comment)
+    return _render_comment_form(request, form, comment.decision, comment, status=200)
+
+
+@login_required
+@require_POST
+def comment_delete(request, pk):
+    comment = _comment_of(pk, request.user)
+    if comment.author_id != request.user.pk:
+        raise PermissionDenied("Only its author can delete a comment.")
+    services.delete_comment(comment)
+    messages.success(request, "Your comment is deleted.")
+    return HttpResponseRedirect(comment.decision.get_absolute_url() + "#comments")
+
+
+@login_required
+@require_POST
+def comment_report(request, pk):
+    comment = _comment_of(pk, request.user)
+    form = ReportForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    retry_after = ratelimit.hit("report", request.user.pk, settings.COMMENT_RATE)
+    if retry_after:
+        return too_many(request, retry_after, "You have reported a lot. Try again later.")
+    services.report_comment(comment=comment, reporter=request.user, reason=reason)
+    messages.success(request, "Thanks: a curator will look at this comment.")
+    return HttpResponseRedirect(comment.get_absolute_url())

@@ -15,7 +15,7 @@ from frameworks.models import (
     SyncRecord,
     Vote,
 )
-from members.models import Profile
+from members.models import Comment, Follow, Profile, StackEntry
 from tests.admin_helpers import admin_url, inline_prefixes
 from tests.factories import (
     AssessmentFactory,
@@ -72,6 +72,15 @@ OBJECT_BUILDERS = {
         framework=FrameworkFactory(), last_failures="GitHub: a/b answered HTTP 500"
     ),
     "members.Profile": lambda: Profile.objects.create(user=UserFactory(), headline="Engineer"),
+    "members.Follow": lambda: Follow.objects.create(
+        user=UserFactory(), framework=FrameworkFactory()
+    ),
+    "members.StackEntry": lambda: StackEntry.objects.create(
+        user=UserFactory(), framework=FrameworkFactory(), note="We run it"
+    ),
+    "members.Comment": lambda: Comment.objects.create(
+        decision=DecisionFactory(), author=UserFactory(), body="A comment"
+    ),
     "comparison.Comparison": lambda: ComparisonFactory(),
     "comparison.Criterion": lambda: CriterionFactory(),
     "comparison.Assessment": lambda: AssessmentFactory(),
@@ -81,6 +90,9 @@ OBJECT_BUILDERS = {
 NO_ADD = {
     "frameworks.Vote",
     "frameworks.SyncRecord",
+    "members.Follow",
+    "members.StackEntry",
+    "members.Comment",
     "axes.AccessAttempt",
     "axes.AccessLog",
     "axes.AccessFailureLog",

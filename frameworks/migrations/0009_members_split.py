@@ -7,8 +7,8 @@ table's name follows its app like every other table (no ``db_table`` to
 remember). Nothing references the profile table, so the rename is one
 ``ALTER TABLE`` on SQLite and PostgreSQL alike.
 
-``member_followers`` and ``member_stacks`` start at 0: no follow or stack
-entry exists before ``members.0002``.
+``member_followers``, ``member_stacks`` and decisions' ``comments_count``
+start at 0: no follow, stack entry or comment exists before ``members.0002``.
 """
 
 from django.db import migrations, models
@@ -36,6 +36,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="framework",
             name="member_stacks",
+            field=models.PositiveIntegerField(default=0, editable=False),
+        ),
+        migrations.AddField(
+            model_name="decision",
+            name="comments_count",
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
     ]

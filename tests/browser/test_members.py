@@ -94,3 +94,28 @@ def test_a_member_adds_edits_and_removes_a_stack_entry(page, known_member, log_i
     section.get_by_role("button", name="Remove Flask from my stack").click()
     expect(page.locator(".messages")).to_contain_text("Taken out of your stack.")
     expect(section).to_contain_text("No member lists Flask in their stack yet.")
+
+
+def test_a_member_comments_on_a_decision_and_edits_it(page, known_member, log_in):
+    from frameworks.models import Decision
+
+    decision = Decision.objects.published().order_by("pk").first()
+    url = decision.get_absolute_url()
+    page.goto(f"/accounts/login/?next={url}")
+    log_in(page, known_member.username, PASSWORD)
+
+    page.get_by_label("Your comment").fill("Go with **Django** for the admin.")
+    page.get_by_role("button", name="Post the comment").click()
+    comment = page.locator("article.comment").last
+    expect(comment.locator("strong")).to_have_text("Django")
+    expect(page.locator(".decision__stats")).to_contain_text("1 comment")
+
+    comment.get_by_role("link", name="Edit your comment").click()
+    page.get_by_label("Your comment").fill("Go with Django, for its admin.")
+    page.get_by_role("button", name="Save the comment").click()
+    expect(page.locator("article.comment").last).to_contain_text("for its admin")
+    expect(page.locator("article.comment").last).to_contain_text("edited")
+
+    page.locator("article.comment").last.get_by_role("button", name="Delete your comment").click()
+    expect(page.locator(".messages")).to_contain_text("Your comment is deleted.")
+    expect(page.locator("#comments")).to_contain_text("No comments yet.")
