@@ -38,6 +38,12 @@ class HomeView(TemplateView):
             recent=selectors.recent_comparisons(),
             categories=category_tree(),
             picker=CompareForm(frameworks=picker_frameworks()),
+            # Signed-in members only: their pages are never cached.
+            feed=(
+                selectors.member_feed(self.request.user)
+                if self.request.user.is_authenticated
+                else None
+            ),
             **kwargs,
         )
 
