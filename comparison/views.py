@@ -11,6 +11,7 @@ from core.cache import cached, depends_on
 from frameworks import cache as catalogue_tags
 from frameworks.models import COMPARE_SEPARATOR, Framework
 from frameworks.selectors import category_tree, voted_procon_ids
+from members.models import Follow
 
 from . import addresses, exports, selectors
 from .cache import COMPARISONS, comparison_page_tags
@@ -95,6 +96,16 @@ def canonical_slugs(redirect_to):
     return resolve(redirect_to.url).kwargs.get("slugs")
 
 
+def followed_ids(user, frameworks):
+    if not user.is_authenticated:
+        return set()
+    return set(
+        Follow.objects.filter(user=user, framework__in=frameworks).values_list(
+            "framework_id", flat=True
+        )
+    )
+
+
 class ComparisonDetailView(TemplateView):
     template_name = "comparison/comparison_detail.html"
 
@@ -115,6 +126,8 @@ class ComparisonDetailView(TemplateView):
             structured_data=structured_data.comparison_page(request, page),
             only_differences=only_differences,
             voted=voted_procon_ids(request.user, procon_ids),
+            # The member's own follows (never on a cached anonymous page).
+            followed=followed_ids(request.user, page.frameworks),
         )
         response = self.render_to_response(context)
         # The exports of this very table, for clients that read headers.

@@ -53,9 +53,16 @@
           var following = result.data.following;
           button.setAttribute("aria-pressed", following ? "true" : "false");
           button.querySelector(".follow-label").textContent = following ? "Following" : "Follow";
-          document.querySelectorAll(".follow-count").forEach(function (count) {
-            count.textContent = compact(result.data.followers);
-          });
+          // This button's count, and the same framework's count elsewhere
+          // on the page (statistics, other cards), never another framework's.
+          var slug = form.getAttribute("data-follow");
+          document
+            .querySelectorAll(
+              'form[data-follow="' + slug + '"] .follow-count, [data-follow-count="' + slug + '"]'
+            )
+            .forEach(function (count) {
+              count.textContent = compact(result.data.followers);
+            });
           announce(form, following ? "Followed." : "Unfollowed.", false);
         } else if (result.status === 429) {
           announce(form, result.data.error || "Too fast. Wait a moment.", true);

@@ -57,7 +57,7 @@ def test_a_member_follows_a_framework_without_a_reload(page, known_member, log_i
     log_in(page, known_member.username, PASSWORD)
     button = page.locator("form[data-follow] button")
     expect(button).to_have_attribute("aria-pressed", "false")
-    before = page.locator(".stats .follow-count").inner_text()
+    before = page.locator("[data-follow-count=flask]").inner_text()
 
     button.click()
 
@@ -72,7 +72,7 @@ def test_a_member_follows_a_framework_without_a_reload(page, known_member, log_i
     button = page.locator("form[data-follow] button")
     button.click()
     expect(button).to_have_attribute("aria-pressed", "false")
-    expect(page.locator(".stats .follow-count")).to_have_text(before)
+    expect(page.locator("[data-follow-count=flask]")).to_have_text(before)
 
 
 def test_a_member_adds_edits_and_removes_a_stack_entry(page, known_member, log_in):

@@ -173,3 +173,20 @@ def test_framework_page_queries_do_not_grow_with_stack_entries(django):
     add_members(1, 7)
 
     assert queries_of_framework_page() == one
+
+
+def test_comparison_cards_carry_follow_buttons_pressed_for_the_member_only(member_client):
+    from tests.factories import ComparisonFactory
+
+    django = FrameworkFactory(name="Django", slug="django", followers=10)
+    flask = FrameworkFactory(name="Flask", slug="flask")
+    ComparisonFactory(frameworks=[django, flask])
+    follow(member_client)
+
+    mine = member_client.get("/compare/django-vs-flask/").content.decode()
+    anonymous = Client().get("/compare/django-vs-flask/").content.decode()
+
+    assert mine.count('data-follow="') == 2
+    assert mine.count('aria-pressed="true"><span class="follow-label">Following') == 1
+    assert 'data-follow="' not in anonymous  # login links, no form, no state
+    assert anonymous.count('class="button follow-button"') == 2
