@@ -22,11 +22,8 @@ from frameworks.models import (
     ProCon,
     StatSnapshot,
 )
-from frameworks.selectors import (
-    breadcrumb_for,
-    procons_by_framework,
-    stat_history,
-)
+from frameworks.selectors import breadcrumb_for, procons_by_framework, stat_history
+from members.models import Comment
 
 from .addresses import Redirect, resolve_frameworks
 from .models import (
@@ -47,6 +44,8 @@ STATISTICS = [
     ("followers", "Followers", "stats_as_of"),
     ("votes", "Votes", None),
 ]
+#: Statistics shown as the curated figure plus this site's members.
+SHOWN = {"stacks": "stacks_shown", "followers": "followers_shown"}
 
 
 @dataclass
@@ -205,7 +204,7 @@ def comparison_page(raw, *, only_differences=False):
 def stat_rows(frameworks):
     rows = []
     for key, label, date_key in STATISTICS:
-        values = [getattr(f, key, None) for f in frameworks]
+        values = [getattr(f, SHOWN.get(key, key), None) for f in frameworks]
         if key == "weekly_downloads" and all(v is None for v in values):
             continue  # no package source among them: no empty row
         if key == "votes":  # live: which is highest, and whether they differ
@@ -360,3 +359,65 @@ def recent_comparisons(limit=6):
 
 def all_comparisons():
     return list(Comparison.objects.visible().with_frameworks().order_by("title"))
+
+
+# --- The signed-in member's home feed ------------------------------------------------
+
+FEED_LENGTH = 15
+
+
+@dataclass
+class FeedItem:
+    kind: str  # "decision", "comment" or "comparison"
+    when: object
+    item: object
+
+
+@dataclass
+class Feed:
+    followed: list
+    items: list
+
+
+def member_feed(user, limit=FEED_LENGTH):
+    """News about the frameworks ``user`` follows, newest first: published
+    decisions naming them, visible comments on those decisions and curated
+    comparisons including them. Rendered for signed-in members only (never
+    cached): five queries whatever the numbers."""
+    followed = list(
+        Framework.objects.published()
+        .filter(follows__user=user)
+        .order_by("name")
+        .only("pk", "name", "slug")
+    )
+    if not followed:
+        return Feed(followed=[], items=[])
+    ids = [f.pk for f in followed]
+    decisions = list(
+        Decision.objects.published()
+        .filter(pk__in=Decision.objects.filter(frameworks__in=ids).values("pk"))
+        .for_display()
+        .order_by("-created")[:limit]
+    )
+    comments = list(
+        Comment.objects.visible()
+        .filter(
+            decision__status=Decision.Status.APPROVED,
+            decision__in=Decision.objects.filter(frameworks__in=ids).values("pk"),
+        )
+        .select_related("author", "decision")
+        .order_by("-created")[:limit]
+    )
+    comparisons = list(
+        Comparison.objects.visible()
+        .filter(pk__in=Comparison.objects.filter(frameworks__in=ids).values("pk"))
+        .with_frameworks()
+        .order_by("-created")[:limit]
+    )
+    items = [
+        *(FeedItem("decision", d.created, d) for d in decisions),
+        *(FeedItem("comment", c.created, c) for c in comments),
+        *(FeedItem("comparison", c.created, c) for c in comparisons),
+    ]
+    items.sort(key=lambda entry: entry.when, reverse=True)
+    return Feed(followed=followed, items=items[:limit])

@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from comparison.env import env_bool, env_list
+from comparison.env import email_settings_from_environment, env_bool, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "simple_history",
     "core",
     "frameworks",
+    "members",
     "comparison",
     "api",
 ]
@@ -253,11 +254,27 @@ DECISION_VIEWS_FLUSH_EVERY = int(os.environ.get("DECISION_VIEWS_FLUSH_EVERY", "5
 DECISION_VIEWS_FLUSH_SECONDS = int(os.environ.get("DECISION_VIEWS_FLUSH_SECONDS", "300"))
 DECISION_VIEWS_ADDRESS_WINDOW = int(os.environ.get("DECISION_VIEWS_ADDRESS_WINDOW", "86400"))
 SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "5/h")
+# Follow toggles and stack edits per member.
+FOLLOW_RATE = os.environ.get("FOLLOW_RATE", "60/m")
+# Comments (and comment reports) per member.
+COMMENT_RATE = os.environ.get("COMMENT_RATE", "20/h")
 SIGNUP_ATTEMPT_RATE = os.environ.get("SIGNUP_ATTEMPT_RATE", "30/h")
+
+# Password reset links stay valid this long (seconds) and work once.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60 * 24)))
+# Reset mails asked for per client address.
+PASSWORD_RESET_RATE = os.environ.get("PASSWORD_RESET_RATE", "5/h")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# --- Email (password reset) -------------------------------------------------
+# EMAIL_URL, e.g. smtp://user:password@mail.example.com:587?tls=1, or
+# Django's EMAIL_HOST, EMAIL_PORT, ... variables (comparison.env).
+globals().update(email_settings_from_environment())
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "StackCompare <noreply@localhost>")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 # --- I18N -----------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

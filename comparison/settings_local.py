@@ -8,6 +8,8 @@ clone without a SECRET_KEY. The WSGI and ASGI entry points (gunicorn,
 DEBUG off and no SECRET_KEY. A management command runs in production mode
 with ``DEBUG=0`` (and a SECRET_KEY) or
 ``DJANGO_SETTINGS_MODULE=comparison.settings``; ``make serve`` sets both.
+
+Mail goes to the console unless EMAIL_URL or EMAIL_HOST names a server.
 """
 
 import os
@@ -15,3 +17,7 @@ import os
 os.environ.setdefault("DEBUG", "1")
 
 from comparison.settings import *  # noqa: F403
+
+if not (os.environ.get("EMAIL_URL") or os.environ.get("EMAIL_HOST")):
+    # Mail (password reset) is printed in the server's output.
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

@@ -4,13 +4,12 @@ under the ``comparison`` namespace (comparison:index, comparison:detail)."""
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 
 from core.cache import cache_anonymous
 from core.middleware import frameable
-from frameworks.views import SignupView
+from members.urls import account_patterns
 
 from . import feeds, scoring, views
 from .forms import PICKER_FIELDS
@@ -80,9 +79,8 @@ urlpatterns = [
     path("feeds/comparisons/", views.ComparisonFeed(), name="feed"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/signup/", SignupView.as_view(), name="signup"),
+    path("accounts/", include(account_patterns)),
+    path("members/", include("members.urls")),
     path("admin/", admin.site.urls),
 ]
 

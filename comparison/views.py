@@ -27,6 +27,7 @@ from frameworks import cache as catalogue_tags
 from frameworks import services
 from frameworks.models import COMPARE_SEPARATOR, Framework, ProCon
 from frameworks.selectors import category_tree, voted_procon_ids
+from members.models import Follow
 
 from . import addresses, changes, exports, scoring, selectors, suggestions
 from .cache import COMPARISONS, changes_tags, comparison_page_tags
@@ -64,6 +65,12 @@ class HomeView(TemplateView):
             recent=selectors.recent_comparisons(),
             categories=category_tree(),
             picker=CompareForm(frameworks=picker_frameworks()),
+            # Signed-in members only: their pages are never cached.
+            feed=(
+                selectors.member_feed(self.request.user)
+                if self.request.user.is_authenticated
+                else None
+            ),
             **kwargs,
         )
 
@@ -115,6 +122,16 @@ def canonical_slugs(redirect_to):
     return resolve(redirect_to.url).kwargs.get("slugs")
 
 
+def followed_ids(user, frameworks):
+    if not user.is_authenticated:
+        return set()
+    return set(
+        Follow.objects.filter(user=user, framework__in=frameworks).values_list(
+            "framework_id", flat=True
+        )
+    )
+
+
 class ComparisonDetailView(TemplateView):
     template_name = "comparison/comparison_detail.html"
 
@@ -147,6 +164,8 @@ class ComparisonDetailView(TemplateView):
             feed_url=reverse("comparison:feed", args=[page.address]),
             watch_url=reverse("comparison:watch", args=[page.address]),
             suggestible=SUGGESTIBLE_STATISTICS,
+            # The member's own follows (never on a cached anonymous page).
+            followed=followed_ids(request.user, page.frameworks),
         )
         response = self.render_to_response(context)
         # The exports of this very table, for clients that read headers.

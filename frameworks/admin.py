@@ -1,7 +1,5 @@
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F
 from django.forms.models import BaseInlineFormSet
@@ -11,7 +9,7 @@ from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import moderation, services
-from .forms import DecisionAdminForm, MemberChangeForm, ProConAdminForm
+from .forms import DecisionAdminForm, ProConAdminForm
 from .models import (
     AbuseMark,
     Category,
@@ -19,7 +17,6 @@ from .models import (
     Framework,
     PendingProCon,
     ProCon,
-    Profile,
     StatSnapshot,
     SyncRecord,
     Vote,
@@ -345,25 +342,6 @@ class DecisionAdmin(admin.ModelAdmin):
     def reject(self, request, queryset):
         count = services.set_decision_status(queryset, Decision.Status.REJECTED)
         self.message_user(request, f"Rejected {count} decisions.", messages.SUCCESS)
-
-
-@admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "headline", "is_demo"]
-    list_filter = ["is_demo"]
-    search_fields = ["user__username", "headline"]
-    autocomplete_fields = ["user"]
-    # Set by load_demo only: flagging a real account would hand it demo posts.
-    readonly_fields = ["is_demo"]
-
-
-# Members: Django's user admin, with the one-account-per-email rule as a form error.
-admin.site.unregister(get_user_model())
-
-
-@admin.register(get_user_model())
-class MemberAdmin(UserAdmin):
-    form = MemberChangeForm
 
 
 @admin.register(StatSnapshot)

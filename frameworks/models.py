@@ -107,6 +107,15 @@ class Category(models.Model):
         return False
 
 
+def with_members(baseline, members):
+    """A curated figure plus this site's members. An unknown baseline (NULL)
+    with members shows the members alone, a known lower bound; with none it
+    stays unknown ("–"), never 0."""
+    if baseline is None:
+        return members or None
+    return baseline + members
+
+
 class FrameworkQuerySet(models.QuerySet):
     def published(self):
         return self.filter(is_published=True)
@@ -182,8 +191,13 @@ class Framework(TimeStampedModel):
     # Statistics: NULL means unknown and shows as "–", never as 0.
     github_stars = models.PositiveIntegerField(null=True, blank=True)
     github_forks = models.PositiveIntegerField(null=True, blank=True)
+    # Curated baselines (e.g. StackShare's figures); members' follows and
+    # stack entries (the members app) are counted on top, in the counters
+    # below, which members.services moves in the same transaction as its rows.
     stacks = models.PositiveIntegerField(null=True, blank=True)
     followers = models.PositiveIntegerField(null=True, blank=True)
+    member_stacks = models.PositiveIntegerField(default=0, editable=False)
+    member_followers = models.PositiveIntegerField(default=0, editable=False)
     stats_as_of = models.DateField(
         "statistics as of", null=True, blank=True, help_text="When the statistics were read."
     )
@@ -221,7 +235,7 @@ class Framework(TimeStampedModel):
     objects = FrameworkQuerySet.as_manager()
     # Facts, texts and statistics (a daily sync_stats run writes one row when
     # a figure changed); ``updated`` is the history row's own date.
-    history = CuratedHistory(excluded_fields=["updated"])
+    history = CuratedHistory(excluded_fields=["updated", "member_stacks", "member_followers"])
 
     class Meta:
         ordering = ["name"]
@@ -271,6 +285,16 @@ class Framework(TimeStampedModel):
     def stars_as_of(self):
         """The date of the star and fork figures: synced, else curated."""
         return self.github_as_of or self.stats_as_of
+
+    @property
+    def stacks_shown(self):
+        """Stacks as shown: the curated figure plus members listing it."""
+        return with_members(self.stacks, self.member_stacks)
+
+    @property
+    def followers_shown(self):
+        """Followers as shown: the curated figure plus members following it."""
+        return with_members(self.followers, self.member_followers)
 
     @property
     def initials(self):
@@ -453,6 +477,8 @@ class Decision(models.Model):
     )
     created = models.DateTimeField(default=timezone.now, db_index=True)
     views_count = models.PositiveIntegerField(default=0)
+    # Members' visible comments (the members app keeps it with its rows).
+    comments_count = models.PositiveIntegerField(default=0, editable=False)
     status = models.CharField(
         max_length=10,
         choices=Status.choices,
@@ -483,27 +509,6 @@ class Decision(models.Model):
 
     def get_absolute_url(self):
         return url_for("frameworks:decision", self.pk)
-
-
-class Profile(models.Model):
-    """What a member shows next to their posts (e.g. "Engineer at Ripio")."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
-    )
-    headline = models.CharField(max_length=120, blank=True)
-    is_demo = models.BooleanField(
-        "demo author",
-        default=False,
-        help_text="A sample author made by load_demo (no password, cannot log in). "
-        "Demo content is only ever attached to such an account.",
-    )
-
-    class Meta:
-        ordering = ["user"]
-
-    def __str__(self):
-        return f"Profile of {self.user}"
 
 
 class StatSnapshot(models.Model):

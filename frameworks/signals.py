@@ -7,7 +7,6 @@ so a vote's DELETE stays a single statement (Django fetches rows before
 deleting only when a model has delete receivers).
 """
 
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from simple_history.signals import post_create_historical_record
@@ -15,7 +14,7 @@ from simple_history.signals import post_create_historical_record
 from core.cache import bump_on_commit
 
 from . import cache as tags
-from .models import Category, Decision, Framework, ProCon, Profile, StatSnapshot
+from .models import Category, Decision, Framework, ProCon, StatSnapshot
 
 
 def framework_pre_save(sender, instance, **kwargs):
@@ -128,19 +127,6 @@ def category_changed(sender, instance, **kwargs):
     bump_on_commit(tags.CATEGORIES, tags.FRAMEWORKS)
 
 
-def profile_changed(sender, instance, **kwargs):
-    bump_on_commit(tags.member(instance.user_id))
-
-
-def user_saved(sender, instance, created=False, update_fields=None, **kwargs):
-    """A member's name shows on their decisions; their last_login (saved at
-    every login) does not, and a new account has no decision yet, so such
-    saves keep the cache."""
-    if created or (update_fields is not None and set(update_fields) <= {"last_login"}):
-        return
-    bump_on_commit(tags.member(instance.pk))
-
-
 def framework_history_written(sender, instance, **kwargs):
     """A new history row of a framework or of one of its pros/cons: its
     Changes page and feed (and those of comparisons including it)."""
@@ -182,9 +168,5 @@ def connect():
     )
     post_save.connect(category_changed, sender=Category, dispatch_uid=uid + "category-save")
     post_delete.connect(category_changed, sender=Category, dispatch_uid=uid + "category-del")
-    post_save.connect(profile_changed, sender=Profile, dispatch_uid=uid + "profile-save")
-    post_delete.connect(profile_changed, sender=Profile, dispatch_uid=uid + "profile-del")
-    user = get_user_model()
-    post_save.connect(user_saved, sender=user, dispatch_uid=uid + "user-save")
     # Deleting a member needs no receiver here: their decisions go with them,
     # and each deleted decision bumps the pages that listed it.

@@ -2,7 +2,6 @@ import re
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import IntegrityError, transaction
@@ -33,7 +32,7 @@ from core.models import SLUG_PATTERN
 from . import badges, moderation, selectors, services
 from . import cache as tags
 from .filters import FrameworkFilter
-from .forms import DecisionForm, SignupForm, SuggestionForm
+from .forms import DecisionForm, SuggestionForm
 from .models import Category, Decision, Framework, ProCon
 
 SLUG_RE = re.compile(SLUG_PATTERN)
@@ -74,6 +73,12 @@ class FrameworkListView(FilterView):
 
 FRAMEWORK_TEMPLATE = "frameworks/framework_detail.html"
 
+#: What other apps add to the framework page: functions ``(request,
+#: framework) -> dict`` of extra context, appended in their
+#: ``AppConfig.ready()`` (the members app adds follow and stack state), so
+#: this app never imports them. Each declares the cache tags of what it adds.
+FRAMEWORK_PAGE_EXTRAS = []
+
 
 def render_framework_page(request, slug, *, suggestion_form=None, status=200):
     """The framework page; the suggestion view re-renders it with its form."""
@@ -102,6 +107,8 @@ def render_framework_page(request, slug, *, suggestion_form=None, status=200):
         "feed_url": reverse("frameworks:feed", args=[framework.slug]),
         "watch_url": reverse("frameworks:watch", args=[framework.slug]),
     }
+    for extra in FRAMEWORK_PAGE_EXTRAS:
+        context.update(extra(request, framework))
     return render(request, FRAMEWORK_TEMPLATE, context, status=status)
 
 
@@ -210,7 +217,7 @@ def badge(request, slug):
     return response
 
 
-# --- Members: votes, suggestions, decisions, sign-up ----------------------
+# --- Members: votes, suggestions, decisions ---------------------------
 
 
 @require_POST
@@ -307,9 +314,20 @@ class DecisionCreateView(LoginRequiredMixin, CreateView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
+#: Like FRAMEWORK_PAGE_EXTRAS, for the decision page: ``(request, decision)
+#: -> dict`` (the members app adds the comments).
+DECISION_PAGE_EXTRAS = []
+
+
 class DecisionDetailView(DetailView):
     model = Decision
     template_name = "frameworks/decision_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for extra in DECISION_PAGE_EXTRAS:
+            context.update(extra(self.request, self.object))
+        return context
 
     def get_queryset(self):
         # A held or rejected post is a 404 for everyone but its author (and curators).
@@ -352,46 +370,6 @@ SEEN_COOKIE = "seen_decisions"
 def _seen_decisions(request):
     raw = request.get_signed_cookie(SEEN_COOKIE, default="", salt=SEEN_COOKIE)
     return [int(pk) for pk in raw.split(",") if pk.isdigit()]
-
-
-class SignupView(CreateView):
-    form_class = SignupForm
-    template_name = "registration/signup.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            return HttpResponseRedirect(safe_next(request, reverse("home")))
-        return super().dispatch(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        # Two limits per address: a generous one on attempts (typos included),
-        # and SIGNUP_RATE on accounts created, counted first and refunded when
-        # no account results, so parallel sign-ups cannot slip past it.
-        address = ratelimit.client_ip(request)
-        retry_after = ratelimit.hit("signup-attempt", address, settings.SIGNUP_ATTEMPT_RATE)
-        if retry_after:
-            return too_many(request, retry_after, "Too many sign-up attempts. Try again later.")
-        retry_after = ratelimit.hit("signup", address, settings.SIGNUP_RATE)
-        if retry_after:
-            ratelimit.refund("signup", address, settings.SIGNUP_RATE)
-            return too_many(request, retry_after, "Too many sign-ups from here. Try again later.")
-        return super().post(request, *args, **kwargs)
-
-    def form_valid(self, form):
-        user = form.save()
-        if user is None:  # taken a moment ago by a parallel sign-up
-            return self.form_invalid(form)
-        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(self.request, f"Welcome, {user.username}! You can vote now.")
-        return HttpResponseRedirect(safe_next(self.request, reverse("home")))
-
-    def form_invalid(self, form):
-        # No account: this attempt does not count towards SIGNUP_RATE.
-        ratelimit.refund("signup", ratelimit.client_ip(self.request), settings.SIGNUP_RATE)
-        return self.render_to_response(self.get_context_data(form=form), status=400)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(next=safe_next(self.request, ""), **kwargs)
 
 
 class ProConVotesView(View):

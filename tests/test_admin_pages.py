@@ -13,11 +13,11 @@ from frameworks.models import (
     Decision,
     Framework,
     ProCon,
-    Profile,
     SyncRecord,
     Vote,
     VoteOrigin,
 )
+from members.models import Comment, Follow, Profile, StackEntry
 from tests.admin_helpers import admin_url, inline_prefixes
 from tests.factories import (
     AssessmentFactory,
@@ -73,7 +73,16 @@ OBJECT_BUILDERS = {
     "frameworks.SyncRecord": lambda: SyncRecord.objects.create(
         framework=FrameworkFactory(), last_failures="GitHub: a/b answered HTTP 500"
     ),
-    "frameworks.Profile": lambda: Profile.objects.create(user=UserFactory(), headline="Engineer"),
+    "members.Profile": lambda: Profile.objects.create(user=UserFactory(), headline="Engineer"),
+    "members.Follow": lambda: Follow.objects.create(
+        user=UserFactory(), framework=FrameworkFactory()
+    ),
+    "members.StackEntry": lambda: StackEntry.objects.create(
+        user=UserFactory(), framework=FrameworkFactory(), note="We run it"
+    ),
+    "members.Comment": lambda: Comment.objects.create(
+        decision=DecisionFactory(), author=UserFactory(), body="A comment"
+    ),
     "comparison.Comparison": lambda: ComparisonFactory(),
     "comparison.Criterion": lambda: CriterionFactory(),
     "comparison.Assessment": lambda: AssessmentFactory(),
@@ -108,6 +117,9 @@ NO_ADD = {
     "frameworks.AbuseMark",
     "comparison.EditSuggestion",
     "frameworks.SyncRecord",
+    "members.Follow",
+    "members.StackEntry",
+    "members.Comment",
     "axes.AccessAttempt",
     "axes.AccessLog",
     "axes.AccessFailureLog",

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('frameworks', '0008_decision_criteria'),
+        ('frameworks', '0009_members_split'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -29,6 +29,10 @@ VISITOR_PAGES = [
     "/compare/django-vs-flask/embed/",  # the iframe card
     "/accounts/login/",
     "/accounts/signup/",
+    "/accounts/password/reset/",
+    "/accounts/password/reset/sent/",
+    "/accounts/password/reset/zz/bad-token/",  # the expired-link page
+    "/members/alvaro/",
     "/no-such-page/",  # the site's 404
     "/compare/django-vs-flsk/",  # the comparison 404 with suggestions
 ]
@@ -39,6 +43,10 @@ MEMBER_PAGES = [
     "/compare/fastapi-vs-flask/",
     "/frameworks/django/",
     "/decisions/new/",
+    "/accounts/settings/",
+    "/accounts/password/change/",
+    "/accounts/delete/",
+    "/members/returning/",
 ]
 
 

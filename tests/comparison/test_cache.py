@@ -8,7 +8,8 @@ from comparison.models import Assessment
 from core.cache import bump
 from frameworks import cache as tags
 from frameworks import services
-from frameworks.models import Framework, ProCon, Profile
+from frameworks.models import Framework, ProCon
+from members.models import Profile
 from tests.factories import ProConFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from frameworks.models import Decision, Profile
+from frameworks.models import Decision
+from members.models import Profile
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

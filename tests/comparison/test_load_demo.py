@@ -14,8 +14,9 @@ from comparison.models import (
     Difference,
 )
 from comparison.services import set_comparison_frameworks
-from frameworks.models import Category, Decision, Framework, ProCon, Profile, Vote
+from frameworks.models import Category, Decision, Framework, ProCon, Vote
 from frameworks.services import toggle_vote
+from members.models import Profile
 from tests.factories import ComparisonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

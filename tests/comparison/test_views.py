@@ -286,7 +286,7 @@ def test_member_vote_state_costs_one_query(member_client):
     url = "/compare/fw0-vs-fw1/"
     anonymous = count_queries(Client(), url)
     signed_in = count_queries(member_client, url)
-    # session + user + the member's votes on the page + whether they watch it
+    # session + user + the member's votes and follows on the page + whether they watch it
     assert signed_in == anonymous + 4
 
 

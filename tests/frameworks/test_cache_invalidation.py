@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 
 from frameworks import services
-from frameworks.models import Category, Decision, Framework, ProCon, Profile
+from frameworks.models import Category, Decision, Framework, ProCon
+from members.models import Profile
 from tests.factories import DecisionFactory, ProConFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from frameworks.views import SignupView
+from members.views import SignupView
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 
-from frameworks.forms import SignupForm
+from members.forms import SignupForm
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

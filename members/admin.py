@@ -1,0 +1,126 @@
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Count, Q
+
+from . import services
+from .forms import MemberChangeForm
+from .models import Comment, CommentReport, Follow, Profile, StackEntry
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "headline", "is_demo", "hide_stack"]
+    list_filter = ["is_demo"]
+    search_fields = ["user__username", "headline"]
+    autocomplete_fields = ["user"]
+    # Set by load_demo only: flagging a real account would hand it demo posts.
+    readonly_fields = ["is_demo"]
+
+
+# Members: Django's user admin, with the one-account-per-email rule as a form error.
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class MemberAdmin(UserAdmin):
+    form = MemberChangeForm
+
+
+class ReportedFilter(admin.SimpleListFilter):
+    title = "reports"
+    parameter_name = "reported"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open reports"), ("any", "Ever reported")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(reports__is_resolved=False).distinct()
+        if self.value() == "any":
+            return queryset.filter(reports__isnull=False).distinct()
+        return queryset
+
+
+class CommentReportInline(admin.TabularInline):
+    model = CommentReport
+    extra = 0
+    fields = ["reporter", "reason", "created", "is_resolved"]
+    readonly_fields = ["reporter", "reason", "created"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    """The moderation queue: filter by *Open reports*, select, *hide*.
+    Hidden comments are kept (and can be shown again), never deleted here."""
+
+    list_display = ["__str__", "excerpt", "created", "is_hidden", "open_reports"]
+    list_filter = [ReportedFilter, "is_hidden"]
+    list_select_related = ["author", "decision"]
+    search_fields = ["body", "author__username"]
+    readonly_fields = ["decision", "author", "body", "created", "edited", "is_hidden"]
+    inlines = [CommentReportInline]
+    actions = ["hide", "show", "dismiss_reports"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(n_open=Count("reports", filter=Q(reports__is_resolved=False), distinct=True))
+        )
+
+    @admin.display(description="open reports", ordering="n_open")
+    def open_reports(self, obj):
+        return obj.n_open
+
+    @admin.display(description="comment")
+    def excerpt(self, obj):
+        return obj.body[:80]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Hide selected comments (kept, shown to nobody)")
+    def hide(self, request, queryset):
+        count = services.set_comments_hidden(queryset, True)
+        self.message_user(request, f"Hid {count} comments.", messages.SUCCESS)
+
+    @admin.action(description="Show selected comments again")
+    def show(self, request, queryset):
+        count = services.set_comments_hidden(queryset, False)
+        self.message_user(request, f"Showed {count} comments again.", messages.SUCCESS)
+
+    @admin.action(description="Dismiss the reports of selected comments (keep them shown)")
+    def dismiss_reports(self, request, queryset):
+        count = CommentReport.objects.filter(comment__in=queryset, is_resolved=False).update(
+            is_resolved=True
+        )
+        self.message_user(request, f"Dismissed {count} reports.", messages.SUCCESS)
+
+
+@admin.register(Follow)
+class FollowAdmin(admin.ModelAdmin):
+    list_display = ["user", "framework", "created"]
+    list_select_related = ["user", "framework"]
+    search_fields = ["user__username", "framework__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # counters are kept by members.services
+
+
+@admin.register(StackEntry)
+class StackEntryAdmin(FollowAdmin):
+    list_display = ["user", "framework", "note", "created"]

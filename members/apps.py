@@ -1,0 +1,38 @@
+from django.apps import AppConfig
+
+
+class MembersConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "members"
+    verbose_name = "Members"
+
+    def ready(self):
+        from django.conf import settings
+        from django.db.models.signals import post_delete, pre_delete
+
+        from frameworks.views import DECISION_PAGE_EXTRAS, FRAMEWORK_PAGE_EXTRAS
+
+        from . import selectors, services, signals
+
+        # Follow and stack buttons, and who uses it, on the framework page.
+        if selectors.framework_panel not in FRAMEWORK_PAGE_EXTRAS:
+            FRAMEWORK_PAGE_EXTRAS.append(selectors.framework_panel)
+        # Comments and the comment form on the decision page.
+        if selectors.decision_comments not in DECISION_PAGE_EXTRAS:
+            DECISION_PAGE_EXTRAS.append(selectors.decision_comments)
+
+        # Keep cached pages exact when members' names and profiles change
+        # (members/cache.py).
+        signals.connect()
+
+        # A deleted member's follows and stack entries go with them: recount.
+        pre_delete.connect(
+            services.remember_member_frameworks,
+            sender=settings.AUTH_USER_MODEL,
+            dispatch_uid="members-remember-member-frameworks",
+        )
+        post_delete.connect(
+            services.recount_after_member_deleted,
+            sender=settings.AUTH_USER_MODEL,
+            dispatch_uid="members-recount-after-member-deleted",
+        )

@@ -1,0 +1,120 @@
+"""Reads for the members' pages."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+
+from core.cache import depends_on
+from frameworks.models import Decision
+
+from . import cache as tags
+from .models import DELETED_MEMBER_USERNAME, Follow, StackEntry
+
+#: Posts listed on a member's page, newest first.
+PAGE_DECISIONS = 20
+
+
+@dataclass
+class MemberPage:
+    member: object
+    profile: object
+    decisions: list
+    stack: list
+    follows: list
+
+
+def member_page(username, *, viewer):
+    """What ``/members/<username>/`` shows, or None for an unknown name, a
+    deactivated account or the placeholder of deleted members. Demo authors
+    have pages: their posts are public like any other. Decisions are those the
+    viewer may read (published, plus their own held ones); votes are never
+    shown."""
+    member = (
+        get_user_model()
+        .objects.select_related("profile")
+        .filter(username=username, is_active=True)
+        .exclude(username=DELETED_MEMBER_USERNAME)
+        .first()
+    )
+    if member is None:
+        return None
+    decisions = list(
+        Decision.objects.visible_to(viewer).filter(author=member).for_display()[:PAGE_DECISIONS]
+    )
+    profile = getattr(member, "profile", None)
+    hidden = profile is not None and profile.hide_stack and viewer.pk != member.pk
+    stack = (
+        []
+        if hidden
+        else list(
+            StackEntry.objects.filter(user=member, framework__is_published=True)
+            .select_related("framework")
+            .order_by("framework__name")
+        )
+    )
+    follows = list(
+        Follow.objects.filter(user=member, framework__is_published=True)
+        .select_related("framework")
+        .order_by("framework__name")
+    )
+    return MemberPage(
+        member=member, profile=profile, decisions=decisions, stack=stack, follows=follows
+    )
+
+
+#: Members listed under "who uses it" on a framework page.
+PANEL_MEMBERS = 8
+
+
+@dataclass
+class FrameworkPanel:
+    """Follow and stack state on a framework page. ``users`` is the same for
+    every reader (cached for anonymous ones); ``following`` and ``entry``
+    are the signed-in reader's own and None for anonymous readers, so no
+    member's state reaches a cached page."""
+
+    users: list
+    following: bool | None
+    entry: object
+
+
+def framework_panel(request, framework):
+    """Context for the framework page (registered in MembersConfig.ready)."""
+    users = list(
+        StackEntry.objects.filter(framework=framework, user__is_active=True)
+        .exclude(user__profile__hide_stack=True)
+        .select_related("user__profile")
+        .order_by("-created")[:PANEL_MEMBERS]
+    )
+    # Stack entries and "hide my stack" bump the framework's tag (which the
+    # page declares already); names shown are the members' tag.
+    if users:
+        depends_on(tags.MEMBERS)
+    following = entry = None
+    if request.user.is_authenticated:
+        following = Follow.objects.filter(user=request.user, framework=framework).exists()
+        entry = StackEntry.objects.filter(user=request.user, framework=framework).first()
+    return {"members_panel": FrameworkPanel(users=users, following=following, entry=entry)}
+
+
+@dataclass
+class CommentsPanel:
+    comments: list
+    editable: set
+    form: object
+
+
+def decision_comments(request, decision):
+    """Context for the decision page (registered in MembersConfig.ready):
+    its visible comments, oldest first, and the form for members."""
+    comments = list(
+        decision.comments.visible().select_related("author__profile").order_by("created")
+    )
+    user = request.user
+    editable = {c.pk for c in comments if user.is_authenticated and c.editable_by(user)}
+    form = None
+    if user.is_authenticated and decision.status == Decision.Status.APPROVED:
+        from .forms import CommentForm
+
+        form = CommentForm()
+    return {"comments_panel": CommentsPanel(comments=comments, editable=editable, form=form)}

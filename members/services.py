@@ -1,0 +1,285 @@
+"""Writes that span several rows: follows and stacks with their counters,
+deleting an account.
+
+``QuerySet.update()`` and raw statements send no model signals, so every
+function here bumps the cache tags it touches itself.
+"""
+
+import contextlib
+import threading
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.db.models import Count, F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from core.cache import bump_on_commit
+from frameworks import cache as catalogue_tags
+from frameworks.models import Decision, Framework
+
+from . import cache as tags
+from .models import DELETED_MEMBER_USERNAME, Comment, CommentReport, Follow, StackEntry
+
+
+def deleted_member():
+    """The account that keeps the posts of members who left and chose to
+    leave them up: inactive, no usable password, shown as "Deleted member"."""
+    user_model = get_user_model()
+    user, created = user_model.objects.get_or_create(
+        username=DELETED_MEMBER_USERNAME,
+        defaults={"first_name": "Deleted", "last_name": "member", "is_active": False},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def delete_member(user, *, keep_posts):
+    """Delete the account. Votes go with it and every pro/con they counted
+    is recounted (``frameworks`` receivers on the user's deletion). Their
+    decisions are handed to ``deleted_member()`` when ``keep_posts``,
+    otherwise deleted with the account (each bumps the pages that list it)."""
+    with transaction.atomic():
+        if keep_posts:
+            decisions = Decision.objects.filter(author=user)
+            framework_ids = set(
+                Decision.frameworks.through.objects.filter(decision__author=user).values_list(
+                    "framework_id", flat=True
+                )
+            )
+            placeholder = deleted_member()
+            Comment.objects.filter(author=user).update(author=placeholder)
+            if decisions.update(author=placeholder):
+                bump_on_commit(
+                    tags.MEMBERS,
+                    tags.member_page(placeholder.pk),
+                    *(catalogue_tags.decisions(pk) for pk in framework_ids),
+                )
+        bump_on_commit(tags.member_page(user.pk))
+        user.delete()
+
+
+# --- Follows and stacks ---------------------------------------------------------
+#
+# Built like votes (frameworks.services.toggle_vote): the member's row and the
+# framework's counter change in one short transaction, and the counter moves
+# only when a row was really inserted or deleted, so double clicks and
+# parallel requests keep ``member_followers == Follow rows`` and
+# ``member_stacks == StackEntry rows`` of each framework.
+
+_sqlite_writer = threading.Lock()
+
+
+def _one_writer():
+    """SQLite has one writer at a time: queue on a lock in the process
+    rather than on SQLite's busy handler (see frameworks.services)."""
+    if connection.vendor == "sqlite":
+        return _sqlite_writer
+    return contextlib.nullcontext()
+
+
+def published_framework_id(slug):
+    return Framework.objects.published().filter(slug=slug).values_list("pk", flat=True).first()
+
+
+def _insert(model, user_id, framework_id, **extra):
+    """INSERT unless the pair exists (one statement; a parallel double click
+    is absorbed by ON CONFLICT). True if a row was inserted."""
+    quote = connection.ops.quote_name
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    columns = ["user_id", "framework_id", "created", *extra]
+    values = [user_id, framework_id, now, *extra.values()]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "
+            f"VALUES ({', '.join(['%s'] * len(values))}) "
+            "ON CONFLICT (user_id, framework_id) DO NOTHING",
+            values,
+        )
+        return cursor.rowcount == 1
+
+
+def _add_to_counter(framework_id, column, delta):
+    """Move a counter and read it back in one statement."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(Framework._meta.db_table)} SET {quote(column)} = {quote(column)} + %s "
+            "WHERE id = %s RETURNING " + quote(column),
+            [delta, framework_id],
+        )
+        return cursor.fetchone()[0]
+
+
+def _bump_framework(framework_id):
+    # Counts show on the framework's page, its cards and the catalogue;
+    # the member's own page lists what they follow and use.
+    bump_on_commit(catalogue_tags.framework(framework_id), catalogue_tags.CATALOGUE)
+
+
+def toggle_follow(*, user, framework_id):
+    """Follow the framework, or stop. Returns ``(member_followers, following)``."""
+    with _one_writer(), transaction.atomic():
+        deleted, _ = Follow.objects.filter(user=user, framework_id=framework_id).delete()
+        if deleted:
+            count, following = _add_to_counter(framework_id, "member_followers", -1), False
+        elif _insert(Follow, user.pk, framework_id):
+            count, following = _add_to_counter(framework_id, "member_followers", +1), True
+        else:  # a parallel request of this member followed first; it counted
+            count = Framework.objects.values_list("member_followers", flat=True).get(
+                pk=framework_id
+            )
+            following = True
+        _bump_framework(framework_id)
+        bump_on_commit(tags.member_page(user.pk))
+    return count, following
+
+
+def add_to_stack(*, user, framework_id, note=""):
+    """Put the framework in the member's stack, or change its note.
+    Returns ``(member_stacks, created)``."""
+    with _one_writer(), transaction.atomic():
+        created = _insert(StackEntry, user.pk, framework_id, note=note)
+        if created:
+            count = _add_to_counter(framework_id, "member_stacks", +1)
+        else:
+            StackEntry.objects.filter(user=user, framework_id=framework_id).update(note=note)
+            count = Framework.objects.values_list("member_stacks", flat=True).get(pk=framework_id)
+        _bump_framework(framework_id)
+        bump_on_commit(tags.member_page(user.pk))
+    return count, created
+
+
+def remove_from_stack(*, user, framework_id):
+    """Take the framework out of the member's stack. Returns
+    ``(member_stacks, removed)``."""
+    with _one_writer(), transaction.atomic():
+        deleted, _ = StackEntry.objects.filter(user=user, framework_id=framework_id).delete()
+        if deleted:
+            count = _add_to_counter(framework_id, "member_stacks", -1)
+        else:
+            count = Framework.objects.values_list("member_stacks", flat=True).get(pk=framework_id)
+        _bump_framework(framework_id)
+        bump_on_commit(tags.member_page(user.pk))
+    return count, bool(deleted)
+
+
+def recount_member_counts(framework_ids):
+    """Set both counters to their rows for these frameworks (after a
+    member's deletion cascaded to their follows and stack entries)."""
+    if not framework_ids:
+        return 0
+
+    def rows(model):
+        return Coalesce(
+            Subquery(
+                model.objects.filter(framework=OuterRef("pk"))
+                .order_by()
+                .values("framework")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
+            Value(0),
+        )
+
+    updated = Framework.objects.filter(pk__in=framework_ids).update(
+        member_followers=rows(Follow), member_stacks=rows(StackEntry)
+    )
+    bump_on_commit(catalogue_tags.CATALOGUE, *map(catalogue_tags.framework, framework_ids))
+    return updated
+
+
+def remember_member_frameworks(sender, instance, **kwargs):
+    """pre_delete of User: the frameworks the member follows or lists, and
+    the decisions they commented on."""
+    instance._commented_decision_ids = set(
+        Comment.objects.filter(author=instance).values_list("decision_id", flat=True)
+    )
+    instance._member_framework_ids = set(
+        Follow.objects.filter(user=instance).values_list("framework_id", flat=True)
+    ) | set(StackEntry.objects.filter(user=instance).values_list("framework_id", flat=True))
+
+
+def recount_after_member_deleted(sender, instance, **kwargs):
+    """post_delete of User, in the same transaction, after the cascade."""
+    recount_member_counts(getattr(instance, "_member_framework_ids", None))
+    decision_ids = getattr(instance, "_commented_decision_ids", None)
+    if decision_ids:
+        recount_comments(decision_ids)
+
+
+# --- Comments ---------------------------------------------------------------------
+#
+# Decision.comments_count is the number of visible comments, shown on every
+# decision card: moved in the same transaction as the comment, and its
+# decision's pages are bumped (the cards on framework and comparison pages).
+
+
+def _comments_changed(decision_id, delta):
+    if delta:
+        Decision.objects.filter(pk=decision_id).update(comments_count=F("comments_count") + delta)
+    framework_ids = Decision.frameworks.through.objects.filter(decision_id=decision_id).values_list(
+        "framework_id", flat=True
+    )
+    bump_on_commit(*(catalogue_tags.decisions(pk) for pk in framework_ids))
+
+
+def post_comment(*, decision, author, body):
+    with transaction.atomic():
+        comment = Comment.objects.create(decision=decision, author=author, body=body)
+        _comments_changed(decision.pk, +1)
+        bump_on_commit(tags.member_page(author.pk))
+    return comment
+
+
+def edit_comment(comment, *, body):
+    with transaction.atomic():
+        comment.body = body
+        comment.edited = timezone.now()
+        comment.save(update_fields=["body", "edited"])
+        _comments_changed(comment.decision_id, 0)
+    return comment
+
+
+def delete_comment(comment):
+    with transaction.atomic():
+        comment.delete()
+        _comments_changed(comment.decision_id, 0 if comment.is_hidden else -1)
+        bump_on_commit(tags.member_page(comment.author_id))
+
+
+def set_comments_hidden(comments, hidden):
+    """Curators hide (or show again) comments; hidden ones are kept. Open
+    reports on them are resolved. Returns how many changed."""
+    with transaction.atomic():
+        changed = list(comments.exclude(is_hidden=hidden).values_list("pk", "decision_id"))
+        Comment.objects.filter(pk__in=[pk for pk, _ in changed]).update(is_hidden=hidden)
+        CommentReport.objects.filter(comment__in=[pk for pk, _ in changed]).update(is_resolved=True)
+        for decision_id in {d for _, d in changed}:
+            recount_comments([decision_id])
+    return len(changed)
+
+
+def recount_comments(decision_ids):
+    visible = (
+        Comment.objects.filter(decision=OuterRef("pk"), is_hidden=False)
+        .order_by()
+        .values("decision")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    Decision.objects.filter(pk__in=decision_ids).update(
+        comments_count=Coalesce(Subquery(visible), Value(0))
+    )
+    for decision_id in decision_ids:
+        _comments_changed(decision_id, 0)
+
+
+def report_comment(*, comment, reporter, reason=""):
+    """True if reported now, False if this member had reported it already."""
+    _, created = CommentReport.objects.get_or_create(
+        comment=comment, reporter=reporter, defaults={"reason": reason}
+    )
+    return created

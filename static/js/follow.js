@@ -1,0 +1,82 @@
+// Progressive enhancement for following a framework: without this file the
+// follow button is a plain form that posts and redirects back. With it, the
+// toggle is posted with fetch and the label, count and pressed state change
+// in place (the server answers {followers, following}).
+(function () {
+  "use strict";
+
+  function compact(n) {
+    if (n === null || n === undefined) return "–";
+    if (n >= 1000000) return (n / 1000000).toFixed(1).replace(/\.0$/, "") + "M";
+    if (n >= 1000) return (n / 1000).toFixed(1).replace(/\.0$/, "") + "K";
+    return String(n);
+  }
+
+  function announce(form, text, isError) {
+    var note = form.querySelector(".follow-message");
+    if (!note) {
+      note = document.createElement("span");
+      note.className = "follow-message";
+      note.setAttribute("role", "status");
+      form.appendChild(note);
+    }
+    note.textContent = text;
+    note.classList.toggle("is-error", Boolean(isError));
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-follow]")) return;
+    event.preventDefault();
+    var button = form.querySelector("button");
+    if (button.disabled) return;
+    button.disabled = true;
+    var token = form.querySelector("input[name=csrfmiddlewaretoken]");
+    fetch(form.getAttribute("action"), {
+      method: "POST",
+      credentials: "same-origin",
+      body: new FormData(form),
+      headers: { Accept: "application/json", "X-CSRFToken": token ? token.value : "" },
+    })
+      .then(function (response) {
+        return response
+          .json()
+          .catch(function () {
+            return {};
+          })
+          .then(function (data) {
+            return { status: response.status, data: data };
+          });
+      })
+      .then(function (result) {
+        if (result.status === 200) {
+          var following = result.data.following;
+          button.setAttribute("aria-pressed", following ? "true" : "false");
+          button.querySelector(".follow-label").textContent = following ? "Following" : "Follow";
+          // This button's count, and the same framework's count elsewhere
+          // on the page (statistics, other cards), never another framework's.
+          var slug = form.getAttribute("data-follow");
+          document
+            .querySelectorAll(
+              'form[data-follow="' + slug + '"] .follow-count, [data-follow-count="' + slug + '"]'
+            )
+            .forEach(function (count) {
+              count.textContent = compact(result.data.followers);
+            });
+          announce(form, following ? "Followed." : "Unfollowed.", false);
+        } else if (result.status === 429) {
+          announce(form, result.data.error || "Too fast. Wait a moment.", true);
+        } else if (result.status === 401 && result.data.login_url) {
+          window.location.href = result.data.login_url;
+        } else {
+          form.submit(); // let the server's page explain
+        }
+      })
+      .catch(function () {
+        announce(form, "The network failed. Try again.", true);
+      })
+      .finally(function () {
+        button.disabled = false;
+      });
+  });
+})();

@@ -1,0 +1,121 @@
+"""Account journeys in a real browser: password reset by email, settings."""
+
+import re
+
+from django.core import mail
+
+from tests.browser.conftest import PASSWORD, expect_signed_in
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the browser fixture then skips, or fails under REQUIRE_BROWSER=1
+    expect = None
+
+NEW_PASSWORD = "quartz-Lantern-river-77"
+
+
+def test_a_member_resets_a_forgotten_password_by_email(page, known_member, log_in):
+    """From the login page to a new password, with the link read from the
+    mail (locmem outbox: the live server runs in this process)."""
+    page.goto("/accounts/login/")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("Email").fill(known_member.email.upper())
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+
+    [message] = mail.outbox
+    link = re.search(r"https?://\S+/accounts/password/reset/\S+/", message.body).group(0)
+    page.goto(link)
+    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("New password confirmation").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Save the password").click()
+    expect(page.get_by_role("heading", name="Your new password is saved")).to_be_visible()
+
+    # The link worked once.
+    page.goto(link)
+    expect(page.get_by_role("heading", name="This link no longer works")).to_be_visible()
+
+    page.goto("/accounts/login/")
+    log_in(page, known_member.username, NEW_PASSWORD)
+
+
+def test_a_member_edits_their_headline_and_sees_it_on_their_page(page, known_member, log_in):
+    page.goto("/accounts/login/?next=/accounts/settings/")
+    log_in(page, known_member.username, PASSWORD)
+    page.get_by_label("Headline").fill("Engineer at <Ripio>")
+    page.get_by_role("button", name="Save the profile").click()
+    expect(page.locator(".messages")).to_contain_text("Your profile is saved.")
+
+    page.get_by_role("link", name="See your public page").click()
+
+    expect(page.locator("main .lead")).to_have_text("Engineer at <Ripio>")
+    expect_signed_in(page, known_member.username)
+
+
+def test_a_member_follows_a_framework_without_a_reload(page, known_member, log_in):
+    page.goto("/accounts/login/?next=/frameworks/flask/")
+    log_in(page, known_member.username, PASSWORD)
+    button = page.locator("form[data-follow] button")
+    expect(button).to_have_attribute("aria-pressed", "false")
+    before = page.locator("[data-follow-count=flask]").inner_text()
+
+    button.click()
+
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(button.locator(".follow-label")).to_have_text("Following")
+    expect(page.locator("form[data-follow] [role=status]")).to_have_text("Followed.")
+    from members.models import Follow
+
+    assert Follow.objects.filter(user=known_member, framework__slug="flask").count() == 1
+    page.reload()
+    expect(page.locator("form[data-follow] button")).to_have_attribute("aria-pressed", "true")
+    button = page.locator("form[data-follow] button")
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("[data-follow-count=flask]")).to_have_text(before)
+
+
+def test_a_member_adds_edits_and_removes_a_stack_entry(page, known_member, log_in):
+    page.goto("/accounts/login/?next=/frameworks/flask/")
+    log_in(page, known_member.username, PASSWORD)
+    section = page.locator("#stacks")
+
+    section.get_by_label("Add Flask to your stack, with a note (optional)").fill(
+        "We run Flask for the API"
+    )
+    section.get_by_role("button", name="Add to my stack").click()
+    expect(page.locator(".messages")).to_contain_text("Saved in your stack.")
+    expect(section.locator(".stack-users")).to_contain_text("We run Flask for the API")
+
+    section.get_by_label("Your note on Flask").fill("Only the admin tools")
+    section.get_by_role("button", name="Save the note").click()
+    expect(section.locator(".stack-users")).to_contain_text("Only the admin tools")
+
+    section.get_by_role("button", name="Remove Flask from my stack").click()
+    expect(page.locator(".messages")).to_contain_text("Taken out of your stack.")
+    expect(section).to_contain_text("No member lists Flask in their stack yet.")
+
+
+def test_a_member_comments_on_a_decision_and_edits_it(page, known_member, log_in):
+    from frameworks.models import Decision
+
+    decision = Decision.objects.published().order_by("pk").first()
+    url = decision.get_absolute_url()
+    page.goto(f"/accounts/login/?next={url}")
+    log_in(page, known_member.username, PASSWORD)
+
+    page.get_by_label("Your comment").fill("Go with **Django** for the admin.")
+    page.get_by_role("button", name="Post the comment").click()
+    comment = page.locator("article.comment").last
+    expect(comment.locator("strong")).to_have_text("Django")
+    expect(page.locator(".decision__stats")).to_contain_text("1 comment")
+
+    comment.get_by_role("link", name="Edit your comment").click()
+    page.get_by_label("Your comment").fill("Go with Django, for its admin.")
+    page.get_by_role("button", name="Save the comment").click()
+    expect(page.locator("article.comment").last).to_contain_text("for its admin")
+    expect(page.locator("article.comment").last).to_contain_text("edited")
+
+    page.locator("article.comment").last.get_by_role("button", name="Delete your comment").click()
+    expect(page.locator(".messages")).to_contain_text("Your comment is deleted.")
+    expect(page.locator("#comments")).to_contain_text("No comments yet.")
