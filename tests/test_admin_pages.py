@@ -25,6 +25,7 @@ from tests.factories import (
     ComparisonFactory,
     CriterionFactory,
     DecisionFactory,
+    DifferenceFactory,
     FrameworkFactory,
     ProConFactory,
     StatSnapshotFactory,
@@ -85,6 +86,7 @@ OBJECT_BUILDERS = {
     ),
     "comparison.Comparison": lambda: ComparisonFactory(),
     "comparison.Criterion": lambda: CriterionFactory(),
+    "comparison.Difference": lambda: DifferenceFactory(),
     "comparison.Assessment": lambda: AssessmentFactory(),
     "comparison.EditSuggestion": lambda: _edit_suggestion(),
     "frameworks.VoteOrigin": lambda: VoteOrigin.objects.create(

@@ -230,8 +230,10 @@ def test_anonymous_pages_carry_no_csrf_token(client, demo, url):
 
 def test_member_pages_carry_a_csrf_token_in_every_vote_form(member_client, demo):
     html = member_client.get("/compare/django-vs-flask/").content.decode()
-    # One per vote and follow form, and the header's log-out form.
-    forms = html.count('class="vote-form"') + html.count('class="follow-form"')
+    # One per vote, follow and watch form, and the header's log-out form.
+    forms = sum(
+        html.count(f'class="{name}"') for name in ("vote-form", "follow-form", "watch-form")
+    )
     assert html.count('name="csrfmiddlewaretoken"') == forms + 1
     assert html.count('class="vote-form"') > 10
 
