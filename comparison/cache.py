@@ -50,6 +50,12 @@ page                            tags
                                 ``frameworks``, ``categories``, ``comparisons``
 ``/``                           ``comparisons``, ``frameworks``, ``categories``
 ``/compare/``                   ``comparisons``, ``frameworks``
+``/decisions/<pk>/``            ``decision:<pk>`` (its text, counts and
+                                comments), ``members`` (author and
+                                commenters), ``framework-refs``,
+                                ``frameworks``, ``criteria`` when it cites
+                                any; its views are counted by a beacon image
+                                (``/decisions/<pk>/seen/``, never cached)
 ``.../changes/``, ``.../feed/``  ``history:<pk>`` of the framework(s),
                                 ``comparison-history:<pk>`` of a curated
                                 comparison, ``members`` (who), ``criteria``,

@@ -15,6 +15,9 @@ tag                         shown by
 ``decisions:<pk>``          the decisions that name the framework (and the
                             criteria they cite): its page and every
                             comparison that includes it
+``decision:<pk>``           one decision with its frameworks, criteria,
+                            view and comment counts and its comments: the
+                            decision's own page
 ``framework-refs``          what shows wherever a framework is only
                             referenced (name, slug, tagline): alternative
                             cards, integrations, the frameworks named on
@@ -106,6 +109,10 @@ def votes_covered(framework_ids):
 
 def decisions(pk):
     return f"decisions:{pk}"
+
+
+def decision(pk):
+    return f"decision:{pk}"
 
 
 def history(pk):

@@ -224,13 +224,17 @@ def set_decision_status(decisions, status):
 
 
 def decisions_shown_changed(decision_ids):
-    """Invalidate the pages listing these decisions (their frameworks' pages
-    and comparisons), after an ``update()`` that sends no signal."""
+    """Invalidate the pages showing these decisions (their own pages, their
+    frameworks' pages and comparisons), after an ``update()`` that sends no
+    signal, or a change to what their pages show (comments, counts)."""
     through = Decision.frameworks.through
     framework_ids = set(
         through.objects.filter(decision_id__in=decision_ids).values_list("framework_id", flat=True)
     )
-    bump_on_commit(*(tags.decisions(pk) for pk in framework_ids))
+    bump_on_commit(
+        *(tags.decision(pk) for pk in decision_ids),
+        *(tags.decisions(pk) for pk in framework_ids),
+    )
 
 
 # --- Decision views: counted in the cache, written in batches ----------------
@@ -315,7 +319,7 @@ def flush_decision_views(decision_ids=None, *, batch=500):
 
 def _flush_chunk(ids):
     keys = {PENDING_VIEWS.format(pk): pk for pk in ids}
-    moved = 0
+    moved, written = 0, []
     for key, pending in cache.get_many(list(keys)).items():
         if not pending or pending <= 0:
             continue
@@ -326,6 +330,7 @@ def _flush_chunk(ids):
             cache.incr(key, pending)  # keep them for the next flush
             raise
         moved += pending
-    if moved:
-        decisions_shown_changed([keys[key] for key in keys])
+        written.append(keys[key])
+    if written:
+        decisions_shown_changed(written)
     return moved

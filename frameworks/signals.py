@@ -83,7 +83,7 @@ def decision_changed(sender, instance, **kwargs):
     ids = getattr(instance, "_framework_ids", None)
     if ids is None:
         ids = list(instance.frameworks.values_list("pk", flat=True))
-    bump_on_commit(*(tags.decisions(pk) for pk in ids))
+    bump_on_commit(tags.decision(instance.pk), *(tags.decisions(pk) for pk in ids))
 
 
 def decision_frameworks_changed(sender, instance, action, pk_set, reverse, **kwargs):
@@ -102,8 +102,9 @@ def decision_frameworks_changed(sender, instance, action, pk_set, reverse, **kwa
             )
         )
     else:
+        decision_ids = {instance.pk}
         ids = set(pk_set or ()) | set(instance.frameworks.values_list("pk", flat=True))
-    bump_on_commit(*(tags.decisions(pk) for pk in ids))
+    bump_on_commit(*(tags.decision(pk) for pk in decision_ids), *(tags.decisions(pk) for pk in ids))
 
 
 def decision_criteria_changed(sender, instance, action, pk_set, reverse, **kwargs):
@@ -120,7 +121,9 @@ def decision_criteria_changed(sender, instance, action, pk_set, reverse, **kwarg
     ids = Decision.frameworks.through.objects.filter(decision_id__in=decision_ids).values_list(
         "framework_id", flat=True
     )
-    bump_on_commit(*(tags.decisions(pk) for pk in set(ids)))
+    bump_on_commit(
+        *(tags.decision(pk) for pk in decision_ids), *(tags.decisions(pk) for pk in set(ids))
+    )
 
 
 def category_changed(sender, instance, **kwargs):

@@ -42,5 +42,10 @@ urlpatterns = [
         name="procon_votes",
     ),
     path("decisions/new/", views.DecisionCreateView.as_view(), name="decision_create"),
-    path("decisions/<int:pk>/", views.DecisionDetailView.as_view(), name="decision"),
+    path(
+        "decisions/<int:pk>/",
+        cache_anonymous(views.DecisionDetailView.as_view()),
+        name="decision",
+    ),
+    path("decisions/<int:pk>/seen/", views.decision_seen, name="decision_seen"),
 ]

@@ -320,6 +320,10 @@ DECISION_PAGE_EXTRAS = []
 
 
 class DecisionDetailView(DetailView):
+    """A decision with its comments. Anonymous readers get it from the page
+    cache: its view is counted by the page's beacon (``decision_seen``), not
+    here, so the HTML is the same for every reader."""
+
     model = Decision
     template_name = "frameworks/decision_detail.html"
 
@@ -329,6 +333,15 @@ class DecisionDetailView(DetailView):
             context.update(extra(self.request, self.object))
         return context
 
+    def get_object(self, queryset=None):
+        decision = super().get_object(queryset)
+        # Names of its author, commenters and frameworks, the published set
+        # (the compare link) and the names of the criteria it cites.
+        depends_on(tags.decision(decision.pk), tags.MEMBERS, tags.FRAMEWORK_REFS, tags.FRAMEWORKS)
+        if decision.criteria.all():
+            depends_on(CRITERIA)
+        return decision
+
     def get_queryset(self):
         # A held or rejected post is a 404 for everyone but its author (and curators).
         return (
@@ -337,34 +350,48 @@ class DecisionDetailView(DetailView):
             .prefetch_related("criteria")
         )
 
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        decision = self.object
-        if decision.status != Decision.Status.APPROVED:
-            return response  # held posts are read by their author and curators only
-        if services.is_bot(request.headers.get("User-Agent")):
-            return response
-        seen = _seen_decisions(request)
-        if decision.pk in seen:
-            return response
-        # Once per visitor (browser) session, kept in a signed cookie so
-        # anonymous readers get no session row. A client showing no such
-        # cookie may keep none: it counts once per address instead.
-        services.count_decision_view(
-            decision.pk, client_address=None if seen else ratelimit.client_ip(request)
-        )
-        response.set_signed_cookie(
-            SEEN_COOKIE,
-            ",".join(str(pk) for pk in [*seen, decision.pk][-100:]),
-            salt=SEEN_COOKIE,
-            httponly=True,
-            secure=request.is_secure(),
-            samesite="Lax",
-        )
-        return response
-
 
 SEEN_COOKIE = "seen_decisions"
+#: A transparent 1x1 GIF: the beacon's answer.
+BEACON = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\x00\x00\x00"
+    b"!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00"
+    b"\x02\x02D\x01\x00;"
+)
+
+
+@require_safe
+def decision_seen(request, pk):
+    """``/decisions/<pk>/seen/``: the image the decision page loads, which
+    counts the view (``services.count_decision_view``).
+
+    Once per visitor, kept in a signed cookie so anonymous readers get no
+    session row; a client showing no such cookie may keep none, and counts
+    once per address instead. Not counted: bots (by User-Agent), held posts
+    and requests from other sites' pages (``Sec-Fetch-Site``), which could
+    otherwise count their own readers here. The answer is never cached."""
+    decision = get_object_or_404(Decision.objects.published().only("pk"), pk=pk)
+    response = HttpResponse(BEACON, content_type="image/gif")
+    response["Cache-Control"] = "no-store"
+    if request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
+        return response
+    if request.method != "GET" or services.is_bot(request.headers.get("User-Agent")):
+        return response
+    seen = _seen_decisions(request)
+    if decision.pk in seen:
+        return response
+    services.count_decision_view(
+        decision.pk, client_address=None if seen else ratelimit.client_ip(request)
+    )
+    response.set_signed_cookie(
+        SEEN_COOKIE,
+        ",".join(str(pk) for pk in [*seen, decision.pk][-100:]),
+        salt=SEEN_COOKIE,
+        httponly=True,
+        secure=request.is_secure(),
+        samesite="Lax",
+    )
+    return response
 
 
 def _seen_decisions(request):

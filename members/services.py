@@ -17,6 +17,7 @@ from django.utils import timezone
 from core.cache import bump_on_commit
 from frameworks import cache as catalogue_tags
 from frameworks.models import Decision, Framework
+from frameworks.services import decisions_shown_changed
 
 from . import cache as tags
 from .models import DELETED_MEMBER_USERNAME, Comment, CommentReport, Follow, StackEntry
@@ -50,8 +51,9 @@ def delete_member(user, *, keep_posts):
                 )
             )
             placeholder = deleted_member()
-            Comment.objects.filter(author=user).update(author=placeholder)
-            if decisions.update(author=placeholder):
+            # Their name leaves every card and comment that showed it.
+            moved = Comment.objects.filter(author=user).update(author=placeholder)
+            if decisions.update(author=placeholder) or moved:
                 bump_on_commit(
                     tags.MEMBERS,
                     tags.member_page(placeholder.pk),
@@ -220,10 +222,7 @@ def recount_after_member_deleted(sender, instance, **kwargs):
 def _comments_changed(decision_id, delta):
     if delta:
         Decision.objects.filter(pk=decision_id).update(comments_count=F("comments_count") + delta)
-    framework_ids = Decision.frameworks.through.objects.filter(decision_id=decision_id).values_list(
-        "framework_id", flat=True
-    )
-    bump_on_commit(*(catalogue_tags.decisions(pk) for pk in framework_ids))
+    decisions_shown_changed([decision_id])
 
 
 def post_comment(*, decision, author, body):
@@ -273,6 +272,7 @@ def recount_comments(decision_ids):
     Decision.objects.filter(pk__in=decision_ids).update(
         comments_count=Coalesce(Subquery(visible), Value(0))
     )
+    decisions_shown_changed(decision_ids)
     for decision_id in decision_ids:
         _comments_changed(decision_id, 0)
 

@@ -115,14 +115,22 @@ def cached_pages(client, demo, page_cache):
     anonymous request misses (and warms them again)."""
     from django.test import Client, override_settings
 
+    from frameworks.models import Decision, Framework
+
+    pages = dict(DEMO_PAGES)
+    # A decision's own page: the demo's first post about Django and Flask.
+    about = Framework.objects.filter(slug__in=["django", "flask"])
+    decision = Decision.objects.published().about(about).order_by("pk").first()
+    pages["decision"] = decision.get_absolute_url()
+
     def warm():
-        for url in DEMO_PAGES.values():
+        for url in pages.values():
             assert client.get(url).status_code == 200, url
 
     def stale():
         reader = Client()  # a fresh anonymous reader
         missed = set()
-        for name, url in DEMO_PAGES.items():
+        for name, url in pages.items():
             response = reader.get(url)
             assert response.status_code == 200, url
             if response["X-Cache"] == "miss":
@@ -136,5 +144,6 @@ def cached_pages(client, demo, page_cache):
 
     warm()
     assert stale() == set(), "every page is cached once warmed"
-    stale.all = set(DEMO_PAGES)
+    stale.all = set(pages)
+    stale.decision = decision
     return stale

@@ -119,3 +119,42 @@ def test_a_member_comments_on_a_decision_and_edits_it(page, known_member, log_in
     page.locator("article.comment").last.get_by_role("button", name="Delete your comment").click()
     expect(page.locator(".messages")).to_contain_text("Your comment is deleted.")
     expect(page.locator("#comments")).to_contain_text("No comments yet.")
+
+
+#: A reader's browser as a site sees it (Debian's headless chromium says
+#: "HeadlessChrome", which the view counter takes for a bot).
+READER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/156.0.0.0 Safari/537.36"
+)
+
+
+def test_readers_of_the_cached_decision_page_are_counted_by_its_beacon(
+    new_context, settings, page_cache
+):
+    """Two readers get the same cached HTML; each browser loads the beacon,
+    which counts it once, however often it reloads."""
+    from django.core.management import call_command
+
+    from frameworks.models import Decision
+
+    # Every reader here comes from 127.0.0.1: a browser's first request
+    # shows no cookie of ours, and would count once per address.
+    settings.DECISION_VIEWS_ADDRESS_WINDOW = 0
+    decision = Decision.objects.published().order_by("pk").first()
+    before = decision.views_count
+    url = decision.get_absolute_url()
+    for reader in range(2):
+        page = new_context(user_agent=READER_AGENT).new_page()
+        for visit in range(2):
+            with page.expect_response(
+                lambda r: r.url.endswith(f"/decisions/{decision.pk}/seen/")
+            ) as beacon:
+                response = page.goto(url)
+            if visit == 0:  # the reload is the browser's revalidation (304)
+                assert response.headers["x-cache"] == ("miss" if reader == 0 else "hit")
+            assert beacon.value.status == 200
+
+    call_command("flush_decision_views", verbosity=0)
+    decision.refresh_from_db()
+    assert decision.views_count == before + 2

@@ -192,8 +192,9 @@ def views_of(decision):
 
 
 def test_views_count_once_per_visitor(frameworks):
+    """Counted by the page's beacon image (test_decision_views.py)."""
     decision = DecisionFactory(frameworks=frameworks[:2])
-    url = decision.get_absolute_url()
+    url = reverse("frameworks:decision_seen", args=[decision.pk])
     reader = Client()
 
     assert reader.get(url).status_code == 200
@@ -213,8 +214,8 @@ def test_a_visitor_is_counted_once_on_each_decision(frameworks):
     reader = Client()
 
     for _ in range(2):
-        reader.get(first.get_absolute_url())
-        reader.get(second.get_absolute_url())
+        reader.get(reverse("frameworks:decision_seen", args=[first.pk]))
+        reader.get(reverse("frameworks:decision_seen", args=[second.pk]))
 
     assert views_of(first) == views_of(second) == 1
 
@@ -224,7 +225,7 @@ def test_a_forged_seen_cookie_is_ignored(frameworks):
     reader = Client()
     reader.cookies["seen_decisions"] = str(decision.pk)  # unsigned
 
-    reader.get(decision.get_absolute_url())
+    reader.get(reverse("frameworks:decision_seen", args=[decision.pk]))
 
     assert views_of(decision) == 1
 

@@ -4,7 +4,8 @@ import pytest
 from django.test import Client
 
 from members import services
-from members.models import Profile
+from members.models import Comment, Profile
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -37,3 +38,70 @@ def test_a_new_headline_from_the_settings_page_reaches_the_cards(
 
     assert {"django", "flask", "django vs flask"} <= cached_pages()
     assert "Retired" in Client().get("/compare/django-vs-flask/").content.decode()
+
+
+# --- The decision page (cached for anonymous readers) ------------------------
+
+
+def test_a_comment_reaches_the_decision_page_and_the_cards_counting_it(cached_pages, committed):
+    decision = cached_pages.decision
+    member = UserFactory(username="commenter")
+    comment = committed(
+        services.post_comment, decision=decision, author=member, body="Same here, *Django*."
+    )
+
+    stale = cached_pages()
+    assert {"decision", "django", "flask", "django vs flask"} <= stale
+    assert {"bottle", "catalogue", "home"}.isdisjoint(stale)
+    page = Client().get(decision.get_absolute_url()).content.decode()
+    assert "Same here, <em>Django</em>." in page
+
+    committed(services.set_comments_hidden, Comment.objects.filter(pk=comment.pk), True)
+    assert "decision" in cached_pages()
+    assert "Same here" not in Client().get(decision.get_absolute_url()).content.decode()
+
+
+def test_editing_a_comment_reaches_only_the_pages_showing_its_decision(cached_pages, committed):
+    comment = committed(
+        services.post_comment, decision=cached_pages.decision, author=UserFactory(), body="First"
+    )
+    cached_pages()  # warm again
+
+    committed(services.edit_comment, comment, body="Second thoughts")
+
+    stale = cached_pages()
+    assert "decision" in stale
+    assert {"bottle", "catalogue", "home"}.isdisjoint(stale)
+    assert (
+        "Second thoughts" in Client().get(cached_pages.decision.get_absolute_url()).content.decode()
+    )
+
+
+@pytest.mark.parametrize("keep_posts", [True, False])
+def test_a_member_who_only_commented_leaves_and_the_decision_page_follows(
+    cached_pages, committed, keep_posts
+):
+    member = UserFactory(username="passerby", first_name="Pat", last_name="Passerby")
+    committed(services.post_comment, decision=cached_pages.decision, author=member, body="Nice")
+    cached_pages()  # warm again
+
+    committed(services.delete_member, member, keep_posts=keep_posts)
+
+    assert "decision" in cached_pages()
+    page = Client().get(cached_pages.decision.get_absolute_url()).content.decode()
+    assert "Pat Passerby" not in page
+    assert ("Deleted member" in page) is keep_posts
+
+
+def test_a_member_reads_the_decision_page_uncached_with_their_own_form(cached_pages, client):
+    member = UserFactory()
+    client.force_login(member)
+
+    page = client.get(cached_pages.decision.get_absolute_url())
+
+    assert "X-Cache" not in page
+    assert "Post the comment" in page.content.decode()
+    assert (
+        "Post the comment"
+        not in Client().get(cached_pages.decision.get_absolute_url()).content.decode()
+    )
