@@ -12,6 +12,7 @@ the arithmetic exact, so ties are real ties.
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 
 #: The query parameters of the weights: ``w-<criterion slug>``.
 WEIGHT_PREFIX = "w-"
@@ -44,30 +45,33 @@ class Term:
 
 @dataclass
 class FrameworkScore:
+    """A framework's terms, complete once ``score()`` returns: the figures
+    derived from them are computed once (the page reads them per cell)."""
+
     framework: object
     terms: list = field(default_factory=list)
     unknown: list = field(default_factory=list)  # criteria left out (weight > 0)
     rank: int | None = None
     tied: bool = False
 
-    @property
+    @cached_property
     def score(self):
         return sum((t.value for t in self.terms), Fraction(0))
 
-    @property
+    @cached_property
     def possible(self):
         return sum(t.weight for t in self.terms)
 
-    @property
+    @cached_property
     def share(self):
         """Score / possible, or None when nothing weighted is known."""
         return self.score / self.possible if self.possible else None
 
-    @property
+    @cached_property
     def percent(self):
         return None if self.share is None else round(self.share * 100)
 
-    @property
+    @cached_property
     def arithmetic(self):
         """ "3×1 + 1×0.5 = 3.5 of 4 possible" """
         if not self.terms:

@@ -25,7 +25,9 @@ from django.templatetags.static import static
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
 from jinja2 import Environment, pass_context
+from markupsafe import Markup
 
+from core import cache
 from core.links import url_for
 
 
@@ -35,14 +37,21 @@ def _reverse_plain(prefix, viewname):
 
 
 def url(viewname, *args, **kwargs):
-    """``{% url viewname arg %}``. With no argument or one positional argument
-    it is memoised like core.links.url_for: pages print dozens of links."""
+    """``{% url viewname arg ... %}``. With positional arguments only it is
+    memoised like core.links.url_for: pages print dozens of links."""
     if not kwargs:
         if not args:
             return _reverse_plain(get_script_prefix(), viewname)
-        if len(args) == 1:
-            return url_for(viewname, args[0])
+        return url_for(viewname, *args)
     return reverse(viewname, args=args or None, kwargs=kwargs or None)
+
+
+def fragment(owner, *key, caller):
+    """``{% call fragment(page, "criteria", user.is_authenticated) %}...{%
+    endcall %}``: the block, rendered once per version of ``page`` and
+    ``key`` (core.cache.fragment). The block may read only ``owner`` and
+    what ``key`` names."""
+    return Markup(cache.fragment(owner, key, caller))
 
 
 def url_or(fallback, viewname, *args, **kwargs):
@@ -53,17 +62,24 @@ def url_or(fallback, viewname, *args, **kwargs):
         return fallback
 
 
-@functools.lru_cache(maxsize=1024)
-def _format_day(value, arg):
+@functools.lru_cache(maxsize=2048)
+def _format(value, zone, arg):
     return defaultfilters.date(value, arg)
 
 
 def date(value, arg=None):
     """Django's ``|date`` (django.utils.dateformat), in the current time zone
-    as Django's engine shows aware datetimes. A plain date has no time zone,
-    so its text is memoised (a comparison table prints dozens)."""
-    if arg and type(value) is datetime.date:
-        return _format_day(value, arg)
+    as Django's engine shows aware datetimes. Texts are memoised by value,
+    zone and format (a comparison page prints dozens of dates): an aware
+    datetime equals the same instant in any zone, so the zone is part of
+    the key."""
+    if not arg:
+        return defaultfilters.date(timezone.template_localtime(value), arg)
+    if type(value) is datetime.date:
+        return _format(value, None, arg)
+    if type(value) is datetime.datetime:
+        local = timezone.template_localtime(value)
+        return _format(local, str(local.tzinfo), arg)
     return defaultfilters.date(timezone.template_localtime(value), arg)
 
 
@@ -115,7 +131,7 @@ def environment(*, libraries=(), **options):
     # Like Django's engine, keep a template's last newline (same markup).
     options.setdefault("keep_trailing_newline", True)
     env = Environment(**options)
-    env.globals.update(url=url, url_or=url_or, static=static)
+    env.globals.update(url=url, url_or=url_or, static=static, fragment=fragment)
     env.filters.update(DJANGO_FILTERS)
     for path in libraries:
         load_library(env, path)
