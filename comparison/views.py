@@ -96,14 +96,19 @@ class CompareIndexView(TemplateView):
         return self.render_to_response(context, status=status)
 
 
-def comparison_page(slugs, only_differences):
+def comparison_page(slugs, only_differences, *, live=False):
     """The ComparisonPage (or Redirect) of a compare address, from the data
-    cache: the HTML page, its exports and the API share one entry. Raises
-    CompareError."""
+    cache. Raises CompareError.
+
+    ``live=True`` for the HTML pages (the page, the embed), which print vote
+    figures through ``live()``: their entry outlives votes (core.cache,
+    ``cached``), and so do the fragments rendered from it. The exports and
+    the API print counts as they are: their entry is invalidated by votes."""
     return cached(
-        f"comparison:{slugs}:{only_differences}",
+        f"comparison:{slugs}:{only_differences}:{'live' if live else 'exact'}",
         lambda: selectors.comparison_page(slugs, only_differences=only_differences),
         comparison_page_tags,
+        live=live,
     )
 
 
@@ -138,7 +143,7 @@ class ComparisonDetailView(TemplateView):
     def get(self, request, slugs):
         only_differences = request.GET.get("only") == "differences"
         try:
-            page = comparison_page(slugs, only_differences)
+            page = comparison_page(slugs, only_differences, live=True)
         except addresses.CompareError as error:
             return compare_not_found(request, error, slugs)
         if isinstance(page, addresses.Redirect):
@@ -200,7 +205,7 @@ class ComparisonEmbedView(TemplateView):
 
     def get(self, request, slugs):
         try:
-            page = comparison_page(slugs, only_differences=False)
+            page = comparison_page(slugs, only_differences=False, live=True)
         except addresses.CompareError as error:
             return compare_not_found(request, error, slugs)
         if isinstance(page, addresses.Redirect):

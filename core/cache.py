@@ -71,8 +71,24 @@ Live figures
     renders every demo page after a vote and compares it with a hit). Only
     HTML pages are served this way: other formats (the API's JSON, CSV
     exports) print figures as they are and keep every tag they declared.
-    Outside the page cache (signed-in members, the API) ``live()`` prints
-    the figure itself.
+    Outside the page cache (signed-in members) ``live()`` prints the figure
+    itself, read from the same groups (once per request, ``current_figures``).
+    Data behind those pages can therefore outlive votes too: a
+    ``cached(..., live=True)`` entry (the comparison matrix) does not record
+    the tags of its live groups, and a hit checks the orders it recorded
+    instead, computing the entry again only when a vote changed one. Data
+    printed as it is (the API, exports) keeps the vote tags. A vote stores
+    its framework's group itself right after its commit
+    (``refresh_live_groups``), so readers do not each run the query again.
+
+Fragments
+    Parts of a page that are the same for every reader (the comparison
+    table's criteria, the decisions, the alternatives) are rendered once per
+    process and version of their data and kept on the data-cache value they
+    come from (``fragment()``, ``{% call fragment(page, ...) %}`` in
+    templates): a signed-in member's page, which the page cache cannot
+    serve, renders only what is theirs. A new version of the data has no
+    fragments; a fragment that printed a live figure is not kept.
 
 Failure
     The cache is an optimisation. If it cannot be reached, pages are rendered
@@ -302,12 +318,20 @@ def _data_key(name):
     return "data:" + hashlib.blake2b(f"{BUILD_ID}|{name}".encode(), digest_size=16).hexdigest()
 
 
-def cached(name, compute, tags_of, timeout=PAGE_TIMEOUT):
+def cached(name, compute, tags_of, timeout=PAGE_TIMEOUT, *, live=False):
     """``compute()``, kept until one of ``tags_of(value)`` is bumped.
 
     For data that many requests share but the page cache cannot hold, e.g.
     the comparison matrix behind a signed-in member's page. The tags are
-    declared to the enclosing page too."""
+    declared to the enclosing page too.
+
+    ``live=True`` is for data that only pages print, whose live figures go
+    through ``live()`` and whose lists sorted by them are recorded with
+    ``live_order()``: like a stored page, the entry does not record the
+    tags its live groups cover, so a vote keeps it (and the fragments
+    rendered from it); a hit checks its recorded orders against the
+    current figures instead, and is computed again if one changed. Data
+    that prints figures as they are (exports, the API) must not use it."""
     if not settings.PAGE_CACHE:
         value = compute()
         depends_on(*tags_of(value))
@@ -320,6 +344,13 @@ def cached(name, compute, tags_of, timeout=PAGE_TIMEOUT):
         entry = found.get(key)
         if entry is not None and not _is_fresh(entry[0]):
             entry = None
+    else:
+        found = {}
+    if entry is not None and live and entry[2]:
+        figures = current_figures(_order_groups(entry[2]))
+        if figures is None or not _orders_hold(entry[2], figures):
+            entry = None
+            found = _get_many([CLOCK_KEY]) or {}
     if entry is not None:
         _remember(key, entry)
         depends_on(*(k.removeprefix(TAG_PREFIX) for k in entry[0]))
@@ -331,6 +362,8 @@ def cached(name, compute, tags_of, timeout=PAGE_TIMEOUT):
         with _Collect(_read_clock(found)) as collect:
             value = compute()
             depends_on(*tags_of(value))
+            if live:
+                collect.tags -= _covered(_order_groups(orders))
     finally:
         _orders.reset(token)
     _record_orders(orders)
@@ -345,7 +378,8 @@ def cached(name, compute, tags_of, timeout=PAGE_TIMEOUT):
 #: Data-cache entries this process already holds unpickled, newest last. A
 #: hit that finds its entry here checks its tags like any hit and skips
 #: fetching and unpickling the value (the comparison matrix is some 60 KB
-#: of model rows). Values are read-only by convention, so threads share them.
+#: of model rows). Values are read-only by convention, so threads share them;
+#: the one thing added to them is the fragments ``fragment()`` renders.
 MEMO_SIZE = 64
 _memo = collections.OrderedDict()
 _memo_lock = threading.Lock()
@@ -357,6 +391,49 @@ def _remember(key, entry):
         _memo.move_to_end(key)
         while len(_memo) > MEMO_SIZE:
             _memo.popitem(last=False)
+
+
+# --- Fragments: parts of pages rendered once per version of their data --------
+
+#: How long a fragment is reused at most: texts that depend on the day
+#: ("checked 2 years ago", stale marks) are as old as a cached page may be.
+FRAGMENT_TIMEOUT = PAGE_TIMEOUT
+_fragment_live = contextvars.ContextVar("fragment_live", default=None)
+
+
+def fragment(owner, key, render):
+    """The HTML ``render()`` returns, kept on ``owner`` for the next calls
+    with the same ``key``.
+
+    ``owner`` is a value from ``cached()``; while its tags stand, every
+    request of this process gets that same object from the memo, so the
+    fragment is rendered once per process and version of the data: a
+    signed-in member's page (which the page cache cannot serve) reuses the
+    table every reader sees instead of rendering it again. When the data
+    changes, ``cached()`` computes a new value, which has no fragments yet.
+    ``render`` may read only ``owner`` and what ``key`` names (e.g. whether
+    the reader is signed in). A fragment that printed a live figure or
+    recorded a live order is not kept: those change without the data
+    changing."""
+    fragments = getattr(owner, "__dict__", None)
+    if fragments is None:
+        return render()
+    fragments = fragments.setdefault("_fragments", {})
+    now = time.monotonic()
+    kept = fragments.get(key)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    printed = []
+    token = _fragment_live.set(printed)
+    try:
+        html = render()
+    finally:
+        _fragment_live.reset(token)
+    if printed:
+        logger.warning("Fragment %r printed live figures; not kept.", key)
+    else:
+        fragments[key] = (now + FRAGMENT_TIMEOUT, html)
+    return html
 
 
 # --- Live figures: filled in when a page is served ----------------------------
@@ -431,6 +508,15 @@ def live(source, group, key, value, fmt="int"):
     """The text of a live figure: ``value`` in format ``fmt``, or, while an
     anonymous page is rendered for the cache, a slot that every hit fills
     with the group's current figure."""
+    printed = _fragment_live.get()
+    if printed is not None:
+        printed.append(source)
+    if source in _sources and _current.get() is not None:
+        # Data from a live cached() entry may predate a vote: print the
+        # current figure (the value stands for keys the group lacks).
+        figures = current_figures([(source, str(group))])
+        if figures is not None:
+            value = figures[(source, str(group))].get(key, value)
     text = FORMATS[fmt](value)
     render = _live.get()
     if render is None or source not in _sources:
@@ -465,6 +551,9 @@ def live_marks(items):
 
 
 def _record_live(items, kind, sign):
+    printed = _fragment_live.get()
+    if printed is not None:
+        printed.append(kind)
     capture = _orders.get()
     if capture is None:
         return
@@ -502,6 +591,49 @@ def _group_keys(groups):
         (source, group): (_group_key(source, group), TAG_PREFIX + _sources[source].tag(group))
         for source, group in groups
     }
+
+
+def _covered(groups):
+    """The tags whose figures these live groups serve."""
+    tags = set()
+    for source in {source for source, _ in groups}:
+        tags.update(_sources[source].covers([group for name, group in groups if name == source]))
+    return tags
+
+
+#: The live figures this request has read, {(source, group): figures}: set
+#: for each request by the page-cache middleware, so that every figure a
+#: request prints, and every order it checks, comes from one reading.
+_current = contextvars.ContextVar("current_figures", default=None)
+
+
+def current_figures(groups):
+    """{(source, group): {key: number}}, the groups' current figures, read
+    once per request; None if the cache could not be read."""
+    memo = _current.get()
+    if memo is None:
+        memo = {}
+    needed = [group for group in groups if group not in memo]
+    if needed:
+        keys = _group_keys(needed)
+        found = _get_many([key for pair in keys.values() for key in pair])
+        figures = _live_figures(needed, found) if found is not None else None
+        if figures is None:
+            return None
+        memo.update(figures)
+    return {group: memo[group] for group in groups}
+
+
+def refresh_live_groups(source, groups):
+    """Store the current figures of groups whose tag a write has just
+    bumped (call it after the bump): the next readers find them ready,
+    instead of each reader that arrives before the first one stored them
+    running the query again."""
+    groups = [(source, str(group)) for group in groups]
+    keys = _group_keys(groups)
+    found = _get_many([tag_key for _, tag_key in keys.values()])
+    if found is not None:
+        _live_figures(groups, found)  # no entry in ``found``: all computed and stored
 
 
 def _live_figures(groups, found):
@@ -656,7 +788,16 @@ class AnonymousPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not settings.PAGE_CACHE or not is_anonymous_request(request):
+        if not settings.PAGE_CACHE:
+            return self.get_response(request)
+        token = _current.set({})
+        try:
+            return self.serve(request)
+        finally:
+            _current.reset(token)
+
+    def serve(self, request):
+        if not is_anonymous_request(request):
             return self.get_response(request)
         key = page_key(request)
         found = _get_many([key, CLOCK_KEY])
@@ -788,13 +929,14 @@ class AnonymousPageCacheMiddleware:
             body = tuple(parts)
             # The live groups' own tags keep their figures exact; the page
             # does not depend on them (module docstring, "Live figures").
-            for source in {source for source, _ in groups}:
-                members = [group for name, group in groups if name == source]
-                collect.tags -= set(_sources[source].covers(members))
+            collect.tags -= _covered(groups)
         else:
             body = response.content
             etag = etag_of(body)
             response["ETag"] = etag
+            # Stored with its figures printed: the tags they stand for are
+            # the page's (live data entries did not record them).
+            collect.tags |= _covered(groups)
         if not collect.tags:
             logger.warning("%s declared no cache tags; not cached.", request.path)
             return
