@@ -19,11 +19,14 @@ counters locked first so a vote cast meanwhile is neither lost nor counted
 twice. A marked account cannot vote while its mark blocks voting.
 """
 
+import hashlib
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, DateTimeField, ExpressionWrapper, F, OuterRef, Subquery
 from django.utils import timezone
@@ -31,14 +34,34 @@ from django.utils import timezone
 from .models import AbuseMark, ProCon, Vote, VoteOrigin
 from .services import recount_votes
 
+logger = logging.getLogger(__name__)
+
 #: A vote this soon after the account was created is flagged.
 NEW_ACCOUNT_HOURS = 24
 
 
+#: While a member keeps voting from one address, its record is written
+#: again at most this often: the report looks back hours, and a write per
+#: vote (its own commit) was most of the vote's time on PostgreSQL.
+ORIGIN_REFRESH_SECONDS = 600
+
+
+def origin_marker(user_id, ip):
+    """The cache key present while a member's address record is recent."""
+    return f"vote-origin:{user_id}:{hashlib.blake2b(ip.encode(), digest_size=8).hexdigest()}"
+
+
 def record_vote_origin(user, ip, now=None):
-    """Remember that ``user`` voted from ``ip`` (one upsert statement)."""
+    """Remember that ``user`` voted from ``ip`` (one upsert statement, at
+    most once per ``ORIGIN_REFRESH_SECONDS`` per member and address; every
+    time if the cache cannot be reached)."""
     if not ip:
         return
+    try:
+        if not cache.add(origin_marker(user.pk, ip), 1, ORIGIN_REFRESH_SECONDS):
+            return
+    except Exception:
+        logger.warning("Vote origin of user %s written without the cache", user.pk)
     now = now or timezone.now()
     VoteOrigin.objects.bulk_create(
         [VoteOrigin(user=user, ip=ip, first_seen=now, last_seen=now)],
@@ -46,11 +69,6 @@ def record_vote_origin(user, ip, now=None):
         unique_fields=["user", "ip"],
         update_fields=["last_seen"],
     )
-
-
-def voting_blocked(user):
-    """Whether a curator discounted this account's votes and blocks new ones."""
-    return AbuseMark.objects.blocking().filter(user=user).exists()
 
 
 @dataclass

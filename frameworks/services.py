@@ -19,17 +19,22 @@ from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from core.cache import bump_on_commit
+from core.cache import bump_on_commit, refresh_live_groups
 from core.history import record_bulk_change
 
 from . import cache as tags
-from .models import Decision, Framework, ProCon, Vote, Watch
+from .models import AbuseMark, Decision, Framework, ProCon, Vote, Watch
 
 logger = logging.getLogger(__name__)
 
 
 class VoteNotAllowed(Exception):
     """The item cannot be voted on (missing, pending or rejected)."""
+
+
+class VotingBlocked(Exception):
+    """A curator discounted the member's votes and blocks new ones
+    (``AbuseMark.blocks_voting``, frameworks/moderation.py)."""
 
 
 # SQLite has one writer at a time. Threads that queue on SQLite's busy
@@ -49,18 +54,21 @@ def _one_writer():
 # about as much CPU as running them, on the path members hit most.
 
 
-def _votable_framework_id(procon_id):
-    """The item's framework, if the item is approved on a published framework."""
+def _votable_framework_id(procon_id, user_id):
+    """``(framework id, blocked)`` if the item is approved on a published
+    framework, ``blocked`` telling whether the member may not vote; None if
+    the item cannot be voted on. One statement for both checks."""
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT p.framework_id FROM {quote(ProCon._meta.db_table)} p "
+            f"SELECT p.framework_id, EXISTS(SELECT 1 FROM {quote(AbuseMark._meta.db_table)} m "
+            "WHERE m.user_id = %s AND m.blocks_voting) "
+            f"FROM {quote(ProCon._meta.db_table)} p "
             f"JOIN {quote(Framework._meta.db_table)} f ON f.id = p.framework_id "
             "WHERE p.id = %s AND p.status = %s AND f.is_published",
-            [procon_id, ProCon.Status.APPROVED],
+            [user_id, procon_id, ProCon.Status.APPROVED],
         )
-        row = cursor.fetchone()
-    return row[0] if row else None
+        return cursor.fetchone()
 
 
 def _delete_vote(user_id, procon_id):
@@ -112,9 +120,12 @@ def toggle_vote(*, user, procon_id):
     votable happens before the write lock is taken. Returns
     ``(votes_count, voted)``.
     """
-    framework_id = _votable_framework_id(procon_id)
-    if framework_id is None:
+    votable = _votable_framework_id(procon_id, user.pk)
+    if votable is None:
         raise VoteNotAllowed(procon_id)
+    framework_id, blocked = votable
+    if blocked:
+        raise VotingBlocked(user.pk)
     with _one_writer(), transaction.atomic():
         # A plain DELETE: Vote has no delete receivers nor rows depending on it.
         if _delete_vote(user.pk, procon_id):
@@ -126,6 +137,8 @@ def toggle_vote(*, user, procon_id):
             voted = True
         # Live figures: no page records these tags (frameworks/cache.py).
         bump_on_commit(tags.votes(framework_id), tags.VOTES)
+        # Then the framework's figures are stored once, here, for the readers.
+        transaction.on_commit(lambda: refresh_live_groups(tags.LIVE_VOTES, [framework_id]))
     return votes, voted
 
 

@@ -232,12 +232,12 @@ def vote(request, pk):
     retry_after = ratelimit.hit("vote", request.user.pk, settings.VOTE_RATE)
     if retry_after:
         return too_many(request, retry_after, "You are voting very fast. Wait a moment.")
-    if moderation.voting_blocked(request.user):
-        return _voting_blocked(request, fallback)
     try:
         votes, voted = services.toggle_vote(user=request.user, procon_id=pk)
     except services.VoteNotAllowed:
         raise Http404("This pro/con does not exist or is not published.") from None
+    except services.VotingBlocked:
+        return _voting_blocked(request, fallback)
     # Where votes come from, for the curators' vote report (kept out of
     # toggle_vote, which stays about the vote and its counter).
     moderation.record_vote_origin(request.user, ratelimit.client_ip(request))

@@ -5,7 +5,9 @@ formats that do not print them through ``live()`` keep their tags."""
 import pickle
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from core import cache as page_cache_module
 from core.cache import _orders_hold, live_marks, live_order
@@ -40,12 +42,30 @@ def test_a_stored_page_holds_slots_not_counts(client, demo, page_cache):
     assert not any(tag.startswith("cache:tag:votes") for tag in entry[0])
 
 
-def test_after_a_vote_one_hit_recomputes_the_group_and_the_next_runs_no_query(
+def test_a_vote_stores_its_frameworks_figures_and_the_next_hits_run_no_query(
     client, demo, page_cache, committed, django_assert_num_queries
 ):
     client.get(URL)
     with django_assert_num_queries(0):
         assert client.get(URL)["X-Cache"] == "hit"
+    with CaptureQueriesContext(connection) as queries:
+        vote(committed, django_pro())
+    # The vote's own request reads Django's counts once, after its commit.
+    assert "votes_count" in queries.captured_queries[-1]["sql"]
+    assert "baseline_votes" in queries.captured_queries[-1]["sql"]
+    with django_assert_num_queries(0):
+        response = client.get(URL)
+    assert response["X-Cache"] == "hit"
+    assert '<span class="vote-count">679</span>' in response.content.decode()
+
+
+def test_a_hit_recomputes_a_group_it_finds_stale_once(
+    client, demo, page_cache, committed, django_assert_num_queries, monkeypatch
+):
+    """Without the vote's refresh (a process that died after its commit, an
+    evicted group), the first hit reads the counts with one small query."""
+    client.get(URL)
+    monkeypatch.setattr(services, "refresh_live_groups", lambda *args: None)
     vote(committed, django_pro())
     with django_assert_num_queries(1):  # Django's counts, one small query
         response = client.get(URL)
@@ -71,6 +91,7 @@ def test_a_write_during_a_groups_recompute_is_not_kept(
     """The group's version is read before its figures: a vote that lands
     while they are read leaves the stored group stale, never wrong."""
     client.get(URL)
+    monkeypatch.setattr(services, "refresh_live_groups", lambda *args: None)
     vote(committed, django_pro())
     source = page_cache_module._sources[tags.LIVE_VOTES]
     member = UserFactory()
@@ -89,6 +110,31 @@ def test_a_write_during_a_groups_recompute_is_not_kept(
         page_cache_module.LiveSource(source.name, compute_then_vote, source.tag, source.covers),
     )
     assert ">679<" in client.get(URL).content.decode()  # exact when this request came
+    assert ">680<" in Client().get(URL).content.decode()
+
+
+def test_a_vote_landing_while_another_stores_the_figures_is_not_lost(
+    client, demo, page_cache, committed, monkeypatch
+):
+    """The same holds for the figures a vote stores after its commit."""
+    client.get(URL)
+    source = page_cache_module._sources[tags.LIVE_VOTES]
+    member = UserFactory()
+    original = source.compute
+
+    def compute_then_vote(groups):
+        figures = original(groups)
+        if not getattr(compute_then_vote, "done", False):
+            compute_then_vote.done = True
+            vote(committed, django_pro(), member)  # commits, bumps, stores
+        return figures
+
+    monkeypatch.setitem(
+        page_cache_module._sources,
+        tags.LIVE_VOTES,
+        page_cache_module.LiveSource(source.name, compute_then_vote, source.tag, source.covers),
+    )
+    vote(committed, django_pro())  # its stored figures miss the vote inside
     assert ">680<" in Client().get(URL).content.decode()
 
 

@@ -6,7 +6,10 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from frameworks import moderation, services
@@ -207,6 +210,27 @@ def test_the_vote_view_records_the_address_and_shared_ones_are_flagged(settings)
     shared = moderation.vote_report().shared_addresses
     assert [a.ip for a in shared] == ["203.0.113.7"]
     assert shared[0].usernames == ["sharer0", "sharer1", "sharer2"]
+
+
+def test_a_member_voting_on_from_one_address_writes_its_record_once_per_interval():
+    """The address record is for the report, which looks back hours: it is
+    not written on every vote (each write is a commit of its own)."""
+    items = ProConFactory.create_batch(3)
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    member = UserFactory()
+    client.force_login(member)
+
+    with CaptureQueriesContext(connection) as queries:
+        for item in items:
+            client.post(f"/procons/{item.pk}/vote/")
+    writes = [q for q in queries.captured_queries if "voteorigin" in q["sql"].lower()]
+    assert len(writes) == 1
+    first = VoteOrigin.objects.get(user=member)
+
+    # The interval ran out (its marker expired): the next vote moves last_seen.
+    cache.delete(moderation.origin_marker(member.pk, "203.0.113.7"))
+    client.post(f"/procons/{items[0].pk}/vote/")
+    assert VoteOrigin.objects.get(user=member).last_seen > first.last_seen
 
 
 # --- Discounting ------------------------------------------------------------
