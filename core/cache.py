@@ -511,12 +511,16 @@ def live(source, group, key, value, fmt="int"):
     printed = _fragment_live.get()
     if printed is not None:
         printed.append(source)
-    if source in _sources and _current.get() is not None:
+    memo = _current.get()
+    if memo is not None and source in _sources:
         # Data from a live cached() entry may predate a vote: print the
         # current figure (the value stands for keys the group lacks).
-        figures = current_figures([(source, str(group))])
+        ref = (source, str(group))
+        figures = memo.get(ref)
+        if figures is None:
+            figures = (current_figures([ref]) or {}).get(ref)
         if figures is not None:
-            value = figures[(source, str(group))].get(key, value)
+            value = figures.get(key, value)
     text = FORMATS[fmt](value)
     render = _live.get()
     if render is None or source not in _sources:

@@ -22,13 +22,13 @@ from importlib import import_module
 
 from django.template import defaultfilters
 from django.templatetags.static import static
-from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from jinja2 import Environment, pass_context
 from markupsafe import Markup
 
 from core import cache
-from core.links import url_for
+from core.links import script_prefix, url_for
 
 
 @functools.lru_cache(maxsize=256)
@@ -41,7 +41,7 @@ def url(viewname, *args, **kwargs):
     memoised like core.links.url_for: pages print dozens of links."""
     if not kwargs:
         if not args:
-            return _reverse_plain(get_script_prefix(), viewname)
+            return _reverse_plain(script_prefix(), viewname)
         return url_for(viewname, *args)
     return reverse(viewname, args=args or None, kwargs=kwargs or None)
 
