@@ -26,7 +26,7 @@ from core.http import safe_next, too_many, wants_json
 from frameworks import cache as catalogue_tags
 from frameworks import services
 from frameworks.models import COMPARE_SEPARATOR, Framework, ProCon
-from frameworks.selectors import category_tree, voted_procon_ids
+from frameworks.selectors import by_votes, category_tree, voted_procon_ids
 from members.models import Follow
 
 from . import addresses, changes, exports, scoring, selectors, suggestions
@@ -213,7 +213,8 @@ class ComparisonEmbedView(TemplateView):
             target = reverse("comparison:embed", args=[slugs]) if slugs else page.url
             return HttpResponsePermanentRedirect(target)
         columns = [
-            (f, page.procons[f.pk][ProCon.Kind.PRO][: self.TOP_PROS]) for f in page.frameworks
+            (f, by_votes(page.procons[f.pk][ProCon.Kind.PRO])[: self.TOP_PROS])
+            for f in page.frameworks
         ]
         return self.render_to_response(
             self.get_context_data(page=page, columns=columns, page_url=page.canonical_url)

@@ -76,7 +76,10 @@ Live figures
     Data behind those pages can therefore outlive votes too: a
     ``cached(..., live=True)`` entry (the comparison matrix) does not record
     the tags of its live groups, and a hit checks the orders it recorded
-    instead, computing the entry again only when a vote changed one. Data
+    instead, computing the entry again only when a vote changed one. Lists
+    whose order a vote changes often (pros and cons) are best ordered when
+    the page is rendered (``live_sorted``): the data then holds no such
+    order at all, and a reordering vote re-renders pages, not data. Data
     printed as it is (the API, exports) keeps the vote tags. A vote stores
     its framework's group itself right after its commit
     (``refresh_live_groups``), so readers do not each run the query again.
@@ -545,6 +548,31 @@ def live_order(items, *, descending=True):
     recorded while they were computed and record them again on every hit,
     as they do their tags."""
     _record_live(items, "list", 1 if descending else -1)
+
+
+def live_sorted(items, *, refs, value, tiebreak):
+    """``items`` most first by the sum of their live figures, ties by
+    ``tiebreak(item)``, with the order recorded (``live_order``).
+
+    ``refs(item)`` names an item's figures as ``(source, group, key)``;
+    ``value(item)`` is its score as read with it. Within a request served
+    with the page cache on, the current figures decide (read once per
+    request): data kept in ``cached()`` then holds no order that a vote can
+    make stale, and a vote that reorders a list re-renders only the pages
+    showing it, not the data behind them."""
+    figures = None
+    if _current.get() is not None:
+        figures = current_figures({(s, str(g)) for item in items for s, g, _ in refs(item)})
+
+    def score(item):
+        if figures is None:
+            return value(item)
+        found = [figures[(s, str(g))].get(k) for s, g, k in refs(item)]
+        return value(item) if None in found else sum(found)
+
+    scored = sorted(((score(item), item) for item in items), key=lambda p: (-p[0], tiebreak(p[1])))
+    live_order([(refs(item), points) for points, item in scored])
+    return [item for _, item in scored]
 
 
 def live_marks(items):

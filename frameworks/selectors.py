@@ -7,7 +7,7 @@ from django.db.models import Count, Prefetch
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from core.cache import live_order
+from core.cache import live_sorted
 
 from . import cache as tags
 from . import charts
@@ -103,7 +103,9 @@ def breadcrumb_for(category_ids):
 
 
 def procons_by_framework(framework_ids):
-    """{framework_id: {"pro": [...], "con": [...]}}, approved, most voted first."""
+    """{framework_id: {"pro": [...], "con": [...]}}, approved, most voted
+    first as read. Pages list them with ``by_votes``, which orders them by
+    the current counts when the page is rendered."""
     grouped = {pk: {ProCon.Kind.PRO: [], ProCon.Kind.CON: []} for pk in framework_ids}
     for procon in (
         ProCon.objects.approved()
@@ -111,11 +113,19 @@ def procons_by_framework(framework_ids):
         .order_by("-votes_count", "text")
     ):
         grouped[procon.framework_id][procon.kind].append(procon)
-    # Most voted first: a vote that changes that order re-renders the page.
-    for lists in grouped.values():
-        for items in lists.values():
-            live_order([((tags.procon_ref(p),), p.votes_count) for p in items])
     return grouped
+
+
+def by_votes(procons):
+    """Pros or cons most voted first (ties by text), by the counts current
+    when the page is rendered; a vote that changes the order re-renders the
+    pages listing them (core.cache.live_sorted)."""
+    return live_sorted(
+        procons,
+        refs=lambda p: (tags.procon_ref(p),),
+        value=lambda p: p.votes_count,
+        tiebreak=lambda p: p.text,
+    )
 
 
 def vote_figures(framework_ids):

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from core.cache import live
 from core.templatetags.site import UNKNOWN, compact
 from frameworks import cache as catalogue_tags
+from frameworks import selectors
 
 register = template.Library()
 
@@ -87,3 +88,10 @@ def procon_member_votes(procon, fmt="int"):
 def framework_votes(framework, fmt="compact"):
     """The sum of the votes on a framework's pros and cons."""
     return live(*catalogue_tags.total_ref(framework.pk), framework.votes, fmt)
+
+
+@register.filter
+def by_votes(procons):
+    """``{% for p in items|by_votes %}``: most voted first by the counts
+    current when the page is rendered (frameworks.selectors.by_votes)."""
+    return selectors.by_votes(procons)

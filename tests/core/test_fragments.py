@@ -174,7 +174,12 @@ def test_a_vote_keeps_the_members_data_and_fragments_and_shows_at_once(
     assert "679 = 678 imported + 1 from members" in html
 
 
-def test_a_vote_that_reorders_pros_reaches_members_at_once(demo, page_cache, committed):
+def test_a_vote_that_reorders_pros_reaches_members_at_once(
+    demo, page_cache, committed, monkeypatch
+):
+    """Lists are ordered when the page is rendered, by the current counts:
+    the data behind the page holds no order a vote can make stale."""
+    from comparison import selectors
     from frameworks import services
     from frameworks.models import ProCon
 
@@ -189,7 +194,18 @@ def test_a_vote_that_reorders_pros_reaches_members_at_once(demo, page_cache, com
     ahead, behind = sorted([first, second], key=lambda p: p.text)
     assert html.index(ahead.text) < html.index(behind.text)
 
+    computed = []
+    original = selectors.comparison_page
+    monkeypatch.setattr(
+        selectors, "comparison_page", lambda *a, **k: computed.append(1) or original(*a, **k)
+    )
     committed(services.toggle_vote, user=UserFactory(), procon_id=behind.pk)
 
     html = member.get(URL).content.decode()
     assert html.index(behind.text) < html.index(ahead.text)
+    assert computed == []
+    anonymous = Client().get(URL)  # the stored page is rendered again, from the same data
+    assert anonymous.content.decode().index(behind.text) < anonymous.content.decode().index(
+        ahead.text
+    )
+    assert computed == []
