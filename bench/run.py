@@ -6,9 +6,12 @@ when REDIS_URL is set), drives load from wrk in a second process, bounded in
 time, and prints:
 
 1. one row per scenario (static file, cached and uncached pages, the vote
-   toggle under contention): requests per second, p50, p99 and errors;
+   toggle under contention): requests per second, p50, p99 and errors; and
+   the uncached comparison page's render time in this process
+   (bench/render.py);
 2. the mixed scenario: readers request READ_PAGES round-robin while members
-   vote through the real endpoint at a fixed rate (0, then 5 and 20 votes/s);
+   vote through the real endpoint at a fixed rate (0, then 5 and 20 votes/s,
+   then 0 again);
    for each rate, anonymous req/s as a ratio to the quiescent run, the page
    cache's hit rate, p50 and p99, and the votes' throughput, p50, p99 and
    errors.
@@ -344,6 +347,9 @@ def main():
     database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
 
+    import render
+
+    in_process = render.render_times("/compare/django-vs-flask/")
     server, server_desc = start_server(env)
     watch = MemoryWatch(server.pid)
     watch.start()
@@ -373,7 +379,9 @@ def main():
         os.unlink(script)
         for path in READ_PAGES:
             urllib.request.urlopen(BASE + path).read()
-        for rate in [0, *VOTE_RATES]:
+        # Quiet again at the end: this shared machine's speed drifts over a
+        # run, and each rate is compared with the mean of both quiet runs.
+        for rate in [0, *VOTE_RATES, 0]:
             mixed_rows.append((rate, *mixed(rate, sessions, procon_ids)))
         checked, wrong = check_pages()
     finally:
@@ -406,6 +414,10 @@ def main():
     print(f"Uncached comparison / static file: {uncached:6.1%}  (target >= 12%)")
     print(f"Uncached render p50, one client:   {single:6.2f} ms (target <= 10 ms)")
     print(
+        f"In-process render p50 (min):        {in_process[0]:6.2f} ms ({in_process[1]:.2f} ms)"
+        " (target <= 5 ms; bench/render.py)"
+    )
+    print(
         f"Vote toggle p99, {CONNECTIONS} connections:  {vote_p99:6.0f} ms "
         f"(target <= {vote_target} ms)"
     )
@@ -418,7 +430,7 @@ def main():
     )
     print(f"|{'-' * 9}|{'-' * 10}|{'-' * 10}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 14}|{'-' * 10}"
           f"|{'-' * 10}|{'-' * 8}|")  # fmt: skip
-    quiet = mixed_rows[0][1]["rps"]
+    quiet = statistics.mean(reads["rps"] for rate, reads, _ in mixed_rows if rate == 0)
     errors = sum(r["errors"] for _, r in results)
     for rate, reads, votes in mixed_rows:
         total = reads["hits"] + reads["misses"]
@@ -430,6 +442,7 @@ def main():
             f"| {votes['votes']:>12.1f} | {votes['p50']:>8.1f} | {votes['p99']:>8.1f} "
             f"| {reads['errors'] + votes['errors']:>6} |"
         )
+    print("'vs quiet' compares with the mean of the two quiet runs (first and last row).")
     print("Targets: at 5 votes/s >= 90% of quiet reads and >= 95% hits; at 20 votes/s >= 75%.")
     print()
     print(f"Server peak memory (RSS, all processes): {watch.peak / 1024:.0f} MiB")
