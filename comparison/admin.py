@@ -310,7 +310,7 @@ class EditSuggestionAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(here)
         return HttpResponseRedirect(reverse("admin:comparison_editsuggestion_changelist"))
 
-    @admin.action(description="Approve and apply selected suggestions")
+    @admin.action(description="Approve and apply selected suggestions", permissions=["change"])
     def approve_selected(self, request, queryset):
         applied = conflicts = skipped = 0
         for pk in queryset.order_by("created").values_list("pk", flat=True):

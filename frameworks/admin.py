@@ -187,12 +187,12 @@ class ProConAdmin(SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
         services.recount_votes(ProCon.objects.filter(pk=obj.pk))
 
-    @admin.action(description="Approve selected pros/cons (publish them)")
+    @admin.action(description="Approve selected pros/cons (publish them)", permissions=["change"])
     def approve(self, request, queryset):
         count = services.set_status(queryset, ProCon.Status.APPROVED)
         self.message_user(request, f"Approved {count} pros/cons.", messages.SUCCESS)
 
-    @admin.action(description="Reject selected pros/cons")
+    @admin.action(description="Reject selected pros/cons", permissions=["change"])
     def reject(self, request, queryset):
         count = services.set_status(queryset, ProCon.Status.REJECTED)
         self.message_user(request, f"Rejected {count} pros/cons.", messages.SUCCESS)
@@ -333,12 +333,12 @@ class DecisionAdmin(admin.ModelAdmin):
     def framework_names(self, obj):
         return ", ".join(f.name for f in obj.frameworks.all())
 
-    @admin.action(description="Publish selected decisions")
+    @admin.action(description="Publish selected decisions", permissions=["change"])
     def publish(self, request, queryset):
         count = services.set_decision_status(queryset, Decision.Status.APPROVED)
         self.message_user(request, f"Published {count} decisions.", messages.SUCCESS)
 
-    @admin.action(description="Reject selected decisions")
+    @admin.action(description="Reject selected decisions", permissions=["change"])
     def reject(self, request, queryset):
         count = services.set_decision_status(queryset, Decision.Status.REJECTED)
         self.message_user(request, f"Rejected {count} decisions.", messages.SUCCESS)

@@ -87,17 +87,22 @@ class CommentAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Hide selected comments (kept, shown to nobody)")
+    @admin.action(
+        description="Hide selected comments (kept, shown to nobody)", permissions=["change"]
+    )
     def hide(self, request, queryset):
         count = services.set_comments_hidden(queryset, True)
         self.message_user(request, f"Hid {count} comments.", messages.SUCCESS)
 
-    @admin.action(description="Show selected comments again")
+    @admin.action(description="Show selected comments again", permissions=["change"])
     def show(self, request, queryset):
         count = services.set_comments_hidden(queryset, False)
         self.message_user(request, f"Showed {count} comments again.", messages.SUCCESS)
 
-    @admin.action(description="Dismiss the reports of selected comments (keep them shown)")
+    @admin.action(
+        description="Dismiss the reports of selected comments (keep them shown)",
+        permissions=["change"],
+    )
     def dismiss_reports(self, request, queryset):
         count = CommentReport.objects.filter(comment__in=queryset, is_resolved=False).update(
             is_resolved=True
