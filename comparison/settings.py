@@ -258,7 +258,7 @@ DECISION_VIEWS_ADDRESS_WINDOW = int(os.environ.get("DECISION_VIEWS_ADDRESS_WINDO
 SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "5/h")
 # Follow toggles and stack edits per member.
 FOLLOW_RATE = os.environ.get("FOLLOW_RATE", "60/m")
-# Comments (and comment reports) per member.
+# Comments, comment edits and comment reports per member (each counted apart).
 COMMENT_RATE = os.environ.get("COMMENT_RATE", "20/h")
 SIGNUP_ATTEMPT_RATE = os.environ.get("SIGNUP_ATTEMPT_RATE", "30/h")
 

@@ -238,14 +238,24 @@ def edit_comment(comment, *, body):
         comment.body = body
         comment.edited = timezone.now()
         comment.save(update_fields=["body", "edited"])
-        _comments_changed(comment.decision_id, 0)
+        # Only the decision's own page shows comment bodies (cards show counts).
+        bump_on_commit(catalogue_tags.decision(comment.decision_id))
     return comment
 
 
 def delete_comment(comment):
+    """Delete the comment; the count moves by the visible comment this call
+    really deleted, so a second delete of the same comment (a double click)
+    or one racing a curator's hide cannot move it twice."""
+    label = Comment._meta.label
     with transaction.atomic():
-        comment.delete()
-        _comments_changed(comment.decision_id, 0 if comment.is_hidden else -1)
+        _, deleted = Comment.objects.filter(pk=comment.pk, is_hidden=False).delete()
+        visible = deleted.get(label, 0)
+        if not visible:
+            _, deleted = Comment.objects.filter(pk=comment.pk).delete()
+            if not deleted.get(label, 0):
+                return  # gone already: nothing changed
+        _comments_changed(comment.decision_id, -visible)
         bump_on_commit(tags.member_page(comment.author_id))
 
 

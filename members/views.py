@@ -342,6 +342,11 @@ def comment_edit(request, pk):
     if request.method == "POST":
         form = CommentForm(request.POST, instance=comment)
         if form.is_valid():
+            retry_after = ratelimit.hit("comment-edit", request.user.pk, settings.COMMENT_RATE)
+            if retry_after:
+                return too_many(
+                    request, retry_after, "You have edited a lot in a short time. Try again later."
+                )
             services.edit_comment(comment, body=form.cleaned_data["body"])
             messages.success(request, "Your comment is saved.")
             return HttpResponseRedirect(comment.get_absolute_url())

@@ -69,9 +69,8 @@ def test_editing_a_comment_reaches_only_the_pages_showing_its_decision(cached_pa
 
     committed(services.edit_comment, comment, body="Second thoughts")
 
-    stale = cached_pages()
-    assert "decision" in stale
-    assert {"bottle", "catalogue", "home"}.isdisjoint(stale)
+    # Cards elsewhere show only the count: the edit reaches the decision's page.
+    assert cached_pages() == {"decision"}
     assert (
         "Second thoughts" in Client().get(cached_pages.decision.get_absolute_url()).content.decode()
     )
@@ -105,3 +104,23 @@ def test_a_member_reads_the_decision_page_uncached_with_their_own_form(cached_pa
         "Post the comment"
         not in Client().get(cached_pages.decision.get_absolute_url()).content.decode()
     )
+
+
+def test_reactivating_the_only_member_of_a_stack_lists_them_again(client, page_cache, committed):
+    from frameworks.models import Framework
+    from members.models import StackEntry
+    from tests.factories import FrameworkFactory
+
+    framework = FrameworkFactory(slug="quiet", name="Quiet")
+    member = UserFactory(username="returning", is_active=False)
+    StackEntry.objects.create(user=member, framework=Framework.objects.get(pk=framework.pk))
+    url = framework.get_absolute_url()
+    assert "returning" not in client.get(url).content.decode()
+    assert client.get(url)["X-Cache"] == "hit"
+
+    member.is_active = True
+    committed(member.save)
+
+    page = Client().get(url)
+    assert page["X-Cache"] == "miss"
+    assert "returning" in page.content.decode()

@@ -197,3 +197,37 @@ def test_decision_page_queries_do_not_grow_with_comments(
 
     with django_assert_max_num_queries(4):
         assert Client().get(decision.get_absolute_url()).status_code == 200
+
+
+def test_comment_edits_are_rate_limited(member_client, member, decision, settings):
+    settings.COMMENT_RATE = "2/h"
+    comment = services.post_comment(decision=decision, author=member, body="First")
+    url = reverse("members:comment_edit", args=[comment.pk])
+    codes = [member_client.post(url, {"body": f"Version {n}"}).status_code for n in range(3)]
+
+    assert codes == [302, 302, 429]
+    comment.refresh_from_db()
+    assert comment.body == "Version 1"
+
+
+def test_deleting_a_comment_twice_moves_the_count_once(member, decision):
+    first = services.post_comment(decision=decision, author=member, body="a")
+    services.post_comment(decision=decision, author=member, body="b")
+    stale = Comment.objects.get(pk=first.pk)  # what a second request read
+
+    services.delete_comment(first)
+    services.delete_comment(stale)
+
+    assert count_of(decision) == 1 == decision.comments.visible().count()
+
+
+def test_a_delete_racing_a_curators_hide_keeps_the_count(member, decision):
+    first = services.post_comment(decision=decision, author=member, body="a")
+    services.post_comment(decision=decision, author=member, body="b")
+    stale = Comment.objects.get(pk=first.pk)  # read before the curator hid it
+
+    services.set_comments_hidden(Comment.objects.filter(pk=first.pk), True)
+    services.delete_comment(stale)
+
+    assert count_of(decision) == 1 == decision.comments.visible().count()
+    assert not Comment.objects.filter(pk=first.pk).exists()
