@@ -32,7 +32,17 @@ def user_saved(sender, instance, created=False, update_fields=None, **kwargs):
     saves keep the cache."""
     if created or (update_fields is not None and set(update_fields) <= {"last_login"}):
         return
-    bump_on_commit(tags.member(instance.pk), tags.member_page(instance.pk))
+    # The pages of the frameworks in their stack list them by name while
+    # they are active: a curator (de)activating them changes those lists,
+    # even a list that was empty and so did not record the members tag.
+    framework_ids = StackEntry.objects.filter(user_id=instance.pk).values_list(
+        "framework_id", flat=True
+    )
+    bump_on_commit(
+        tags.member(instance.pk),
+        tags.member_page(instance.pk),
+        *(catalogue_tags.framework(pk) for pk in framework_ids),
+    )
 
 
 def connect():
