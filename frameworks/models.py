@@ -267,6 +267,23 @@ class Framework(TimeStampedModel):
     def __str__(self):
         return self.name
 
+    #: Moved only by members.services, with F() in the same transaction as
+    #: their rows; never written back from an instance read earlier.
+    MEMBER_COUNTERS = ("member_stacks", "member_followers")
+
+    def save(self, *args, **kwargs):
+        """Saving a framework read earlier (the admin's change form, the
+        catalogue import) leaves the member counters alone: a follow between
+        the read and the save would otherwise be written back out of the
+        count. Name them in ``update_fields`` to write them."""
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in self.MEMBER_COUNTERS
+            ]
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return url_for("frameworks:detail", self.slug)
 

@@ -190,3 +190,21 @@ def test_comparison_cards_carry_follow_buttons_pressed_for_the_member_only(membe
     assert mine.count('aria-pressed="true"><span class="follow-label">Following') == 1
     assert 'data-follow="' not in anonymous  # login links, no form, no state
     assert anonymous.count('class="button follow-button"') == 2
+
+
+def test_saving_a_framework_read_before_a_follow_keeps_the_count(member, django):
+    """The admin reads the framework, a member follows it, the admin saves:
+    the member's follow stays counted (and taking it back later works)."""
+    from members import services
+
+    stale = Framework.objects.get(pk=django.pk)  # what the change form read
+    services.toggle_follow(user=member, framework_id=django.pk)
+    services.add_to_stack(user=member, framework_id=django.pk, note="API")
+    stale.tagline = "Edited by a curator"
+    stale.save()
+
+    django.refresh_from_db()
+    assert django.tagline == "Edited by a curator"
+    assert django.member_followers == Follow.objects.filter(framework=django).count() == 1
+    assert django.member_stacks == StackEntry.objects.filter(framework=django).count() == 1
+    assert services.toggle_follow(user=member, framework_id=django.pk) == (0, False)
