@@ -1,4 +1,5 @@
 from django import forms
+from django.core import signing
 from django.core.validators import URLValidator
 
 from core.text import visible_text
@@ -40,12 +41,23 @@ class CompareForm(forms.Form):
 web_url = URLValidator(schemes=["http", "https"], message="Enter a web address (http or https).")
 
 
+#: Signs the values a suggestion form was built from (EditSuggestionForm.seen).
+SEEN_SALT = "edit-suggestion-seen"
+
+
 class EditSuggestionForm(forms.ModelForm):
     """A member's suggested edit of one cell or one statistic.
 
     ``target`` is an unsaved EditSuggestion naming the framework and the
     criterion or statistic; ``current`` the target's values now, which the
-    fields start from and which are stored as the suggestion's snapshot."""
+    fields start from. The snapshot stored with the suggestion is what the
+    member saw: the form carries the values it was built from (``seen``,
+    signed), so a curator's edit made while the member was writing makes
+    the suggestion a conflict at review instead of being overwritten. A
+    form posted without it (a script) is checked against the values when
+    it arrives; a tampered one is refused."""
+
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = EditSuggestion
@@ -71,7 +83,8 @@ class EditSuggestionForm(forms.ModelForm):
     def __init__(self, *args, target, current, **kwargs):
         kwargs["instance"] = target
         if not args and "data" not in kwargs:
-            kwargs.setdefault("initial", dict(current))
+            initial = {**current, "seen": signing.dumps(current, salt=SEEN_SALT)}
+            kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         self.current = current
         if target.target == EditSuggestion.Target.ASSESSMENT:
@@ -93,6 +106,17 @@ class EditSuggestionForm(forms.ModelForm):
                 self.fields[name].validators.append(web_url)
                 self.fields[name].widget.attrs["maxlength"] = 500
         self.fields["evidence_url"].required = True
+
+    def clean_seen(self):
+        raw = self.cleaned_data.get("seen")
+        if not raw:
+            return self.current
+        try:
+            return signing.loads(raw, salt=SEEN_SALT)
+        except signing.BadSignature:
+            # A hidden field's error would show nowhere: say it for the form.
+            self.add_error(None, "This form could not be read back: open it again from the page.")
+            return None
 
     def clean_summary(self):
         return visible_text(self.cleaned_data.get("summary", ""), multiline=True)
@@ -121,7 +145,7 @@ class EditSuggestionForm(forms.ModelForm):
     def save(self, *, author):
         suggestion = super().save(commit=False)
         suggestion.author = author
-        suggestion.snapshot = self.current
+        suggestion.snapshot = self.cleaned_data["seen"]
         if suggestion.target == EditSuggestion.Target.ASSESSMENT and "verdict" not in self.fields:
             suggestion.verdict = self.current.get("verdict", "")
         suggestion.save()

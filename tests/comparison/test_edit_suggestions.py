@@ -2,6 +2,8 @@
 the curator's review (side by side, approve, reject, conflicts) and the
 pages it changes."""
 
+import re
+
 import pytest
 from django.db.models.signals import pre_save
 from django.test import Client
@@ -254,6 +256,36 @@ def test_a_target_changed_since_is_a_conflict_and_is_not_applied(pending, curato
     suggestions.reject(pending.pk, curator, "Already rewritten.")
     pending.refresh_from_db()
     assert pending.status == EditSuggestion.Status.REJECTED
+
+
+def seen_field(page):
+    """The signed values a suggestion form was built from."""
+    return re.search(r'name="seen" value="([^"]+)"', page.content.decode()).group(1)
+
+
+def test_a_cell_a_curator_changes_while_the_member_writes_is_not_overwritten(
+    member_client, cell, curator
+):
+    seen = seen_field(member_client.get(cell_url(cell)))  # the form, as the member opened it
+    cell.summary = "A curator fixed this meanwhile."
+    cell.save()
+
+    member_client.post(cell_url(cell), proposal(seen=seen))
+
+    suggestion = EditSuggestion.objects.get()
+    assert suggestion.snapshot["summary"] == "Bring your own."  # what the member saw
+    with pytest.raises(suggestions.Conflict):
+        suggestions.approve(suggestion.pk, curator)
+    cell.refresh_from_db()
+    assert cell.summary == "A curator fixed this meanwhile."
+
+
+def test_a_tampered_form_is_refused_with_a_message(member_client, cell):
+    response = member_client.post(cell_url(cell), proposal(seen="e30:forged:signature"))
+
+    assert response.status_code == 400
+    assert "could not be read back" in response.content.decode()
+    assert not EditSuggestion.objects.exists()
 
 
 def test_two_suggestions_on_one_cell_the_second_conflicts(member_client, cell, curator):
