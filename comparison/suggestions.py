@@ -53,6 +53,13 @@ def current_values(suggestion, *, lock=False):
             framework_id=suggestion.framework_id, criterion_id=suggestion.criterion_id
         )
         if lock:
+            # An empty cell has no row to lock: the framework's row serialises
+            # the approvals of its cells, so two cannot both create it.
+            list(
+                Framework.objects.select_for_update()
+                .filter(pk=suggestion.framework_id)
+                .values_list("pk", flat=True)
+            )
             queryset = queryset.select_for_update()
         return assessment_values(queryset.first())
     queryset = Framework.objects.filter(pk=suggestion.framework_id)
