@@ -260,6 +260,8 @@ SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "5/h")
 FOLLOW_RATE = os.environ.get("FOLLOW_RATE", "60/m")
 # Comments, comment edits and comment reports per member (each counted apart).
 COMMENT_RATE = os.environ.get("COMMENT_RATE", "20/h")
+# Wrong current passwords on the settings pages, per member.
+PASSWORD_CHECK_RATE = os.environ.get("PASSWORD_CHECK_RATE", "5/h")
 SIGNUP_ATTEMPT_RATE = os.environ.get("SIGNUP_ATTEMPT_RATE", "30/h")
 
 # Password reset links stay valid this long (seconds) and work once.

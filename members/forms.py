@@ -1,10 +1,12 @@
 """Account forms: sign-up, settings, the admin's member form."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.forms import PasswordChangeForm, UserChangeForm, UserCreationForm
 from django.db import IntegrityError, transaction
 
+from core import ratelimit
 from core.text import visible_text
 
 from .models import COMMENT_MAX_LENGTH, DELETED_MEMBER_USERNAME, Comment, Profile
@@ -90,6 +92,21 @@ class ProfileForm(forms.ModelForm):
         return visible_text(self.cleaned_data["headline"])
 
 
+def check_current_password(member, password):
+    """Raise a form error unless ``password`` is the member's. Wrong guesses
+    are limited (``PASSWORD_CHECK_RATE`` per member): these checks bypass the
+    login lockout, and a stolen session could otherwise guess the password,
+    then change the email and own the account."""
+    rate = settings.PASSWORD_CHECK_RATE
+    if ratelimit.hit("password-check", member.pk, rate):
+        raise forms.ValidationError(
+            "Too many wrong passwords: try again in an hour.", code="password_limit"
+        )
+    if not member.check_password(password):
+        raise forms.ValidationError("This is not your current password.", code="password")
+    ratelimit.refund("password-check", member.pk, rate)  # only wrong guesses count
+
+
 class PasswordCheckMixin:
     """A form that asks for the member's current password (``password``)."""
 
@@ -99,8 +116,16 @@ class PasswordCheckMixin:
 
     def clean_password(self):
         password = self.cleaned_data["password"]
-        if not self.member.check_password(password):
-            raise forms.ValidationError("This is not your current password.", code="password")
+        check_current_password(self.member, password)
+        return password
+
+
+class LimitedPasswordChangeForm(PasswordChangeForm):
+    """Django's password change form, its old-password check limited too."""
+
+    def clean_old_password(self):
+        password = self.cleaned_data["old_password"]
+        check_current_password(self.user, password)
         return password
 
 

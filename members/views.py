@@ -25,6 +25,7 @@ from .forms import (
     CommentForm,
     DeleteAccountForm,
     EmailForm,
+    LimitedPasswordChangeForm,
     ProfileForm,
     ReportForm,
     SignupForm,
@@ -179,6 +180,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     template_name = "registration/password_change.html"
     success_url = reverse_lazy("settings")
+    form_class = LimitedPasswordChangeForm
 
     def form_valid(self, form):
         messages.success(self.request, "Your new password is saved.")

@@ -137,6 +137,26 @@ def test_a_wrong_old_password_is_a_form_error(member_client, member):
     assert "registration/password_change.html" in [t.name for t in response.templates]
 
 
+def test_wrong_current_passwords_are_limited_on_every_form(member_client, member, settings):
+    """These checks bypass the login lockout: a stolen session must not be
+    able to guess the password, then move the email and own the account."""
+    settings.PASSWORD_CHECK_RATE = "3/h"
+    change_email(member_client, "right@example.org")  # a right password costs nothing
+    for guess in ("a", "b"):
+        change_email(member_client, "thief@example.org", password=guess)
+    member_client.post(
+        reverse("password_change"),
+        {"old_password": "c", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    response = change_email(member_client, "thief@example.org")  # even the right one, now
+
+    assert response.status_code == 400
+    assert "Too many wrong passwords" in response.content.decode()
+    member.refresh_from_db()
+    assert member.email == "right@example.org"
+
+
 # --- Deleting the account --------------------------------------------------------------
 
 
