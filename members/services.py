@@ -129,11 +129,11 @@ def toggle_follow(*, user, framework_id):
             count, following = _add_to_counter(framework_id, "member_followers", -1), False
         elif _insert(Follow, user.pk, framework_id):
             count, following = _add_to_counter(framework_id, "member_followers", +1), True
-        else:  # a parallel request of this member followed first; it counted
+        else:  # a parallel request of this member followed first; it counted (and bumps)
             count = Framework.objects.values_list("member_followers", flat=True).get(
                 pk=framework_id
             )
-            following = True
+            return count, True
         _bump_framework(framework_id)
         bump_on_commit(tags.member_page(user.pk))
     return count, following
@@ -147,8 +147,14 @@ def add_to_stack(*, user, framework_id, note=""):
         if created:
             count = _add_to_counter(framework_id, "member_stacks", +1)
         else:
-            StackEntry.objects.filter(user=user, framework_id=framework_id).update(note=note)
+            changed = (
+                StackEntry.objects.filter(user=user, framework_id=framework_id)
+                .exclude(note=note)
+                .update(note=note)
+            )
             count = Framework.objects.values_list("member_stacks", flat=True).get(pk=framework_id)
+            if not changed:  # the same note again: no page shows anything new
+                return count, False
         _bump_framework(framework_id)
         bump_on_commit(tags.member_page(user.pk))
     return count, created
@@ -159,13 +165,13 @@ def remove_from_stack(*, user, framework_id):
     ``(member_stacks, removed)``."""
     with _one_writer(), transaction.atomic():
         deleted, _ = StackEntry.objects.filter(user=user, framework_id=framework_id).delete()
-        if deleted:
-            count = _add_to_counter(framework_id, "member_stacks", -1)
-        else:
+        if not deleted:  # not in the stack: nothing changed
             count = Framework.objects.values_list("member_stacks", flat=True).get(pk=framework_id)
+            return count, False
+        count = _add_to_counter(framework_id, "member_stacks", -1)
         _bump_framework(framework_id)
         bump_on_commit(tags.member_page(user.pk))
-    return count, bool(deleted)
+    return count, True
 
 
 def recount_member_counts(framework_ids):

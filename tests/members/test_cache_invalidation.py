@@ -124,3 +124,24 @@ def test_reactivating_the_only_member_of_a_stack_lists_them_again(client, page_c
     page = Client().get(url)
     assert page["X-Cache"] == "miss"
     assert "returning" in page.content.decode()
+
+
+def test_stack_requests_that_change_nothing_keep_the_framework_page(client, page_cache, committed):
+    """Saving the same note again, or removing what is not in the stack,
+    must not let one member keep a popular page out of the cache."""
+    from tests.factories import FrameworkFactory
+
+    framework = FrameworkFactory(slug="steady", name="Steady")
+    member = UserFactory()
+    committed(services.add_to_stack, user=member, framework_id=framework.pk, note="API")
+    url = framework.get_absolute_url()
+    client.get(url)
+    assert client.get(url)["X-Cache"] == "hit"
+
+    committed(services.add_to_stack, user=member, framework_id=framework.pk, note="API")
+    committed(services.remove_from_stack, user=UserFactory(), framework_id=framework.pk)
+    assert Client().get(url)["X-Cache"] == "hit"
+
+    committed(services.add_to_stack, user=member, framework_id=framework.pk, note="Admin")
+    page = Client().get(url)
+    assert page["X-Cache"] == "miss"
