@@ -85,6 +85,26 @@ def test_the_etag_follows_the_live_figures(client, demo, page_cache, committed):
     assert client.get(URL, headers={"If-None-Match": after["ETag"]}).status_code == 304
 
 
+def vote_during_the_next_compute(monkeypatch, committed):
+    """Make the next computation of the vote figures let another member's
+    vote commit (and bump) while it reads them."""
+    source = page_cache_module._sources[tags.LIVE_VOTES]
+    member = UserFactory()
+
+    def compute_then_vote(groups):
+        figures = source.compute(groups)
+        if not getattr(compute_then_vote, "done", False):
+            compute_then_vote.done = True
+            vote(committed, django_pro(), member)
+        return figures
+
+    monkeypatch.setitem(
+        page_cache_module._sources,
+        tags.LIVE_VOTES,
+        page_cache_module.LiveSource(source.name, compute_then_vote, source.tag, source.covers),
+    )
+
+
 def test_a_write_during_a_groups_recompute_is_not_kept(
     client, demo, page_cache, committed, monkeypatch
 ):
@@ -93,22 +113,7 @@ def test_a_write_during_a_groups_recompute_is_not_kept(
     client.get(URL)
     monkeypatch.setattr(services, "refresh_live_groups", lambda *args: None)
     vote(committed, django_pro())
-    source = page_cache_module._sources[tags.LIVE_VOTES]
-    member = UserFactory()
-    original = source.compute
-
-    def compute_then_vote(groups):
-        figures = original(groups)
-        if not getattr(compute_then_vote, "done", False):
-            compute_then_vote.done = True
-            vote(committed, django_pro(), member)  # commits and bumps
-        return figures
-
-    monkeypatch.setitem(
-        page_cache_module._sources,
-        tags.LIVE_VOTES,
-        page_cache_module.LiveSource(source.name, compute_then_vote, source.tag, source.covers),
-    )
+    vote_during_the_next_compute(monkeypatch, committed)  # this reader's recompute
     assert ">679<" in client.get(URL).content.decode()  # exact when this request came
     assert ">680<" in Client().get(URL).content.decode()
 
@@ -118,22 +123,7 @@ def test_a_vote_landing_while_another_stores_the_figures_is_not_lost(
 ):
     """The same holds for the figures a vote stores after its commit."""
     client.get(URL)
-    source = page_cache_module._sources[tags.LIVE_VOTES]
-    member = UserFactory()
-    original = source.compute
-
-    def compute_then_vote(groups):
-        figures = original(groups)
-        if not getattr(compute_then_vote, "done", False):
-            compute_then_vote.done = True
-            vote(committed, django_pro(), member)  # commits, bumps, stores
-        return figures
-
-    monkeypatch.setitem(
-        page_cache_module._sources,
-        tags.LIVE_VOTES,
-        page_cache_module.LiveSource(source.name, compute_then_vote, source.tag, source.covers),
-    )
+    vote_during_the_next_compute(monkeypatch, committed)  # the vote's own refresh
     vote(committed, django_pro())  # its stored figures miss the vote inside
     assert ">680<" in Client().get(URL).content.decode()
 
