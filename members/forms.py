@@ -98,9 +98,12 @@ def check_current_password(member, password):
     login lockout, and a stolen session could otherwise guess the password,
     then change the email and own the account."""
     rate = settings.PASSWORD_CHECK_RATE
-    if ratelimit.hit("password-check", member.pk, rate):
+    retry_after = ratelimit.hit("password-check", member.pk, rate)
+    if retry_after:
+        minutes = max(1, round(retry_after / 60))
         raise forms.ValidationError(
-            "Too many wrong passwords: try again in an hour.", code="password_limit"
+            f"Too many wrong passwords: try again in {minutes} minute{'s' * (minutes != 1)}.",
+            code="password_limit",
         )
     if not member.check_password(password):
         raise forms.ValidationError("This is not your current password.", code="password")
