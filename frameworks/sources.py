@@ -62,6 +62,10 @@ class ApiClient:
     requests: int = 0
     not_modified: int = 0
     github_blocked_until: datetime | None = None
+    #: Hosts (with their port) no connection could be opened to, after the
+    #: retries, in this run: later requests to them fail at once instead of
+    #: waiting out every timeout (a machine without internet access).
+    unreachable: set = field(default_factory=set)
 
     def __post_init__(self):
         # A pause an earlier run recorded still holds.
@@ -122,20 +126,28 @@ class ApiClient:
         return Answer(data, str(response.url))
 
     def _send(self, url, headers):
+        host = httpx.URL(url).netloc.decode()
+        if host in self.unreachable:
+            raise SourceError(f"{host} could not be reached earlier in this run")
         attempt = 0
         while True:
             self.requests += 1
+            unreachable = False
             try:
                 response = self.http.get(url, headers=headers)
-            except httpx.TimeoutException:
+            except httpx.TimeoutException as exc:
                 error = f"{_short(url)} timed out after {self.timeout:g} s"
+                unreachable = isinstance(exc, httpx.ConnectTimeout)
             except httpx.TransportError as exc:
                 error = f"{_short(url)}: network error ({type(exc).__name__})"
+                unreachable = isinstance(exc, httpx.ConnectError)
             else:
                 if response.status_code < 500:
                     return response
                 error = f"{_short(url)} answered HTTP {response.status_code}"
             if attempt >= self.retries:
+                if unreachable:  # no connection at all: not worth another wait
+                    self.unreachable.add(host)
                 tries = attempt + 1
                 raise SourceError(f"{error} ({tries} attempt{'s' if tries > 1 else ''})")
             self.sleep(min(self.backoff * 2**attempt, MAX_BACKOFF))

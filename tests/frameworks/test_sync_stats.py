@@ -290,3 +290,25 @@ def test_make_run_fetches_nothing(monkeypatch, db):
     monkeypatch.setattr("socket.create_connection", refuse)
     call_command("load_demo", verbosity=0)
     assert Framework.objects.filter(slug="django", github_stars=85600).exists()
+
+
+def test_a_host_that_cannot_be_reached_is_tried_once_per_run(fake_apis, settings):
+    """Offline (no route to npm, say), each framework would wait out every
+    timeout and retry; after the first one fails to connect, the others
+    fail at once, and the hosts that answer are still asked."""
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    settings.NPM_REGISTRY_URL = f"http://127.0.0.1:{closed}/npm"
+    for n in range(3):
+        fake_apis.add_repo(f"org/fw{n}", stars=100 + n)
+        fake_apis.npm[f"fw{n}"] = Package()
+        FrameworkFactory(slug=f"fw{n}", github_repo=f"org/fw{n}", npm_package=f"fw{n}")
+
+    out, error = sync()
+
+    assert error is not None
+    assert out.count("could not be reached earlier in this run") == 2
+    assert sorted(Framework.objects.values_list("github_stars", flat=True)) == [100, 101, 102]
