@@ -1,4 +1,5 @@
-"""gunicorn trusts forwarded headers only when the site is behind a proxy.
+"""gunicorn trusts forwarded headers only when the site is behind a proxy,
+and gives each worker its own listening socket.
 
 Each test starts gunicorn with the project's ``gunicorn.conf.py`` on a free
 loopback port, serving a tiny WSGI app that echoes the scheme gunicorn
@@ -31,17 +32,21 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def scheme_seen_by_gunicorn(tmp_path, **env):
+def start_gunicorn(tmp_path, port, workers=1, **env):
     (tmp_path / "echo_app.py").write_text(ECHO_APP)
-    port = free_port()
     clean = {k: v for k, v in os.environ.items() if k not in {"BEHIND_TLS_PROXY"}}
     clean.pop("FORWARDED_ALLOW_IPS", None)
     clean.update(env)
-    server = subprocess.Popen(
+    return subprocess.Popen(
         [str(GUNICORN), "echo_app:app", "--config", str(ROOT / "gunicorn.conf.py"),
-         "--pythonpath", str(tmp_path), "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+         "--pythonpath", str(tmp_path), "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
         cwd=ROOT, env=clean, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
+
+
+def scheme_seen_by_gunicorn(tmp_path, **env):
+    port = free_port()
+    server = start_gunicorn(tmp_path, port, **env)
     try:
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/", headers={"X-Forwarded-Proto": "https"}
@@ -77,3 +82,29 @@ def test_make_serve_leaves_the_trust_to_gunicorn_conf():
 
     assert "forwarded-allow-ips" not in serve
     assert "--config gunicorn.conf.py" in serve
+
+
+def listening_sockets(port):
+    """Listening TCP sockets on the loopback port, from /proc/net/tcp."""
+    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    wanted = f"0100007F:{port:04X}"
+    return sum(1 for line in lines if line.split()[1] == wanted and line.split()[3] == "0A")
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc/net/tcp")
+def test_each_worker_listens_on_its_own_socket(tmp_path):
+    # With one shared socket, a burst of keep-alive connections can all be
+    # accepted by one worker while the other idles; with SO_REUSEPORT the
+    # kernel spreads them over one socket per worker.
+    port = free_port()
+    server = start_gunicorn(tmp_path, port, workers=2)
+    try:
+        deadline = time.time() + 20
+        while listening_sockets(port) < 2 and time.time() < deadline:
+            assert server.poll() is None, server.stderr.read().decode()[-2000:]
+            time.sleep(0.2)
+
+        assert listening_sockets(port) == 2
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
