@@ -306,6 +306,40 @@ def test_data_entries_kept_in_the_process_are_checked_like_any_hit(page_cache, c
     assert page_cache_module.cached(name, lambda: "fourth", lambda v: {"memo-tag"}) == "fourth"
 
 
+def test_a_hit_on_a_page_the_process_holds_reads_only_its_versions(
+    client, demo, page_cache, committed, monkeypatch
+):
+    """The process keeps the pages it stored or served: a hit then fetches
+    the tags' versions and live groups in one round trip, never the page,
+    and a bump reaches it like any hit."""
+    client.get(URL)
+    reads = []
+    get_many = cache.get_many
+    monkeypatch.setattr(cache, "get_many", lambda keys: reads.append(keys) or get_many(keys))
+
+    response = client.get(URL)
+
+    assert response["X-Cache"] == "hit"
+    assert len(reads) == 1
+    assert not [key for key in reads[0] if key.startswith("page:")]
+    flask = Framework.objects.get(slug="flask")
+    committed(page_cache_module.bump, tags.framework(flask.pk))
+    assert client.get(URL)["X-Cache"] == "miss"
+    cache.clear()  # flushed: the held copy's versions are gone with it
+    assert client.get(URL)["X-Cache"] == "miss"
+
+
+def test_held_pages_are_bounded_by_their_bytes():
+    held = page_cache_module._HeldPages(limit=250)
+    for n in range(5):
+        held.hold(f"page:{n}", ((), 200, [], (b"x" * 50, None, b"y" * 50), '"e"', None))
+    held.hold("page:big", ((), 200, [], b"z" * 251, '"e"', None))
+
+    assert held.get("page:0") is None and held.get("page:big") is None
+    assert held.get("page:3") is not None and held.get("page:4") is not None
+    assert held.size == 200
+
+
 def test_parameter_prefixes_admit_a_family_and_redirect_the_rest(rf):
     from core.cache import cache_anonymous
 
