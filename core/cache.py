@@ -36,9 +36,11 @@ Why it is exact
     client and simply not kept; writes elsewhere do not disturb it. A tag
     missing from the cache (never bumped, or evicted) starts at the clock's
     current value, which equals an evicted version only if nothing at all was
-    written since. (Django's file-based cache has no atomic ``incr``; there
-    the clock is the machine's nanosecond clock, which every worker on that
-    one machine shares.)
+    written since. Advancing the clock and setting the tags is one step (a
+    script on Redis; elsewhere bumps take turns), so a tag never goes back
+    to an older version. (Django's file-based cache has no atomic ``incr``;
+    there the clock is the machine's nanosecond clock, which every worker
+    on that one machine shares, advanced under a lock file.)
 
 Coalescing
     When many readers miss the same page at once, the first takes a short
@@ -112,7 +114,9 @@ Keys
 """
 
 import collections
+import contextlib
 import contextvars
+import fcntl
 import hashlib
 import itertools
 import logging
@@ -209,9 +213,12 @@ def _clock_is_wall():
 
 
 def _advance_clock():
-    """The write clock's next value: larger than every value read before."""
+    """The write clock's next value: larger than every value read before.
+    Call it only inside ``_bumping()``."""
     if _clock_is_wall():
-        value = time.time_ns()
+        # The file-based cache has no incr; bumps take turns (_bumping), so
+        # read-and-set is safe, and max() survives the wall clock stepping back.
+        value = max(time.time_ns(), (cache.get(CLOCK_KEY) or 0) + 1)
         cache.set(CLOCK_KEY, value, timeout=None)
         return value
     try:
@@ -220,6 +227,29 @@ def _advance_clock():
         if cache.add(CLOCK_KEY, time.time_ns(), timeout=None):
             return cache.get(CLOCK_KEY)
         return cache.incr(CLOCK_KEY)
+
+
+_bump_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _bumping():
+    """One bump at a time among those that share the cache: this process's
+    threads (the local-memory cache is the process's own) and, for the
+    file-based cache, every process on the machine (a lock file beside the
+    entries). Redis needs neither: there a bump is one script."""
+    with _bump_lock:
+        if not _clock_is_wall():
+            yield
+            return
+        folder = Path(settings.CACHES["default"]["LOCATION"])
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "bump.lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # --- Tags: what an entry depends on, and their versions ---------------------
@@ -303,9 +333,20 @@ def bump(*tags):
     get the write clock's next value (see "Why it is exact" above)."""
     if not tags:
         return
+    keys = [TAG_PREFIX + tag for tag in sorted(set(tags))]
     try:
-        version = _advance_clock()
-        cache.set_many({TAG_PREFIX + tag: version for tag in set(tags)}, timeout=None)
+        # Advancing the clock and setting the tags must be one step: two
+        # bumps that interleave (A advances, B advances and sets, A sets)
+        # would move a tag back to A's older version, and a page rendered
+        # between B's commit and B's bump, which misses B's write, would
+        # record that version and be served as fresh after B's response.
+        atomic = getattr(cache, "advance_and_stamp", None)
+        if atomic is not None:
+            atomic(CLOCK_KEY, keys, start=time.time_ns())
+        else:
+            with _bumping():
+                version = _advance_clock()
+                cache.set_many(dict.fromkeys(keys, version), timeout=None)
     except Exception:
         logger.exception("Could not invalidate cached pages for %s", sorted(set(tags)))
 

@@ -5,6 +5,9 @@ object for every cache call, and redis-py fills a table of some 170 response
 callbacks in each constructor: profiled, about 0.15 ms per call, and a cached
 page costs two calls. A ``redis.Redis`` is safe to share between threads (it
 takes a connection from its pool per command), so one per pool is kept.
+
+It also bumps page-cache tags in one atomic step (``advance_and_stamp``, a
+Lua script): see ``core.cache.bump``.
 """
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
@@ -20,7 +23,32 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         return client
 
 
+#: Advance the counter KEYS[1] (started at ARGV[1] when missing) and set
+#: every other key to its new value; Redis runs a script as one step. The
+#: value is copied as the counter's text: a Lua number is a double, which
+#: neither holds nor prints a clock of 19 digits exactly.
+ADVANCE_AND_STAMP = """
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[1]) end
+redis.call('INCR', KEYS[1])
+local value = redis.call('GET', KEYS[1])
+for i = 2, #KEYS do redis.call('SET', KEYS[i], value) end
+return value
+"""
+
+
 class ReusedClientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
+
+    def advance_and_stamp(self, counter, keys, *, start):
+        """Increment ``counter`` and set each of ``keys`` to its new value,
+        with no other command in between; returns that value. A missing
+        counter starts at ``start``. Integers are stored as Django's Redis
+        serializer stores them (plain digits), so ``get`` reads them back."""
+        client = self._cache.get_client(write=True)
+        script = self.__dict__.get("_advance_script")
+        if script is None:
+            script = self._advance_script = client.register_script(ADVANCE_AND_STAMP)
+        names = [self.make_and_validate_key(key) for key in (counter, *keys)]
+        return int(script(keys=names, args=[start], client=client))

@@ -340,6 +340,79 @@ def test_held_pages_are_bounded_by_their_bytes():
     assert held.size == 200
 
 
+@pytest.fixture(params=["locmem", "files", "redis"])
+def any_cache(request, settings, tmp_path):
+    """Each cache the settings can pick: one worker, several without Redis,
+    Redis."""
+    backends = {
+        "locmem": ("django.core.cache.backends.locmem.LocMemCache", "bump-test"),
+        "files": ("django.core.cache.backends.filebased.FileBasedCache", str(tmp_path)),
+        "redis": ("core.cache_backends.ReusedClientRedisCache", "redis://127.0.0.1:6379/3"),
+    }
+    backend, location = backends[request.param]
+    settings.CACHES = {
+        "default": {"BACKEND": backend, "LOCATION": location, "KEY_PREFIX": tmp_path.name}
+    }
+    cache.clear()
+    yield request.param
+    cache.clear()
+
+
+def test_a_bump_that_overlaps_another_never_moves_a_tag_back(any_cache, monkeypatch):
+    """A advances the clock; B bumps the same tag; then A sets the tag. If
+    A's older version won, a page rendered between B's commit and B's bump
+    (missing B's write) would record it and be served after B's response."""
+    from django.core.cache import caches
+
+    backend = caches["default"]
+    if any_cache == "redis":
+        # One script, which Redis runs with no other command in between.
+        client = backend._cache.get_client(write=True)
+        execute, sent = client.execute_command, []
+        monkeypatch.setattr(
+            client,
+            "execute_command",
+            lambda *args, **kw: sent.append(args[0]) or execute(*args, **kw),
+        )
+        page_cache_module.bump("t")
+        assert "EVALSHA" in sent and not {"INCRBY", "SET", "EXISTS"} & set(sent)
+        assert cache.get("cache:tag:t") == cache.get("cache:clock")
+        return
+    set_many = backend.set_many
+    other = []
+
+    def set_many_while_another_bump_runs(mapping, timeout=None):
+        if not other:
+            other.append(threading.Thread(target=page_cache_module.bump, args=("t",)))
+            other[0].start()
+            other[0].join(0.3)  # done by now, unless bumps take turns
+        return set_many(mapping, timeout)
+
+    monkeypatch.setattr(backend, "set_many", set_many_while_another_bump_runs)
+    page_cache_module.bump("t")
+    other[0].join()
+
+    assert cache.get("cache:tag:t") == cache.get("cache:clock")
+
+
+def test_bumps_from_many_threads_leave_every_tag_at_the_clocks_value(any_cache):
+    def bump_often():
+        for _ in range(100):
+            page_cache_module.bump("t", "u")
+
+    threads = [threading.Thread(target=bump_often) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    clock = cache.get("cache:clock")
+    assert cache.get_many(["cache:tag:t", "cache:tag:u"]) == {
+        "cache:tag:t": clock,
+        "cache:tag:u": clock,
+    }
+
+
 def test_parameter_prefixes_admit_a_family_and_redirect_the_rest(rf):
     from core.cache import cache_anonymous
 
