@@ -41,6 +41,13 @@ class ReusedClientRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
 
+    def make_and_validate_key(self, key, version=None):
+        """The key, unchecked. Django checks every key against memcached's
+        limits (250 characters, no spaces or control characters), one
+        character at a time in Python: a page hit reads a dozen keys, and
+        that was 4 % of a cached page's time. Redis has neither limit."""
+        return self.make_key(key, version=version)
+
     def advance_and_stamp(self, counter, keys, *, start):
         """Increment ``counter`` and set each of ``keys`` to its new value,
         with no other command in between; returns that value. A missing

@@ -83,3 +83,27 @@ def test_tests_fail_loudly_on_a_missing_variable():
     assert engines["jinja2"].env.undefined is StrictUndefined
     with pytest.raises(UndefinedError):
         render("{{ missing.attribute }}")
+
+
+def test_every_public_template_compiles():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from core.jinja2 import compile_templates
+
+    files = [p for p in (Path(settings.BASE_DIR) / "templates").rglob("*") if p.is_file()]
+    assert compile_templates() == len(files)
+
+
+def test_a_server_worker_compiles_the_templates_before_its_first_request(monkeypatch):
+    import importlib
+
+    import comparison.wsgi
+    from core import jinja2
+
+    calls = []
+    monkeypatch.setattr(jinja2, "compile_templates", lambda: calls.append(1))
+    importlib.reload(comparison.wsgi)
+
+    assert calls == [1]

@@ -294,6 +294,22 @@ def test_the_redis_cache_reuses_its_client(settings):
     assert redis_cache.get("reused-client-check") == 1
 
 
+def test_the_redis_cache_does_not_apply_memcacheds_key_limits(settings, recwarn):
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache_backends.ReusedClientRedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/3",
+        }
+    }
+    key = "a key with spaces, longer than memcached allows " * 6
+    caches["default"].set(key, "kept", 5)
+
+    assert caches["default"].get_many([key]) == {key: "kept"}
+    assert not recwarn.list
+
+
 def test_data_entries_kept_in_the_process_are_checked_like_any_hit(page_cache, committed):
     """cached() keeps unpickled entries in the process (no fetch, no
     unpickling on a hit), but only serves them while their tags stand."""
