@@ -83,7 +83,11 @@ Live figures
     instead, computing the entry again only when a vote changed one. Lists
     whose order a vote changes often (pros and cons) are best ordered when
     the page is rendered (``live_sorted``): the data then holds no such
-    order at all, and a reordering vote re-renders pages, not data. Data
+    order at all. A page that shows such a list whole lays it out for the
+    cache (``LiveList``): each item is kept as a piece, and a hit puts the
+    pieces in the order of the current figures, so a vote that reorders
+    pros or cons re-renders nothing at all (lists shown in part, like the
+    embed's top three, keep their order checked and re-render). Data
     printed as it is (the API, exports) keeps the vote tags. A vote stores
     its framework's group itself right after its commit
     (``refresh_live_groups``), so readers do not each run the query again.
@@ -534,6 +538,7 @@ class _LiveRender:
         self.texts = {}  # slot -> the text printed at render time
         self.groups = set()  # (source, group) of the slots
         self.orders = []  # ((refs, score), ...) per ordered list (live_order)
+        self.lists = {}  # list id -> its LiveList, laid out for re-sorting
 
     def fill(self, content):
         """The page as rendered, slots replaced by their render-time text."""
@@ -614,8 +619,88 @@ def live_sorted(items, *, refs, value, tiebreak):
         return value(item) if None in found else sum(found)
 
     scored = sorted(((score(item), item) for item in items), key=lambda p: (-p[0], tiebreak(p[1])))
-    live_order([(refs(item), points) for points, item in scored])
-    return [item for _, item in scored]
+    recorded = _record_live([(refs(item), points) for points, item in scored], "list", 1)
+    # Each item's place among ties: its rank by tiebreak (stable, as above).
+    ranks = {id(item): rank for rank, item in enumerate(sorted(items, key=tiebreak))}
+    movable = figures is not None and all(
+        figures[(s, str(g))].get(k) is not None for item in items for s, g, k in refs(item)
+    )
+    keys = tuple(
+        (tuple((s, str(g), k) for s, g, k in refs(item)), ranks[id(item)]) for _, item in scored
+    )
+    return LiveList([item for _, item in scored], keys, recorded if movable else None)
+
+
+class LiveList(list):
+    """What ``live_sorted`` returns: the items, and what a stored page needs
+    to sort them again when it is served.
+
+    A template that shows the whole list may lay it out for that: it prints
+    ``items.item(loop.index0)`` before each item's markup and ``items.end()``
+    after the last (``{% for p in items %}{{ items.item(loop.index0) }}<li>
+    ...</li>{% endfor %}{{ items.end() }}``). Each prints a marker while an
+    anonymous page is rendered for the cache, and nothing otherwise. The
+    stored page then keeps each item's markup as a piece, and a hit puts the
+    pieces in the order of the current figures (most first, ties as
+    ``tiebreak`` put them), so a vote that lets one item overtake another
+    re-renders nothing: the list's order is no longer recorded to be checked
+    (``live_order``). A list laid out otherwise (shown in part, looped over
+    twice, or not laid out at all) keeps its recorded order, and a change of
+    order renders the page again, as before."""
+
+    def __init__(self, items, keys, recorded):
+        super().__init__(items)
+        self.keys = keys  # ((refs, tiebreak rank), ...) of the items as shown
+        self.recorded = recorded  # the order _record_live kept; None: not movable
+        self.name = None
+
+    def item(self, index):
+        render = _live.get()
+        if render is None or self.recorded is None:
+            return ""
+        if self.name is None or render.lists.get(self.name) is not self:
+            self.name = str(len(render.lists))
+            render.lists[self.name] = self
+        return self._marker(render, f"i:{self.name}:{index}")
+
+    def end(self):
+        render = _live.get()
+        if render is None or self.name is None:
+            return ""
+        return self._marker(render, f"e:{self.name}")
+
+    @staticmethod
+    def _marker(render, text):
+        slot = "#" + text
+        render.texts[slot] = ""  # the page as rendered shows no marker
+        return SLOT + slot + SLOT
+
+
+def _laid_out_lists(slots, render):
+    """The lists of ``render`` that the page laid out whole (LiveList), as
+    ``{slot index of the first item's marker: (item ranges, item keys)}``: an
+    item is the slots from its marker up to the next (the list's end marker
+    after the last). A list whose markers are not exactly items 0..n-1 in
+    order, then its end, with no other list's marker among them, is left
+    out, and its recorded order stays to be checked."""
+    where = collections.defaultdict(list)  # list name -> [(slot index, slot)]
+    for index, slot in enumerate(slots):
+        if slot[0] in ("#i", "#e"):
+            where[slot[1]].append((index, slot))
+    laid_out = {}
+    for name, markers in where.items():
+        live_list = render.lists.get(name)
+        count = len(live_list.keys) if live_list is not None else -1
+        expected = [("#i", name, str(n)) for n in range(count)] + [("#e", name)]
+        indexes = [index for index, _ in markers]
+        if [slot for _, slot in markers] != expected or any(
+            slots[k][0] in ("#i", "#e") and slots[k][1] != name
+            for k in range(indexes[0], indexes[-1])
+        ):
+            continue
+        ranges = tuple(itertools.pairwise(indexes))
+        laid_out[indexes[0]] = (ranges, live_list.keys, live_list.recorded)
+    return laid_out
 
 
 def live_marks(items):
@@ -638,7 +723,9 @@ def _record_live(items, kind, sign):
     ]
     # Stable: tied items keep the order shown.
     entries.sort(key=lambda entry: entry[1], reverse=True)
-    capture.append((kind, sign, tuple(entries)))
+    recorded = (kind, sign, tuple(entries))
+    capture.append(recorded)
+    return recorded
 
 
 def _record_orders(orders):
@@ -778,10 +865,46 @@ def _orders_hold(orders, figures):
 
 
 def _live_texts(slots, figures):
+    """The text of each slot: a figure in its format; a list marker, none."""
     return [
-        FORMATS[fmt](figures.get((source, group), {}).get(key, 0))
-        for source, group, key, fmt in slots
+        FORMATS[slot[3]](figures.get((slot[0], slot[1]), {}).get(slot[2], 0))
+        if len(slot) == 4
+        else ""
+        for slot in slots
     ]
+
+
+def _assemble(body, texts, lists, figures):
+    """The page: ``body``'s literal parts with the slots' ``texts`` between
+    them, each laid-out list's items (ranges of slots) in the order of the
+    current ``figures``: most first, ties by their tiebreak rank, as
+    ``live_sorted`` orders them when a page is rendered."""
+    literals = body[0::2]
+    if not lists:
+        parts = list(body)
+        parts[1::2] = texts
+        return b"".join(parts)
+    out = [literals[0]]
+
+    def emit(index, stop, *, item=False):
+        while index < stop:
+            found = None if item else lists.get(index)
+            item = False
+            if found is None:
+                out.append(texts[index])
+                out.append(literals[index + 1])
+                index += 1
+                continue
+            ranges, keys = found
+            order = sorted(
+                range(len(ranges)), key=lambda i: (-_score(keys[i][0], figures), keys[i][1])
+            )
+            for i in order:
+                emit(*ranges[i], item=True)  # from the item's own marker
+            index = ranges[-1][1]  # the list's end marker
+
+    emit(0, len(texts))
+    return b"".join(out)
 
 
 def _page_etag(etag, texts):
@@ -1010,7 +1133,13 @@ class AnonymousPageCacheMiddleware:
             texts = [render.texts[":".join(slot)] for slot in slots]
             etag = etag_of(template)
             response["ETag"] = _page_etag(etag, texts)
-            live = (slots, tuple(sorted(groups)), tuple(render.orders))
+            # Lists laid out for it are sorted when served: their orders
+            # need no checking (LiveList).
+            laid_out = _laid_out_lists(slots, render)
+            moved = [recorded for _, _, recorded in laid_out.values()]
+            orders = tuple(o for o in render.orders if not any(o is m for m in moved))
+            lists = {start: (ranges, keys) for start, (ranges, keys, _) in laid_out.items()}
+            live = (slots, tuple(sorted(groups)), orders, lists)
             body = tuple(parts)
             # The live groups' own tags keep their figures exact; the page
             # does not depend on them (module docstring, "Live figures").
@@ -1120,11 +1249,10 @@ def _stored_page(entry, found=None):
         return None
     if live is None:
         return status, headers, body, etag
-    slots, groups, orders = live
+    slots, groups, orders, lists = live
     figures = _live_figures(groups, found)
     if figures is None or not _orders_hold(orders, figures):
         return None
     texts = _live_texts(slots, figures)
-    parts = list(body)
-    parts[1::2] = [text.encode() for text in texts]
-    return status, headers, b"".join(parts), _page_etag(etag, texts)
+    content = _assemble(body, [text.encode() for text in texts], lists, figures)
+    return status, headers, content, _page_etag(etag, texts)

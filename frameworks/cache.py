@@ -47,9 +47,11 @@ lists sorted by them with ``live_order``, so a vote on a Flask item bumps
 only ``votes:<flask>`` and ``votes``, which no cached page records. Every
 page stays cached, and the next hit of a page showing Flask fills in the new
 counts from one small cached group (Flask's counts), recomputed with one
-query after the vote. A page is rendered again only when the vote changed an
-order it shows (a pro overtook another, the catalogue sorted by votes, the
-popular ranking). Data read for anything else (the API, exports, the data
+query after the vote. Pros and cons listed whole are re-sorted when a page
+is served (``core.cache.LiveList``); a page is rendered again only when the
+vote changed another order it shows (the embed's top three pros, the
+catalogue sorted by votes, the popular ranking, which framework has the
+most votes). Data read for anything else (the API, exports, the data
 cache behind members' pages) records ``votes:<pk>`` or ``votes`` like any
 tag and is invalidated by the vote.
 

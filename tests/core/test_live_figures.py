@@ -217,3 +217,54 @@ def test_an_ascending_list_holds_the_same_way(render, now, expected):
 )
 def test_marks_hold_only_while_every_comparison_stands(render, now, expected):
     assert holds(recorded(render, live_marks), now) is expected
+
+
+def laid_out(slots, count=2):
+    """_laid_out_lists for these slots, with list "0" of ``count`` items."""
+    render = page_cache_module._LiveRender()
+    keys = tuple(((("votes", "1", f"p{n}"),), n) for n in range(count))
+    render.lists["0"] = page_cache_module.LiveList(["a", "b"][:count], keys, ("list", 1, ()))
+    return page_cache_module._laid_out_lists(slots, render)
+
+
+FIGURE = ("votes", "1", "p0", "int")
+
+
+def test_a_list_laid_out_whole_is_sorted_when_served():
+    slots = [("#i", "0", "0"), FIGURE, ("#i", "0", "1"), FIGURE, ("#e", "0")]
+    ranges, keys, _ = laid_out(slots)[0]
+    assert ranges == ((0, 2), (2, 4))
+    body = (
+        b"<ul>",
+        None,
+        b"<li>A ",
+        None,
+        b"</li>",
+        None,
+        b"<li>B ",
+        None,
+        b"</li>",
+        None,
+        b"</ul>",
+    )
+    texts = [b"", b"1", b"", b"2", b""]
+    figures = {("votes", "1"): {"p0": 1, "p1": 2}}
+    html = page_cache_module._assemble(body, texts, {0: (ranges, keys)}, figures)
+    assert html == b"<ul><li>B 2</li><li>A 1</li></ul>"
+
+
+@pytest.mark.parametrize(
+    "slots",
+    [
+        # looped over twice
+        [("#i", "0", "0"), ("#i", "0", "1"), ("#i", "0", "0"), ("#i", "0", "1"), ("#e", "0")],
+        # shown in part
+        [("#i", "0", "0"), ("#e", "0")],
+        # no end
+        [("#i", "0", "0"), ("#i", "0", "1")],
+        # another list's marker inside
+        [("#i", "0", "0"), ("#i", "1", "0"), ("#i", "0", "1"), ("#e", "0")],
+    ],
+)
+def test_a_list_laid_out_otherwise_keeps_its_order_checked(slots):
+    assert 0 not in laid_out(slots)

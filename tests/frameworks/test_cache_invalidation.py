@@ -47,29 +47,57 @@ def test_taking_a_vote_back_keeps_every_page_cached(cached_pages, committed):
     assert cached_pages() == set()
 
 
-def test_a_vote_that_reorders_pros_renders_the_pages_showing_them_again(cached_pages, committed):
-    """Pros are listed most voted first: a vote that lets one overtake
-    another changes the page's markup, so the pages listing them miss; a vote
-    that keeps the order keeps them cached."""
-    cons = list(ProCon.objects.filter(framework__slug="flask", kind="con").order_by("-votes_count"))
-    first, second = cons[0], cons[1]
+def tie_the_top_two(framework, kind, committed):
+    """Flask's two most voted pros or cons, tied: ``(ahead, behind)`` in the
+    order a page lists them (ties by text)."""
+    items = ProCon.objects.filter(framework__slug=framework, kind=kind).order_by("-votes_count")
+    first, second = items[0], items[1]
     gap = first.votes_count - second.votes_count
     ProCon.objects.filter(pk=second.pk).update(
         baseline_votes=second.baseline_votes + gap, votes_count=second.votes_count + gap
     )
-    committed(services.recount_votes, ProCon.objects.filter(pk=second.pk))  # now tied
-    cached_pages()  # warm again
+    committed(services.recount_votes, ProCon.objects.filter(pk=second.pk))
     ahead, behind = ProCon.objects.filter(pk__in=[first.pk, second.pk]).order_by(
         "-votes_count", "text"
     )
+    return ahead, behind
+
+
+def test_a_vote_that_reorders_cons_keeps_the_pages_listing_them_cached(cached_pages, committed):
+    """Pros and cons are listed most voted first. Pages that list them whole
+    lay each item out as a piece that a hit puts in the current order
+    (core.cache.LiveList): a vote that lets one overtake another renders
+    nothing again, and each hit is byte for byte a fresh render
+    (``cached_pages`` compares them)."""
+    ahead, behind = tie_the_top_two("flask", "con", committed)
+    cached_pages()  # warm again
     member = UserFactory()
-    committed(services.toggle_vote, user=member, procon_id=ahead.pk)  # pulls ahead: same order
+    committed(services.toggle_vote, user=member, procon_id=ahead.pk)  # pulls ahead
     assert cached_pages() == set()
-    committed(services.toggle_vote, user=member, procon_id=ahead.pk)  # tied again, same order
+    committed(services.toggle_vote, user=member, procon_id=ahead.pk)  # tied again
     assert cached_pages() == set()
     committed(services.toggle_vote, user=UserFactory(), procon_id=behind.pk)  # overtakes
-    assert cached_pages() == {"flask", "django vs flask", "fastapi vs flask"}
-    html = Client().get("/frameworks/flask/").content.decode()
+    assert cached_pages() == set()
+    for url in ("/frameworks/flask/", "/compare/django-vs-flask/", "/compare/fastapi-vs-flask/"):
+        response = Client().get(url)
+        html = response.content.decode()
+        assert response["X-Cache"] == "hit"
+        assert html.index(behind.text) < html.index(ahead.text), url
+
+
+def test_a_vote_that_reorders_the_embeds_top_pros_renders_it_again(
+    client, demo, page_cache, committed
+):
+    """The embed shows only the top three pros: an item below the cut may
+    overtake one above it, so its order is checked and a change renders it."""
+    ahead, behind = tie_the_top_two("flask", "pro", committed)
+    url = "/compare/django-vs-flask/embed/"
+    client.get(url)
+    assert Client().get(url)["X-Cache"] == "hit"
+    committed(services.toggle_vote, user=UserFactory(), procon_id=behind.pk)  # overtakes
+    response = Client().get(url)
+    html = response.content.decode()
+    assert response["X-Cache"] == "miss"
     assert html.index(behind.text) < html.index(ahead.text)
 
 
