@@ -36,6 +36,20 @@ return value
 """
 
 
+#: The same, only if the counter still reads ARGV[1], and also setting the
+#: keys after the first ARGV[2] (entries, values from ARGV[4] on) for
+#: ARGV[3] seconds. Nothing (nil) if the counter moved.
+ADVANCE_AND_STAMP_IF = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+redis.call('INCR', KEYS[1])
+local value = redis.call('GET', KEYS[1])
+local stamped = tonumber(ARGV[2])
+for i = 2, stamped + 1 do redis.call('SET', KEYS[i], value) end
+for i = stamped + 2, #KEYS do redis.call('SET', KEYS[i], ARGV[i - stamped + 2], 'EX', ARGV[3]) end
+return value
+"""
+
+
 class ReusedClientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
@@ -59,3 +73,17 @@ class ReusedClientRedisCache(RedisCache):
             script = self._advance_script = client.register_script(ADVANCE_AND_STAMP)
         names = [self.make_and_validate_key(key) for key in (counter, *keys)]
         return int(script(keys=names, args=[start], client=client))
+
+    def advance_and_stamp_if(self, counter, expected, keys, entries, *, timeout):
+        """``advance_and_stamp`` only if ``counter`` still holds ``expected``,
+        also storing ``entries`` ({key: value}, kept ``timeout`` seconds) in
+        the same step; True if done, False if the counter had moved."""
+        client = self._cache.get_client(write=True)
+        script = self.__dict__.get("_advance_if_script")
+        if script is None:
+            script = self._advance_if_script = client.register_script(ADVANCE_AND_STAMP_IF)
+        names = [self.make_and_validate_key(key) for key in (counter, *keys, *entries)]
+        dumps = self._cache._serializer.dumps
+        values = [dumps(value) for value in entries.values()]
+        args = [str(expected), len(keys), int(timeout), *values]
+        return script(keys=names, args=args, client=client) is not None

@@ -19,7 +19,7 @@ from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from core.cache import bump_on_commit, refresh_live_groups
+from core.cache import bump_live, bump_on_commit
 from core.history import record_bulk_change
 
 from . import cache as tags
@@ -136,9 +136,11 @@ def toggle_vote(*, user, procon_id):
             votes = ProCon.objects.values_list("votes_count", flat=True).get(pk=procon_id)
             voted = True
         # Live figures: no page records these tags (frameworks/cache.py).
-        bump_on_commit(tags.votes(framework_id), tags.VOTES)
-        # Then the framework's figures are stored once, here, for the readers.
-        transaction.on_commit(lambda: refresh_live_groups(tags.LIVE_VOTES, [framework_id]))
+        # The framework's new figures are stored in the same step, once,
+        # here, for the readers.
+        transaction.on_commit(
+            lambda: bump_live(tags.LIVE_VOTES, [framework_id], tags.votes(framework_id), tags.VOTES)
+        )
     return votes, voted
 
 
