@@ -24,29 +24,22 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
 
 
 #: Advance the counter KEYS[1] (started at ARGV[1] when missing) and set
-#: every other key to its new value; Redis runs a script as one step. The
-#: value is copied as the counter's text: a Lua number is a double, which
-#: neither holds nor prints a clock of 19 digits exactly.
+#: the next ARGV[2] keys to its new value; if the counter read ARGV[3]
+#: before, also set the keys after those (entries) to the values from
+#: ARGV[5] on, for ARGV[4] seconds. Redis runs a script as one step.
+#: Returns 1 if the entries were set, else 0. The value is copied as the
+#: counter's text: a Lua number is a double, which neither holds nor
+#: prints a clock of 19 digits exactly.
 ADVANCE_AND_STAMP = """
+local unchanged = redis.call('GET', KEYS[1]) == ARGV[3]
 if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[1]) end
-redis.call('INCR', KEYS[1])
-local value = redis.call('GET', KEYS[1])
-for i = 2, #KEYS do redis.call('SET', KEYS[i], value) end
-return value
-"""
-
-
-#: The same, only if the counter still reads ARGV[1], and also setting the
-#: keys after the first ARGV[2] (entries, values from ARGV[4] on) for
-#: ARGV[3] seconds. Nothing (nil) if the counter moved.
-ADVANCE_AND_STAMP_IF = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
 redis.call('INCR', KEYS[1])
 local value = redis.call('GET', KEYS[1])
 local stamped = tonumber(ARGV[2])
 for i = 2, stamped + 1 do redis.call('SET', KEYS[i], value) end
-for i = stamped + 2, #KEYS do redis.call('SET', KEYS[i], ARGV[i - stamped + 2], 'EX', ARGV[3]) end
-return value
+if not unchanged then return 0 end
+for i = stamped + 2, #KEYS do redis.call('SET', KEYS[i], ARGV[i - stamped + 3], 'EX', ARGV[4]) end
+return 1
 """
 
 
@@ -62,28 +55,21 @@ class ReusedClientRedisCache(RedisCache):
         that was 4 % of a cached page's time. Redis has neither limit."""
         return self.make_key(key, version=version)
 
-    def advance_and_stamp(self, counter, keys, *, start):
+    def advance_and_stamp(self, counter, keys, *, start, expected=None, entries=None, timeout=0):
         """Increment ``counter`` and set each of ``keys`` to its new value,
-        with no other command in between; returns that value. A missing
-        counter starts at ``start``. Integers are stored as Django's Redis
+        with no other command in between. A missing counter starts at
+        ``start``. If the counter held ``expected`` until then, also store
+        ``entries`` ({key: value}, kept ``timeout`` seconds) in that same
+        step; returns whether it did. Integers are stored as Django's Redis
         serializer stores them (plain digits), so ``get`` reads them back."""
         client = self._cache.get_client(write=True)
         script = self.__dict__.get("_advance_script")
         if script is None:
             script = self._advance_script = client.register_script(ADVANCE_AND_STAMP)
-        names = [self.make_and_validate_key(key) for key in (counter, *keys)]
-        return int(script(keys=names, args=[start], client=client))
-
-    def advance_and_stamp_if(self, counter, expected, keys, entries, *, timeout):
-        """``advance_and_stamp`` only if ``counter`` still holds ``expected``,
-        also storing ``entries`` ({key: value}, kept ``timeout`` seconds) in
-        the same step; True if done, False if the counter had moved."""
-        client = self._cache.get_client(write=True)
-        script = self.__dict__.get("_advance_if_script")
-        if script is None:
-            script = self._advance_if_script = client.register_script(ADVANCE_AND_STAMP_IF)
+        entries = entries or {}
         names = [self.make_and_validate_key(key) for key in (counter, *keys, *entries)]
         dumps = self._cache._serializer.dumps
         values = [dumps(value) for value in entries.values()]
-        args = [str(expected), len(keys), int(timeout), *values]
-        return script(keys=names, args=args, client=client) is not None
+        expected = "" if expected is None else str(expected)
+        args = [start, len(keys), expected, int(timeout), *values]
+        return script(keys=names, args=args, client=client) == 1

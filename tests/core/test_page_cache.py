@@ -429,20 +429,20 @@ def test_bumps_from_many_threads_leave_every_tag_at_the_clocks_value(any_cache):
     }
 
 
-def test_a_vote_stamps_its_groups_figures_only_if_no_bump_came_between(any_cache):
-    """bump_live reads the clock, then the figures, and stores them with the
-    tags' new version only if the clock has not moved since."""
+def test_a_vote_stores_its_groups_figures_only_if_no_bump_came_between(any_cache):
+    """bump_live reads the clock, then the figures; its bump stores them
+    with the tags' new version only if the clock has not moved since."""
     page_cache_module.bump("t")
     clock = cache.get("cache:clock")
 
-    assert page_cache_module._stamp_if_unchanged(clock, ["cache:tag:t"], {"entry": {"p1": 3}})
+    assert page_cache_module._bump_storing(clock, ["cache:tag:t"], {"entry": {"p1": 3}})
     version = cache.get("cache:tag:t")
     assert version == cache.get("cache:clock") > clock
     assert cache.get("entry") == (version, {"p1": 3})
-    # Read before that stamp: refused, nothing changed.
-    assert not page_cache_module._stamp_if_unchanged(clock, ["cache:tag:t"], {"entry": {"p1": 4}})
+    # Read before that bump: the tags move on, the figures are not stored.
+    assert not page_cache_module._bump_storing(clock, ["cache:tag:t"], {"entry": {"p1": 4}})
+    assert cache.get("cache:tag:t") == cache.get("cache:clock") > version
     assert cache.get("entry") == (version, {"p1": 3})
-    assert cache.get("cache:tag:t") == cache.get("cache:clock") == version
 
 
 def test_parameter_prefixes_admit_a_family_and_redirect_the_rest(rf):
