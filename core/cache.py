@@ -345,13 +345,7 @@ def bump(*tags):
         # would move a tag back to A's older version, and a page rendered
         # between B's commit and B's bump, which misses B's write, would
         # record that version and be served as fresh after B's response.
-        atomic = getattr(cache, "advance_and_stamp", None)
-        if atomic is not None:
-            atomic(CLOCK_KEY, keys, start=time.time_ns())
-        else:
-            with _bumping():
-                version = _advance_clock()
-                cache.set_many(dict.fromkeys(keys, version), timeout=None)
+        _bump_storing(None, keys, {})
     except Exception:
         logger.exception("Could not invalidate cached pages for %s", sorted(set(tags)))
 
@@ -389,9 +383,10 @@ def bump_live(source, groups, *tags):
 
 
 def _bump_storing(clock, tag_keys, figures):
-    """Advance the clock and set the tags to its new value; if the clock
-    still read ``clock``, set the group entries ``{entry key: figures}`` to
-    it too, in the same step. Returns whether the figures were stored."""
+    """Advance the clock and set the tags to its new value, as one step
+    (see ``bump``); if the clock still read ``clock``, set the group
+    entries ``{entry key: figures}`` to it too, in that same step. Returns
+    whether the figures were stored."""
     atomic = getattr(cache, "advance_and_stamp", None)
     if atomic is not None:
         entries = {key: (clock + 1, values) for key, values in figures.items()}
@@ -678,15 +673,21 @@ def live_sorted(items, *, refs, value, tiebreak):
 
     scored = sorted(((score(item), item) for item in items), key=lambda p: (-p[0], tiebreak(p[1])))
     recorded = _record_live([(refs(item), points) for points, item in scored], "list", 1)
+    shown = [item for _, item in scored]
+    # Only a page rendered for the cache lays lists out (LiveList).
+    movable = (
+        _live.get() is not None
+        and figures is not None
+        and all(figures[(s, str(g))].get(k) is not None for item in items for s, g, k in refs(item))
+    )
+    if not movable:
+        return LiveList(shown, (), None)
     # Each item's place among ties: its rank by tiebreak (stable, as above).
     ranks = {id(item): rank for rank, item in enumerate(sorted(items, key=tiebreak))}
-    movable = figures is not None and all(
-        figures[(s, str(g))].get(k) is not None for item in items for s, g, k in refs(item)
-    )
     keys = tuple(
-        (tuple((s, str(g), k) for s, g, k in refs(item)), ranks[id(item)]) for _, item in scored
+        (tuple((s, str(g), k) for s, g, k in refs(item)), ranks[id(item)]) for item in shown
     )
-    return LiveList([item for _, item in scored], keys, recorded if movable else None)
+    return LiveList(shown, keys, recorded)
 
 
 class LiveList(list):
@@ -736,11 +737,12 @@ class LiveList(list):
 
 def _laid_out_lists(slots, render):
     """The lists of ``render`` that the page laid out whole (LiveList), as
-    ``{slot index of the first item's marker: (item ranges, item keys)}``: an
-    item is the slots from its marker up to the next (the list's end marker
-    after the last). A list whose markers are not exactly items 0..n-1 in
-    order, then its end, with no other list's marker among them, is left
-    out, and its recorded order stays to be checked."""
+    ``{slot index of the first item's marker: (item ranges, item keys, the
+    order recorded for it)}``: an item is the slots from its marker up to
+    the next (the list's end marker after the last). A list whose markers
+    are not exactly items 0..n-1 in order, then its end, with no other
+    list's marker among them, is left out, and its recorded order stays to
+    be checked."""
     where = collections.defaultdict(list)  # list name -> [(slot index, slot)]
     for index, slot in enumerate(slots):
         if slot[0] in ("#i", "#e"):
