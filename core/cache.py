@@ -100,7 +100,13 @@ Fragments
     come from (``fragment()``, ``{% call fragment(page, ...) %}`` in
     templates): a signed-in member's page, which the page cache cannot
     serve, renders only what is theirs. A new version of the data has no
-    fragments; a fragment that printed a live figure is not kept.
+    fragments. A fragment that prints live figures (the pros and cons with
+    their counts, the statistics) is kept cut at its slots like a stored
+    page, and each use fills them from the request's figures and re-sorts
+    its lists; what differs per reader inside it (whether they voted for an
+    item, the CSRF field of its forms) is a slot too, filled from that
+    reader (``Reader``). So a vote re-renders no fragment, and a member's
+    page renders little more than its header and its own buttons.
 
 Failure
     The cache is an optimisation. If it cannot be reached, pages are rendered
@@ -138,7 +144,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified, HttpResponsePermanentRedirect
+from django.utils.html import conditional_escape
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 
 from core import ratelimit
 
@@ -504,7 +512,7 @@ FRAGMENT_TIMEOUT = PAGE_TIMEOUT
 _fragment_live = contextvars.ContextVar("fragment_live", default=None)
 
 
-def fragment(owner, key, render):
+def fragment(owner, key, render, reader=None):
     """The HTML ``render()`` returns, kept on ``owner`` for the next calls
     with the same ``key``.
 
@@ -514,29 +522,95 @@ def fragment(owner, key, render):
     signed-in member's page (which the page cache cannot serve) reuses the
     table every reader sees instead of rendering it again. When the data
     changes, ``cached()`` computes a new value, which has no fragments yet.
-    ``render`` may read only ``owner`` and what ``key`` names (e.g. whether
-    the reader is signed in). A fragment that printed a live figure or
-    recorded a live order is not kept: those change without the data
-    changing."""
+    ``render`` may read only ``owner``, what ``key`` names (e.g. whether
+    the reader is signed in) and ``reader``.
+
+    A fragment that prints live figures is kept like a stored page: cut at
+    its slots, its laid-out lists in pieces (``LiveList``), its other
+    recorded orders to be checked. Each use fills the slots with the
+    request's current figures (``current_figures``: the same reading as
+    every other figure of the page) and re-sorts the lists; if a recorded
+    order no longer holds, the fragment is rendered again. What differs per
+    reader inside it (a CSRF field, whether they voted) is printed through
+    ``reader`` (a ``Reader``) and filled from the reader of each use.
+    Inside an anonymous page rendered for the cache, the page cuts its own
+    slots: a fragment with live figures is then rendered into it, not kept.
+    """
     fragments = getattr(owner, "__dict__", None)
     if fragments is None:
         return render()
     fragments = fragments.setdefault("_fragments", {})
     now = time.monotonic()
     kept = fragments.get(key)
+    page = _live.get()
     if kept is not None and kept[0] > now:
-        return kept[1]
-    printed = []
-    token = _fragment_live.set(printed)
+        _, html, piece = kept
+        if piece is None:
+            return html
+        if page is None:
+            html = _filled(piece, reader)
+            if html is not None:
+                return html
+    if page is not None:
+        printed = []
+        token = _fragment_live.set(printed)
+        try:
+            html = render()
+        finally:
+            _fragment_live.reset(token)
+        if not printed:
+            fragments[key] = (now + FRAGMENT_TIMEOUT, html, None)
+        return html
+    cut = _LiveRender(personal=True)
+    tokens = _live.set(cut), _orders.set(cut.orders)
     try:
         html = render()
     finally:
-        _fragment_live.reset(token)
-    if printed:
-        logger.warning("Fragment %r printed live figures; not kept.", key)
-    else:
-        fragments[key] = (now + FRAGMENT_TIMEOUT, html)
-    return html
+        _orders.reset(tokens[1])
+        _live.reset(tokens[0])
+    if not cut.texts and not cut.orders:
+        fragments[key] = (now + FRAGMENT_TIMEOUT, html, None)
+        return html
+    body, slots, groups, orders, lists = _cut(str(html), cut)
+    fragments[key] = (now + FRAGMENT_TIMEOUT, None, (body, slots, groups, orders, lists))
+    return cut.fill(str(html))
+
+
+def _filled(piece, reader):
+    """A kept fragment's HTML for this request; None when a recorded order no
+    longer holds (or the figures cannot be read): render it again."""
+    body, slots, groups, orders, lists = piece
+    figures = current_figures(groups) if groups else {}
+    if figures is None or not _orders_hold(orders, figures):
+        return None
+    return _assemble(body, _live_texts(slots, figures, reader), lists, figures)
+
+
+class Reader:
+    """What differs per reader inside a fragment kept for everyone: named
+    texts, each a value or a function of one argument (``reader("pressed",
+    p.pk)``). Printed while a fragment is kept, a text is a slot, which each
+    use of the fragment fills from its own reader; anywhere else it is just
+    the text. Texts are escaped unless marked safe (a CSRF field)."""
+
+    def __init__(self, **texts):
+        self.texts = texts
+
+    def text(self, name, arg=""):
+        value = self.texts[name]
+        return conditional_escape(value(arg) if callable(value) else value)
+
+    def __call__(self, name, arg=""):
+        text = self.text(name, arg)
+        printed = _fragment_live.get()
+        if printed is not None:
+            printed.append("reader")
+        render = _live.get()
+        if render is None or not render.personal:
+            return text
+        slot = f"@:{name}:{arg}"
+        render.texts[slot] = text
+        return mark_safe(SLOT + slot + SLOT)
 
 
 # --- Live figures: filled in when a page is served ----------------------------
@@ -585,16 +659,24 @@ FORMATS = {
 
 
 class _LiveRender:
-    """The live figures printed while one page is rendered for the cache."""
+    """The live figures printed while one page is rendered for the cache, or
+    one fragment to be kept for every reader (``personal``: then ``Reader``
+    texts are slots too)."""
 
-    def __init__(self):
+    def __init__(self, personal=False):
+        self.personal = personal
         self.texts = {}  # slot -> the text printed at render time
         self.groups = set()  # (source, group) of the slots
         self.orders = []  # ((refs, score), ...) per ordered list (live_order)
         self.lists = {}  # list id -> its LiveList, laid out for re-sorting
 
     def fill(self, content):
-        """The page as rendered, slots replaced by their render-time text."""
+        """The page (bytes) or fragment (text) as rendered, slots replaced by
+        their render-time text."""
+        if isinstance(content, str):
+            parts = content.split(SLOT)
+            parts[1::2] = [self.texts[p] for p in parts[1::2]]
+            return "".join(parts)
         parts = content.split(SLOT.encode())
         parts[1::2] = [self.texts[p.decode()].encode() for p in parts[1::2]]
         return b"".join(parts)
@@ -912,10 +994,13 @@ def _orders_hold(orders, figures):
     return True
 
 
-def _live_texts(slots, figures):
-    """The text of each slot: a figure in its format; a list marker, none."""
+def _live_texts(slots, figures, reader=None):
+    """The text of each slot: a figure in its format; a reader's text
+    (fragments, ``Reader``); a list marker, none."""
     return [
-        FORMATS[slot[3]](figures.get((slot[0], slot[1]), {}).get(slot[2], 0))
+        reader.text(slot[1], ":".join(slot[2:]))
+        if slot[0] == "@"
+        else FORMATS[slot[3]](figures.get((slot[0], slot[1]), {}).get(slot[2], 0))
         if len(slot) == 4
         else ""
         for slot in slots
@@ -928,10 +1013,11 @@ def _assemble(body, texts, lists, figures):
     current ``figures``: most first, ties by their tiebreak rank, as
     ``live_sorted`` orders them when a page is rendered."""
     literals = body[0::2]
+    empty = literals[0][:0]  # a page's bytes or a fragment's text
     if not lists:
         parts = list(body)
         parts[1::2] = texts
-        return b"".join(parts)
+        return empty.join(parts)
     out = [literals[0]]
 
     def emit(index, stop, *, item=False):
@@ -952,7 +1038,28 @@ def _assemble(body, texts, lists, figures):
             index = ranges[-1][1]  # the list's end marker
 
     emit(0, len(texts))
-    return b"".join(out)
+    return empty.join(out)
+
+
+def _cut(template, render):
+    """A page (bytes) or fragment (text) rendered with slots, cut for
+    keeping: ``(body, slots, groups, orders, lists)``, where ``body`` has the
+    literal parts with None between them, one per slot (parsed, ``slots``),
+    ``groups`` the live groups it needs, ``orders`` those recorded to be
+    checked when served, and ``lists`` the ones laid out to be sorted then
+    (their orders need no checking: ``LiveList``)."""
+    separator = SLOT if isinstance(template, str) else SLOT.encode()
+    parts = template.split(separator)
+    slots = tuple(
+        tuple((p if isinstance(p, str) else p.decode()).split(":", 3)) for p in parts[1::2]
+    )
+    parts[1::2] = [None] * len(slots)
+    laid_out = _laid_out_lists(slots, render)
+    moved = [recorded for _, _, recorded in laid_out.values()]
+    orders = tuple(o for o in render.orders if not any(o is m for m in moved))
+    lists = {start: (ranges, keys) for start, (ranges, keys, _) in laid_out.items()}
+    groups = tuple(sorted(render.groups | _order_groups(render.orders)))
+    return tuple(parts), slots, groups, orders, lists
 
 
 def _page_etag(etag, texts):
@@ -1175,20 +1282,11 @@ class AnonymousPageCacheMiddleware:
         # (the API, exports) print them as they are and keep the live tags.
         is_html = response.get("Content-Type", "").startswith("text/html")
         if template is not None and is_html and len(groups) <= LIVE_MAX_GROUPS:
-            parts = template.split(SLOT.encode())
-            slots = tuple(tuple(p.decode().split(":", 3)) for p in parts[1::2])
-            parts[1::2] = [None] * len(slots)
+            body, slots, groups, orders, lists = _cut(template, render)
             texts = [render.texts[":".join(slot)] for slot in slots]
             etag = etag_of(template)
             response["ETag"] = _page_etag(etag, texts)
-            # Lists laid out for it are sorted when served: their orders
-            # need no checking (LiveList).
-            laid_out = _laid_out_lists(slots, render)
-            moved = [recorded for _, _, recorded in laid_out.values()]
-            orders = tuple(o for o in render.orders if not any(o is m for m in moved))
-            lists = {start: (ranges, keys) for start, (ranges, keys, _) in laid_out.items()}
-            live = (slots, tuple(sorted(groups)), orders, lists)
-            body = tuple(parts)
+            live = (slots, groups, orders, lists)
             # The live groups' own tags keep their figures exact; the page
             # does not depend on them (module docstring, "Live figures").
             collect.tags -= _covered(groups)

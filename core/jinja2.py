@@ -46,12 +46,13 @@ def url(viewname, *args, **kwargs):
     return reverse(viewname, args=args or None, kwargs=kwargs or None)
 
 
-def fragment(owner, *key, caller):
+def fragment(owner, *key, caller, reader=None):
     """``{% call fragment(page, "criteria", user.is_authenticated) %}...{%
     endcall %}``: the block, rendered once per version of ``page`` and
-    ``key`` (core.cache.fragment). The block may read only ``owner`` and
-    what ``key`` names."""
-    return Markup(cache.fragment(owner, key, caller))
+    ``key`` (core.cache.fragment). The block may read only ``owner``, what
+    ``key`` names and ``reader`` (a core.cache.Reader: the texts that differ
+    per reader, filled in at each use)."""
+    return Markup(cache.fragment(owner, key, caller, reader))
 
 
 def url_or(fallback, viewname, *args, **kwargs):

@@ -4,11 +4,12 @@ import datetime
 
 from django import template
 from django.conf import settings
+from django.template.defaultfilters import urlencode
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
-from core.cache import live
+from core.cache import Reader, live
 from core.templatetags.site import UNKNOWN, compact
 from frameworks import cache as catalogue_tags
 from frameworks import selectors
@@ -88,6 +89,21 @@ def procon_member_votes(procon, fmt="int"):
 def framework_votes(framework, fmt="compact"):
     """The sum of the votes on a framework's pros and cons."""
     return live(*catalogue_tags.total_ref(framework.pk), framework.votes, fmt)
+
+
+@register.simple_tag
+def vote_reader(csrf_input, voted, here):
+    """What a list of pros and cons shows each reader differently, for the
+    list kept once for all (core.cache.Reader): the CSRF field of the vote
+    forms (only read for signed-in readers), the address a form returns to
+    (``here``; ``next`` for log-in links) and whether the reader voted for
+    an item (``pressed``, by id)."""
+    return Reader(
+        csrf=csrf_input,
+        here=here,
+        next=urlencode(here),
+        pressed=lambda pk: "true" if int(pk) in voted else "false",
+    )
 
 
 @register.filter
