@@ -98,7 +98,7 @@ def member_sessions():
         user, _ = users.objects.get_or_create(username=f"bench-member-{n}")
         session = store()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = "core.backends.MemberBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         token = _get_new_csrf_string()

@@ -208,6 +208,11 @@ AUTHENTICATION_BACKENDS = [
     "core.backends.AddressLockoutBackend",
     # Then: refuses logins while a username + address pair is locked out.
     "axes.backends.AxesStandaloneBackend",
+    # Signs members in; a member's requests read them with one statement.
+    "core.backends.MemberBackend",
+    # Only for sessions signed in before MemberBackend, which name this one:
+    # they stay signed in. It never checks a log-in (MemberBackend refuses
+    # first).
     "django.contrib.auth.backends.ModelBackend",
 ]
 # A username + address pair is locked for 15 minutes after 5 failures: a

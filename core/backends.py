@@ -1,4 +1,5 @@
-"""An authentication backend that limits failed log-ins per client address.
+"""Authentication backends: one that limits failed log-ins per client
+address, and the one that signs members in (``MemberBackend``).
 
 django-axes locks a username + address pair out after a few failures, so a
 stranger cannot lock a member out from the member's own address. Left at
@@ -9,10 +10,15 @@ from an address whose failures across all usernames reached
 axes' own failure records, so both limits share one store and one clock.
 """
 
+import functools
+
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connections, router
 from django.db.models import Sum
 from django.utils.timezone import now
 
@@ -44,3 +50,64 @@ class AddressLockoutBackend:
             request.login_address_locked_out = True
             raise PermissionDenied("Too many failed log-ins from this address.")
         return None
+
+
+class MemberBackend(ModelBackend):
+    """Django's ModelBackend, with the signed-in member read by one
+    written-out statement.
+
+    Every signed-in request loads its member (``get_user``). Built with the
+    ORM, that query cost a fifth of a vote's Python time under load; here
+    the statement is composed once per database and the row becomes a User
+    through the same converters the ORM applies. Log-ins are checked as
+    ModelBackend checks them; a failed one is refused outright
+    (``PermissionDenied``), so that ModelBackend, listed after this backend
+    only to keep sessions signed in before it existed, never hashes the
+    password a second time.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        user = super().authenticate(request, username, password, **kwargs)
+        if user is None:
+            raise PermissionDenied("Invalid credentials.")
+        return user
+
+    def get_user(self, user_id):
+        model = get_user_model()
+        try:
+            pk = model._meta.pk.to_python(user_id)
+        except ValidationError:
+            return None
+        connection = connections[router.db_for_read(model)]
+        sql, names, converters = _user_statement(connection)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [pk])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        values = list(row)
+        for index, expression, functions in converters:
+            for convert in functions:
+                values[index] = convert(values[index], expression, connection)
+        user = model.from_db(connection.alias, names, values)
+        return user if self.user_can_authenticate(user) else None
+
+
+@functools.lru_cache(maxsize=64)  # one per thread's connection
+def _user_statement(connection):
+    """The member query for one database connection: ``(sql, attribute
+    names, [(column index, column, converters)])``."""
+    opts = get_user_model()._meta
+    quote = connection.ops.quote_name
+    fields = opts.concrete_fields
+    sql = (
+        f"SELECT {', '.join(quote(field.column) for field in fields)} "
+        f"FROM {quote(opts.db_table)} WHERE {quote(opts.pk.column)} = %s"
+    )
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(opts.db_table)
+        functions = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        if functions:
+            converters.append((index, column, functions))
+    return sql, [field.attname for field in fields], converters

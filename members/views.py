@@ -61,7 +61,7 @@ class SignupView(CreateView):
         user = form.save()
         if user is None:  # taken a moment ago by a parallel sign-up
             return self.form_invalid(form)
-        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(self.request, user, backend="core.backends.MemberBackend")
         messages.success(self.request, f"Welcome, {user.username}! You can vote now.")
         return HttpResponseRedirect(safe_next(self.request, reverse("home")))
 
