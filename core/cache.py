@@ -144,9 +144,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified, HttpResponsePermanentRedirect
-from django.utils.html import conditional_escape
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from markupsafe import escape
 
 from core import ratelimit
 
@@ -595,10 +595,15 @@ class Reader:
 
     def __init__(self, **texts):
         self.texts = texts
+        self.escaped = {}  # (name, arg) -> text: a list repeats them per item
 
     def text(self, name, arg=""):
-        value = self.texts[name]
-        return conditional_escape(value(arg) if callable(value) else value)
+        key = (name, str(arg))
+        text = self.escaped.get(key)
+        if text is None:
+            value = self.texts[name]
+            text = self.escaped[key] = escape(value(key[1]) if callable(value) else value)
+        return text
 
     def __call__(self, name, arg=""):
         text = self.text(name, arg)
@@ -997,14 +1002,17 @@ def _orders_hold(orders, figures):
 def _live_texts(slots, figures, reader=None):
     """The text of each slot: a figure in its format; a reader's text
     (fragments, ``Reader``); a list marker, none."""
-    return [
-        reader.text(slot[1], ":".join(slot[2:]))
-        if slot[0] == "@"
-        else FORMATS[slot[3]](figures.get((slot[0], slot[1]), {}).get(slot[2], 0))
-        if len(slot) == 4
-        else ""
-        for slot in slots
-    ]
+    texts = []
+    for slot in slots:
+        if slot[0] == "@":
+            texts.append(reader.text(slot[1], ":".join(slot[2:])))
+        elif len(slot) == 4:
+            group = figures.get((slot[0], slot[1]))
+            value = 0 if group is None else group.get(slot[2], 0)
+            texts.append(str(value) if slot[3] == "int" else FORMATS[slot[3]](value))
+        else:
+            texts.append("")
+    return texts
 
 
 def _assemble(body, texts, lists, figures):

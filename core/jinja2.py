@@ -55,6 +55,14 @@ def fragment(owner, *key, caller, reader=None):
     return Markup(cache.fragment(owner, key, caller, reader))
 
 
+@functools.lru_cache(maxsize=512)
+def static_url(path):
+    """``{% static path %}``, memoised: the address of a file is fixed for the
+    life of the process (the manifest of hashed names is read at start), and
+    Django's ``static()`` checks the installed apps on every call."""
+    return static(path)
+
+
 def url_or(fallback, viewname, *args, **kwargs):
     """``{% url ... as name %}``: the address, or ``fallback`` when it does not reverse."""
     try:
@@ -132,7 +140,7 @@ def environment(*, libraries=(), **options):
     # Like Django's engine, keep a template's last newline (same markup).
     options.setdefault("keep_trailing_newline", True)
     env = Environment(**options)
-    env.globals.update(url=url, url_or=url_or, static=static, fragment=fragment)
+    env.globals.update(url=url, url_or=url_or, static=static_url, fragment=fragment)
     env.filters.update(DJANGO_FILTERS)
     for path in libraries:
         load_library(env, path)

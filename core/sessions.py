@@ -1,6 +1,8 @@
 """Sessions kept in the database and read through the cache.
 
-Django's ``cached_db`` store already logs a failed cache write; reading,
+Django's ``cached_db`` store, with its database lookup written out.
+
+It already logs a failed cache write; reading,
 checking and deleting still raise when the cache is unreachable, which turned
 a Redis outage into a 500 on every signed-in page. This store treats the cache
 as the optimisation it is: any cache error falls back to the database row,
@@ -10,11 +12,28 @@ which is always written first.
 import logging
 
 from django.contrib.sessions.backends import cached_db
+from django.utils import timezone
+
+from core import rows
 
 logger = logging.getLogger(__name__)
 
 
 class SessionStore(cached_db.SessionStore):
+    def _get_session_from_db(self):
+        """Django's lookup of an unexpired session row, written out (core.rows):
+        a request whose session is not in the cache (a cookie that names no
+        session any more, an evicted entry) no longer builds an ORM query."""
+        session = rows.first(
+            self.model,
+            (("session_key", "="), ("expire_date", ">")),
+            [self.session_key, timezone.now()],
+            names=("session_key", "session_data", "expire_date"),
+        )
+        if session is None:
+            self._session_key = None
+        return session
+
     def load(self):
         try:
             return super().load()
