@@ -9,7 +9,9 @@ get https URLs and HSTS. Trust follows the switch Django uses,
 on loopback, or the addresses in gunicorn's own ``FORWARDED_ALLOW_IPS``.
 """
 
+import errno
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -30,3 +32,32 @@ else:
 # all on one worker in 4 runs of 6, at 40 % of the throughput of an even
 # split).
 reuse_port = True
+
+
+def on_starting(server):
+    """Refuse to start where a server already listens.
+
+    With ``reuse_port`` the kernel lets a second server bind the same port
+    and then splits new connections between the two: a second ``make
+    serve``, or an old release left running, would silently answer half the
+    requests. A plain bind (no SO_REUSEPORT) fails while anything listens
+    there. Skipped when gunicorn re-executes itself to upgrade in place
+    (USR2), which hands its listening sockets to the new master."""
+    if os.environ.get("GUNICORN_FD") or os.environ.get("LISTEN_FDS"):
+        return
+    for address in server.cfg.address:
+        if not isinstance(address, tuple):  # a Unix socket: no reuse_port
+            continue
+        host, port = address[:2]
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError as error:
+                if error.errno != errno.EADDRINUSE:
+                    raise
+                raise SystemExit(
+                    f"Another server already listens on {host}:{port}; stop it first "
+                    "(or choose another PORT)."
+                ) from None

@@ -108,3 +108,35 @@ def test_each_worker_listens_on_its_own_socket(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def wait_listening(server, port, count=1):
+    deadline = time.time() + 20
+    while listening_sockets(port) < count and time.time() < deadline:
+        assert server.poll() is None, server.stderr.read().decode()[-2000:]
+        time.sleep(0.2)
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc/net/tcp")
+def test_a_second_server_on_the_same_port_refuses_to_start(tmp_path):
+    """reuse_port would let it bind and take half of the first one's
+    connections without a word."""
+    port = free_port()
+    first = start_gunicorn(tmp_path, port)
+    try:
+        wait_listening(first, port)
+        second = start_gunicorn(tmp_path, port)
+        try:
+            assert second.wait(timeout=20) != 0
+        finally:
+            if second.poll() is None:
+                second.kill()
+        assert f"Another server already listens on 127.0.0.1:{port}" in (
+            second.stderr.read().decode()
+        )
+        assert listening_sockets(port) == 1
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+            assert response.read() == b"http"
+    finally:
+        first.terminate()
+        first.wait(timeout=10)
