@@ -7,7 +7,8 @@ page costs two calls. A ``redis.Redis`` is safe to share between threads (it
 takes a connection from its pool per command), so one per pool is kept.
 
 It also bumps page-cache tags in one atomic step (``advance_and_stamp``, a
-Lua script): see ``core.cache.bump``.
+Lua script): see ``core.cache.bump``; and counts rate-limit hits in one
+round trip (``count_in_window``): see ``core.ratelimit.hit``.
 """
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
@@ -43,6 +44,14 @@ return 1
 """
 
 
+#: Count one hit on KEYS[1], which expires ARGV[1] seconds after its first.
+COUNT_IN_WINDOW = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+
+
 class ReusedClientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
@@ -73,3 +82,13 @@ class ReusedClientRedisCache(RedisCache):
         expected = "" if expected is None else str(expected)
         args = [start, len(keys), expected, int(timeout), *values]
         return script(keys=names, args=args, client=client) == 1
+
+    def count_in_window(self, key, timeout):
+        """Add one to the counter ``key`` and return it; a new counter
+        expires ``timeout`` seconds later. One round trip: Django's
+        ``add`` then ``incr`` take three (SET NX, EXISTS, INCR)."""
+        client = self._cache.get_client(key, write=True)
+        script = self.__dict__.get("_count_script")
+        if script is None:
+            script = self._count_script = client.register_script(COUNT_IN_WINDOW)
+        return script(keys=[self.make_and_validate_key(key)], args=[int(timeout)], client=client)

@@ -32,12 +32,16 @@ def hit(scope, ident, rate):
     bucket = int(now // window)
     key = _key(scope, ident, bucket)
     try:
-        cache.add(key, 0, timeout=window + 1)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window + 1)
-            count = 1
+        count_in_window = getattr(cache, "count_in_window", None)
+        if count_in_window is not None:  # Redis: one round trip
+            count = count_in_window(key, window + 1)
+        else:
+            cache.add(key, 0, timeout=window + 1)
+            try:
+                count = cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, timeout=window + 1)
+                count = 1
     except Exception as error:  # the cache is down: fail open
         logger.warning("Rate limit %s not checked, cache unavailable: %s", scope, error)
         return 0

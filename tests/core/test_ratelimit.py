@@ -1,4 +1,9 @@
-"""The rate limiter's notion of who is asking."""
+"""The rate limiter: who is asking, and counting their hits."""
+
+import time
+
+import pytest
+from django.core.cache import cache
 
 from core import ratelimit
 
@@ -9,3 +14,48 @@ def test_client_ip_behind_a_proxy(settings, rf):
     assert ratelimit.client_ip(request) == "127.0.0.1"
     settings.BEHIND_PROXY = True
     assert ratelimit.client_ip(request) == "198.51.100.7"
+
+
+@pytest.fixture(params=["locmem", "redis"])
+def counters(request, settings, tmp_path):
+    """The caches the limits are counted in: one worker, Redis."""
+    backends = {
+        "locmem": ("django.core.cache.backends.locmem.LocMemCache", "ratelimit-test"),
+        "redis": ("core.cache_backends.ReusedClientRedisCache", "redis://127.0.0.1:6379/3"),
+    }
+    backend, location = backends[request.param]
+    settings.CACHES = {
+        "default": {"BACKEND": backend, "LOCATION": location, "KEY_PREFIX": tmp_path.name}
+    }
+    cache.clear()
+    yield request.param
+    cache.clear()
+
+
+def test_a_limit_refuses_the_hit_after_its_count_and_takes_refunds(counters):
+    assert [ratelimit.hit("vote", 7, "3/m") for _ in range(3)] == [0, 0, 0]
+    assert 1 <= ratelimit.hit("vote", 7, "3/m") <= 60
+    assert ratelimit.hit("vote", 8, "3/m") == 0  # another member has their own
+    ratelimit.refund("vote", 7, "3/m")
+    ratelimit.refund("vote", 7, "3/m")
+    assert ratelimit.hit("vote", 7, "3/m") == 0
+
+
+def test_on_redis_a_hit_is_one_round_trip_and_its_counter_expires(counters, monkeypatch):
+    if counters != "redis":
+        pytest.skip("Redis only")
+    ratelimit.hit("vote", 6, "3/m")  # Redis has the script from here on
+    commands = []
+    client = cache._cache.get_client(write=True)
+    original = type(client).execute_command
+
+    def counted(self, *args, **options):
+        commands.append(args[0])
+        return original(self, *args, **options)
+
+    monkeypatch.setattr(type(client), "execute_command", counted)
+    ratelimit.hit("vote", 7, "3/m")
+
+    assert commands == ["EVALSHA"]
+    key = cache.make_and_validate_key(ratelimit._key("vote", 7, int(time.time() // 60)))
+    assert 0 < client.ttl(key) <= 61
