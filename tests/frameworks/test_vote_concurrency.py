@@ -123,3 +123,55 @@ def test_parallel_toggles_never_lock_sqlite_and_keep_counters_exact():
     assert len(results) == len(jobs)
     assert Vote.objects.exists()
     assert_counters_exact(items, results)
+
+
+def _waiting_on_a_lock():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL concurrency")
+def test_the_losing_click_of_a_double_click_returns_the_count_with_the_vote():
+    """The second click's insert waits for the first click's and then finds
+    it: it changes nothing and must answer the count the first one made,
+    not the one its statement's snapshot still saw."""
+    from django.db import transaction
+
+    item = ProConFactory(baseline_votes=5, votes_count=5)
+    member = UserFactory()
+    inserted, release, answers = threading.Event(), threading.Event(), {}
+
+    def first_click():
+        try:
+            with transaction.atomic():  # holds the new vote, uncommitted
+                answers["first"] = services.toggle_vote(user=member, procon_id=item.pk)
+                inserted.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def second_click():
+        try:
+            answers["second"] = services.toggle_vote(user=member, procon_id=item.pk)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=first_click)
+    first.start()
+    assert inserted.wait(10)
+    second = threading.Thread(target=second_click)
+    second.start()
+    for _ in range(200):  # until the second click waits for the first's row
+        if _waiting_on_a_lock():
+            break
+        threading.Event().wait(0.05)
+    release.set()
+    first.join(10)
+    second.join(10)
+
+    assert answers == {"first": (6, True), "second": (6, True)}
+    assert ProCon.objects.get(pk=item.pk).votes_count == 6 == 5 + Vote.objects.count()

@@ -380,3 +380,16 @@ def test_deleting_a_member_takes_their_votes_out_of_the_counts():
     leaving.delete()
     counts = [ProCon.objects.get(pk=item.pk).votes_count for item in items]
     assert counts == [11, 10, 10]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no data-modifying WITH")
+def test_on_postgresql_a_vote_is_one_check_and_one_write_statement():
+    item = ProConFactory(baseline_votes=10, votes_count=10)
+    member = UserFactory()
+
+    for expected in ((11, True), (10, False), (11, True)):
+        with CaptureQueriesContext(connection) as queries:
+            assert services.toggle_vote(user=member, procon_id=item.pk) == expected
+        assert [q["sql"].split()[0] for q in queries] == ["SELECT", "WITH"]
+    item.refresh_from_db()
+    assert item.votes_count == 11 == item.baseline_votes + Vote.objects.filter(procon=item).count()
