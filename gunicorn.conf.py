@@ -41,9 +41,9 @@ def on_starting(server):
     and then splits new connections between the two: a second ``make
     serve``, or an old release left running, would silently answer half the
     requests. A plain bind (no SO_REUSEPORT) fails while anything listens
-    there. Skipped when gunicorn re-executes itself to upgrade in place
-    (USR2), which hands its listening sockets to the new master."""
-    if os.environ.get("GUNICORN_FD") or os.environ.get("LISTEN_FDS"):
+    there. Skipped for a master that gunicorn re-executed to upgrade in
+    place (USR2: it sets GUNICORN_PID), or that systemd hands sockets to."""
+    if "GUNICORN_PID" in os.environ or os.environ.get("LISTEN_FDS"):
         return
     for address in server.cfg.address:
         if not isinstance(address, tuple):  # a Unix socket: no reuse_port

@@ -571,6 +571,10 @@ def fragment(owner, key, render, reader=None):
     if not cut.texts and not cut.orders:
         fragments[key] = (now + FRAGMENT_TIMEOUT, html, None)
         return html
+    if cut.readers - {reader}:
+        # Each use fills reader slots from the reader it is given: texts of
+        # any other Reader (or of one not passed) would be filled wrongly.
+        raise ValueError(f"Fragment {key!r} printed texts of a Reader it was not given.")
     body, slots, groups, orders, lists = _cut(str(html), cut)
     fragments[key] = (now + FRAGMENT_TIMEOUT, None, (body, slots, groups, orders, lists))
     return cut.fill(str(html))
@@ -615,6 +619,7 @@ class Reader:
             return text
         slot = f"@:{name}:{arg}"
         render.texts[slot] = text
+        render.readers.add(self)
         return mark_safe(SLOT + slot + SLOT)
 
 
@@ -674,6 +679,7 @@ class _LiveRender:
         self.groups = set()  # (source, group) of the slots
         self.orders = []  # ((refs, score), ...) per ordered list (live_order)
         self.lists = {}  # list id -> its LiveList, laid out for re-sorting
+        self.readers = set()  # the Readers whose texts are slots (fragments)
 
     def fill(self, content):
         """The page (bytes) or fragment (text) as rendered, slots replaced by

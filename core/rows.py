@@ -20,7 +20,7 @@ def first(model, conditions, params, names=None):
     the fields ``names`` (default: all), or None."""
     connection = connections[router.db_for_read(model)]
     names = names or tuple(field.name for field in model._meta.concrete_fields)
-    sql, fields, attnames, converters = _statement(connection, model, names, conditions)
+    sql, fields, attnames, converters = _statement(connection.alias, model, names, conditions)
     values = [
         fields[name].get_db_prep_value(value, connection)
         for (name, _), value in zip(conditions, params, strict=True)
@@ -37,8 +37,13 @@ def first(model, conditions, params, names=None):
     return model.from_db(connection.alias, attnames, row)
 
 
-@functools.lru_cache(maxsize=128)  # per thread's connection, model and conditions
-def _statement(connection, model, names, conditions):
+@functools.lru_cache(maxsize=128)
+def _statement(alias, model, names, conditions):
+    """Composed with the calling thread's connection to ``alias``; the text
+    and the converters depend only on the database and the settings (keyed
+    by alias, not by connection: each thread has its own connection object,
+    and a key would keep it open)."""
+    connection = connections[alias]
     opts = model._meta
     quote = connection.ops.quote_name
     fields = {name: opts.get_field(name) for name in {*names, *(n for n, _ in conditions)}}

@@ -352,3 +352,14 @@ def test_members_share_the_pros_and_cons_but_see_their_own_votes_and_tokens(
     assert ProCon.objects.get(pk=item.pk).votes_count == item.votes_count + 2
     html = readers[bob].get(weighed).content.decode()
     assert form.search(html).group(3) == "true"
+
+
+def test_a_fragment_must_be_given_the_reader_whose_texts_it_prints():
+    """Each use fills reader slots from the reader it is given: texts of
+    another Reader would be filled with the wrong reader's."""
+    outer, inner = cache.Reader(here="/a/"), cache.Reader(here="/b/")
+
+    with pytest.raises(ValueError, match="Reader it was not given"):
+        cache.fragment(Owner(), ("list",), lambda: f"<p>{inner('here')}</p>", outer)
+    with pytest.raises(ValueError, match="Reader it was not given"):
+        cache.fragment(Owner(), ("list",), lambda: f"<p>{inner('here')}</p>")
