@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from tests.factories import CategoryFactory, UserFactory
@@ -147,3 +148,22 @@ def cached_pages(client, demo, page_cache):
     stale.all = set(pages)
     stale.decision = decision
     return stale
+
+
+def use_cache(settings, name, tmp_path):
+    """Point the default cache at one of the backends the settings can pick
+    (``locmem``: one worker; ``files``: several workers without Redis;
+    ``redis``), empty under a key prefix of its own; a generator for
+    fixtures (``yield from``), which empties it again afterwards."""
+    backends = {
+        "locmem": ("django.core.cache.backends.locmem.LocMemCache", f"test-{tmp_path.name}"),
+        "files": ("django.core.cache.backends.filebased.FileBasedCache", str(tmp_path)),
+        "redis": ("core.cache_backends.ReusedClientRedisCache", "redis://127.0.0.1:6379/3"),
+    }
+    backend, location = backends[name]
+    settings.CACHES = {
+        "default": {"BACKEND": backend, "LOCATION": location, "KEY_PREFIX": tmp_path.name}
+    }
+    cache.clear()
+    yield name
+    cache.clear()

@@ -17,6 +17,7 @@ from core import cache as page_cache_module
 from frameworks import cache as tags
 from frameworks import services
 from frameworks.models import Framework, ProCon
+from tests.conftest import use_cache
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -360,18 +361,7 @@ def test_held_pages_are_bounded_by_their_bytes():
 def any_cache(request, settings, tmp_path):
     """Each cache the settings can pick: one worker, several without Redis,
     Redis."""
-    backends = {
-        "locmem": ("django.core.cache.backends.locmem.LocMemCache", "bump-test"),
-        "files": ("django.core.cache.backends.filebased.FileBasedCache", str(tmp_path)),
-        "redis": ("core.cache_backends.ReusedClientRedisCache", "redis://127.0.0.1:6379/3"),
-    }
-    backend, location = backends[request.param]
-    settings.CACHES = {
-        "default": {"BACKEND": backend, "LOCATION": location, "KEY_PREFIX": tmp_path.name}
-    }
-    cache.clear()
-    yield request.param
-    cache.clear()
+    yield from use_cache(settings, request.param, tmp_path)
 
 
 def test_a_bump_that_overlaps_another_never_moves_a_tag_back(any_cache, monkeypatch):

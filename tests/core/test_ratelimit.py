@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from core import ratelimit
+from tests.conftest import use_cache
 
 
 def test_client_ip_behind_a_proxy(settings, rf):
@@ -19,17 +20,7 @@ def test_client_ip_behind_a_proxy(settings, rf):
 @pytest.fixture(params=["locmem", "redis"])
 def counters(request, settings, tmp_path):
     """The caches the limits are counted in: one worker, Redis."""
-    backends = {
-        "locmem": ("django.core.cache.backends.locmem.LocMemCache", "ratelimit-test"),
-        "redis": ("core.cache_backends.ReusedClientRedisCache", "redis://127.0.0.1:6379/3"),
-    }
-    backend, location = backends[request.param]
-    settings.CACHES = {
-        "default": {"BACKEND": backend, "LOCATION": location, "KEY_PREFIX": tmp_path.name}
-    }
-    cache.clear()
-    yield request.param
-    cache.clear()
+    yield from use_cache(settings, request.param, tmp_path)
 
 
 def test_a_limit_refuses_the_hit_after_its_count_and_takes_refunds(counters):
