@@ -55,7 +55,7 @@ def _one_writer():
 
 
 def _votable_framework_id(procon_id, user_id):
-    """``(framework id, blocked)`` if the item is approved on a published
+    """SQLite's check: ``(framework id, blocked)`` if the item is approved on a published
     framework, ``blocked`` telling whether the member may not vote; None if
     the item cannot be voted on. One statement for both checks."""
     quote = connection.ops.quote_name
@@ -111,36 +111,52 @@ def _add_to_count(procon_id, delta):
 
 
 def _toggle_in_one_statement(user_id, procon_id):
-    """PostgreSQL: the toggle as one statement, ``(votes_count, voted)``.
+    """PostgreSQL: the check and the toggle as one statement, ``(framework
+    id, blocked, votes_count, voted)``; the framework id is None if the item
+    cannot be voted on, and nothing is written then or if ``blocked``.
 
-    A data-modifying ``WITH`` deletes the member's vote, inserts it if
+    A data-modifying ``WITH`` checks the item and the member (as
+    ``_votable_framework_id``), deletes the member's vote, inserts it if
     there was none (ON CONFLICT absorbs a parallel double click) and moves
     the counter by what really changed, all in one implicit transaction:
-    no BEGIN and COMMIT round trips, and the row locks are held only while
-    the statement runs. SQLite has no data-modifying ``WITH``."""
+    one round trip, no BEGIN and COMMIT, and the row locks are held only
+    while the statement runs. SQLite has no data-modifying ``WITH``."""
     quote = connection.ops.quote_name
     votes, procons = quote(Vote._meta.db_table), quote(ProCon._meta.db_table)
+    frameworks, marks = quote(Framework._meta.db_table), quote(AbuseMark._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH deleted AS (DELETE FROM {votes} WHERE user_id = %(user)s "
-            "AND procon_id = %(procon)s RETURNING 1), "
+            "WITH target AS (SELECT p.framework_id, EXISTS(SELECT 1 FROM "
+            f"{marks} m WHERE m.user_id = %(user)s AND m.blocks_voting) AS blocked "
+            f"FROM {procons} p JOIN {frameworks} f ON f.id = p.framework_id "
+            "WHERE p.id = %(procon)s AND p.status = %(approved)s AND f.is_published), "
+            "allowed AS (SELECT 1 FROM target WHERE NOT blocked), "
+            f"deleted AS (DELETE FROM {votes} WHERE user_id = %(user)s "
+            "AND procon_id = %(procon)s AND EXISTS (SELECT 1 FROM allowed) RETURNING 1), "
             f"inserted AS (INSERT INTO {votes} (user_id, procon_id, created) "
-            "SELECT %(user)s, %(procon)s, %(now)s WHERE NOT EXISTS (SELECT 1 FROM deleted) "
+            "SELECT %(user)s, %(procon)s, %(now)s WHERE EXISTS (SELECT 1 FROM allowed) "
+            "AND NOT EXISTS (SELECT 1 FROM deleted) "
             "ON CONFLICT (user_id, procon_id) DO NOTHING RETURNING 1), "
             f"counted AS (UPDATE {procons} SET votes_count = votes_count "
             "+ (SELECT count(*) FROM inserted) - (SELECT count(*) FROM deleted) "
             "WHERE id = %(procon)s AND EXISTS (SELECT 1 FROM deleted UNION ALL "
             "SELECT 1 FROM inserted) RETURNING votes_count) "
-            "SELECT (SELECT votes_count FROM counted), NOT EXISTS (SELECT 1 FROM deleted)",
-            {"user": user_id, "procon": procon_id, "now": timezone.now()},
+            "SELECT (SELECT framework_id FROM target), (SELECT blocked FROM target), "
+            "(SELECT votes_count FROM counted), NOT EXISTS (SELECT 1 FROM deleted)",
+            {
+                "user": user_id,
+                "procon": procon_id,
+                "approved": ProCon.Status.APPROVED,
+                "now": timezone.now(),
+            },
         )
-        votes, voted = cursor.fetchone()
-    if votes is None:
+        framework_id, blocked, votes, voted = cursor.fetchone()
+    if framework_id is not None and not blocked and votes is None:
         # A parallel request of this member inserted the vote first and
         # counted it; this statement's snapshot predates that commit, so
         # read the count afresh.
         votes = ProCon.objects.values_list("votes_count", flat=True).get(pk=procon_id)
-    return votes, voted
+    return framework_id, blocked, votes, voted
 
 
 def toggle_vote(*, user, procon_id):
@@ -150,18 +166,18 @@ def toggle_vote(*, user, procon_id):
     statement on PostgreSQL, two or three on SQLite); the counter moves only
     when a row was really inserted or deleted, so double clicks and parallel requests keep
     ``votes_count == baseline_votes + Vote rows``. Checking that the item is
-    votable happens before the write lock is taken. Returns
-    ``(votes_count, voted)``.
+    votable is part of PostgreSQL's statement, and comes before SQLite's
+    write lock. Returns ``(votes_count, voted)``.
     """
-    votable = _votable_framework_id(procon_id, user.pk)
-    if votable is None:
+    if connection.vendor == "postgresql":
+        framework_id, blocked, votes, voted = _toggle_in_one_statement(user.pk, procon_id)
+    else:
+        framework_id, blocked = _votable_framework_id(procon_id, user.pk) or (None, False)
+    if framework_id is None:
         raise VoteNotAllowed(procon_id)
-    framework_id, blocked = votable
     if blocked:
         raise VotingBlocked(user.pk)
-    if connection.vendor == "postgresql":
-        votes, voted = _toggle_in_one_statement(user.pk, procon_id)
-    else:
+    if connection.vendor != "postgresql":
         with _one_writer(), transaction.atomic():
             # A plain DELETE: Vote has no delete receivers nor rows depending on it.
             if _delete_vote(user.pk, procon_id):

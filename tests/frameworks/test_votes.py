@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from frameworks import services
-from frameworks.models import ProCon, Vote
+from frameworks.models import AbuseMark, ProCon, Vote
 from tests.factories import CategoryFactory, FrameworkFactory, ProConFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -383,13 +383,33 @@ def test_deleting_a_member_takes_their_votes_out_of_the_counts():
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no data-modifying WITH")
-def test_on_postgresql_a_vote_is_one_check_and_one_write_statement():
+def test_on_postgresql_a_vote_is_one_statement():
     item = ProConFactory(baseline_votes=10, votes_count=10)
     member = UserFactory()
 
     for expected in ((11, True), (10, False), (11, True)):
         with CaptureQueriesContext(connection) as queries:
             assert services.toggle_vote(user=member, procon_id=item.pk) == expected
-        assert [q["sql"].split()[0] for q in queries] == ["SELECT", "WITH"]
+        assert [q["sql"].split()[0] for q in queries] == ["WITH"]
     item.refresh_from_db()
     assert item.votes_count == 11 == item.baseline_votes + Vote.objects.filter(procon=item).count()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite checks in its own statement")
+def test_on_postgresql_the_one_statement_writes_nothing_it_may_not():
+    item = ProConFactory(baseline_votes=10, votes_count=10)
+    pending = ProConFactory(status=ProCon.Status.PENDING, baseline_votes=3, votes_count=3)
+    blocked = UserFactory()
+    AbuseMark.objects.create(user=blocked, username=blocked.username, reason="Burst.")
+
+    for user, procon, refused in (
+        (UserFactory(), pending, services.VoteNotAllowed),
+        (blocked, item, services.VotingBlocked),
+    ):
+        with CaptureQueriesContext(connection) as queries, pytest.raises(refused):
+            services.toggle_vote(user=user, procon_id=procon.pk)
+        assert [q["sql"].split()[0] for q in queries] == ["WITH"]
+    assert not Vote.objects.exists()
+    item.refresh_from_db()
+    pending.refresh_from_db()
+    assert (item.votes_count, pending.votes_count) == (10, 3)
