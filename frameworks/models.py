@@ -399,7 +399,12 @@ class ProCon(models.Model):
                 violation_error_message="Write the pro or con.",
             ),
         ]
-        indexes = [models.Index(fields=["framework", "status", "kind", "-votes_count"])]
+        # Never index votes_count: it changes with every vote, and on
+        # PostgreSQL an update that touches no indexed column is a HOT
+        # update (a new row version on the same page, no index entries), so
+        # a vote writes none of this table's seven indexes. A framework's
+        # few dozen items sort in memory after this lookup.
+        indexes = [models.Index(fields=["framework", "status", "kind"], name="procon_listing")]
 
     def __str__(self):
         return f"{self.framework} {self.get_kind_display().lower()}: {self.text}"
@@ -418,10 +423,15 @@ class PendingProCon(ProCon):
 
 
 class Vote(models.Model):
+    # No index of their own: each vote inserts or deletes an entry in every
+    # index of this table, and the unique (user, procon) and the (procon,
+    # created) indexes below serve the lookups by member and by item.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes", db_index=False
     )
-    procon = models.ForeignKey(ProCon, on_delete=models.CASCADE, related_name="votes")
+    procon = models.ForeignKey(
+        ProCon, on_delete=models.CASCADE, related_name="votes", db_index=False
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
