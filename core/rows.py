@@ -2,10 +2,10 @@
 
 For the lookups every signed-in request makes (its session, its member):
 building and compiling an ORM query for them cost more Python than running
-them. The statement is composed once per connection, model and conditions;
-parameters and columns go through the same field conversions the ORM
-applies (aware datetimes on SQLite, booleans...), so the instance equals
-what ``Model.objects.get()`` returns.
+them. The statement is composed once per database alias, model and
+conditions; parameters and columns go through the same field conversions
+the ORM applies (aware datetimes on SQLite, booleans...), so the instance
+equals what ``Model.objects.get()`` returns.
 """
 
 import functools

@@ -101,7 +101,7 @@ def vote_reader(csrf_input, voted, here):
     return Reader(
         csrf=csrf_input,
         here=here,
-        next=urlencode(here),
+        next=lambda _: urlencode(here),  # only anonymous readers print it
         pressed=lambda pk: "true" if int(pk) in voted else "false",
     )
 
