@@ -110,6 +110,23 @@ def _add_to_count(procon_id, delta):
         return cursor.fetchone()[0]
 
 
+def _toggle_locked(user_id, procon_id):
+    """SQLite: the check, then the toggle in a transaction under the
+    process's writer lock; returns what ``_toggle_in_one_statement`` does."""
+    framework_id, blocked = _votable_framework_id(procon_id, user_id) or (None, False)
+    if framework_id is None or blocked:
+        return framework_id, blocked, None, False
+    with _one_writer(), transaction.atomic():
+        # A plain DELETE: Vote has no delete receivers nor rows depending on it.
+        if _delete_vote(user_id, procon_id):
+            return framework_id, False, _add_to_count(procon_id, -1), False
+        if _insert_vote(user_id, procon_id):
+            return framework_id, False, _add_to_count(procon_id, +1), True
+        # A parallel request of this member voted first; it counted.
+        votes = ProCon.objects.values_list("votes_count", flat=True).get(pk=procon_id)
+        return framework_id, False, votes, True
+
+
 def _toggle_in_one_statement(user_id, procon_id):
     """PostgreSQL: the check and the toggle as one statement, ``(framework
     id, blocked, votes_count, voted)``; the framework id is None if the item
@@ -169,24 +186,12 @@ def toggle_vote(*, user, procon_id):
     votable is part of PostgreSQL's statement, and comes before SQLite's
     write lock. Returns ``(votes_count, voted)``.
     """
-    if connection.vendor == "postgresql":
-        framework_id, blocked, votes, voted = _toggle_in_one_statement(user.pk, procon_id)
-    else:
-        framework_id, blocked = _votable_framework_id(procon_id, user.pk) or (None, False)
+    toggle = _toggle_in_one_statement if connection.vendor == "postgresql" else _toggle_locked
+    framework_id, blocked, votes, voted = toggle(user.pk, procon_id)
     if framework_id is None:
         raise VoteNotAllowed(procon_id)
     if blocked:
         raise VotingBlocked(user.pk)
-    if connection.vendor != "postgresql":
-        with _one_writer(), transaction.atomic():
-            # A plain DELETE: Vote has no delete receivers nor rows depending on it.
-            if _delete_vote(user.pk, procon_id):
-                votes, voted = _add_to_count(procon_id, -1), False
-            elif _insert_vote(user.pk, procon_id):
-                votes, voted = _add_to_count(procon_id, +1), True
-            else:  # a parallel request of this member voted first; it counted
-                votes = ProCon.objects.values_list("votes_count", flat=True).get(pk=procon_id)
-                voted = True
     # Live figures: no page records these tags (frameworks/cache.py). The
     # framework's new figures are stored in the same step, once, here, for
     # the readers; after the commit (at once outside a transaction).
