@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 
+from core.cache import derived
+
 #: The query parameters of the weights: ``w-<criterion slug>``.
 WEIGHT_PREFIX = "w-"
 DEFAULT_WEIGHT = 1
@@ -188,5 +190,10 @@ def weigh(page, query):
     rows = [row for row in page.criterion_rows if row.criterion.question]
     criteria = [row.criterion for row in rows]
     weights, ignored, customised = parse_weights(query, criteria)
-    scores = score(page.frameworks, [(row.criterion, row.cells) for row in rows], weights)
+
+    def scores():
+        return score(page.frameworks, [(row.criterion, row.cells) for row in rows], weights)
+
+    # Every reader without weights of their own gets the same scores.
+    scores = scores() if customised else derived(page, "default scores", scores)
     return Weighting(criteria, weights, ignored, scores, customised)

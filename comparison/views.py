@@ -21,8 +21,9 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView, View
 
 from core import ratelimit, snippets, structured_data
-from core.cache import cached, depends_on
+from core.cache import cached, depends_on, derived
 from core.http import safe_next, too_many, wants_json
+from core.links import script_prefix
 from frameworks import cache as catalogue_tags
 from frameworks import services
 from frameworks.models import COMPARE_SEPARATOR, Framework, ProCon
@@ -153,13 +154,21 @@ class ComparisonDetailView(TemplateView):
             p.pk for groups in page.procons.values() for items in groups.values() for p in items
         ]
         ids = [f.pk for f in page.frameworks]
+        # What the absolute addresses of the structured data and snippets start with.
+        site = (request.scheme, request.get_host(), script_prefix())
         context = self.get_context_data(
             page=page,
-            structured_data=structured_data.comparison_page(request, page),
+            structured_data=derived(
+                page,
+                ("structured data", site),
+                lambda: structured_data.comparison_page(request, page),
+            ),
             only_differences=only_differences,
             voted=voted_procon_ids(request.user, procon_ids),
             weighting=scoring.weigh(page, request.GET.lists()),
-            embed_snippets=embed_snippets(request, page),
+            embed_snippets=derived(
+                page, ("embed snippets", site), lambda: embed_snippets(request, page)
+            ),
             watch=visit_watched_page(
                 request.user,
                 changes.Scope.of_frameworks(ids, page.comparison),

@@ -504,6 +504,32 @@ def _remember(key, entry):
             _memo.popitem(last=False)
 
 
+# --- Derived values: computed once per version of their data -----------------
+
+#: Most values ``derived()`` keeps on one owner: keys naming a request's host
+#: are bounded by ALLOWED_HOSTS, which may allow a whole domain.
+DERIVED_MAX = 16
+
+
+def derived(owner, key, compute):
+    """``compute()``, kept on ``owner`` for the next calls with the same
+    ``key``: what a view computes from a ``cached()`` value alone (the
+    default scores of a comparison, its structured data for one host), once
+    per process and version of the data, as ``fragment()`` keeps HTML.
+    ``compute`` may read only ``owner`` and what ``key`` names; what it
+    returns is shared by the threads, so it is read-only by convention."""
+    values = getattr(owner, "__dict__", None)
+    if values is None:
+        return compute()
+    values = values.setdefault("_derived", {})
+    value = values.get(key, values)  # ``values`` itself: not kept yet
+    if value is values:
+        value = compute()
+        if len(values) < DERIVED_MAX:
+            values[key] = value
+    return value
+
+
 # --- Fragments: parts of pages rendered once per version of their data --------
 
 #: How long a fragment is reused at most: texts that depend on the day

@@ -152,3 +152,40 @@ def test_weights_cost_no_query(client, demo, django_assert_num_queries):
         client.get(CURATED)
     with django_assert_num_queries(len(plain)):
         client.get(CURATED, {"w-url-routing": "3", "w-nope": "1"})
+
+
+def test_readers_without_weights_share_the_scores_until_the_data_changes(
+    demo, page_cache, committed, member_client, monkeypatch
+):
+    from comparison import scoring
+
+    real, calls = scoring.score, []
+    monkeypatch.setattr(scoring, "score", lambda *args: calls.append(args) or real(*args))
+
+    first = weigh_section(member_client.get(CURATED))  # a member's page: rendered each time
+    assert weigh_section(member_client.get(CURATED)) == first
+    assert len(calls) == 1
+    for _ in range(2):  # a reader's own weights are scored for them
+        assert "3×0" in weigh_section(member_client.get(CURATED, {"w-url-routing": "3"}))
+    assert len(calls) == 3
+
+    flask = Assessment.objects.get(framework__slug="flask", criterion__slug="url-routing")
+    flask.verdict = Assessment.Verdict.YES
+    committed(flask.save)
+    fresh = weigh_section(member_client.get(CURATED))
+    assert len(calls) == 4
+    assert fresh != first and "1×1" in score_of(fresh, "Flask")
+
+
+def test_each_host_gets_addresses_of_its_own(demo, page_cache, member_client):
+    """The structured data and the embed snippets are kept per host: a
+    reader on one name never copies a snippet pointing at another."""
+    for _ in range(2):
+        for host in ("localhost", "127.0.0.1"):
+            html = member_client.get(CURATED, HTTP_HOST=host).content.decode()
+            data = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+            assert f'"url": "http://{host}/compare/django-vs-flask/"' in data.group(1)
+            snippets = re.search(r'id="embed-snippets"(.*?)</section>', html, re.S).group(1)
+            assert f"http://{host}/compare/django-vs-flask/embed/" in snippets
+            other = "127.0.0.1" if host == "localhost" else "localhost"
+            assert f"http://{other}/" not in data.group(1) + snippets

@@ -33,6 +33,27 @@ def counting(html):
     return render, calls
 
 
+def test_a_derived_value_is_computed_once_per_owner_and_key_and_kept_within_bounds():
+    owner, other = Owner(), Owner()
+    render, calls = counting(None)  # None is a value like any other
+
+    assert cache.derived(owner, "scores", render) is None
+    assert cache.derived(owner, "scores", render) is None
+    assert len(calls) == 1
+    cache.derived(owner, ("snippets", "a.example"), render)  # another key
+    cache.derived(other, "scores", render)  # a new version of the data
+    assert len(calls) == 3
+
+    for n in range(cache.DERIVED_MAX):  # hosts a wildcard in ALLOWED_HOSTS lets in
+        cache.derived(owner, ("snippets", f"h{n}.example"), render)
+    assert len(owner._derived) == cache.DERIVED_MAX
+    before = len(calls)
+    cache.derived(owner, ("snippets", "h99.example"), render)
+    cache.derived(owner, ("snippets", "h99.example"), render)
+    assert len(calls) == before + 2  # computed, not kept
+    assert cache.derived(object(), "plain", lambda: 7) == 7  # no __dict__: nothing kept
+
+
 def test_a_fragment_is_rendered_once_per_owner_and_key():
     render, calls = counting("<p>table</p>")
     owner, other = Owner(), Owner()
