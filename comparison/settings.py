@@ -144,6 +144,13 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     else:
         _db["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
         _db["CONN_HEALTH_CHECKS"] = True
+    # The written-out statements of votes and signed-in requests (core.rows)
+    # are prepared once per connection. psycopg prepares only server-bound
+    # statements and Django's ORM binds on the client, so nothing else is.
+    # Behind a pooler that drops prepared statements (PgBouncer in
+    # transaction mode before 1.21), set DATABASE_PREPARE=0.
+    if env_bool("DATABASE_PREPARE", True):
+        _db.setdefault("OPTIONS", {})["prepare_threshold"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

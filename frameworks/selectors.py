@@ -8,6 +8,7 @@ from django.db.models import Count, Prefetch
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from core import rows
 from core.cache import live_sorted
 
 from . import cache as tags
@@ -143,15 +144,15 @@ def vote_figures(framework_ids):
     if not ids:
         return figures
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
+    with rows.cursor(connection) as cursor:
         cursor.execute(
             "SELECT framework_id, id, votes_count, baseline_votes "
             f"FROM {quote(ProCon._meta.db_table)} "
             f"WHERE status = %s AND framework_id IN ({', '.join(['%s'] * len(ids))})",
             [ProCon.Status.APPROVED, *ids],
         )
-        rows = cursor.fetchall()
-    for framework_id, pk, votes, baseline in rows:
+        found = cursor.fetchall()
+    for framework_id, pk, votes, baseline in found:
         counts = figures[str(framework_id)]
         counts[f"p{pk}"] = votes
         counts[f"m{pk}"] = votes - baseline

@@ -19,6 +19,7 @@ from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core import rows
 from core.cache import bump_live, bump_on_commit
 from core.history import record_bulk_change
 
@@ -141,7 +142,7 @@ def _toggle_in_one_statement(user_id, procon_id):
     quote = connection.ops.quote_name
     votes, procons = quote(Vote._meta.db_table), quote(ProCon._meta.db_table)
     frameworks, marks = quote(Framework._meta.db_table), quote(AbuseMark._meta.db_table)
-    with connection.cursor() as cursor:
+    with rows.cursor(connection) as cursor:
         cursor.execute(
             "WITH target AS (SELECT p.framework_id, EXISTS(SELECT 1 FROM "
             f"{marks} m WHERE m.user_id = %(user)s AND m.blocks_voting) AS blocked "

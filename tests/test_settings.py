@@ -21,6 +21,7 @@ SETTINGS_VARIABLES = [
     "CSRF_TRUSTED_ORIGINS",
     "DATABASE_URL",
     "DATABASE_POOL",
+    "DATABASE_PREPARE",
     "REDIS_URL",
     "SECURE_SSL_REDIRECT",
     "SECURE_COOKIES",
@@ -131,6 +132,14 @@ def test_database_url_postgres_uses_a_pool():
     assert db["OPTIONS"]["pool"]["max_size"] >= db["OPTIONS"]["pool"]["min_size"] > 0
     assert db["CONN_MAX_AGE"] == 0
     assert "transaction_mode" not in db["OPTIONS"]
+    # Only server-bound statements (core.rows.cursor) are prepared; at once.
+    assert db["OPTIONS"]["prepare_threshold"] == 0
+
+
+def test_database_prepare_off_prepares_nothing():
+    db = database_settings(DATABASE_URL="postgres://portal@db.example/portal", DATABASE_PREPARE="0")
+
+    assert "prepare_threshold" not in db["OPTIONS"]
 
 
 def test_database_url_postgres_without_pool_keeps_connections():
