@@ -10,6 +10,7 @@ on loopback, or the addresses in gunicorn's own ``FORWARDED_ALLOW_IPS``.
 """
 
 import errno
+import gc
 import os
 import socket
 import sys
@@ -61,3 +62,12 @@ def on_starting(server):
                     f"Another server already listens on {host}:{port}; stop it first "
                     "(or choose another PORT)."
                 ) from None
+
+
+def post_worker_init(worker):
+    """Move what the worker loaded at start (Django, the apps, the models:
+    about 89,000 objects) out of the garbage collector's view. They live as
+    long as the worker, yet each full collection walked them all, with
+    every thread of the worker stopped: under load such pauses took 84-111
+    ms, and 36-50 ms with this (README, "Benchmark")."""
+    gc.freeze()

@@ -1,5 +1,6 @@
 """gunicorn trusts forwarded headers only when the site is behind a proxy,
-and gives each worker its own listening socket.
+gives each worker its own listening socket, and keeps what a worker
+loaded at start out of the garbage collector's view.
 
 Each test starts gunicorn with the project's ``gunicorn.conf.py`` on a free
 loopback port, serving a tiny WSGI app that echoes the scheme gunicorn
@@ -32,16 +33,30 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def start_gunicorn(tmp_path, port, workers=1, **env):
-    (tmp_path / "echo_app.py").write_text(ECHO_APP)
+def start_gunicorn(tmp_path, port, workers=1, app=("echo_app", ECHO_APP), **env):
+    name, source = app
+    (tmp_path / f"{name}.py").write_text(source)
     clean = {k: v for k, v in os.environ.items() if k not in {"BEHIND_TLS_PROXY"}}
     clean.pop("FORWARDED_ALLOW_IPS", None)
     clean.update(env)
     return subprocess.Popen(
-        [str(GUNICORN), "echo_app:app", "--config", str(ROOT / "gunicorn.conf.py"),
+        [str(GUNICORN), f"{name}:app", "--config", str(ROOT / "gunicorn.conf.py"),
          "--pythonpath", str(tmp_path), "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
         cwd=ROOT, env=clean, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
+
+
+def answer_once_up(server, request):
+    """The body of ``request`` once ``server`` answers (at most 20 s)."""
+    deadline = time.time() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(request, timeout=2) as response:
+                return response.read().decode()
+        except OSError:
+            if time.time() > deadline or server.poll() is not None:
+                raise AssertionError(server.stderr.read().decode()[-2000:]) from None
+            time.sleep(0.2)
 
 
 def scheme_seen_by_gunicorn(tmp_path, **env):
@@ -51,15 +66,7 @@ def scheme_seen_by_gunicorn(tmp_path, **env):
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/", headers={"X-Forwarded-Proto": "https"}
         )
-        deadline = time.time() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(request, timeout=2) as response:
-                    return response.read().decode()
-            except OSError:
-                if time.time() > deadline or server.poll() is not None:
-                    raise AssertionError(server.stderr.read().decode()[-2000:]) from None
-                time.sleep(0.2)
+        return answer_once_up(server, request)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -140,3 +147,24 @@ def test_a_second_server_on_the_same_port_refuses_to_start(tmp_path):
     finally:
         first.terminate()
         first.wait(timeout=10)
+
+
+FREEZE_APP = """
+import gc
+
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [str(gc.get_freeze_count()).encode()]
+"""
+
+
+def test_a_worker_keeps_what_it_loaded_at_start_out_of_the_collectors_view(tmp_path):
+    """A full collection stops every thread of the worker; it should not
+    walk the objects that live as long as the worker."""
+    port = free_port()
+    server = start_gunicorn(tmp_path, port, app=("freeze_app", FREEZE_APP))
+    try:
+        assert int(answer_once_up(server, f"http://127.0.0.1:{port}/")) > 10_000
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
