@@ -65,7 +65,7 @@ def test_a_prepared_statement_is_logged_and_counted_as_any_other():
     assert '"auth_user"' in queries[0]["sql"]
 
 
-def test_without_prepared_statements_the_cursor_is_the_usual_one(settings):
+def test_without_prepared_statements_the_cursor_is_the_usual_one():
     member = UserFactory()
     options = connection.settings_dict["OPTIONS"]
     saved = options.pop("prepare_threshold", None)
