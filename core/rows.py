@@ -36,17 +36,15 @@ def cursor(connection):
         with connection.cursor() as plain:
             yield plain
         return
-    server_bound, logged = _server_bound_cursors()
+    server_bound, logged, time_zone_of = _server_bound_cursors()
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
         raw = (logged if connection.queries_logged else server_bound)(connection.connection)
     # As Django's create_cursor(): the connection's time zone, if it changed.
-    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
-    from django.db.backends.postgresql.psycopg_any import register_tzloader
-    from psycopg.pq import Format
+    if connection.timezone != time_zone_of(raw):
+        from django.db.backends.postgresql.psycopg_any import register_tzloader
 
-    if connection.timezone != raw.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT).timezone:
         register_tzloader(connection.timezone, raw)
     with connection._prepare_cursor(raw) as prepared:
         yield prepared
@@ -54,10 +52,12 @@ def cursor(connection):
 
 @functools.cache
 def _server_bound_cursors():
-    """Django's server-binding cursor class, and one that also keeps the
+    """Django's server-binding cursor class; one that also keeps the
     statement it ran where Django's query log (DEBUG, ``assertNumQueries``)
-    reads it: psycopg keeps it only on client-bound cursors."""
-    from django.db.backends.postgresql.base import ServerBindingCursor
+    reads it (psycopg keeps it only on client-bound cursors); and the time
+    zone a cursor reads timestamps in. Imported once, off the hot path."""
+    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
+    from psycopg.pq import Format
 
     class LoggedCursor(ServerBindingCursor):
         def execute(self, query, params=None, **kwargs):
@@ -65,7 +65,10 @@ def _server_bound_cursors():
             self._query = self._convert_query(query, params)
             return result
 
-    return ServerBindingCursor, LoggedCursor
+    def time_zone_of(cursor):
+        return cursor.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT).timezone
+
+    return ServerBindingCursor, LoggedCursor, time_zone_of
 
 
 def first(model, conditions, params, names=None):
