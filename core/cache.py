@@ -358,7 +358,20 @@ def bump(*tags):
         logger.exception("Could not invalidate cached pages for %s", sorted(set(tags)))
 
 
-def bump_live(source, groups, *tags):
+def write_clock():
+    """The write clock's value, or None if the cache cannot be reached.
+
+    For a write that computes its live groups' new figures itself, in its
+    own statement, and hands them to ``bump_live``: read it before that
+    statement starts (see there)."""
+    try:
+        return cache.get(CLOCK_KEY)
+    except Exception as error:
+        _warn("get", error)
+        return None
+
+
+def bump_live(source, groups, *tags, reading=None):
     """``bump(*tags)`` for a write to the figures of live ``groups`` (whose
     tags are among ``tags``) that also stores those groups' new figures in
     the same step, so that no reader finds them stale and each runs the
@@ -372,13 +385,20 @@ def bump_live(source, groups, *tags):
     a newer version. If another bump came between, the figures are not
     stored and the groups' next reader stores them: trying again would
     cost the voters of a busy site a second query each, exactly when votes
-    are busiest."""
+    are busiest.
+
+    ``reading`` is ``(clock, {group: figures})`` when the writer read the
+    clock (``write_clock``) before a statement that made its write and read
+    the figures too, with the write's own change applied: PostgreSQL's
+    vote does, which saves the figures' query. The same rule holds, as
+    that statement's snapshot is taken after the clock was read."""
     groups = [(source, str(group)) for group in groups]
     tag_keys = [TAG_PREFIX + tag for tag in sorted(set(tags))]
     try:
-        clock = cache.get(CLOCK_KEY)
+        clock, computed = reading or (cache.get(CLOCK_KEY), None)
         if clock is not None:
-            computed = _sources[source].compute([group for _, group in groups])
+            if computed is None:
+                computed = _sources[source].compute([group for _, group in groups])
             figures = {
                 entry_key: computed.get(group[1], {})
                 for group, (entry_key, _) in _group_keys(groups).items()

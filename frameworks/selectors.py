@@ -153,11 +153,16 @@ def vote_figures(framework_ids):
         )
         found = cursor.fetchall()
     for framework_id, pk, votes, baseline in found:
-        counts = figures[str(framework_id)]
-        counts[f"p{pk}"] = votes
-        counts[f"m{pk}"] = votes - baseline
-        counts["total"] += votes
+        add_vote_figures(figures[str(framework_id)], pk, votes, baseline)
     return figures
+
+
+def add_vote_figures(counts, procon_id, votes, baseline):
+    """Add one approved pro/con to its framework's ``vote_figures`` entry
+    (also filled by the vote's own statement, frameworks.services)."""
+    counts[f"p{procon_id}"] = votes
+    counts[f"m{procon_id}"] = votes - baseline
+    counts["total"] += votes
 
 
 #: How many weeks of member votes each pro/con charts.

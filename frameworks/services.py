@@ -20,11 +20,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core import rows
-from core.cache import bump_live, bump_on_commit
+from core.cache import bump_live, bump_on_commit, write_clock
 from core.history import record_bulk_change
 
 from . import cache as tags
 from .models import AbuseMark, Decision, Framework, ProCon, Vote, Watch
+from .selectors import add_vote_figures
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +114,8 @@ def _add_to_count(procon_id, delta):
 
 def _toggle_locked(user_id, procon_id):
     """SQLite: the check, then the toggle in a transaction under the
-    process's writer lock; returns what ``_toggle_in_one_statement`` does."""
+    process's writer lock; returns what ``_toggle_in_one_statement`` does,
+    but the figures."""
     framework_id, blocked = _votable_framework_id(procon_id, user_id) or (None, False)
     if framework_id is None or blocked:
         return framework_id, blocked, None, False
@@ -130,15 +132,22 @@ def _toggle_locked(user_id, procon_id):
 
 def _toggle_in_one_statement(user_id, procon_id):
     """PostgreSQL: the check and the toggle as one statement, ``(framework
-    id, blocked, votes_count, voted)``; the framework id is None if the item
-    cannot be voted on, and nothing is written then or if ``blocked``.
+    id, blocked, votes_count, voted, figures)``; the framework id is None if
+    the item cannot be voted on, and nothing is written then or if
+    ``blocked``.
 
     A data-modifying ``WITH`` checks the item and the member (as
     ``_votable_framework_id``), deletes the member's vote, inserts it if
     there was none (ON CONFLICT absorbs a parallel double click) and moves
     the counter by what really changed, all in one implicit transaction:
     one round trip, no BEGIN and COMMIT, and the row locks are held only
-    while the statement runs. SQLite has no data-modifying ``WITH``."""
+    while the statement runs. SQLite has no data-modifying ``WITH``.
+
+    The same statement reads the framework's approved pros and cons, so
+    ``figures`` are its new ``vote_figures`` for the readers (``bump_live``)
+    without a query of their own. The statement sees the rows as they were
+    when it started, so the voted item's count is the one the ``UPDATE``
+    returned. None when nothing was counted."""
     quote = connection.ops.quote_name
     votes, procons = quote(Vote._meta.db_table), quote(ProCon._meta.db_table)
     frameworks, marks = quote(Framework._meta.db_table), quote(AbuseMark._meta.db_table)
@@ -160,7 +169,10 @@ def _toggle_in_one_statement(user_id, procon_id):
             "WHERE id = %(procon)s AND EXISTS (SELECT 1 FROM deleted UNION ALL "
             "SELECT 1 FROM inserted) RETURNING votes_count) "
             "SELECT (SELECT framework_id FROM target), (SELECT blocked FROM target), "
-            "(SELECT votes_count FROM counted), NOT EXISTS (SELECT 1 FROM deleted)",
+            "(SELECT votes_count FROM counted), NOT EXISTS (SELECT 1 FROM deleted), "
+            "(SELECT array_agg(ARRAY[id, votes_count, baseline_votes]) "
+            f"FROM {procons} WHERE framework_id = (SELECT framework_id FROM target) "
+            "AND status = %(approved)s AND EXISTS (SELECT 1 FROM counted))",
             {
                 "user": user_id,
                 "procon": procon_id,
@@ -168,13 +180,18 @@ def _toggle_in_one_statement(user_id, procon_id):
                 "now": timezone.now(),
             },
         )
-        framework_id, blocked, votes, voted = cursor.fetchone()
-    if framework_id is not None and not blocked and votes is None:
+        framework_id, blocked, votes, voted, listed = cursor.fetchone()
+    figures = None
+    if listed is not None:
+        figures = {"total": 0}
+        for pk, count, baseline in listed:
+            add_vote_figures(figures, pk, votes if pk == procon_id else count, baseline)
+    elif framework_id is not None and not blocked:
         # A parallel request of this member inserted the vote first and
         # counted it; this statement's snapshot predates that commit, so
         # read the count afresh.
         votes = ProCon.objects.values_list("votes_count", flat=True).get(pk=procon_id)
-    return framework_id, blocked, votes, voted
+    return framework_id, blocked, votes, voted, figures
 
 
 def toggle_vote(*, user, procon_id):
@@ -187,8 +204,15 @@ def toggle_vote(*, user, procon_id):
     votable is part of PostgreSQL's statement, and comes before SQLite's
     write lock. Returns ``(votes_count, voted)``.
     """
-    toggle = _toggle_in_one_statement if connection.vendor == "postgresql" else _toggle_locked
-    framework_id, blocked, votes, voted = toggle(user.pk, procon_id)
+    reading = None
+    if connection.vendor == "postgresql":
+        # Before the statement that reads the new figures (core.cache.bump_live).
+        clock = write_clock()
+        framework_id, blocked, votes, voted, figures = _toggle_in_one_statement(user.pk, procon_id)
+        if figures is not None:
+            reading = (clock, {str(framework_id): figures})
+    else:
+        framework_id, blocked, votes, voted = _toggle_locked(user.pk, procon_id)
     if framework_id is None:
         raise VoteNotAllowed(procon_id)
     if blocked:
@@ -197,7 +221,13 @@ def toggle_vote(*, user, procon_id):
     # framework's new figures are stored in the same step, once, here, for
     # the readers; after the commit (at once outside a transaction).
     transaction.on_commit(
-        lambda: bump_live(tags.LIVE_VOTES, [framework_id], tags.votes(framework_id), tags.VOTES)
+        lambda: bump_live(
+            tags.LIVE_VOTES,
+            [framework_id],
+            tags.votes(framework_id),
+            tags.VOTES,
+            reading=reading,
+        )
     )
     return votes, voted
 
