@@ -143,13 +143,18 @@ def vote_figures(framework_ids):
     ids = [int(pk) for pk in framework_ids]
     if not ids:
         return figures
+    if connection.vendor == "postgresql":
+        # One array parameter: one prepared statement for any number of
+        # frameworks, where "IN (%s, ...)" would prepare one per length.
+        among, params = "= ANY(%s)", [ids]
+    else:
+        among, params = f"IN ({', '.join(['%s'] * len(ids))})", ids
     quote = connection.ops.quote_name
     with rows.cursor(connection) as cursor:
         cursor.execute(
             "SELECT framework_id, id, votes_count, baseline_votes "
-            f"FROM {quote(ProCon._meta.db_table)} "
-            f"WHERE status = %s AND framework_id IN ({', '.join(['%s'] * len(ids))})",
-            [ProCon.Status.APPROVED, *ids],
+            f"FROM {quote(ProCon._meta.db_table)} WHERE status = %s AND framework_id {among}",
+            [ProCon.Status.APPROVED, *params],
         )
         found = cursor.fetchall()
     for framework_id, pk, votes, baseline in found:

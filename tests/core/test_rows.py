@@ -46,6 +46,19 @@ def test_a_vote_and_a_member_lookup_are_prepared_once_per_connection():
 
 
 @postgresql_only
+def test_the_figures_of_any_number_of_frameworks_are_one_prepared_statement():
+    items = [ProConFactory(baseline_votes=n, votes_count=n) for n in range(1, 5)]
+    ids = [item.framework_id for item in items]
+
+    for count in range(1, 5):
+        figures = vote_figures(ids[:count])
+        assert [figures[str(pk)]["total"] for pk in ids[:count]] == list(range(1, count + 1))
+
+    figures_statements = [s for s in prepared_statements() if s.startswith("SELECT framework_id")]
+    assert len(figures_statements) == 1
+
+
+@postgresql_only
 def test_the_orms_statements_are_not_prepared():
     item = ProConFactory()
     for _ in range(3):
