@@ -330,6 +330,28 @@ def machine():
     return f"{os.cpu_count()} cores, {cpu}, {int(mem) // 1024 // 1024} GiB RAM, Python {python}"
 
 
+def cpu_times():
+    """The machine's CPU time so far, from /proc/stat: ``(total, steal)``
+    in ticks; None where there is no /proc."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    # user nice system idle iowait irq softirq steal (guest time is in user)
+    return sum(fields[:8]), fields[7] if len(fields) > 7 else 0
+
+
+def stolen(since):
+    """The share of the CPU time since ``since`` (``cpu_times()``) that the
+    hypervisor gave to other machines (steal): on a shared virtual machine
+    the one thing that makes the same code run slower from one run to the
+    next, so it is printed next to the numbers."""
+    now = cpu_times()
+    if since is None or now is None or now[0] == since[0]:
+        return "unknown"
+    return f"{(now[1] - since[1]) / (now[0] - since[0]):.1%}"
+
+
 def main():
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install -y wrk")
@@ -349,7 +371,10 @@ def main():
 
     import render
 
+    start = cpu_times()
     in_process = render.render_times("/compare/django-vs-flask/")
+    in_process_stolen = stolen(start)
+    start = cpu_times()
     server, server_desc = start_server(env)
     watch = MemoryWatch(server.pid)
     watch.start()
@@ -384,6 +409,7 @@ def main():
         for rate in [0, *VOTE_RATES, 0]:
             mixed_rows.append((rate, *mixed(rate, sessions, procon_ids)))
         checked, wrong = check_pages()
+        runs_stolen = stolen(start)
     finally:
         watch.running = False
         watch.sample()
@@ -394,6 +420,8 @@ def main():
     print(f"Machine: {machine()}")
     print(f"Server: {server_desc}; database {database}; cache {cache}; {SECONDS}s per row, ")
     print(f"        wrk 1 thread x {CONNECTIONS} connections on loopback")
+    print(f"CPU time stolen by the hypervisor: {runs_stolen} during the server's runs, ")
+    print(f"        {in_process_stolen} during the in-process render")
     print()
     print(f"| {'scenario':<40} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'errors':>6} |")
     print(f"|{'-' * 42}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 8}|")
