@@ -47,7 +47,10 @@ def member_client(client, member):
 def _clear_cache():
     from django.core.cache import cache
 
+    from frameworks import moderation
+
     cache.clear()
+    moderation._checked_origins.clear()  # what this process remembers of the cache
     yield
     cache.clear()
 

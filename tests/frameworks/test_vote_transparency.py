@@ -212,25 +212,54 @@ def test_the_vote_view_records_the_address_and_shared_ones_are_flagged(settings)
     assert shared[0].usernames == ["sharer0", "sharer1", "sharer2"]
 
 
-def test_a_member_voting_on_from_one_address_writes_its_record_once_per_interval():
+def test_a_member_voting_on_from_one_address_writes_its_record_once_per_interval(
+    monkeypatch,
+):
     """The address record is for the report, which looks back hours: it is
-    not written on every vote (each write is a commit of its own)."""
+    not written on every vote (each write is a commit of its own), and the
+    cache is asked once for a member's run of votes."""
     items = ProConFactory.create_batch(3)
     client = Client(REMOTE_ADDR="203.0.113.7")
     member = UserFactory()
     client.force_login(member)
+    marker = moderation.origin_marker(member.pk, "203.0.113.7")
+    asked = []
+    add = cache.add
+    monkeypatch.setattr(cache, "add", lambda key, *a, **k: asked.append(key) or add(key, *a, **k))
 
     with CaptureQueriesContext(connection) as queries:
         for item in items:
             client.post(f"/procons/{item.pk}/vote/")
     writes = [q for q in queries.captured_queries if "voteorigin" in q["sql"].lower()]
     assert len(writes) == 1
+    assert asked.count(marker) == 1
     first = VoteOrigin.objects.get(user=member)
 
+    # A minute on, this process asks again; the marker stands, nothing is written.
+    later = moderation.monotonic() + moderation.ORIGIN_RECHECK_SECONDS + 1
+    monkeypatch.setattr(moderation, "monotonic", lambda: later)
+    client.post(f"/procons/{items[0].pk}/vote/")
+    assert asked.count(marker) == 2
+    assert VoteOrigin.objects.get(user=member).last_seen == first.last_seen
+
     # The interval ran out (its marker expired): the next vote moves last_seen.
-    cache.delete(moderation.origin_marker(member.pk, "203.0.113.7"))
+    cache.delete(marker)
+    monkeypatch.setattr(moderation, "monotonic", lambda: later * 2)
     client.post(f"/procons/{items[0].pk}/vote/")
     assert VoteOrigin.objects.get(user=member).last_seen > first.last_seen
+
+
+def test_a_member_voting_from_a_new_address_is_recorded_at_once():
+    items = ProConFactory.create_batch(2)
+    member = UserFactory()
+    for item, address in zip(items, ("203.0.113.7", "198.51.100.4"), strict=True):
+        client = Client(REMOTE_ADDR=address)
+        client.force_login(member)
+        client.post(f"/procons/{item.pk}/vote/")
+    assert set(VoteOrigin.objects.filter(user=member).values_list("ip", flat=True)) == {
+        "203.0.113.7",
+        "198.51.100.4",
+    }
 
 
 # --- Discounting ------------------------------------------------------------
