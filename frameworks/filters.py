@@ -23,6 +23,9 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
     """Orders unknown statistics (NULL) last on every database; ties by name."""
 
     def filter(self, qs, value):
+        # "?sort=," or "?sort=-stars,": the empty entries of the list mean no
+        # order, not a field named "".
+        value = [param for param in value or () if param]
         if not value:
             return qs
         ordering = []

@@ -160,6 +160,22 @@ def test_catalogue_sorts_by_stars_gained_and_downloads(client):
     assert "Stars gained, 90 days</dt><dd>+3K" in html
 
 
+@pytest.mark.parametrize("sort", [",", "-stars,", ",,-stars"])
+def test_catalogue_ignores_empty_entries_in_the_sort_list(client, sort):
+    """Found by the query-string fuzzer: "?sort=," ordered by a field named
+    "" and got a 500."""
+    FrameworkFactory(name="Alpha", slug="alpha", github_stars=5)
+    FrameworkFactory(name="Zulu", slug="zulu", github_stars=500)
+
+    def names(url):
+        html = page(client, url)
+        return re.findall(r'framework-card__name"><a href="[^"]+">([^<]+)</a>', html)
+
+    same_as = "/frameworks/?sort=-stars" if "stars" in sort else "/frameworks/"
+    assert names(f"/frameworks/?sort={sort}") == names(same_as)
+    assert client.get(f"/api/v1/frameworks/?sort={sort}").status_code == 200
+
+
 def test_remote_text_is_escaped(client):
     FrameworkFactory(
         slug="evil",
