@@ -185,7 +185,7 @@ def _toggle_in_one_statement(user_id, procon_id):
     if listed is not None:
         figures = {"total": 0}
         for pk, count, baseline in listed:
-            add_vote_figures(figures, pk, votes if pk == procon_id else count, baseline)
+            add_vote_figures(figures, pk, votes if pk == int(procon_id) else count, baseline)
     elif framework_id is not None and not blocked:
         # A parallel request of this member inserted the vote first and
         # counted it; this statement's snapshot predates that commit, so

@@ -225,8 +225,10 @@ def test_the_figures_a_vote_stores_are_its_frameworks_figures(client, demo, page
     one, other = UserFactory(), UserFactory()
     client.get(URL)  # starts the write clock, as the site's first page does
 
-    for member, item in ((one, first), (other, first), (one, second), (one, first)):
-        committed(services.toggle_vote, user=member, procon_id=item.pk)
+    # The last as the URL's text would be: the statement's figures still
+    # take the voted item's new count.
+    for member, pk in ((one, first.pk), (other, first.pk), (one, second.pk), (one, str(first.pk))):
+        committed(services.toggle_vote, user=member, procon_id=pk)
         expected = selectors.vote_figures([framework.pk])[str(framework.pk)]
         assert cache.get(entry_key) == (cache.get(tag_key), expected)
     assert expected[f"m{first.pk}"] == 1 and expected[f"m{second.pk}"] == 1
