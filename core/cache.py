@@ -335,10 +335,19 @@ def _read_clock(found):
     return clock
 
 
-def _is_fresh(versions):
-    """True when every tag still has the version recorded in an entry."""
-    found = _get_many(list(versions))
-    return found is not None and all(found.get(k) == v for k, v in versions.items())
+def _is_fresh(versions, groups=()):
+    """True when every tag still has the version recorded in an entry.
+
+    ``groups``: live groups the request will print next (those a data
+    entry's recorded orders name), read in the same round trip and kept as
+    the request's reading of their figures (``current_figures``)."""
+    wanted = _unread_groups(groups)
+    found = _get_many([*versions, *(key for pair in wanted.values() for key in pair)])
+    if found is None:
+        return False
+    if wanted:
+        _keep_figures(wanted, found)
+    return all(found.get(k) == v for k, v in versions.items())
 
 
 def bump(*tags):
@@ -470,7 +479,7 @@ def cached(name, compute, tags_of, timeout=PAGE_TIMEOUT, *, live=False):
     key = _data_key(name)
     with _memo_lock:
         entry = _memo.get(key)
-    if entry is None or not _is_fresh(entry[0]):
+    if entry is None or not _is_fresh(entry[0], _order_groups(entry[2]) if live else ()):
         found = _get_many([key, CLOCK_KEY]) or {}
         entry = found.get(key)
         if entry is not None and not _is_fresh(entry[0]):
@@ -983,6 +992,27 @@ def current_figures(groups):
             return None
         memo.update(figures)
     return {group: memo[group] for group in groups}
+
+
+def _unread_groups(groups):
+    """{(source, group): (entry key, tag key)} of the groups this request
+    has not read yet (none outside a request)."""
+    memo = _current.get()
+    if memo is None:
+        return {}
+    return _group_keys([group for group in groups if group not in memo])
+
+
+def _keep_figures(keys, found):
+    """Keep as this request's reading the figures of the groups (``keys``:
+    ``_unread_groups``) whose entries in ``found`` are current; the others
+    are read again, and computed, when the request needs them."""
+    memo = _current.get()
+    for group, (entry_key, tag_key) in keys.items():
+        entry = found.get(entry_key)
+        version = found.get(tag_key)
+        if entry is not None and version is not None and entry[0] == version:
+            memo.setdefault(group, entry[1])
 
 
 def _live_figures(groups, found):

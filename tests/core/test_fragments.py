@@ -292,6 +292,34 @@ def test_a_vote_keeps_the_members_data_and_fragments_and_shows_at_once(
     assert "679 = 678 imported + 1 from members" in html
 
 
+def test_a_members_page_reads_its_datas_tags_and_figures_in_one_round_trip(
+    demo, page_cache, committed, monkeypatch
+):
+    """The data a member's page is built from is held by the process: the
+    request reads its tags' versions and the live figures its lists print
+    in one round trip, after a vote too (the vote stored its figures), and
+    still shows the new count."""
+    from core.cache import cache as shared
+    from frameworks import services
+
+    member = member_client()
+    member.get(URL)
+    reads = []
+    get_many = shared.get_many
+    monkeypatch.setattr(shared, "get_many", lambda keys: reads.append(keys) or get_many(keys))
+
+    member.get(URL)
+    assert len(reads) == 1
+    assert any(key.startswith("data:") for key in reads[0])  # the figures' groups
+
+    item = ProCon.objects.get(framework__slug="django", text="Rapid development")
+    committed(services.toggle_vote, user=UserFactory(), procon_id=item.pk)
+    reads.clear()
+    html = member.get(URL).content.decode()
+    assert len(reads) == 1
+    assert '<span class="vote-count">679</span>' in html
+
+
 def test_a_vote_that_reorders_pros_reaches_members_at_once(
     demo, page_cache, committed, monkeypatch
 ):
