@@ -164,6 +164,7 @@ class ComparisonDetailView(TemplateView):
                 lambda: structured_data.comparison_page(request, page),
             ),
             only_differences=only_differences,
+            site=site,
             voted=voted_procon_ids(request.user, procon_ids),
             weighting=scoring.weigh(page, request.GET.lists()),
             embed_snippets=derived(

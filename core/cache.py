@@ -614,7 +614,7 @@ def fragment(owner, key, render, reader=None):
         finally:
             _fragment_live.reset(token)
         if not printed:
-            fragments[key] = (now + FRAGMENT_TIMEOUT, html, None)
+            _keep(fragments, key, (now + FRAGMENT_TIMEOUT, html, None))
         return html
     cut = _LiveRender(personal=True)
     tokens = _live.set(cut), _orders.set(cut.orders)
@@ -624,15 +624,26 @@ def fragment(owner, key, render, reader=None):
         _orders.reset(tokens[1])
         _live.reset(tokens[0])
     if not cut.texts and not cut.orders:
-        fragments[key] = (now + FRAGMENT_TIMEOUT, html, None)
+        _keep(fragments, key, (now + FRAGMENT_TIMEOUT, html, None))
         return html
     if cut.readers - {reader}:
         # Each use fills reader slots from the reader it is given: texts of
         # any other Reader (or of one not passed) would be filled wrongly.
         raise ValueError(f"Fragment {key!r} printed texts of a Reader it was not given.")
     body, slots, groups, orders, lists = _cut(str(html), cut)
-    fragments[key] = (now + FRAGMENT_TIMEOUT, None, (body, slots, groups, orders, lists))
+    _keep(fragments, key, (now + FRAGMENT_TIMEOUT, None, (body, slots, groups, orders, lists)))
     return cut.fill(str(html))
+
+
+#: Most fragments kept on one owner: keys naming a request's host (the
+#: embed snippets) are bounded by ALLOWED_HOSTS, which may allow a whole
+#: domain; a comparison of four frameworks keeps about thirty.
+FRAGMENTS_MAX = 96
+
+
+def _keep(fragments, key, kept):
+    if key in fragments or len(fragments) < FRAGMENTS_MAX:
+        fragments[key] = kept
 
 
 def _filled(piece, reader):

@@ -217,6 +217,10 @@ def test_members_reuse_the_comparison_pages_fragments(demo, page_cache):
     kept = set(page._fragments)
     flask, django = sorted(f.pk for f in page.frameworks)
     assert kept == {
+        ("head",),
+        ("table-intro", False, ("http", "testserver", "/")),
+        ("table-head", False),
+        ("integrations",),
         ("overview",),
         ("card", flask),
         ("card", django),
@@ -228,6 +232,31 @@ def test_members_reuse_the_comparison_pages_fragments(demo, page_cache):
         ("alternatives",),
     }
     assert without_tokens(member.get(URL).content.decode()) == without_tokens(first)
+
+
+def test_the_embed_snippets_are_kept_per_host_and_fragments_within_bounds(
+    demo, page_cache, settings, monkeypatch
+):
+    """The table's intro holds the embed snippets, whose addresses are
+    absolute: each host gets its own, and hosts a wildcard in ALLOWED_HOSTS
+    lets in cannot grow the fragments kept on a page without bound."""
+    settings.ALLOWED_HOSTS = [".example"]
+    member = member_client()
+    one = member.get(URL, HTTP_HOST="one.example").content.decode()
+    two = member.get(URL, HTTP_HOST="two.example").content.decode()
+
+    assert "http://one.example/compare/django-vs-flask/embed/" in one
+    assert "two.example" not in one
+    assert "http://two.example/compare/django-vs-flask/embed/" in two
+    assert "one.example" not in two
+
+    monkeypatch.setattr(
+        cache, "FRAGMENTS_MAX", len(comparison_page("django-vs-flask", False, live=True)._fragments)
+    )
+    three = member.get(URL, HTTP_HOST="three.example").content.decode()
+    page = comparison_page("django-vs-flask", False, live=True)
+    assert not [key for key in page._fragments if "three.example" in repr(key)]
+    assert "http://three.example/compare/django-vs-flask/embed/" in three
 
 
 def test_a_member_sees_an_edited_assessment_at_once(demo, page_cache, committed):
