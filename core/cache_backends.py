@@ -44,10 +44,12 @@ return 1
 """
 
 
-#: Count one hit on KEYS[1], which expires ARGV[1] seconds after its first.
+#: Count one hit on KEYS[1], which expires ARGV[1] seconds after its first;
+#: with a KEYS[2], also return its value (false when missing).
 COUNT_IN_WINDOW = """
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+if KEYS[2] then return {count, redis.call('GET', KEYS[2])} end
 return count
 """
 
@@ -83,12 +85,19 @@ class ReusedClientRedisCache(RedisCache):
         args = [start, len(keys), expected, int(timeout), *values]
         return script(keys=names, args=args, client=client) == 1
 
-    def count_in_window(self, key, timeout):
+    def count_in_window(self, key, timeout, *, read=None):
         """Add one to the counter ``key`` and return it; a new counter
         expires ``timeout`` seconds later. One round trip: Django's
-        ``add`` then ``incr`` take three (SET NX, EXISTS, INCR)."""
+        ``add`` then ``incr`` take three (SET NX, EXISTS, INCR). With
+        ``read`` (a key), return ``(count, its value)``, read in that same
+        round trip (None when missing)."""
         client = self._cache.get_client(key, write=True)
         script = self.__dict__.get("_count_script")
         if script is None:
             script = self._count_script = client.register_script(COUNT_IN_WINDOW)
-        return script(keys=[self.make_and_validate_key(key)], args=[int(timeout)], client=client)
+        keys = [self.make_and_validate_key(key)]
+        if read is None:
+            return script(keys=keys, args=[int(timeout)], client=client)
+        keys.append(self.make_and_validate_key(read))
+        count, value = script(keys=keys, args=[int(timeout)], client=client)
+        return count, None if value is None else self._cache._serializer.loads(value)

@@ -27,27 +27,41 @@ def parse_rate(rate):
 
 def hit(scope, ident, rate):
     """Count one hit; return the seconds to wait if over the limit, else 0."""
+    return hit_reading(scope, ident, rate, None)[0]
+
+
+def hit_reading(scope, ident, rate, key):
+    """``hit()``, and the cache's value of ``key`` read in the same round
+    trip on Redis: ``(seconds to wait, value)``, the value None when missing
+    or when the cache is down. For a write that needs a reading taken
+    before it starts (the vote reads the write clock, core.cache)."""
     limit, window = parse_rate(rate)
     now = time.time()
     bucket = int(now // window)
-    key = _key(scope, ident, bucket)
+    counter = _key(scope, ident, bucket)
+    value = None
     try:
         count_in_window = getattr(cache, "count_in_window", None)
         if count_in_window is not None:  # Redis: one round trip
-            count = count_in_window(key, window + 1)
+            if key is None:
+                count = count_in_window(counter, window + 1)
+            else:
+                count, value = count_in_window(counter, window + 1, read=key)
         else:
-            cache.add(key, 0, timeout=window + 1)
+            cache.add(counter, 0, timeout=window + 1)
             try:
-                count = cache.incr(key)
+                count = cache.incr(counter)
             except ValueError:  # expired between add and incr
-                cache.set(key, 1, timeout=window + 1)
+                cache.set(counter, 1, timeout=window + 1)
                 count = 1
+            if key is not None:
+                value = cache.get(key)
     except Exception as error:  # the cache is down: fail open
         logger.warning("Rate limit %s not checked, cache unavailable: %s", scope, error)
-        return 0
+        return 0, None
     if count > limit:
-        return max(1, int((bucket + 1) * window - now))
-    return 0
+        return max(1, int((bucket + 1) * window - now)), value
+    return 0, value
 
 
 def refund(scope, ident, rate):

@@ -194,7 +194,7 @@ def _toggle_in_one_statement(user_id, procon_id):
     return framework_id, blocked, votes, voted, figures
 
 
-def toggle_vote(*, user, procon_id):
+def toggle_vote(*, user, procon_id, clock=None):
     """Vote for a pro/con, or take the member's vote back.
 
     The Vote row and the counter change in one short transaction (one
@@ -203,11 +203,16 @@ def toggle_vote(*, user, procon_id):
     ``votes_count == baseline_votes + Vote rows``. Checking that the item is
     votable is part of PostgreSQL's statement, and comes before SQLite's
     write lock. Returns ``(votes_count, voted)``.
+
+    ``clock``: the write clock (core.cache.write_clock) when the caller has
+    read it already, before this call (the vote view reads it with its
+    rate limit's count, in one round trip); read here otherwise.
     """
     reading = None
     if connection.vendor == "postgresql":
-        # Before the statement that reads the new figures (core.cache.bump_live).
-        clock = write_clock()
+        if clock is None:
+            # Before the statement that reads the new figures (core.cache.bump_live).
+            clock = write_clock()
         framework_id, blocked, votes, voted, figures = _toggle_in_one_statement(user.pk, procon_id)
         if figures is not None:
             reading = (clock, {str(framework_id): figures})

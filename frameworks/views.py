@@ -25,7 +25,7 @@ from comparison.selectors import framework_assessments, related_comparisons
 from comparison.services import visit_watched_page
 from comparison.views import since_param, watch_response
 from core import ratelimit, snippets, structured_data
-from core.cache import depends_on, etag_of, live_order
+from core.cache import CLOCK_KEY, depends_on, etag_of, live_order
 from core.http import safe_next, too_many, wants_json
 from core.models import SLUG_PATTERN
 
@@ -229,11 +229,15 @@ def vote(request, pk):
         if wants_json(request):
             return JsonResponse({"error": "Log in to vote.", "login_url": login_url}, status=401)
         return HttpResponseRedirect(login_url)
-    retry_after = ratelimit.hit("vote", request.user.pk, settings.VOTE_RATE)
+    # The write clock, which the vote must read before its statement, comes
+    # in the rate limit's round trip (services.toggle_vote).
+    retry_after, clock = ratelimit.hit_reading(
+        "vote", request.user.pk, settings.VOTE_RATE, CLOCK_KEY
+    )
     if retry_after:
         return too_many(request, retry_after, "You are voting very fast. Wait a moment.")
     try:
-        votes, voted = services.toggle_vote(user=request.user, procon_id=pk)
+        votes, voted = services.toggle_vote(user=request.user, procon_id=pk, clock=clock)
     except services.VoteNotAllowed:
         raise Http404("This pro/con does not exist or is not published.") from None
     except services.VotingBlocked:

@@ -211,6 +211,43 @@ def test_a_vote_landing_between_another_votes_statement_and_its_bump_is_not_lost
     assert ">680<" in Client().get(URL).content.decode()
 
 
+@pytest.mark.parametrize("backend", ["locmem", "redis"])
+def test_the_vote_view_reads_the_write_clock_with_its_rate_limit(
+    backend, client, demo, page_cache, committed, settings, tmp_path, monkeypatch
+):
+    """The clock a vote must read before its statement comes in the rate
+    limit's round trip: the vote reads it no second time, and still stores
+    its framework's figures for the readers."""
+    from django.core.cache import cache
+
+    from tests.conftest import use_cache
+
+    fixture = use_cache(settings, backend, tmp_path)
+    next(fixture)
+    read_again = []
+    monkeypatch.setattr(services, "write_clock", lambda: read_again.append(1))
+    group = (tags.LIVE_VOTES, str(django_pro().framework_id))
+    entry_key, tag_key = page_cache_module._group_keys([group])[group]
+    Client().get(URL)  # stored, and starts the clock
+    client.force_login(UserFactory())
+
+    response = committed(
+        client.post, f"/procons/{django_pro().pk}/vote/", HTTP_ACCEPT="application/json"
+    )
+
+    assert response.json() == {"votes": 679, "voted": True}
+    assert read_again == []
+    if connection.vendor == "postgresql":  # SQLite reads its figures after the commit
+        assert cache.get(entry_key) == (
+            cache.get(tag_key),
+            selectors.vote_figures([django_pro().framework_id])[group[1]],
+        )
+    page = Client().get(URL)
+    assert page["X-Cache"] == "hit"
+    assert '<span class="vote-count">679</span>' in page.content.decode()
+    next(fixture, None)
+
+
 def test_the_figures_a_vote_stores_are_its_frameworks_figures(client, demo, page_cache, committed):
     """What a vote stores for its framework's readers (on PostgreSQL read
     by the vote's own statement) is what ``vote_figures`` reads: approved
