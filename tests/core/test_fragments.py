@@ -217,6 +217,8 @@ def test_members_reuse_the_comparison_pages_fragments(demo, page_cache):
     kept = set(page._fragments)
     flask, django = sorted(f.pk for f in page.frameworks)
     assert kept == {
+        ("head-tags", False, ("http", "testserver", "/")),
+        ("breadcrumb",),
         ("head",),
         ("table-intro", False, ("http", "testserver", "/")),
         ("table-head", False),
@@ -234,18 +236,20 @@ def test_members_reuse_the_comparison_pages_fragments(demo, page_cache):
     assert without_tokens(member.get(URL).content.decode()) == without_tokens(first)
 
 
-def test_the_embed_snippets_are_kept_per_host_and_fragments_within_bounds(
+def test_absolute_addresses_are_kept_per_host_and_fragments_within_bounds(
     demo, page_cache, settings, monkeypatch
 ):
-    """The table's intro holds the embed snippets, whose addresses are
-    absolute: each host gets its own, and hosts a wildcard in ALLOWED_HOSTS
-    lets in cannot grow the fragments kept on a page without bound."""
+    """The head's canonical link and structured data and the table's embed
+    snippets hold absolute addresses: each host gets its own, and hosts a
+    wildcard in ALLOWED_HOSTS lets in cannot grow the fragments kept on a
+    page without bound."""
     settings.ALLOWED_HOSTS = [".example"]
     member = member_client()
     one = member.get(URL, HTTP_HOST="one.example").content.decode()
     two = member.get(URL, HTTP_HOST="two.example").content.decode()
 
     assert "http://one.example/compare/django-vs-flask/embed/" in one
+    assert '<link rel="canonical" href="http://one.example/compare/django-vs-flask/">' in one
     assert "two.example" not in one
     assert "http://two.example/compare/django-vs-flask/embed/" in two
     assert "one.example" not in two
