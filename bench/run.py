@@ -16,6 +16,10 @@ time, and prints:
    cache's hit rate, p50 and p99, and the votes' throughput, p50, p99 and
    errors.
 
+It also prints the share of CPU time the hypervisor took (steal) and a
+fixed pure-Python workload's time before and after the runs, which tell a
+slower machine from slower code.
+
 Afterwards it checks that the database holds votes_count == baseline + vote
 rows for every pro/con, and that every page shows exactly the database's
 count for every pro/con on it (read anonymously, so from the page cache).
@@ -352,6 +356,27 @@ def stolen(since):
     return f"{(now[1] - since[1]) / (now[0] - since[0]):.1%}"
 
 
+def python_speed():
+    """CPU ms for a fixed pure-Python workload (dicts, strings, a loop: what
+    rendering a page is made of), the best of five, in this process. Steal
+    does not show a slower host (another CPU model, a busy neighbour on the
+    same core): this does, so runs on different machines can be compared."""
+
+    def work():
+        words = {}
+        for n in range(60_000):
+            text = f"item-{n % 977}"
+            words[text] = words.get(text, 0) + len(text.upper())
+        return sorted(words.items())
+
+    times = []
+    for _ in range(5):
+        start = time.process_time()
+        work()
+        times.append((time.process_time() - start) * 1000)
+    return min(times)
+
+
 def main():
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install -y wrk")
@@ -371,6 +396,7 @@ def main():
 
     import render
 
+    speed_before = python_speed()
     start = cpu_times()
     in_process = render.render_times("/compare/django-vs-flask/")
     in_process_stolen = stolen(start)
@@ -422,6 +448,10 @@ def main():
     print(f"        wrk 1 thread x {CONNECTIONS} connections on loopback")
     print(f"CPU time stolen by the hypervisor: {runs_stolen} during the server's runs, ")
     print(f"        {in_process_stolen} during the in-process render")
+    print(
+        f"Python speed: {speed_before:.1f} ms before, {python_speed():.1f} ms after the runs"
+        " (bench/run.py python_speed; lower is faster)"
+    )
     print()
     print(f"| {'scenario':<40} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'errors':>6} |")
     print(f"|{'-' * 42}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 8}|")
