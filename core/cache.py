@@ -635,9 +635,10 @@ def fragment(owner, key, render, reader=None):
     return cut.fill(str(html))
 
 
-#: Most fragments kept on one owner: keys naming a request's host (the
-#: embed snippets) are bounded by ALLOWED_HOSTS, which may allow a whole
-#: domain; a comparison of four frameworks keeps about thirty.
+#: Most fragments kept on one owner: keys naming a request's host (absolute
+#: addresses: the head's links, the embed snippets) are bounded by
+#: ALLOWED_HOSTS, which may allow a whole domain; a comparison of four
+#: frameworks keeps about thirty.
 FRAGMENTS_MAX = 96
 
 

@@ -32,10 +32,8 @@ def test_a_limit_refuses_the_hit_after_its_count_and_takes_refunds(counters):
     assert ratelimit.hit("vote", 7, "3/m") == 0
 
 
-def test_on_redis_a_hit_is_one_round_trip_and_its_counter_expires(counters, monkeypatch):
-    if counters != "redis":
-        pytest.skip("Redis only")
-    ratelimit.hit("vote", 6, "3/m")  # Redis has the script from here on
+def redis_commands(monkeypatch):
+    """The cache's Redis client, and the list of commands it sends from now on."""
     commands = []
     client = cache._cache.get_client(write=True)
     original = type(client).execute_command
@@ -45,6 +43,14 @@ def test_on_redis_a_hit_is_one_round_trip_and_its_counter_expires(counters, monk
         return original(self, *args, **options)
 
     monkeypatch.setattr(type(client), "execute_command", counted)
+    return client, commands
+
+
+def test_on_redis_a_hit_is_one_round_trip_and_its_counter_expires(counters, monkeypatch):
+    if counters != "redis":
+        pytest.skip("Redis only")
+    ratelimit.hit("vote", 6, "3/m")  # Redis has the script from here on
+    client, commands = redis_commands(monkeypatch)
     ratelimit.hit("vote", 7, "3/m")
 
     assert commands == ["EVALSHA"]
@@ -62,15 +68,7 @@ def test_a_hit_can_read_a_key_in_the_same_round_trip(counters, monkeypatch):
     assert 1 <= retry_after <= 60 and value == 1_776_000_000_123_456_789
     if counters != "redis":
         return
-    commands = []
-    client = cache._cache.get_client(write=True)
-    original = type(client).execute_command
-
-    def counted(self, *args, **options):
-        commands.append(args[0])
-        return original(self, *args, **options)
-
-    monkeypatch.setattr(type(client), "execute_command", counted)
+    _, commands = redis_commands(monkeypatch)
     cache.set("pickled", {"a": 1})
     commands.clear()
     assert ratelimit.hit_reading("vote", 10, "2/m", "pickled") == (0, {"a": 1})
