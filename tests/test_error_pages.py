@@ -6,6 +6,7 @@ CSRF check again, read the body again and raise again: a bare 500.
 """
 
 import http.client
+import logging
 from urllib.parse import urlsplit
 
 import pytest
@@ -85,3 +86,18 @@ def test_over_http_a_latin1_post_gets_the_400_page_without_a_traceback(live_serv
     assert BAD_REQUEST_TEXT in body
     assert "Traceback" not in body
     assert "BadRequest" not in body
+
+
+def test_a_request_for_a_host_we_do_not_serve_gets_400_and_one_log_line(client, caplog):
+    # Scanners send foreign Host headers all day; each is answered 400 and
+    # logged by django.security.DisallowedHost. The line names the host; a
+    # traceback of the middleware that asked for it would bury the log.
+    with caplog.at_level(logging.ERROR, logger="django.security.DisallowedHost"):
+        response = client.get("/", HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert BAD_REQUEST_TEXT in response.content.decode()
+    [record] = [r for r in caplog.records if r.name == "django.security.DisallowedHost"]
+    assert "evil.example" in record.getMessage()
+    assert record.exc_info is None
+    assert "Traceback" not in caplog.text
