@@ -47,13 +47,13 @@ test: $(VENV)/.installed-dev node_modules/.installed
 # when WEB_CONCURRENCY asks for several; otherwise one worker with threads.
 WORKERS = $${WEB_CONCURRENCY:-$$( [ -n "$$REDIS_URL" ] && echo 2 || echo 1 )}
 # manage.py defaults to the local settings (DEBUG on); serve uses production.
-serve: export DJANGO_SETTINGS_MODULE = comparison.settings
+serve: export DJANGO_SETTINGS_MODULE = config.settings
 serve: $(VENV)/.installed
 	@test -n "$$SECRET_KEY" || { echo "make serve runs in production mode: set SECRET_KEY (and ALLOWED_HOSTS)."; exit 1; }
 	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput -v0
 	DEBUG=0 $(BIN)/python manage.py migrate --noinput
 	@if [ "$${LOAD_DEMO:-1}" = 1 ]; then DEBUG=0 $(BIN)/python manage.py load_demo; fi
-	DEBUG=0 $(BIN)/gunicorn comparison.wsgi --config gunicorn.conf.py --bind $(HOST):$(PORT) --worker-class gthread \
+	DEBUG=0 $(BIN)/gunicorn config.wsgi --config gunicorn.conf.py --bind $(HOST):$(PORT) --worker-class gthread \
 		--workers $(WORKERS) --threads $${THREADS:-8} --access-logfile -
 
 # Load test on loopback with wrk (installed from Debian when missing).

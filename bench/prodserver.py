@@ -23,7 +23,7 @@ def server_env(out, **extra):
     out.mkdir(parents=True, exist_ok=True)
     env.setdefault("DATABASE_URL", f"sqlite:///{out / (out.name + '.sqlite3')}")
     env.update(
-        DJANGO_SETTINGS_MODULE="comparison.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         DEBUG="0",
         SECRET_KEY=env.get("SECRET_KEY") or secrets.token_urlsafe(50),
         ALLOWED_HOSTS=f"{HOST},localhost",
@@ -58,7 +58,7 @@ def start_server(env, port, *, workers="1", threads="8", base=None):
     base = base or f"http://{HOST}:{port}"
     cmd = [
         str(Path(sys.executable).with_name("gunicorn")),
-        "comparison.wsgi",
+        "config.wsgi",
         "--bind", f"{HOST}:{port}",
         "--worker-class", "gthread",
         "--workers", str(workers),

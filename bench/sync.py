@@ -31,7 +31,7 @@ def main():
     os.environ.update(
         DEBUG="1",
         DATABASE_URL=f"sqlite:///{workdir}/bench.sqlite3",
-        DJANGO_SETTINGS_MODULE="comparison.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         GITHUB_TOKEN="",
         SYNC_BACKOFF="0.05",
     )

@@ -149,7 +149,7 @@ def environment(*, libraries=(), **options):
 
 def compile_templates():
     """Compile every template of the site's Jinja2 engines now; returns how
-    many. The server calls it when a worker starts (comparison/wsgi.py):
+    many. The server calls it when a worker starts (config/wsgi.py):
     compiling the 60 templates takes about a quarter of a second, which
     otherwise fell on the first readers of each page after every start,
     and under load, while other readers waited for those renders."""

@@ -9,8 +9,8 @@ os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
-from comparison.settings import *  # noqa: F403
-from comparison.settings import BASE_DIR, DATABASES, TEMPLATES
+from config.settings import *  # noqa: F403
+from config.settings import BASE_DIR, DATABASES, TEMPLATES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

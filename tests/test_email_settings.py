@@ -2,7 +2,7 @@
 
 import pytest
 
-from comparison.env import email_settings, email_settings_from_environment
+from config.env import email_settings, email_settings_from_environment
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 
@@ -115,19 +115,19 @@ def mail_settings(module, **env):
 
 
 def test_make_run_prints_mail_to_the_console():
-    assert mail_settings("comparison.settings_local")[0] == (
+    assert mail_settings("config.settings_local")[0] == (
         "django.core.mail.backends.console.EmailBackend"
     )
 
 
 def test_a_configured_server_is_used_by_make_run_too():
     assert mail_settings(
-        "comparison.settings_local", EMAIL_URL="smtp://mail.example.com:2525?tls=1"
+        "config.settings_local", EMAIL_URL="smtp://mail.example.com:2525?tls=1"
     ) == [SMTP, "mail.example.com", 2525, True]
 
 
 def test_production_reads_email_url():
-    assert mail_settings("comparison.settings", EMAIL_URL="smtps://u:p@mail.example.com") == [
+    assert mail_settings("config.settings", EMAIL_URL="smtps://u:p@mail.example.com") == [
         SMTP,
         "mail.example.com",
         465,

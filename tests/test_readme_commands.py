@@ -110,7 +110,7 @@ def test_deploy_check_passes_as_the_readme_says(fresh_env):
 
 def test_the_wsgi_application_uses_production_settings(fresh_env):
     result = subprocess.run(
-        [sys.executable, "-c", "import comparison.wsgi"],
+        [sys.executable, "-c", "import config.wsgi"],
         cwd=ROOT,
         env=fresh_env,
         capture_output=True,

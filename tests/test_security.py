@@ -69,7 +69,7 @@ def test_http_redirects_to_https_in_production(settings, client, demo):
 def test_check_deploy_passes_without_warnings():
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "comparison.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "compare.example.com",

@@ -32,7 +32,7 @@ SETTINGS_VARIABLES = [
 
 def run(args, **env):
     clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
-    clean["DJANGO_SETTINGS_MODULE"] = "comparison.settings"
+    clean["DJANGO_SETTINGS_MODULE"] = "config.settings"
     clean.update({k: v for k, v in env.items() if v is not None})
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120

@@ -99,11 +99,11 @@ def test_every_public_template_compiles():
 def test_a_server_worker_compiles_the_templates_before_its_first_request(monkeypatch):
     import importlib
 
-    import comparison.wsgi
+    import config.wsgi
     from core import jinja2
 
     calls = []
     monkeypatch.setattr(jinja2, "compile_templates", lambda: calls.append(1))
-    importlib.reload(comparison.wsgi)
+    importlib.reload(config.wsgi)
 
     assert calls == [1]

@@ -7,13 +7,12 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 
+from comparison import feeds, scoring, views
+from comparison.forms import PICKER_FIELDS
+from comparison.sitemaps import sitemaps
 from core.cache import cache_anonymous
 from core.middleware import frameable
 from members.urls import account_patterns
-
-from . import feeds, scoring, views
-from .forms import PICKER_FIELDS
-from .sitemaps import sitemaps
 
 compare_patterns = [
     path(

@@ -1,10 +1,10 @@
-"""WSGI entry point (gunicorn comparison.wsgi)."""
+"""WSGI entry point (gunicorn config.wsgi)."""
 
 import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comparison.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 application = get_wsgi_application()
 

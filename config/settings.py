@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from comparison.env import email_settings_from_environment, env_bool, env_list
+from config.env import email_settings_from_environment, env_bool, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -75,8 +75,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "comparison.urls"
-WSGI_APPLICATION = "comparison.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 _CONTEXT_PROCESSORS = [
     "django.template.context_processors.request",
@@ -287,7 +287,7 @@ LOGOUT_REDIRECT_URL = "home"
 
 # --- Email (password reset) -------------------------------------------------
 # EMAIL_URL, e.g. smtp://user:password@mail.example.com:587?tls=1, or
-# Django's EMAIL_HOST, EMAIL_PORT, ... variables (comparison.env).
+# Django's EMAIL_HOST, EMAIL_PORT, ... variables (config.env).
 globals().update(email_settings_from_environment())
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "StackCompare <noreply@localhost>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
