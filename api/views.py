@@ -18,7 +18,7 @@ from django.urls import reverse
 from comparison import addresses, exports
 from comparison.cache import COMPARISONS, CRITERIA, comparison_links_tags
 from comparison.models import Assessment, Comparison, Criterion
-from comparison.selectors import related_comparisons
+from comparison.selectors import comparison_counts, related_comparisons
 from comparison.views import EXPORT_FORMATS, canonical_slugs, comparison_page
 from core.cache import depends_on
 from frameworks import cache as catalogue_tags
@@ -96,12 +96,12 @@ def framework_list(request):
     language, license, sort), paginated."""
     depends_on(
         catalogue_tags.CATALOGUE,
-        catalogue_tags.VOTES,
+        catalogue_tags.COUNTS,
         catalogue_tags.FRAMEWORKS,
         catalogue_tags.CATEGORIES,
     )
     data = {k: v for k, v in request.GET.items() if k not in PAGE_PARAMS}
-    filterset = FrameworkFilter(data, queryset=catalogue.catalogue().order_by("name"))
+    filterset = FrameworkFilter(data, queryset=catalogue.catalogue(votes=True).order_by("name"))
     if not filterset.is_valid():
         raise ApiError(
             400,
@@ -117,7 +117,8 @@ def framework_detail(request, slug):
     page = catalogue.framework_page(slug)
     if page is None:
         raise ApiError(404, f'We have no published framework called "{slug[:60]}".')
-    f = page.framework
+    # The framework with its counts (votes), and its pros and cons.
+    f, pros, cons = comparison_counts([page.framework]).procon_columns[0]
     assessments = list(
         Assessment.objects.filter(framework=f)
         .select_related("criterion")
@@ -126,7 +127,6 @@ def framework_detail(request, slug):
     comparisons = related_comparisons([f.pk], limit=50)
     depends_on(
         catalogue_tags.framework(f.pk),
-        catalogue_tags.votes(f.pk),
         catalogue_tags.CATEGORIES,
         CRITERIA,
         *catalogue_tags.references_tags(page.alternatives),
@@ -149,8 +149,8 @@ def framework_detail(request, slug):
             }
             for a in assessments
         ],
-        pros=[{"text": p.text, "detail": p.detail, "votes": p.votes_count} for p in page.pros],
-        cons=[{"text": p.text, "detail": p.detail, "votes": p.votes_count} for p in page.cons],
+        pros=[{"text": p.text, "detail": p.detail, "votes": p.votes_count} for p in pros],
+        cons=[{"text": p.text, "detail": p.detail, "votes": p.votes_count} for p in cons],
         alternatives=[reference(request, a) for a in page.alternatives],
         integrations=[reference(request, i) for i in page.integrations],
         comparisons=[comparison_summary(request, c) for c in comparisons],

@@ -22,6 +22,7 @@ def server_env(out, **extra):
     env = dict(os.environ)
     out.mkdir(parents=True, exist_ok=True)
     env.setdefault("DATABASE_URL", f"sqlite:///{out / (out.name + '.sqlite3')}")
+    env.setdefault("CACHE_DIR", str(out / "cache"))  # without Redis: its own cache folder
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
         DEBUG="0",

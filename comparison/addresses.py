@@ -121,10 +121,7 @@ def resolve_frameworks(raw):
         raise
     found = {
         f.slug: f
-        for f in Framework.objects.published()
-        .with_votes()
-        .select_related("category")
-        .filter(slug__in=slugs)
+        for f in Framework.objects.published().select_related("category").filter(slug__in=slugs)
     }
     missing = [s for s in slugs if s not in found]
     if missing:

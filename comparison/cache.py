@@ -1,16 +1,11 @@
 """The comparison app's cache tags, and what each cached page depends on.
 
-The mechanism lives in ``core.cache`` (tagged entries with per-tag versions,
-a write epoch that keeps overlapping renders out, coalesced misses; read its
-docstring). In short: a cached page records the versions of the tags it
+The mechanism lives in ``core.cache`` (docs/architecture.md, "Caching").
+In short: a cached page records the versions of the tags it
 shows; a committed change bumps only the tags it touches; a hit is served
 only while every recorded version is current, so once a change's response is
 sent no reader on any worker sees the old page, and pages that do not show
-the change stay cached. Vote counts are *live figures*: the cached HTML
-keeps a slot for each, a hit fills the slots from a small cached group of
-counts per framework (recomputed with one query after a vote), and lists
-sorted by votes record their order, so a vote re-renders a page only when
-it changes an order the page shows.
+the change stay cached.
 
 Tags of this app (the catalogue's are in ``frameworks/cache.py``):
 
@@ -65,14 +60,9 @@ page                            tags
                                 the address names, curated or not)
 ==============================  ===============================================
 
-Votes are not in this table: pages show them as live figures (counts filled
-in when a page is served, orders checked; see ``frameworks/cache.py``), so a
-vote on a Flask con leaves every page cached and the next reader of any page
-showing that con, Flask's total or the home page's popular ranking (which
-sums the votes of each curated comparison's frameworks) sees the vote. The
-data read for these pages records ``votes:<pk>`` too; the page cache drops
-it because the page prints those figures live, while the data cache behind
-members' pages, the API and the exports keep it and are invalidated by votes.
+Counts members change (votes, follows, stacks) are not in this table:
+pages print them only in holes (``comparison/holes.py``), which carry the
+``counts:<pk>`` tags of their own, so a vote leaves every page cached.
 """
 
 from frameworks import cache as catalogue_tags
@@ -87,13 +77,11 @@ def comparison_history(pk):
 
 def comparison_page_tags(page):
     """The tags of a ComparisonPage (or of the Redirect to its canonical URL)."""
-    tags = {catalogue_tags.FRAMEWORKS, COMPARISONS}
+    tags = {catalogue_tags.FRAMEWORKS, COMPARISONS, CRITERIA, catalogue_tags.CATEGORIES}
     frameworks = getattr(page, "frameworks", None)
     if frameworks is None:  # a Redirect: depends on slugs and curated order only
         return tags
-    tags |= {CRITERIA, catalogue_tags.CATEGORIES}
     tags |= {catalogue_tags.framework(f.pk) for f in frameworks}
-    tags |= {catalogue_tags.votes(f.pk) for f in frameworks}
     tags |= {catalogue_tags.decisions(f.pk) for f in frameworks}
     tags |= catalogue_tags.references_tags(page.alternatives)
     for _, tools in page.integrations:
@@ -118,3 +106,18 @@ def changes_tags(framework_ids, comparison=None):
     if comparison is not None:
         tags.add(comparison_history(comparison.pk))
     return tags
+
+
+#: Tables of this app, as ``frameworks.cache.READS``.
+READS = {
+    "comparison.Criterion": (CRITERIA, "decision"),  # a decision lists what it cites
+    "comparison.Assessment": ("framework",),
+    "comparison.Comparison": (COMPARISONS,),
+    "comparison.ComparisonEntry": (COMPARISONS,),
+    "comparison.Difference": (COMPARISONS,),
+    "comparison.HistoricalCriterion": ("history",),
+    "comparison.HistoricalAssessment": ("history",),
+    "comparison.HistoricalComparison": ("comparison-history",),
+    "comparison.HistoricalComparisonEntry": ("comparison-history",),
+    "comparison.HistoricalDifference": ("comparison-history",),
+}

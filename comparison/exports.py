@@ -18,6 +18,8 @@ import io
 
 from django.urls import reverse
 
+from .selectors import comparison_counts
+
 #: Statistics read from elsewhere carry the framework's ``stats_as_of``;
 #: votes are counted live on this site.
 LIVE_STATISTICS = {"votes"}
@@ -52,7 +54,8 @@ def comparison_document(request, page, *, only_differences=False):
     """The table of ``page`` as a JSON-ready dict with absolute links."""
     absolute = request.build_absolute_uri
     frameworks = page.frameworks
-    stats = {row.key: row for row in page.stat_rows}
+    counts = comparison_counts(frameworks, only_differences=only_differences)
+    stats = {row.key: row for row in counts.stat_rows}
     document = {
         "title": page.title,
         "url": absolute(page.canonical_url),
@@ -73,7 +76,7 @@ def comparison_document(request, page, *, only_differences=False):
         ],
         "statistics": [
             {"key": row.key, "label": row.label, "live": row.key in LIVE_STATISTICS}
-            for row in page.stat_rows
+            for row in counts.stat_rows
         ],
         "criteria": [
             {
@@ -94,7 +97,7 @@ def comparison_document(request, page, *, only_differences=False):
                 "pros": [_procon(p) for p in pros],
                 "cons": [_procon(c) for c in cons],
             }
-            for f, pros, cons in page.procon_columns
+            for f, pros, cons in counts.procon_columns
         },
         "integrations": {
             f.slug: [{"slug": t.slug, "name": t.name} for t in tools]
@@ -121,13 +124,14 @@ def neutralise(value):
     return value
 
 
-def comparison_rows(request, page):
+def comparison_rows(request, page, *, only_differences=False):
     """The CSV's rows after its header, one per cell of the table."""
     absolute = request.build_absolute_uri
+    counts = comparison_counts(page.frameworks, only_differences=only_differences)
     for f in page.frameworks:
         yield ["framework", "Tagline", f.name, "", f.tagline, absolute(f.get_absolute_url()), ""]
         yield ["framework", "Description", f.name, "", f.description, "", ""]
-    for row in page.stat_rows:
+    for row in counts.stat_rows:
         for f, value in zip(page.frameworks, row.values, strict=True):
             as_of = "" if row.key in LIVE_STATISTICS else _day(f.stats_as_of) or ""
             yield ["statistic", row.label, f.name, "" if value is None else value, "", "", as_of]
@@ -142,7 +146,7 @@ def comparison_rows(request, page):
                 "criterion", row.criterion.name, f.name, verdict, cell.summary, cell.source_url,
                 checked,
             ]  # fmt: skip
-    for f, pros, cons in page.procon_columns:
+    for f, pros, cons in counts.procon_columns:
         for kind, items in (("pro", pros), ("con", cons)):
             for p in items:
                 yield [kind, p.text, f.name, p.votes_count, p.detail, "", ""]
@@ -156,11 +160,11 @@ def comparison_rows(request, page):
         yield ["difference", d.criterion.name, "", "", d.text, "", ""]
 
 
-def comparison_csv(request, page):
+def comparison_csv(request, page, *, only_differences=False):
     """The CSV text (without the byte order mark the view adds)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
-    for row in comparison_rows(request, page):
+    for row in comparison_rows(request, page, only_differences=only_differences):
         writer.writerow([neutralise(value) for value in row])
     return out.getvalue()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
 
-from core.cache import live_marks, live_order
+from core.cache import depends_on
 from core.links import url_for
 from frameworks import cache as catalogue_tags
 from frameworks import charts
@@ -26,6 +26,7 @@ from frameworks.selectors import breadcrumb_for, procons_by_framework, stat_hist
 from members.models import Comment
 
 from .addresses import Redirect, resolve_frameworks
+from .cache import COMPARISONS as COMPARISONS_TAG
 from .models import (
     Assessment,
     Comparison,
@@ -99,11 +100,8 @@ class ComparisonPage:
     title: str
     canonical_url: str
     breadcrumb: list
-    stat_rows: list = field(default_factory=list)
     criterion_rows: list = field(default_factory=list)
     differences: list = field(default_factory=list)
-    procons: dict = field(default_factory=dict)
-    procon_columns: list = field(default_factory=list)
     integrations: list = field(default_factory=list)
     alternatives: list = field(default_factory=list)
     decisions: list = field(default_factory=list)
@@ -114,6 +112,11 @@ class ComparisonPage:
     def address(self):
         """The canonical slugs part of the page's URL ("django-vs-flask")."""
         return COMPARE_SEPARATOR.join(f.slug for f in self.frameworks)
+
+    @property
+    def ids(self):
+        """The frameworks' ids, "3,7": what the page's holes are about."""
+        return ",".join(str(f.pk) for f in self.frameworks)
 
     @property
     def is_curated(self):
@@ -180,25 +183,70 @@ def comparison_page(raw, *, only_differences=False):
         canonical_url=canonical,
         breadcrumb=breadcrumb_for([f.category_id for f in frameworks]),
     )
-    page.stat_rows = stat_rows(frameworks)
     page.star_chart = star_chart(frameworks)
     page.criterion_rows = criterion_rows(frameworks)
     if comparison is not None:
         page.differences = list(comparison.differences.all())
-    page.procons = procons_by_framework(ids)
-    page.procon_columns = [
-        (f, page.procons[f.pk][ProCon.Kind.PRO], page.procons[f.pk][ProCon.Kind.CON])
-        for f in frameworks
-    ]
     page.integrations = integrations_for(frameworks)
     page.alternatives = alternatives_for(frameworks)
     page.decisions = decisions_about(frameworks)
     cite_criteria(page.criterion_rows, frameworks, shown=page.decisions)
     page.related = related_comparisons(ids, exclude=comparison)
     if only_differences:
-        page.stat_rows = [row for row in page.stat_rows if row.differs]
         page.criterion_rows = [row for row in page.criterion_rows if row.differs]
     return page
+
+
+@dataclass
+class Counts:
+    """What members' votes, follows and stacks change on a comparison: the
+    statistic rows and each framework's pros and cons, most voted first."""
+
+    stat_rows: list
+    procon_columns: list  # (framework, pros, cons) per column
+
+
+def counted(ids, memo=None):
+    """``{pk: Framework}`` with their ``votes``, read once per ``memo`` (a
+    dict shared by the reads of one request) for any number of calls."""
+    memo = {} if memo is None else memo
+    kept = memo.setdefault("frameworks", {})
+    missing = set(ids) - kept.keys()
+    if missing:
+        kept.update(Framework.objects.filter(pk__in=missing).with_votes().in_bulk())
+        kept.update(dict.fromkeys(missing - kept.keys()))
+    return {pk: kept[pk] for pk in ids}
+
+
+def counted_procons(ids, memo=None):
+    """``procons_by_framework``, read once per ``memo`` as ``counted``."""
+    memo = {} if memo is None else memo
+    kept = memo.setdefault("procons", {})
+    missing = set(ids) - kept.keys()
+    if missing:
+        kept.update(procons_by_framework(missing))
+    return {pk: kept[pk] for pk in ids}
+
+
+def comparison_counts(frameworks, *, only_differences=False, memo=None):
+    """The ``Counts`` of these frameworks (two queries, fewer with a
+    ``memo`` already holding them), declaring the tags of their counts: for
+    the holes of the page and for exports."""
+    ids = [f.pk for f in frameworks]
+    depends_on(*(catalogue_tags.framework(pk) for pk in ids))
+    depends_on(*(catalogue_tags.counts(pk) for pk in ids))
+    current = counted(ids, memo)
+    columns = [current[pk] or f for pk, f in zip(ids, frameworks, strict=True)]
+    rows = stat_rows(columns)
+    if only_differences:
+        rows = [row for row in rows if row.differs]
+    procons = counted_procons(ids, memo)
+    return Counts(
+        stat_rows=rows,
+        procon_columns=[
+            (f, procons[f.pk][ProCon.Kind.PRO], procons[f.pk][ProCon.Kind.CON]) for f in columns
+        ],
+    )
 
 
 def stat_rows(frameworks):
@@ -207,9 +255,6 @@ def stat_rows(frameworks):
         values = [getattr(f, SHOWN.get(key, key), None) for f in frameworks]
         if key == "weekly_downloads" and all(v is None for v in values):
             continue  # no package source among them: no empty row
-        if key == "votes":  # live: which is highest, and whether they differ
-            refs = [(catalogue_tags.total_ref(f.pk),) for f in frameworks]
-            live_marks(list(zip(refs, values, strict=True)))
         known = [v for v in values if v is not None]
         top = max(known) if known else None
         best = {i for i, v in enumerate(values) if top and v == top and len(known) > 1}
@@ -326,11 +371,9 @@ def related_comparisons(framework_ids, *, exclude=None, limit=8):
 
 
 def popular_comparisons(limit=6):
-    """Curated comparisons ranked by the community votes of their frameworks.
-
-    The whole ranking is read (curated comparisons are few) and recorded as a
-    live order: a vote that lets one overtake another re-renders the page."""
-    ranking = list(
+    """Curated comparisons ranked by the community votes of their frameworks."""
+    depends_on(COMPARISONS_TAG, catalogue_tags.FRAMEWORKS, catalogue_tags.COUNTS)
+    return list(
         Comparison.objects.visible()
         .annotate(
             votes=Coalesce(
@@ -342,15 +385,8 @@ def popular_comparisons(limit=6):
             )
         )
         .with_frameworks()
-        .order_by("-votes", "title")
+        .order_by("-votes", "title")[:limit]
     )
-    live_order(
-        [
-            (tuple(catalogue_tags.total_ref(f.pk) for f in c.ordered_frameworks()), c.votes)
-            for c in ranking
-        ]
-    )
-    return ranking[:limit]
 
 
 def recent_comparisons(limit=6):

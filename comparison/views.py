@@ -26,9 +26,8 @@ from core.http import safe_next, too_many, wants_json
 from core.links import script_prefix
 from frameworks import cache as catalogue_tags
 from frameworks import services
-from frameworks.models import COMPARE_SEPARATOR, Framework, ProCon
-from frameworks.selectors import by_votes, category_tree, voted_procon_ids
-from members.models import Follow
+from frameworks.models import COMPARE_SEPARATOR, Framework
+from frameworks.selectors import category_tree
 
 from . import addresses, changes, exports, scoring, selectors, suggestions
 from .cache import COMPARISONS, changes_tags, comparison_page_tags
@@ -52,17 +51,9 @@ class HomeView(TemplateView):
     template_name = "comparison/home.html"
 
     def get_context_data(self, **kwargs):
-        popular = selectors.popular_comparisons()
-        # The popular ranking sums the votes of every curated comparison's
-        # frameworks: live figures (popular_comparisons records the order).
-        depends_on(
-            COMPARISONS,
-            catalogue_tags.FRAMEWORKS,
-            catalogue_tags.CATEGORIES,
-            catalogue_tags.VOTES,
-        )
+        # The popular ranking is a hole (comparison/holes.py).
+        depends_on(COMPARISONS, catalogue_tags.FRAMEWORKS, catalogue_tags.CATEGORIES)
         return super().get_context_data(
-            popular=popular,
             recent=selectors.recent_comparisons(),
             categories=category_tree(),
             picker=CompareForm(frameworks=picker_frameworks()),
@@ -97,19 +88,14 @@ class CompareIndexView(TemplateView):
         return self.render_to_response(context, status=status)
 
 
-def comparison_page(slugs, only_differences, *, live=False):
+def comparison_page(slugs, only_differences):
     """The ComparisonPage (or Redirect) of a compare address, from the data
-    cache. Raises CompareError.
-
-    ``live=True`` for the HTML pages (the page, the embed), which print vote
-    figures through ``live()``: their entry outlives votes (core.cache,
-    ``cached``), and so do the fragments rendered from it. The exports and
-    the API print counts as they are: their entry is invalidated by votes."""
+    cache. Raises CompareError. It holds no counts members change: pages
+    print those in holes, exports read them apart (``comparison_counts``)."""
     return cached(
-        f"comparison:{slugs}:{only_differences}:{'live' if live else 'exact'}",
+        f"comparison:{slugs}:{only_differences}",
         lambda: selectors.comparison_page(slugs, only_differences=only_differences),
         comparison_page_tags,
-        live=live,
     )
 
 
@@ -128,31 +114,18 @@ def canonical_slugs(redirect_to):
     return resolve(redirect_to.url).kwargs.get("slugs")
 
 
-def followed_ids(user, frameworks):
-    if not user.is_authenticated:
-        return set()
-    return set(
-        Follow.objects.filter(user=user, framework__in=frameworks).values_list(
-            "framework_id", flat=True
-        )
-    )
-
-
 class ComparisonDetailView(TemplateView):
     template_name = "comparison/comparison_detail.html"
 
     def get(self, request, slugs):
         only_differences = request.GET.get("only") == "differences"
         try:
-            page = comparison_page(slugs, only_differences, live=True)
+            page = comparison_page(slugs, only_differences)
         except addresses.CompareError as error:
             return compare_not_found(request, error, slugs)
         if isinstance(page, addresses.Redirect):
             query = request.GET.urlencode()
             return HttpResponsePermanentRedirect(page.url + (f"?{query}" if query else ""))
-        procon_ids = [
-            p.pk for groups in page.procons.values() for items in groups.values() for p in items
-        ]
         ids = [f.pk for f in page.frameworks]
         # What the absolute addresses of the structured data and snippets start with.
         site = (request.scheme, request.get_host(), script_prefix())
@@ -165,7 +138,6 @@ class ComparisonDetailView(TemplateView):
             ),
             only_differences=only_differences,
             site=site,
-            voted=voted_procon_ids(request.user, procon_ids),
             weighting=scoring.weigh(page, request.GET.lists()),
             embed_snippets=derived(
                 page, ("embed snippets", site), lambda: embed_snippets(request, page)
@@ -178,9 +150,6 @@ class ComparisonDetailView(TemplateView):
             changes_url=reverse("comparison:changes", args=[page.address]),
             feed_url=reverse("comparison:feed", args=[page.address]),
             watch_url=reverse("comparison:watch", args=[page.address]),
-            suggestible=SUGGESTIBLE_STATISTICS,
-            # The member's own follows (never on a cached anonymous page).
-            followed=followed_ids(request.user, page.frameworks),
         )
         response = self.render_to_response(context)
         # The exports of this very table, for clients that read headers.
@@ -211,23 +180,18 @@ class ComparisonEmbedView(TemplateView):
     (statistics and the top pros, linking back). Framable: see urls.py."""
 
     template_name = "comparison/comparison_embed.html"
-    TOP_PROS = 3
 
     def get(self, request, slugs):
         try:
-            page = comparison_page(slugs, only_differences=False, live=True)
+            page = comparison_page(slugs, only_differences=False)
         except addresses.CompareError as error:
             return compare_not_found(request, error, slugs)
         if isinstance(page, addresses.Redirect):
             slugs = canonical_slugs(page)
             target = reverse("comparison:embed", args=[slugs]) if slugs else page.url
             return HttpResponsePermanentRedirect(target)
-        columns = [
-            (f, by_votes(page.procons[f.pk][ProCon.Kind.PRO])[: self.TOP_PROS])
-            for f in page.frameworks
-        ]
         return self.render_to_response(
-            self.get_context_data(page=page, columns=columns, page_url=page.canonical_url)
+            self.get_context_data(page=page, page_url=page.canonical_url)
         )
 
 
@@ -264,7 +228,9 @@ class ComparisonExportView(View):
             # With a byte order mark: Excel reads a CSV without one in the
             # machine's legacy code page (so "–" and "é" turn into mojibake);
             # LibreOffice, Numbers and Google Sheets skip it.
-            content = "\ufeff" + exports.comparison_csv(request, page)
+            content = "\ufeff" + exports.comparison_csv(
+                request, page, only_differences=only_differences
+            )
             response = HttpResponse(content.encode(), content_type="text/csv; charset=utf-8")
             name = canonical_slugs_of(page) + ("-differences" if only_differences else "")
             response["Content-Disposition"] = f'attachment; filename="{name}.csv"'

@@ -58,7 +58,7 @@ MIDDLEWARE = [
     # /api/v1/: rate limit, CORS and ETag/304, for cached answers too.
     "api.middleware.ApiMiddleware",
     # Cached anonymous pages are served from here, before sessions and auth.
-    "core.cache.AnonymousPageCacheMiddleware",
+    "core.cache.pages.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -88,7 +88,7 @@ TEMPLATES = [
     # than Django's engine (README, "Benchmark"). core.jinja2 gives them
     # url(), static() and the filters of the libraries listed here.
     {
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "BACKEND": "core.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": False,
         "OPTIONS": {
@@ -155,15 +155,16 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions -----------------------------------------------------
-# One cache shared by every worker holds the pages, their tags' versions and
-# the rate-limit counters (core.cache explains the page cache):
+# One cache for every process of one site holds the pages, their tags'
+# versions and the rate-limit counters (docs/architecture.md, "Caching"):
+# the server's workers and the management commands (sync_stats, imports,
+# load_demo, a shell) see the same entries, so a change shows at once.
 # - REDIS_URL set: Redis, with short timeouts so an outage degrades to
 #   uncached pages instead of hanging requests;
-# - several workers without Redis (WEB_CONCURRENCY > 1), or CACHE_DIR set:
-#   Django's file-based cache in CACHE_DIR, shared through the file system;
-# - otherwise (make run, one worker with threads): local memory.
+# - otherwise: Django's file-based cache in CACHE_DIR (default .cache/ in
+#   the project folder), shared through the file system.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-WEB_CONCURRENCY = int(os.environ.get("WEB_CONCURRENCY", "1"))
+CACHE_DIR = os.environ.get("CACHE_DIR", str(BASE_DIR / ".cache"))
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -177,22 +178,12 @@ if REDIS_URL:
     # Sessions live in the database and are read through Redis; if Redis is
     # down they are read from the database (core.sessions).
     SESSION_ENGINE = "core.sessions"
-elif WEB_CONCURRENCY > 1 or os.environ.get("CACHE_DIR"):
-    # Also when CACHE_DIR is set: then commands run beside the server (cron's
-    # sync_stats, load_demo --update) reach its cached pages too.
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / ".cache")),
-            "OPTIONS": {"MAX_ENTRIES": 5000},
-        }
-    }
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "stackcompare",
-            "OPTIONS": {"MAX_ENTRIES": 5000},
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": CACHE_DIR,
+            "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     }
 

@@ -21,6 +21,7 @@ import inspect
 from importlib import import_module
 
 from django.template import defaultfilters
+from django.template.backends import jinja2 as jinja2_backend
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -46,13 +47,29 @@ def url(viewname, *args, **kwargs):
     return reverse(viewname, args=args or None, kwargs=kwargs or None)
 
 
-def fragment(owner, *key, caller, reader=None):
+def fragment(owner, *key, caller):
     """``{% call fragment(page, "criteria", user.is_authenticated) %}...{%
     endcall %}``: the block, rendered once per version of ``page`` and
-    ``key`` (core.cache.fragment). The block may read only ``owner``, what
-    ``key`` names and ``reader`` (a core.cache.Reader: the texts that differ
-    per reader, filled in at each use)."""
-    return Markup(cache.fragment(owner, key, caller, reader))
+    ``key`` (core.cache.fragment). The block may read only ``owner`` and
+    what ``key`` names."""
+    return Markup(cache.fragment(owner, key, caller))
+
+
+class Template(jinja2_backend.Template):
+    """A page whose holes are filled when it is rendered (core.cache.holes)."""
+
+    def render(self, context=None, request=None):
+        return cache.holes.fill(super().render(context, request), request)
+
+
+class Jinja2(jinja2_backend.Jinja2):
+    """Django's Jinja2 backend, rendering through ``Template`` above."""
+
+    def from_string(self, template_code):
+        return Template(super().from_string(template_code).template, self)
+
+    def get_template(self, template_name):
+        return Template(super().get_template(template_name).template, self)
 
 
 @functools.lru_cache(maxsize=512)
@@ -140,7 +157,9 @@ def environment(*, libraries=(), **options):
     # Like Django's engine, keep a template's last newline (same markup).
     options.setdefault("keep_trailing_newline", True)
     env = Environment(**options)
-    env.globals.update(url=url, url_or=url_or, static=static_url, fragment=fragment)
+    env.globals.update(
+        url=url, url_or=url_or, static=static_url, fragment=fragment, hole=cache.hole
+    )
     env.filters.update(DJANGO_FILTERS)
     for path in libraries:
         load_library(env, path)
@@ -154,11 +173,10 @@ def compile_templates():
     otherwise fell on the first readers of each page after every start,
     and under load, while other readers waited for those renders."""
     from django.template import engines
-    from django.template.backends.jinja2 import Jinja2
 
     compiled = 0
     for engine in engines.all():
-        if isinstance(engine, Jinja2):
+        if isinstance(engine, jinja2_backend.Jinja2):
             for name in engine.env.list_templates():
                 engine.env.get_template(name)
                 compiled += 1

@@ -27,26 +27,14 @@ def parse_rate(rate):
 
 def hit(scope, ident, rate):
     """Count one hit; return the seconds to wait if over the limit, else 0."""
-    return hit_reading(scope, ident, rate, None)[0]
-
-
-def hit_reading(scope, ident, rate, key):
-    """``hit()``, and the cache's value of ``key`` read in the same round
-    trip on Redis: ``(seconds to wait, value)``, the value None when missing
-    or when the cache is down. For a write that needs a reading taken
-    before it starts (the vote reads the write clock, core.cache)."""
     limit, window = parse_rate(rate)
     now = time.time()
     bucket = int(now // window)
     counter = _key(scope, ident, bucket)
-    value = None
     try:
         count_in_window = getattr(cache, "count_in_window", None)
         if count_in_window is not None:  # Redis: one round trip
-            if key is None:
-                count = count_in_window(counter, window + 1)
-            else:
-                count, value = count_in_window(counter, window + 1, read=key)
+            count = count_in_window(counter, window + 1)
         else:
             cache.add(counter, 0, timeout=window + 1)
             try:
@@ -54,14 +42,12 @@ def hit_reading(scope, ident, rate, key):
             except ValueError:  # expired between add and incr
                 cache.set(counter, 1, timeout=window + 1)
                 count = 1
-            if key is not None:
-                value = cache.get(key)
     except Exception as error:  # the cache is down: fail open
         logger.warning("Rate limit %s not checked, cache unavailable: %s", scope, error)
-        return 0, None
+        return 0
     if count > limit:
-        return max(1, int((bucket + 1) * window - now)), value
-    return 0, value
+        return max(1, int((bucket + 1) * window - now))
+    return 0
 
 
 def refund(scope, ident, rate):

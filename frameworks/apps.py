@@ -9,19 +9,10 @@ class FrameworksConfig(AppConfig):
     verbose_name = "Catalogue"
 
     def ready(self):
-        from core.cache import register_live_source
-
-        from . import cache, selectors, services, signals
+        from . import services, signals
 
         # Keep cached pages exact when catalogue rows change (frameworks/cache.py).
         signals.connect()
-        # Vote counts are filled into cached pages when they are served.
-        register_live_source(
-            cache.LIVE_VOTES,
-            compute=selectors.vote_figures,
-            tag=cache.votes,
-            covers=cache.votes_covered,
-        )
 
         pre_delete.connect(
             services.remember_votes_of_member,

@@ -25,11 +25,14 @@ tag                         shown by
 ``frameworks``              the set of published frameworks with their names,
                             slugs, categories, languages and licences: the
                             picker, catalogue filters, category membership
-``votes:<pk>``              the votes on the framework's pros and cons and
-                            their sum: wherever they show; pages fill them in
-                            live (see below)
-``votes``                   any vote on any framework: lists that show or sort
-                            by votes outside pages (the API's list)
+``counts:<pk>``             what members add to the framework's counts:
+                            votes on its pros and cons, follows and stack
+                            entries. Only holes show them (``core.cache.holes``,
+                            ``comparison/holes.py``), so a vote re-renders
+                            one small block, never a page
+``counts``                  any count of any framework: lists ordered by
+                            counts (the catalogue sorted by votes, the
+                            popular ranking)
 ``catalogue``               any listed figure of any framework but votes
                             (stars, downloads): the catalogue
 ``categories``              the category tree and breadcrumbs
@@ -41,20 +44,6 @@ tag                         shown by
                             leaves them cached)
 ==========================  ===================================================
 
-Votes are live figures (``core.cache``, "Live figures"): pages print them
-with the ``procon_votes``/``framework_votes`` template helpers and record
-lists sorted by them with ``live_order``, so a vote on a Flask item bumps
-only ``votes:<flask>`` and ``votes``, which no cached page records. Every
-page stays cached, and the next hit of a page showing Flask fills in the new
-counts from one small cached group (Flask's counts), recomputed with one
-query after the vote. Pros and cons listed whole are re-sorted when a page
-is served (``core.cache.LiveList``); a page is rendered again only when the
-vote changed another order it shows (the embed's top three pros, the
-catalogue sorted by votes, the popular ranking, which framework has the
-most votes). Data read for anything else (the API, exports, the data
-cache behind members' pages) records ``votes:<pk>`` or ``votes`` like any
-tag and is invalidated by the vote.
-
 References and members are one tag each, not one per framework or member:
 a hit re-reads every tag of its page, and Django vs Flask names some thirty
 frameworks and members. What those tags cover changes only on rare edits (a
@@ -65,9 +54,7 @@ after such an edit.
 
 FRAMEWORKS = "frameworks"
 CATALOGUE = "catalogue"
-VOTES = "votes"
-#: The live source of vote counts (core.cache.register_live_source).
-LIVE_VOTES = "votes"
+COUNTS = "counts"
 CATEGORIES = "categories"
 
 #: Framework fields shown wherever a framework is referenced by name.
@@ -90,23 +77,8 @@ def framework_ref(pk):
     return FRAMEWORK_REFS
 
 
-def votes(pk):
-    return f"votes:{pk}"
-
-
-def procon_ref(procon):
-    """The live figure of a pro/con's count: ``(source, group, key)``."""
-    return (LIVE_VOTES, procon.framework_id, f"p{procon.pk}")
-
-
-def total_ref(framework_id):
-    """The live figure of a framework's votes, the sum over its pros and cons."""
-    return (LIVE_VOTES, framework_id, "total")
-
-
-def votes_covered(framework_ids):
-    """The tags the live vote counts of these frameworks stand for."""
-    return [VOTES, *(votes(pk) for pk in framework_ids)]
+def counts(pk):
+    return f"counts:{pk}"
 
 
 def decisions(pk):
@@ -145,10 +117,33 @@ def framework_page_tags(page):
     pk = page.framework.pk
     return {
         framework(pk),
-        votes(pk),
         decisions(pk),
         CATEGORIES,
         *references_tags(page.alternatives),
         *references_tags(page.integrations),
         *decisions_tags(page.decisions),
     }
+
+
+#: The tags that stand for each table a page, hole or data entry kept for
+#: everyone may read (model label -> tag families, a family being the part
+#: of a tag before ":"). The test suite fails any such render that reads a
+#: table without declaring one of its tags (tests/conftest.py, "undeclared
+#: reads"); a table in no app's READS may not be read at all.
+READS = {
+    "frameworks.Category": (CATEGORIES,),
+    "frameworks.Framework": ("framework", FRAMEWORKS, FRAMEWORK_REFS, CATALOGUE, "counts"),
+    "frameworks.Framework_alternatives": ("framework",),
+    "frameworks.Framework_integrations": ("framework",),
+    "frameworks.ProCon": ("framework", "counts"),
+    "frameworks.Vote": ("counts",),
+    "frameworks.Decision": ("decision", "decisions"),
+    "frameworks.Decision_frameworks": ("decision", "decisions"),
+    "frameworks.Decision_criteria": ("decision", "decisions"),
+    "frameworks.StatSnapshot": ("framework", CATALOGUE),
+    "frameworks.HistoricalFramework": ("history",),
+    "frameworks.HistoricalProCon": ("history",),
+    # Decisions are read with their authors: a page whose list came out
+    # empty names no member (it declares MEMBERS when it shows a card).
+    "auth.User": (MEMBERS, "member", "decisions", "decision"),
+}

@@ -3,15 +3,10 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db import connection
 from django.db.models import Count, Prefetch
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from core import rows
-from core.cache import live_sorted
-
-from . import cache as tags
 from . import charts
 from .models import Category, Decision, Framework, ProCon, StatSnapshot, Vote
 
@@ -106,8 +101,7 @@ def breadcrumb_for(category_ids):
 
 def procons_by_framework(framework_ids):
     """{framework_id: {"pro": [...], "con": [...]}}, approved, most voted
-    first as read. Pages list them with ``by_votes``, which orders them by
-    the current counts when the page is rendered."""
+    first (ties by text), in one query."""
     grouped = {pk: {ProCon.Kind.PRO: [], ProCon.Kind.CON: []} for pk in framework_ids}
     for procon in (
         ProCon.objects.approved()
@@ -116,58 +110,6 @@ def procons_by_framework(framework_ids):
     ):
         grouped[procon.framework_id][procon.kind].append(procon)
     return grouped
-
-
-def by_votes(procons):
-    """Pros or cons most voted first (ties by text), by the counts current
-    when the page is rendered; a vote that changes the order re-renders the
-    pages listing them (core.cache.live_sorted)."""
-    return live_sorted(
-        procons,
-        refs=lambda p: (tags.procon_ref(p),),
-        value=lambda p: p.votes_count,
-        tiebreak=lambda p: p.text,
-    )
-
-
-def vote_figures(framework_ids):
-    """The live vote counts of frameworks, for pages served from the cache:
-    ``{framework_id: {"p<procon id>": votes, "m<procon id>": member votes,
-    "total": sum}}`` over approved pros and cons, in one query.
-
-    Each vote runs it (core.cache.bump_live), and so does each reader that
-    finds a group stale, so the statement is written out, as the vote's own
-    are (frameworks.services): building it with the ORM, with ProCon's
-    default ordering (a join), was a quarter of a vote's Python time."""
-    figures = {str(pk): {"total": 0} for pk in framework_ids}
-    ids = [int(pk) for pk in framework_ids]
-    if not ids:
-        return figures
-    if connection.vendor == "postgresql":
-        # One array parameter: one prepared statement for any number of
-        # frameworks, where "IN (%s, ...)" would prepare one per length.
-        among, params = "= ANY(%s)", [ids]
-    else:
-        among, params = f"IN ({', '.join(['%s'] * len(ids))})", ids
-    quote = connection.ops.quote_name
-    with rows.cursor(connection) as cursor:
-        cursor.execute(
-            "SELECT framework_id, id, votes_count, baseline_votes "
-            f"FROM {quote(ProCon._meta.db_table)} WHERE status = %s AND framework_id {among}",
-            [ProCon.Status.APPROVED, *params],
-        )
-        found = cursor.fetchall()
-    for framework_id, pk, votes, baseline in found:
-        add_vote_figures(figures[str(framework_id)], pk, votes, baseline)
-    return figures
-
-
-def add_vote_figures(counts, procon_id, votes, baseline):
-    """Add one approved pro/con to its framework's ``vote_figures`` entry
-    (also filled by the vote's own statement, frameworks.services)."""
-    counts[f"p{procon_id}"] = votes
-    counts[f"m{procon_id}"] = votes - baseline
-    counts["total"] += votes
 
 
 #: How many weeks of member votes each pro/con charts.
@@ -248,23 +190,16 @@ class FrameworkPage:
 
     framework: Framework
     breadcrumb: list
-    pros: list
-    cons: list
     alternatives: list
     integrations: list
     trends: list = field(default_factory=list)  # Trend per charted metric
     decisions: list = field(default_factory=list)
-
-    @property
-    def procon_ids(self):
-        return [p.pk for p in (*self.pros, *self.cons)]
 
 
 def framework_page(slug):
     """The page of a published framework, or None (a fixed number of queries)."""
     framework = (
         Framework.objects.published()
-        .with_votes()
         .select_related("category")
         .prefetch_related(
             Prefetch("alternatives", queryset=Framework.objects.published().order_by("name")),
@@ -275,14 +210,10 @@ def framework_page(slug):
     )
     if framework is None:
         return None
-    procons = procons_by_framework([framework.pk])[framework.pk]
-    pros, cons = procons[ProCon.Kind.PRO], procons[ProCon.Kind.CON]
     return FrameworkPage(
         framework=framework,
         breadcrumb=breadcrumb_for([framework.category_id]),
         trends=trends_for(framework, stat_history([framework.pk])[framework.pk]),
-        pros=pros,
-        cons=cons,
         alternatives=list(framework.alternatives.all()),
         integrations=list(framework.integrations.all()),
         decisions=list(
@@ -294,9 +225,12 @@ def framework_page(slug):
     )
 
 
-def catalogue():
-    """The published frameworks the catalogue lists and filters."""
-    return Framework.objects.published().with_votes().with_stars_gained().select_related("category")
+def catalogue(*, votes=False):
+    """The published frameworks the catalogue lists and filters; with
+    ``votes``, annotated with their votes (to sort by them: the counts
+    themselves show in holes)."""
+    frameworks = Framework.objects.published().with_stars_gained().select_related("category")
+    return frameworks.with_votes() if votes else frameworks
 
 
 def category_tree():

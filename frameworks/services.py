@@ -1,8 +1,8 @@
 """Writes that touch several rows: votes and their counters, moderation.
 
-``QuerySet.update()`` and raw statements send no model signals, so every
-function here that changes what pages show bumps the cache tags itself
-(``frameworks/cache.py``).
+``QuerySet.update()`` and raw statements send no model signals: counts
+members change are announced with ``counts_changed``, and the other writes
+here bump the cache tags they touch themselves (``frameworks/cache.py``).
 """
 
 import contextlib
@@ -11,21 +11,22 @@ import logging
 import re
 import threading
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, OuterRef, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.dispatch import Signal
 from django.utils import timezone
 
-from core import rows
-from core.cache import bump_live, bump_on_commit, write_clock
+from core.cache import bump_on_commit
 from core.history import record_bulk_change
 
 from . import cache as tags
-from .models import AbuseMark, Decision, Framework, ProCon, Vote, Watch
-from .selectors import add_vote_figures
+from . import vote_sql
+from .models import AbuseMark, Decision, ProCon, Vote, Watch
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,18 @@ class VoteNotAllowed(Exception):
 class VotingBlocked(Exception):
     """A curator discounted the member's votes and blocks new ones
     (``AbuseMark.blocks_voting``, frameworks/moderation.py)."""
+
+
+#: Sent when what members add to frameworks' counts changed (votes,
+#: follows, stack entries), with ``framework_ids``; ``signals.py`` turns it
+#: into the cache tags it touches. Writes here use statements that send no
+#: model signal, so the domain event is explicit.
+counts_changed = Signal()
+
+
+class VoteResult(NamedTuple):
+    votes: int  # the item's count after the toggle
+    voted: bool  # whether the member now votes for it
 
 
 # SQLite has one writer at a time. Threads that queue on SQLite's busy
@@ -52,189 +65,62 @@ def _one_writer():
     return contextlib.nullcontext()
 
 
-# The vote's statements are written out: building them with the ORM cost
-# about as much CPU as running them, on the path members hit most.
+def toggle_vote(*, user, procon_id):
+    """Vote for a pro/con, or take the member's vote back: a ``VoteResult``.
 
-
-def _votable_framework_id(procon_id, user_id):
-    """SQLite's check: ``(framework id, blocked)`` if the item is approved on a published
-    framework, ``blocked`` telling whether the member may not vote; None if
-    the item cannot be voted on. One statement for both checks."""
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT p.framework_id, EXISTS(SELECT 1 FROM {quote(AbuseMark._meta.db_table)} m "
-            "WHERE m.user_id = %s AND m.blocks_voting) "
-            f"FROM {quote(ProCon._meta.db_table)} p "
-            f"JOIN {quote(Framework._meta.db_table)} f ON f.id = p.framework_id "
-            "WHERE p.id = %s AND p.status = %s AND f.is_published",
-            [user_id, procon_id, ProCon.Status.APPROVED],
-        )
-        return cursor.fetchone()
-
-
-def _delete_vote(user_id, procon_id):
-    """Delete the member's vote on the item; True if there was one."""
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {quote(Vote._meta.db_table)} WHERE user_id = %s AND procon_id = %s",
-            [user_id, procon_id],
-        )
-        return cursor.rowcount == 1
-
-
-def _insert_vote(user_id, procon_id):
-    """Insert the vote unless this member already has it; True if inserted.
-
-    One statement: a parallel double click is absorbed by ON CONFLICT instead
-    of an IntegrityError and a savepoint round trip."""
-    quote = connection.ops.quote_name
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(Vote._meta.db_table)} (user_id, procon_id, created) "
-            "VALUES (%s, %s, %s) ON CONFLICT (user_id, procon_id) DO NOTHING",
-            [user_id, procon_id, now],
-        )
-        return cursor.rowcount == 1
-
-
-def _add_to_count(procon_id, delta):
-    """Move the counter and read it back in one statement (UPDATE ... RETURNING)."""
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {quote(ProCon._meta.db_table)} SET votes_count = votes_count + %s "
-            "WHERE id = %s RETURNING votes_count",
-            [delta, procon_id],
-        )
-        return cursor.fetchone()[0]
-
-
-def _toggle_locked(user_id, procon_id):
-    """SQLite: the check, then the toggle in a transaction under the
-    process's writer lock; returns what ``_toggle_in_one_statement`` does,
-    but the figures."""
-    framework_id, blocked = _votable_framework_id(procon_id, user_id) or (None, False)
-    if framework_id is None or blocked:
-        return framework_id, blocked, None, False
-    with _one_writer(), transaction.atomic():
-        # A plain DELETE: Vote has no delete receivers nor rows depending on it.
-        if _delete_vote(user_id, procon_id):
-            return framework_id, False, _add_to_count(procon_id, -1), False
-        if _insert_vote(user_id, procon_id):
-            return framework_id, False, _add_to_count(procon_id, +1), True
-        # A parallel request of this member voted first; it counted.
-        votes = ProCon.objects.values_list("votes_count", flat=True).get(pk=procon_id)
-        return framework_id, False, votes, True
-
-
-def _toggle_in_one_statement(user_id, procon_id):
-    """PostgreSQL: the check and the toggle as one statement, ``(framework
-    id, blocked, votes_count, voted, figures)``; the framework id is None if
-    the item cannot be voted on, and nothing is written then or if
-    ``blocked``.
-
-    A data-modifying ``WITH`` checks the item and the member (as
-    ``_votable_framework_id``), deletes the member's vote, inserts it if
-    there was none (ON CONFLICT absorbs a parallel double click) and moves
-    the counter by what really changed, all in one implicit transaction:
-    one round trip, no BEGIN and COMMIT, and the row locks are held only
-    while the statement runs. SQLite has no data-modifying ``WITH``.
-
-    The same statement reads the framework's approved pros and cons, so
-    ``figures`` are its new ``vote_figures`` for the readers (``bump_live``)
-    without a query of their own. The statement sees the rows as they were
-    when it started, so the voted item's count is the one the ``UPDATE``
-    returned. None when nothing was counted."""
-    quote = connection.ops.quote_name
-    votes, procons = quote(Vote._meta.db_table), quote(ProCon._meta.db_table)
-    frameworks, marks = quote(Framework._meta.db_table), quote(AbuseMark._meta.db_table)
-    with rows.cursor(connection) as cursor:
-        cursor.execute(
-            "WITH target AS (SELECT p.framework_id, EXISTS(SELECT 1 FROM "
-            f"{marks} m WHERE m.user_id = %(user)s AND m.blocks_voting) AS blocked "
-            f"FROM {procons} p JOIN {frameworks} f ON f.id = p.framework_id "
-            "WHERE p.id = %(procon)s AND p.status = %(approved)s AND f.is_published), "
-            "allowed AS (SELECT 1 FROM target WHERE NOT blocked), "
-            f"deleted AS (DELETE FROM {votes} WHERE user_id = %(user)s "
-            "AND procon_id = %(procon)s AND EXISTS (SELECT 1 FROM allowed) RETURNING 1), "
-            f"inserted AS (INSERT INTO {votes} (user_id, procon_id, created) "
-            "SELECT %(user)s, %(procon)s, %(now)s WHERE EXISTS (SELECT 1 FROM allowed) "
-            "AND NOT EXISTS (SELECT 1 FROM deleted) "
-            "ON CONFLICT (user_id, procon_id) DO NOTHING RETURNING 1), "
-            f"counted AS (UPDATE {procons} SET votes_count = votes_count "
-            "+ (SELECT count(*) FROM inserted) - (SELECT count(*) FROM deleted) "
-            "WHERE id = %(procon)s AND EXISTS (SELECT 1 FROM deleted UNION ALL "
-            "SELECT 1 FROM inserted) RETURNING votes_count) "
-            "SELECT (SELECT framework_id FROM target), (SELECT blocked FROM target), "
-            "(SELECT votes_count FROM counted), NOT EXISTS (SELECT 1 FROM deleted), "
-            "(SELECT array_agg(ARRAY[id, votes_count, baseline_votes]) "
-            f"FROM {procons} WHERE framework_id = (SELECT framework_id FROM target) "
-            "AND status = %(approved)s AND EXISTS (SELECT 1 FROM counted))",
-            {
-                "user": user_id,
-                "procon": procon_id,
-                "approved": ProCon.Status.APPROVED,
-                "now": timezone.now(),
-            },
-        )
-        framework_id, blocked, votes, voted, listed = cursor.fetchone()
-    figures = None
-    if listed is not None:
-        figures = {"total": 0}
-        for pk, count, baseline in listed:
-            add_vote_figures(figures, pk, votes if pk == int(procon_id) else count, baseline)
-    elif framework_id is not None and not blocked:
-        # A parallel request of this member inserted the vote first and
-        # counted it; this statement's snapshot predates that commit, so
-        # read the count afresh.
-        votes = ProCon.objects.values_list("votes_count", flat=True).get(pk=procon_id)
-    return framework_id, blocked, votes, voted, figures
-
-
-def toggle_vote(*, user, procon_id, clock=None):
-    """Vote for a pro/con, or take the member's vote back.
-
-    The Vote row and the counter change in one short transaction (one
-    statement on PostgreSQL, two or three on SQLite); the counter moves only
-    when a row was really inserted or deleted, so double clicks and parallel requests keep
-    ``votes_count == baseline_votes + Vote rows``. Checking that the item is
-    votable is part of PostgreSQL's statement, and comes before SQLite's
-    write lock. Returns ``(votes_count, voted)``.
-
-    ``clock``: the write clock (core.cache.write_clock) when the caller has
-    read it already, before this call (the vote view reads it with its
-    rate limit's count, in one round trip); read here otherwise.
-    """
-    reading = None
+    The Vote row and the counter change in one short transaction; the
+    counter moves only when a row was really inserted or deleted, so double
+    clicks and parallel requests keep ``votes_count == baseline_votes +
+    Vote rows``. Raises VoteNotAllowed for an item that cannot be voted on
+    and VotingBlocked for a member a curator blocked. On PostgreSQL the
+    whole toggle is one written-out statement (``vote_sql``; the bench shows
+    it pays under contention); elsewhere it is ``toggle_vote_orm``, which
+    the tests compare it against."""
     if connection.vendor == "postgresql":
-        if clock is None:
-            # Before the statement that reads the new figures (core.cache.bump_live).
-            clock = write_clock()
-        framework_id, blocked, votes, voted, figures = _toggle_in_one_statement(user.pk, procon_id)
-        if figures is not None:
-            reading = (clock, {str(framework_id): figures})
-    else:
-        framework_id, blocked, votes, voted = _toggle_locked(user.pk, procon_id)
-    if framework_id is None:
+        framework_id, blocked, votes, voted = vote_sql.toggle(user.pk, int(procon_id))
+        if framework_id is None:
+            raise VoteNotAllowed(procon_id)
+        if blocked:
+            raise VotingBlocked(user.pk)
+        if votes is None:
+            # A parallel request of this member inserted the vote first and
+            # counted it; the statement's snapshot predates that commit.
+            votes = ProCon.objects.values_list("votes_count", flat=True).get(pk=procon_id)
+        else:
+            counts_changed.send(sender=Vote, framework_ids=[framework_id])
+        return VoteResult(votes, voted)
+    return toggle_vote_orm(user=user, procon_id=procon_id)
+
+
+def toggle_vote_orm(*, user, procon_id):
+    """``toggle_vote`` with the ORM: a check, then the toggle in a
+    transaction (under the process's writer lock on SQLite)."""
+    target = (
+        ProCon.objects.approved()
+        .filter(pk=procon_id, framework__is_published=True)
+        .annotate(blocked=Exists(AbuseMark.objects.blocking().filter(user=user)))
+        .values_list("framework_id", "blocked")
+        .first()
+    )
+    if target is None:
         raise VoteNotAllowed(procon_id)
+    framework_id, blocked = target
     if blocked:
         raise VotingBlocked(user.pk)
-    # Live figures: no page records these tags (frameworks/cache.py). The
-    # framework's new figures are stored in the same step, once, here, for
-    # the readers; after the commit (at once outside a transaction).
-    transaction.on_commit(
-        lambda: bump_live(
-            tags.LIVE_VOTES,
-            [framework_id],
-            tags.votes(framework_id),
-            tags.VOTES,
-            reading=reading,
-        )
-    )
-    return votes, voted
+    with _one_writer(), transaction.atomic():
+        deleted, _ = Vote.objects.filter(user=user, procon_id=procon_id).delete()
+        delta, voted = (-1, False) if deleted else (1, True)
+        if not deleted:
+            try:
+                with transaction.atomic():
+                    Vote.objects.create(user=user, procon_id=procon_id)
+            except IntegrityError:
+                delta = 0  # a parallel request of this member voted first; it counted
+        if delta:
+            ProCon.objects.filter(pk=procon_id).update(votes_count=F("votes_count") + delta)
+            counts_changed.send(sender=Vote, framework_ids=[framework_id])
+        votes = ProCon.objects.values_list("votes_count", flat=True).get(pk=procon_id)
+    return VoteResult(votes, voted)
 
 
 def recount_votes(procons):
@@ -251,12 +137,7 @@ def recount_votes(procons):
     updated = procons.update(
         votes_count=F("baseline_votes") + Coalesce(Subquery(member_votes), Value(0))
     )
-    bump_on_commit(
-        tags.CATALOGUE,
-        tags.VOTES,
-        *(tags.framework(pk) for pk in framework_ids),
-        *(tags.votes(pk) for pk in framework_ids),
-    )
+    counts_changed.send(sender=Vote, framework_ids=framework_ids)
     return updated
 
 

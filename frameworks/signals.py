@@ -2,9 +2,10 @@
 
 Connected in ``FrameworksConfig.ready()``. Each receiver names the tags a
 change touches (``frameworks/cache.py``) and bumps them once the transaction
-commits. Votes have no receivers: ``services.toggle_vote`` bumps explicitly,
-so a vote's DELETE stays a single statement (Django fetches rows before
-deleting only when a model has delete receivers).
+commits. Votes have no model receivers (a vote's DELETE stays a single
+statement: Django fetches rows before deleting only when a model has delete
+receivers); the services announce them, with follows and stack entries,
+as ``services.counts_changed``.
 """
 
 from django.db.models import Q
@@ -14,6 +15,7 @@ from simple_history.signals import post_create_historical_record
 from core.cache import bump_on_commit
 
 from . import cache as tags
+from . import services
 from .models import Category, Decision, Framework, ProCon, StatSnapshot
 
 
@@ -52,7 +54,13 @@ def framework_deleted(sender, instance, **kwargs):
 
 def procon_changed(sender, instance, **kwargs):
     pk = instance.framework_id
-    bump_on_commit(tags.framework(pk), tags.votes(pk), tags.CATALOGUE, tags.VOTES)
+    bump_on_commit(tags.framework(pk), tags.counts(pk), tags.CATALOGUE, tags.COUNTS)
+
+
+def counts_changed(sender, framework_ids, **kwargs):
+    """Votes, follows or stack entries of these frameworks: only the holes
+    showing their counts, and lists ordered by counts."""
+    bump_on_commit(tags.COUNTS, *(tags.counts(pk) for pk in framework_ids))
 
 
 def snapshot_changed(sender, instance, **kwargs):
@@ -145,6 +153,7 @@ def connect():
             sender=model.history.model,
             dispatch_uid=uid + "history-" + model._meta.model_name,
         )
+    services.counts_changed.connect(counts_changed, dispatch_uid=uid + "counts")
     pre_save.connect(framework_pre_save, sender=Framework, dispatch_uid=uid + "framework-pre")
     post_save.connect(framework_saved, sender=Framework, dispatch_uid=uid + "framework-save")
     post_delete.connect(framework_deleted, sender=Framework, dispatch_uid=uid + "framework-del")

@@ -25,7 +25,7 @@ from comparison.selectors import framework_assessments, related_comparisons
 from comparison.services import visit_watched_page
 from comparison.views import since_param, watch_response
 from core import ratelimit, snippets, structured_data
-from core.cache import CLOCK_KEY, depends_on, etag_of, live_order
+from core.cache import depends_on, etag_of
 from core.http import safe_next, too_many, wants_json
 from core.models import SLUG_PATTERN
 
@@ -47,22 +47,11 @@ class FrameworkListView(FilterView):
     strict = False
 
     def get_queryset(self):
-        depends_on(tags.CATALOGUE, tags.VOTES, tags.FRAMEWORKS, tags.CATEGORIES)
-        return selectors.catalogue().order_by("name")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        sort = getattr(self.filterset.form, "cleaned_data", {}).get("sort")
-        if sort in (["votes"], ["-votes"]):
-            # Sorted by live figures: record the whole filtered order.
-            live_order(
-                [
-                    ((tags.total_ref(pk),), votes)
-                    for pk, votes in self.object_list.values_list("pk", "votes")
-                ],
-                descending=sort == ["-votes"],
-            )
-        return context
+        depends_on(tags.CATALOGUE, tags.FRAMEWORKS, tags.CATEGORIES)
+        by_votes = "votes" in self.request.GET.get("sort", "")
+        if by_votes:
+            depends_on(tags.COUNTS)  # the order, not only the cards' counts
+        return selectors.catalogue(votes=by_votes).order_by("name")
 
     def paginate_queryset(self, queryset, page_size):
         try:
@@ -72,12 +61,6 @@ class FrameworkListView(FilterView):
 
 
 FRAMEWORK_TEMPLATE = "frameworks/framework_detail.html"
-
-#: What other apps add to the framework page: functions ``(request,
-#: framework) -> dict`` of extra context, appended in their
-#: ``AppConfig.ready()`` (the members app adds follow and stack state), so
-#: this app never imports them. Each declares the cache tags of what it adds.
-FRAMEWORK_PAGE_EXTRAS = []
 
 
 def render_framework_page(request, slug, *, suggestion_form=None, status=200):
@@ -96,7 +79,6 @@ def render_framework_page(request, slug, *, suggestion_form=None, status=200):
         "structured_data": structured_data.framework_page(request, page),
         "comparisons": related_comparisons([framework.pk]),
         "assessments": framework_assessments(framework),
-        "voted": selectors.voted_procon_ids(request.user, page.procon_ids),
         "pending": selectors.pending_suggestions(request.user, framework),
         "suggestion_form": suggestion_form,
         "badge_snippets": badge_snippets(request, framework),
@@ -107,8 +89,6 @@ def render_framework_page(request, slug, *, suggestion_form=None, status=200):
         "feed_url": reverse("frameworks:feed", args=[framework.slug]),
         "watch_url": reverse("frameworks:watch", args=[framework.slug]),
     }
-    for extra in FRAMEWORK_PAGE_EXTRAS:
-        context.update(extra(request, framework))
     return render(request, FRAMEWORK_TEMPLATE, context, status=status)
 
 
@@ -173,7 +153,6 @@ class CategoryDetailView(TemplateView):
             tags.FRAMEWORKS,
             COMPARISONS,
             *(tags.framework(f.pk) for f in frameworks),
-            *(tags.votes(f.pk) for f in frameworks),
         )
         return super().get_context_data(
             category=category,
@@ -229,15 +208,11 @@ def vote(request, pk):
         if wants_json(request):
             return JsonResponse({"error": "Log in to vote.", "login_url": login_url}, status=401)
         return HttpResponseRedirect(login_url)
-    # The write clock, which the vote must read before its statement, comes
-    # in the rate limit's round trip (services.toggle_vote).
-    retry_after, clock = ratelimit.hit_reading(
-        "vote", request.user.pk, settings.VOTE_RATE, CLOCK_KEY
-    )
+    retry_after = ratelimit.hit("vote", request.user.pk, settings.VOTE_RATE)
     if retry_after:
         return too_many(request, retry_after, "You are voting very fast. Wait a moment.")
     try:
-        votes, voted = services.toggle_vote(user=request.user, procon_id=pk, clock=clock)
+        result = services.toggle_vote(user=request.user, procon_id=pk)
     except services.VoteNotAllowed:
         raise Http404("This pro/con does not exist or is not published.") from None
     except services.VotingBlocked:
@@ -246,7 +221,7 @@ def vote(request, pk):
     # toggle_vote, which stays about the vote and its counter).
     moderation.record_vote_origin(request.user, ratelimit.client_ip(request))
     if wants_json(request):
-        return JsonResponse({"votes": votes, "voted": voted})
+        return JsonResponse({"votes": result.votes, "voted": result.voted})
     return HttpResponseRedirect(safe_next(request, fallback))
 
 
@@ -406,7 +381,7 @@ def _seen_decisions(request):
 class ProConVotesView(View):
     """``/procons/<pk>/votes/``: how one pro/con's count is made, with its
     member votes per week. Its figures are printed as they are (not live),
-    so it records the framework's vote tag and a vote re-renders it."""
+    so it records the framework's counts tag and a vote re-renders it."""
 
     def get(self, request, pk):
         item = get_object_or_404(
@@ -414,6 +389,6 @@ class ProConVotesView(View):
             pk=pk,
             framework__is_published=True,
         )
-        depends_on(tags.framework(item.framework_id), tags.votes(item.framework_id))
+        depends_on(tags.framework(item.framework_id), tags.counts(item.framework_id))
         weeks = selectors.weekly_member_votes([item.pk])[item.pk]
         return render(request, "frameworks/procon_votes.html", {"item": item, "weeks": weeks})

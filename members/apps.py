@@ -10,13 +10,10 @@ class MembersConfig(AppConfig):
         from django.conf import settings
         from django.db.models.signals import post_delete, pre_delete
 
-        from frameworks.views import DECISION_PAGE_EXTRAS, FRAMEWORK_PAGE_EXTRAS
+        from frameworks.views import DECISION_PAGE_EXTRAS
 
         from . import selectors, services, signals
 
-        # Follow and stack buttons, and who uses it, on the framework page.
-        if selectors.framework_panel not in FRAMEWORK_PAGE_EXTRAS:
-            FRAMEWORK_PAGE_EXTRAS.append(selectors.framework_panel)
         # Comments and the comment form on the decision page.
         if selectors.decision_comments not in DECISION_PAGE_EXTRAS:
             DECISION_PAGE_EXTRAS.append(selectors.decision_comments)

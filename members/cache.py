@@ -25,3 +25,12 @@ __all__ = ["FRAMEWORK_REFS", "MEMBERS", "member", "member_page"]
 def member_page(pk):
     """The tag of what one member's profile page lists."""
     return f"member:{pk}"
+
+
+#: Tables of this app, as ``frameworks.cache.READS``.
+READS = {
+    "members.Profile": (MEMBERS, "member", "decisions", "decision"),  # as auth.User
+    "members.Follow": ("counts", "member"),
+    "members.StackEntry": ("counts", "member"),
+    "members.Comment": ("decision", "member"),
+}

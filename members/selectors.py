@@ -4,10 +4,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 
-from core.cache import depends_on
 from frameworks.models import Decision
 
-from . import cache as tags
 from .models import DELETED_MEMBER_USERNAME, Follow, StackEntry
 
 #: Posts listed on a member's page, newest first.
@@ -66,35 +64,20 @@ def member_page(username, *, viewer):
 PANEL_MEMBERS = 8
 
 
-@dataclass
-class FrameworkPanel:
-    """Follow and stack state on a framework page. ``users`` is the same for
-    every reader (cached for anonymous ones); ``following`` and ``entry``
-    are the signed-in reader's own and None for anonymous readers, so no
-    member's state reaches a cached page."""
-
-    users: list
-    following: bool | None
-    entry: object
-
-
-def framework_panel(request, framework):
-    """Context for the framework page (registered in MembersConfig.ready)."""
+def stack_users(framework_id, user=None):
+    """``(entries, the member's own)``: who lists the framework in their
+    stack, newest first (active members who show their stack), and
+    ``user``'s own entry (None for anyone else)."""
     users = list(
-        StackEntry.objects.filter(framework=framework, user__is_active=True)
+        StackEntry.objects.filter(framework_id=framework_id, user__is_active=True)
         .exclude(user__profile__hide_stack=True)
         .select_related("user__profile")
         .order_by("-created")[:PANEL_MEMBERS]
     )
-    # Stack entries and "hide my stack" bump the framework's tag (which the
-    # page declares already); names shown are the members' tag.
-    if users:
-        depends_on(tags.MEMBERS)
-    following = entry = None
-    if request.user.is_authenticated:
-        following = Follow.objects.filter(user=request.user, framework=framework).exists()
-        entry = StackEntry.objects.filter(user=request.user, framework=framework).first()
-    return {"members_panel": FrameworkPanel(users=users, following=following, entry=entry)}
+    entry = None
+    if user is not None and user.is_authenticated:
+        entry = StackEntry.objects.filter(user=user, framework_id=framework_id).first()
+    return users, entry
 
 
 @dataclass

@@ -17,7 +17,7 @@ from django.utils import timezone
 from core.cache import bump_on_commit
 from frameworks import cache as catalogue_tags
 from frameworks.models import Decision, Framework
-from frameworks.services import decisions_shown_changed
+from frameworks.services import counts_changed, decisions_shown_changed
 
 from . import cache as tags
 from .models import DELETED_MEMBER_USERNAME, Comment, CommentReport, Follow, StackEntry
@@ -115,10 +115,10 @@ def _add_to_counter(framework_id, column, delta):
         return cursor.fetchone()[0]
 
 
-def _bump_framework(framework_id):
-    # Counts show on the framework's page, its cards and the catalogue;
-    # the member's own page lists what they follow and use.
-    bump_on_commit(catalogue_tags.framework(framework_id), catalogue_tags.CATALOGUE)
+def _counts_changed(framework_id):
+    # Counts and who uses it show in the framework's holes
+    # (frameworks.services.counts_changed).
+    counts_changed.send(sender=Follow, framework_ids=[framework_id])
 
 
 def toggle_follow(*, user, framework_id):
@@ -134,7 +134,7 @@ def toggle_follow(*, user, framework_id):
                 pk=framework_id
             )
             return count, True
-        _bump_framework(framework_id)
+        _counts_changed(framework_id)
         bump_on_commit(tags.member_page(user.pk))
     return count, following
 
@@ -155,7 +155,7 @@ def add_to_stack(*, user, framework_id, note=""):
             count = Framework.objects.values_list("member_stacks", flat=True).get(pk=framework_id)
             if not changed:  # the same note again: no page shows anything new
                 return count, False
-        _bump_framework(framework_id)
+        _counts_changed(framework_id)
         bump_on_commit(tags.member_page(user.pk))
     return count, created
 
@@ -169,7 +169,7 @@ def remove_from_stack(*, user, framework_id):
             count = Framework.objects.values_list("member_stacks", flat=True).get(pk=framework_id)
             return count, False
         count = _add_to_counter(framework_id, "member_stacks", -1)
-        _bump_framework(framework_id)
+        _counts_changed(framework_id)
         bump_on_commit(tags.member_page(user.pk))
     return count, True
 
@@ -195,7 +195,7 @@ def recount_member_counts(framework_ids):
     updated = Framework.objects.filter(pk__in=framework_ids).update(
         member_followers=rows(Follow), member_stacks=rows(StackEntry)
     )
-    bump_on_commit(catalogue_tags.CATALOGUE, *map(catalogue_tags.framework, framework_ids))
+    counts_changed.send(sender=Follow, framework_ids=framework_ids)
     return updated
 
 

@@ -1,3 +1,7 @@
+import contextlib
+import json
+import re
+
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
@@ -24,6 +28,84 @@ def _jinja2_renders_are_recorded():
     backend.Template.render = render
     yield
     backend.Template.render = original
+
+
+#: What renders kept for everyone read without declaring a tag that stands
+#: for it, as (table, the render's tags): filled by ``_undeclared_reads_audit``.
+UNDECLARED_READS = []
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _undeclared_reads_audit():
+    """While a page, hole or data entry is rendered to be kept for everyone
+    (its render has a write clock), record the tables its queries read; when
+    the render ends, each table must map (an app's ``cache.READS``) to a
+    tag family the render declared. Forgetting a tag (a new count printed
+    outside its hole, say) fails the test that renders it, instead of
+    leaving a page stale after every test passed."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.db.backends import utils
+
+    from core.cache import tags
+
+    families = {}
+    for app in apps.get_app_configs():
+        try:
+            module = import_module(f"{app.name}.cache")
+        except ModuleNotFoundError:
+            continue
+        for label, names in getattr(module, "READS", {}).items():
+            families[apps.get_model(label)._meta.db_table] = set(names)
+
+    reads = {}  # id(render) -> tables read while it was the current render
+    table = re.compile(r'\b(?:FROM|JOIN)\s+"([^"]+)"')
+    real_execute, real_rendering = utils.CursorWrapper.execute, tags.rendering
+
+    def execute(self, sql, params=None):
+        render = tags.current()
+        if (
+            render is not None
+            and id(render) in reads
+            and sql.lstrip().startswith(("SELECT", "WITH"))
+        ):
+            reads[id(render)].update(table.findall(sql))
+        return real_execute(self, sql, params)
+
+    @contextlib.contextmanager
+    def rendering(clock, *, inherit=True):
+        with real_rendering(clock, inherit=inherit) as render:
+            if clock is None:
+                yield render
+                return
+            reads[id(render)] = set()
+            try:
+                yield render
+            finally:
+                read = reads.pop(id(render))
+        declared = {tag.split(":")[0] for tag in render.tags}
+        for name in sorted(read) if declared else ():  # nothing declared: never kept
+            if not families.get(name, set()) & declared:
+                UNDECLARED_READS.append((name, sorted(render.tags)))
+
+    utils.CursorWrapper.execute = execute
+    tags.rendering = rendering
+    yield
+    utils.CursorWrapper.execute = real_execute
+    tags.rendering = real_rendering
+
+
+@pytest.fixture(autouse=True)
+def _no_undeclared_reads():
+    UNDECLARED_READS.clear()
+    yield
+    found, UNDECLARED_READS[:] = list(UNDECLARED_READS), []
+    if found:
+        pytest.fail(
+            "Rendered for the cache, read without declaring a tag that stands for it "
+            f"(an app's cache.READS): {found[:5]}"
+        )
 
 
 @pytest.fixture
@@ -151,6 +233,41 @@ def cached_pages(client, demo, page_cache):
     stale.all = set(pages)
     stale.decision = decision
     return stale
+
+
+@pytest.fixture
+def hole_renders(monkeypatch):
+    """The names of the holes rendered for everyone (not for a member)
+    since the fixture started, in order: ``hole_renders()``."""
+    from core.cache import holes
+
+    rendered = []
+    real = holes._render
+
+    def render(keys, request, *, clock):
+        if request is None:
+            rendered.extend(json.loads(key)[0] for key in keys)
+        return real(keys, request, clock=clock)
+
+    monkeypatch.setattr(holes, "_render", render)
+    return lambda: list(rendered)
+
+
+@pytest.fixture
+def redis_down(settings):
+    """Redis configured but unreachable: a closed port on loopback."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    settings.SESSION_ENGINE = "core.sessions"
+    settings.PAGE_CACHE = True
+    from core.cache import store
+
+    store._last_warning = 0.0  # the outage is logged again, whatever tests came before
 
 
 def use_cache(settings, name, tmp_path):

@@ -8,7 +8,6 @@ from django.test.utils import CaptureQueriesContext
 from core import rows
 from frameworks import services
 from frameworks.models import ProCon
-from frameworks.selectors import vote_figures
 from tests.factories import ProConFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,30 +31,12 @@ def test_a_vote_and_a_member_lookup_are_prepared_once_per_connection():
     for expected in ((5, True), (4, False), (5, True)):
         assert services.toggle_vote(user=member, procon_id=item.pk) == expected
         assert rows.first(get_user_model(), (("id", "="),), [member.pk]) == member
-        assert (
-            vote_figures([item.framework_id])[str(item.framework_id)][f"p{item.pk}"]
-            == (expected[0])
-        )
 
     statements = prepared_statements()
     assert len([s for s in statements if s.startswith("WITH target")]) == 1
     assert len([s for s in statements if "auth_user" in s]) == 1
-    assert len([s for s in statements if s.startswith("SELECT framework_id, id")]) == 1
     # Prepared statements take $n parameters, so nothing was inlined.
     assert all("$1" in s for s in statements)
-
-
-@postgresql_only
-def test_the_figures_of_any_number_of_frameworks_are_one_prepared_statement():
-    items = [ProConFactory(baseline_votes=n, votes_count=n) for n in range(1, 5)]
-    ids = [item.framework_id for item in items]
-
-    for count in range(1, 5):
-        figures = vote_figures(ids[:count])
-        assert [figures[str(pk)]["total"] for pk in ids[:count]] == list(range(1, count + 1))
-
-    figures_statements = [s for s in prepared_statements() if s.startswith("SELECT framework_id")]
-    assert len(figures_statements) == 1
 
 
 @postgresql_only
