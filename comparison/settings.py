@@ -263,7 +263,7 @@ API_RATE = os.environ.get("API_RATE", "120/m")
 DECISION_REVIEW_HOURS = float(os.environ.get("DECISION_REVIEW_HOURS", "72"))
 # Decision views are counted in the cache and written to the database every
 # N views or T seconds (frameworks.services.count_decision_view); a client
-# that keeps no cookie counts once per address and decision per window.
+# address counts once per decision per window, whatever cookie it shows.
 DECISION_VIEWS_FLUSH_EVERY = int(os.environ.get("DECISION_VIEWS_FLUSH_EVERY", "50"))
 DECISION_VIEWS_FLUSH_SECONDS = int(os.environ.get("DECISION_VIEWS_FLUSH_SECONDS", "300"))
 DECISION_VIEWS_ADDRESS_WINDOW = int(os.environ.get("DECISION_VIEWS_ADDRESS_WINDOW", "86400"))
