@@ -356,9 +356,12 @@ PYPI_URL = os.environ.get("PYPI_URL", "https://pypi.org").rstrip("/")
 PYPISTATS_URL = os.environ.get("PYPISTATS_URL", "https://pypistats.org").rstrip("/")
 NPM_REGISTRY_URL = os.environ.get("NPM_REGISTRY_URL", "https://registry.npmjs.org").rstrip("/")
 NPM_DOWNLOADS_URL = os.environ.get("NPM_DOWNLOADS_URL", "https://api.npmjs.org").rstrip("/")
-SYNC_TIMEOUT = float(os.environ.get("SYNC_TIMEOUT", "10"))  # seconds per request
+# Seconds per request in all (connecting, headers and body), not per read.
+SYNC_TIMEOUT = float(os.environ.get("SYNC_TIMEOUT", "10"))
 SYNC_RETRIES = int(os.environ.get("SYNC_RETRIES", "3"))  # attempts after the first
 SYNC_BACKOFF = float(os.environ.get("SYNC_BACKOFF", "1"))  # seconds, doubled per retry
+# A larger answer (decompressed) is that source's failure; reading stops there.
+SYNC_MAX_BYTES = int(os.environ.get("SYNC_MAX_BYTES", "10000000"))
 # Freshness: older statistics and assessments carry an "out of date" marker.
 STATS_STALE_DAYS = int(os.environ.get("STATS_STALE_DAYS", "30"))
 ASSESSMENT_STALE_DAYS = int(os.environ.get("ASSESSMENT_STALE_DAYS", "365"))
