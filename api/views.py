@@ -18,7 +18,7 @@ from django.urls import reverse
 from comparison import addresses, exports
 from comparison.cache import COMPARISONS, CRITERIA, comparison_links_tags
 from comparison.models import Assessment, Comparison, Criterion
-from comparison.selectors import comparison_counts, related_comparisons
+from comparison.selectors import SHOWN, comparison_counts, related_comparisons
 from comparison.views import EXPORT_FORMATS, canonical_slugs, comparison_page
 from core.cache import depends_on
 from frameworks import cache as catalogue_tags
@@ -50,7 +50,8 @@ def framework_summary(request, f):
         "website": f.website,
         "repository": f.repository,
         "docs_url": f.docs_url,
-        "statistics": {name: getattr(f, name, None) for name in STATISTICS},
+        # Followers and stacks as every page shows them: curated plus members.
+        "statistics": {name: getattr(f, SHOWN.get(name, name), None) for name in STATISTICS},
         "statistics_as_of": _day(f.stats_as_of),
     }
 

@@ -254,7 +254,7 @@ API_RATE = os.environ.get("API_RATE", "120/m")
 DECISION_REVIEW_HOURS = float(os.environ.get("DECISION_REVIEW_HOURS", "72"))
 # Decision views are counted in the cache and written to the database every
 # N views or T seconds (frameworks.services.count_decision_view); a client
-# that keeps no cookie counts once per address and decision per window.
+# address counts once per decision per window, whatever cookie it shows.
 DECISION_VIEWS_FLUSH_EVERY = int(os.environ.get("DECISION_VIEWS_FLUSH_EVERY", "50"))
 DECISION_VIEWS_FLUSH_SECONDS = int(os.environ.get("DECISION_VIEWS_FLUSH_SECONDS", "300"))
 DECISION_VIEWS_ADDRESS_WINDOW = int(os.environ.get("DECISION_VIEWS_ADDRESS_WINDOW", "86400"))
@@ -347,9 +347,12 @@ PYPI_URL = os.environ.get("PYPI_URL", "https://pypi.org").rstrip("/")
 PYPISTATS_URL = os.environ.get("PYPISTATS_URL", "https://pypistats.org").rstrip("/")
 NPM_REGISTRY_URL = os.environ.get("NPM_REGISTRY_URL", "https://registry.npmjs.org").rstrip("/")
 NPM_DOWNLOADS_URL = os.environ.get("NPM_DOWNLOADS_URL", "https://api.npmjs.org").rstrip("/")
-SYNC_TIMEOUT = float(os.environ.get("SYNC_TIMEOUT", "10"))  # seconds per request
+# Seconds per request in all (connecting, headers and body), not per read.
+SYNC_TIMEOUT = float(os.environ.get("SYNC_TIMEOUT", "10"))
 SYNC_RETRIES = int(os.environ.get("SYNC_RETRIES", "3"))  # attempts after the first
 SYNC_BACKOFF = float(os.environ.get("SYNC_BACKOFF", "1"))  # seconds, doubled per retry
+# A larger answer (decompressed) is that source's failure; reading stops there.
+SYNC_MAX_BYTES = int(os.environ.get("SYNC_MAX_BYTES", "10000000"))
 # Freshness: older statistics and assessments carry an "out of date" marker.
 STATS_STALE_DAYS = int(os.environ.get("STATS_STALE_DAYS", "30"))
 ASSESSMENT_STALE_DAYS = int(os.environ.get("ASSESSMENT_STALE_DAYS", "365"))

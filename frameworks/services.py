@@ -237,34 +237,37 @@ BOT_USER_AGENT = re.compile(
 )
 PENDING_VIEWS = "decision-views:pending:{}"  # views counted, not yet in the row
 RECENT_FLUSH = "decision-views:flushed:{}"  # present while a flush is recent
-SEEN_FROM = "decision-views:address:{}:{}"  # a cookieless client's address saw it
+SEEN_FROM = "decision-views:address:{}:{}"  # a client address saw it
 
 
 def is_bot(user_agent):
     return bool(BOT_USER_AGENT.search(user_agent or ""))
 
 
-def count_decision_view(decision_id, *, client_address=None):
+def count_decision_view(decision_id, *, client_address):
     """Count one view of a decision in the cache; return whether it counted.
 
-    ``client_address`` is given for a client that showed no cookie of ours:
-    it may keep none (curl, scripts), so each address counts once per
-    decision per ``DECISION_VIEWS_ADDRESS_WINDOW`` seconds. The row is
-    written only every ``DECISION_VIEWS_FLUSH_EVERY`` views, or by the first
-    view more than ``DECISION_VIEWS_FLUSH_SECONDS`` after the last write (or
-    after the first view), or by ``flush_decision_views`` (management
-    command). A cache error never breaks the page: the view is
-    not counted and a warning is logged (fail open)."""
+    Each ``client_address`` counts once per decision per
+    ``DECISION_VIEWS_ADDRESS_WINDOW`` seconds, whatever cookie the client
+    showed: a client may keep no cookie (curl, scripts) or replay one at
+    will, but cannot choose its address (people behind one NAT count once
+    per window, by choice). A request with no address counts as one more
+    client. The view's cookie only spares this call for a reader who has
+    seen the decision. The row is written only every
+    ``DECISION_VIEWS_FLUSH_EVERY`` views, or by the first view more than
+    ``DECISION_VIEWS_FLUSH_SECONDS`` after the last write (or after the
+    first view), or by ``flush_decision_views`` (management command). A
+    cache error never breaks the page: the view is not counted and a
+    warning is logged (fail open)."""
     try:
-        if client_address is not None:
-            digest = hashlib.blake2b(client_address.encode(), digest_size=8).hexdigest()
-            first = cache.add(
-                SEEN_FROM.format(decision_id, digest),
-                1,
-                timeout=settings.DECISION_VIEWS_ADDRESS_WINDOW,
-            )
-            if not first:
-                return False
+        digest = hashlib.blake2b((client_address or "").encode(), digest_size=8).hexdigest()
+        first = cache.add(
+            SEEN_FROM.format(decision_id, digest),
+            1,
+            timeout=settings.DECISION_VIEWS_ADDRESS_WINDOW,
+        )
+        if not first:
+            return False
         key = PENDING_VIEWS.format(decision_id)
         if cache.add(key, 0, timeout=None):
             # A decision's first counted view starts the clock instead of

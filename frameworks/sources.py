@@ -1,10 +1,12 @@
 """Reading statistics from GitHub, PyPI, pypistats and npm.
 
-``ApiClient`` is the one way out to those APIs: timeouts on every request,
-retries with exponential backoff on 5xx answers and network errors,
-conditional GETs (If-None-Match with the ETag kept in ``CachedResponse``) and
-GitHub's rate limit (a 403/429 with ``X-RateLimit-Remaining: 0`` stops every
-further GitHub call until ``X-RateLimit-Reset``).
+``ApiClient`` is the one way out to those APIs: a deadline for every
+request as a whole and a cap on its body (``SYNC_TIMEOUT``,
+``SYNC_MAX_BYTES``), retries with exponential backoff on 5xx answers and
+network errors, conditional GETs (If-None-Match with the ETag kept in
+``CachedResponse``) and GitHub's rate limit (a 403/429 with
+``X-RateLimit-Remaining: 0`` stops every further GitHub call until
+``X-RateLimit-Reset``).
 
 The ``read_*`` functions turn one API's answer into checked figures, or raise
 ``SourceError`` with a one-line reason: an answer that is not JSON, lacks a
@@ -14,6 +16,7 @@ never a value.
 
 import json
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -54,10 +57,21 @@ class Answer:
 
 
 @dataclass
+class Fetched:
+    """One HTTP answer, its body read in full (within the size cap)."""
+
+    status_code: int
+    headers: httpx.Headers
+    url: str  # the final URL, after redirects
+    text: str
+
+
+@dataclass
 class ApiClient:
     timeout: float = field(default_factory=lambda: settings.SYNC_TIMEOUT)
     retries: int = field(default_factory=lambda: settings.SYNC_RETRIES)
     backoff: float = field(default_factory=lambda: settings.SYNC_BACKOFF)
+    max_bytes: int = field(default_factory=lambda: settings.SYNC_MAX_BYTES)
     sleep: object = time.sleep
     requests: int = 0
     not_modified: int = 0
@@ -134,7 +148,7 @@ class ApiClient:
             self.requests += 1
             unreachable = False
             try:
-                response = self.http.get(url, headers=headers)
+                response = self._fetch(url, headers)
             except httpx.TimeoutException as exc:
                 error = f"{_short(url)} timed out after {self.timeout:g} s"
                 unreachable = isinstance(exc, httpx.ConnectTimeout)
@@ -152,6 +166,58 @@ class ApiClient:
                 raise SourceError(f"{error} ({tries} attempt{'s' if tries > 1 else ''})")
             self.sleep(min(self.backoff * 2**attempt, MAX_BACKOFF))
             attempt += 1
+
+    def _fetch(self, url, headers):
+        """One GET, over within ``timeout`` seconds in all.
+
+        httpx's timeouts bound each network operation, not their sum: a
+        server sending a byte a second, in its headers or its body, never
+        trips them. So the request runs in a worker thread that this one
+        waits for until the deadline; past it, the request is abandoned as
+        timed out (the worker stops at its next chunk, and its connection
+        closes with the client at the latest)."""
+        done, stop, connected = {}, threading.Event(), threading.Event()
+
+        def trace(event, info):
+            if ".send_request_headers." in event:  # a connection is open
+                connected.set()
+
+        def work():
+            try:
+                done["answer"] = self._read(url, headers, stop, trace)
+            except Exception as exc:  # raised again below, in the caller
+                done["error"] = exc
+
+        worker = threading.Thread(target=work, name="sync-request", daemon=True)
+        worker.start()
+        worker.join(self.timeout)
+        if worker.is_alive():
+            stop.set()
+            # Never connected: the host is as unreachable as a connect timeout says.
+            raise (httpx.ReadTimeout if connected.is_set() else httpx.ConnectTimeout)(
+                f"no complete answer within {self.timeout:g} s"
+            )
+        if "error" in done:
+            raise done["error"]
+        return done["answer"]
+
+    def _read(self, url, headers, stop, trace):
+        """The answer to a GET, reading no more than ``max_bytes`` of body
+        (decompressed): a larger one is a failure, not worth a retry."""
+        too_large = f"{_short(url)} sent more than {self.max_bytes} bytes"
+        with self.http.stream("GET", url, headers=headers, extensions={"trace": trace}) as response:
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > self.max_bytes:
+                raise SourceError(too_large)  # not a byte of it read
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                if stop.is_set():  # the caller has given up
+                    return None
+                body += chunk
+                if len(body) > self.max_bytes:
+                    raise SourceError(too_large)
+            text = body.decode(response.encoding or "utf-8", errors="replace")
+            return Fetched(response.status_code, response.headers, str(response.url), text)
 
 
 def _reset_time(headers):

@@ -344,9 +344,10 @@ def decision_seen(request, pk):
     """``/decisions/<pk>/seen/``: the image the decision page loads, which
     counts the view (``services.count_decision_view``).
 
-    Once per visitor, kept in a signed cookie so anonymous readers get no
-    session row; a client showing no such cookie may keep none, and counts
-    once per address instead. Not counted: bots (by User-Agent), held posts
+    Once per client address and window, whatever cookie the client shows
+    (a cookie can be replayed); a signed cookie listing the decisions seen
+    spares the count for a reader who keeps it, and gives anonymous readers
+    no session row. Not counted: bots (by User-Agent), held posts
     and requests from other sites' pages (``Sec-Fetch-Site``), which could
     otherwise count their own readers here. The answer is never cached."""
     decision = get_object_or_404(Decision.objects.published().only("pk"), pk=pk)
@@ -359,9 +360,7 @@ def decision_seen(request, pk):
     seen = _seen_decisions(request)
     if decision.pk in seen:
         return response
-    services.count_decision_view(
-        decision.pk, client_address=None if seen else ratelimit.client_ip(request)
-    )
+    services.count_decision_view(decision.pk, client_address=ratelimit.client_ip(request))
     response.set_signed_cookie(
         SEEN_COOKIE,
         ",".join(str(pk) for pk in [*seen, decision.pk][-100:]),

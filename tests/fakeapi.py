@@ -3,8 +3,10 @@
 It answers with JSON shaped like the real APIs (only the fields we read, plus
 a few others), sends ETags and honours If-None-Match with 304, follows
 GitHub's rename redirects, and can be told to answer a path slowly, with an
-error status, rate-limit headers or garbage. Used by the tests and by
-``bench/sync.py``; it never talks to anything but its own socket.
+error status, rate-limit headers or garbage, a byte at a time (a trickle
+that no per-read timeout catches) or with a body of any size, made as it is
+sent. Used by the tests and by ``bench/sync.py``; it never talks to anything
+but its own socket.
 """
 
 import contextlib
@@ -23,6 +25,14 @@ class Reply:
     body: object = None  # dict/list -> JSON; str/bytes -> sent as is
     headers: dict = field(default_factory=dict)
     delay: float = 0.0
+    #: Seconds between the bytes of the body, sent one at a time; with
+    #: ``trickle_headers`` the status line and headers are trickled too.
+    trickle: float = 0.0
+    trickle_headers: bool = False
+    #: A body of this many bytes (instead of ``body``), made as it is sent;
+    #: ``chunked`` sends it without a Content-Length.
+    size: int = 0
+    chunked: bool = False
 
 
 @dataclass
@@ -52,6 +62,8 @@ class FakeApis:
         self.npm = {}  # package -> Package
         self.overrides = {}  # path -> [Reply, ...]; the last one repeats
         self.log = []  # (path, headers)
+        self.sent = {}  # path -> body bytes written for its last answer
+        self.stopped = threading.Event()  # ends the answers still trickling
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -64,6 +76,7 @@ class FakeApis:
         return self
 
     def stop(self):
+        self.stopped.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -212,6 +225,11 @@ class FakeApis:
                 reply = apis.answer(path)
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.trickle or reply.size:
+                    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                        self._send_raw(path, reply)
+                    self.close_connection = True
+                    return
                 if isinstance(reply.body, dict | list):
                     body = json.dumps(reply.body).encode()
                 elif isinstance(reply.body, str):
@@ -235,6 +253,52 @@ class FakeApis:
                 self.end_headers()
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
+
+            def _send_raw(self, path, reply):
+                """A trickled or generated answer, written by hand."""
+                if reply.size:
+                    body = None
+                    framing = "Transfer-Encoding: chunked" if reply.chunked else ""
+                    framing = framing or f"Content-Length: {reply.size}"
+                else:
+                    body = json.dumps(reply.body).encode()
+                    framing = f"Content-Length: {len(body)}"
+                head = (
+                    f"HTTP/1.1 {reply.status} OK\r\nContent-Type: application/json\r\n"
+                    f"{framing}\r\nConnection: close\r\n\r\n"
+                ).encode()
+                apis.sent[path] = 0
+                if reply.trickle_headers:
+                    self._trickle(head, reply.trickle)
+                else:
+                    self.wfile.write(head)
+                    self.wfile.flush()
+                if body is not None:
+                    apis.sent[path] = self._trickle(body, reply.trickle)
+                    return
+                block = b"[" + b"0," * 32767 + b"0]"  # 64 KiB of JSON-looking filler
+                left = reply.size
+                while left > 0 and not apis.stopped.is_set():
+                    piece = block[: min(left, len(block))]
+                    if reply.chunked:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                    else:
+                        self.wfile.write(piece)
+                    left -= len(piece)
+                    apis.sent[path] += len(piece)
+                if reply.chunked and left <= 0:
+                    self.wfile.write(b"0\r\n\r\n")
+
+            def _trickle(self, data, interval):
+                sent = 0
+                for byte in data:
+                    if apis.stopped.is_set():
+                        break
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    sent += 1
+                    time.sleep(interval)
+                return sent
 
             def log_message(self, *args):
                 pass

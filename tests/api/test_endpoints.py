@@ -1,11 +1,14 @@
 """/api/v1/: what each endpoint answers."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from comparison.models import Criterion
+from comparison.models import Criterion, compare_path
 from frameworks.models import Framework, ProCon
+from members import services as members
 from tests.factories import (
     AssessmentFactory,
     CategoryFactory,
@@ -13,6 +16,7 @@ from tests.factories import (
     CriterionFactory,
     FrameworkFactory,
     ProConFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +85,32 @@ def test_one_framework_with_its_cells_pros_cons_and_comparisons(client, demo):
     }
     assert "django" in {a["slug"] for a in data["alternatives"]}
     assert "django-vs-flask" in {c["slug"] for c in data["comparisons"]}
+
+
+def test_followers_and_stacks_are_one_number_in_the_api_the_page_and_the_export(client):
+    """Shown = the curated figure plus this site's members (``with_members``),
+    wherever a framework's followers and stacks are printed."""
+    framework = FrameworkFactory(followers=40, stacks=30)
+    other = FrameworkFactory()
+    first, second = UserFactory.create_batch(2)
+    members.toggle_follow(user=first, framework_id=framework.pk)
+    members.add_to_stack(user=first, framework_id=framework.pk)
+    members.add_to_stack(user=second, framework_id=framework.pk)
+    shown = {"followers": 41, "stacks": 32}
+
+    detail = client.get(f"/api/v1/frameworks/{framework.slug}/").json()["statistics"]
+    listed = client.get("/api/v1/frameworks/").json()["results"]
+    listed = next(f for f in listed if f["slug"] == framework.slug)["statistics"]
+    export = client.get(compare_path([framework, other]).rstrip("/") + ".json").json()
+    exported = next(f for f in export["frameworks"] if f["slug"] == framework.slug)
+    page = client.get(framework.get_absolute_url()).content.decode()
+    on_page = {
+        "followers": int(re.search(rf'data-follow-count="{framework.slug}">(\d+)<', page)[1]),
+        "stacks": int(re.search(r"<dt>Stacks</dt><dd>(\d+)", page)[1]),
+    }
+
+    for statistics in (detail, listed, exported["statistics"], on_page):
+        assert {key: statistics[key] for key in shown} == shown
 
 
 def test_an_unknown_framework_is_a_json_404(client, demo):

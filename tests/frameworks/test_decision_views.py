@@ -1,7 +1,7 @@
 """Decision view counts: once per reader, not per request; no database write
-per view (counted in the cache, written in batches); bots, other sites and
-clients that keep no cookie cannot inflate them; a cache failure never
-breaks the page.
+per view (counted in the cache, written in batches); bots, other sites,
+clients that keep no cookie and clients replaying one cannot inflate them;
+a cache failure never breaks the page.
 
 Views are counted by the page's beacon, an image at ``/decisions/<pk>/seen/``,
 so the page itself is the same cached HTML for every anonymous reader."""
@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from frameworks import services
 from frameworks.models import Decision
+from frameworks.views import SEEN_COOKIE
 from tests.factories import DecisionFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +57,27 @@ def test_readers_from_other_addresses_count(decision):
     assert views_of(decision) == 3
 
 
-def test_readers_sharing_an_address_count_when_they_keep_cookies(decision):
+def test_a_replayed_cookie_counts_once(decision):
+    """A valid cookie is the client's word, not proof of a new reader: one
+    cookie sent 200 times (each request without the answer's new cookie)
+    counts one view, as a client keeping no cookie does."""
+    other = DecisionFactory()
+    first = Client()
+    first.get(seen(other))
+    cookie = first.cookies[SEEN_COOKIE].value
+
+    for _ in range(200):
+        replay = Client()
+        replay.cookies[SEEN_COOKIE] = cookie
+        replay.get(seen(decision))
+
+    assert views_of(decision) == 1
+    assert views_of(other) == 1
+
+
+def test_readers_sharing_an_address_count_once_per_window(decision, settings):
+    """Whatever their cookies say: the address is the only thing a client
+    cannot replay at will. People behind one NAT count once per window."""
     other = DecisionFactory()
     first, second = Client(), Client()
     first.get(seen(decision))
@@ -64,6 +85,11 @@ def test_readers_sharing_an_address_count_when_they_keep_cookies(decision):
 
     second.get(seen(decision))
 
+    assert views_of(decision) == 1
+    # The window has run out (its marker expired; the views counted so far
+    # are in the row): a new reader from the address counts again.
+    services.cache.clear()
+    Client().get(seen(decision))
     assert views_of(decision) == 2
 
 

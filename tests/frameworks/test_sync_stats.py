@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import time
 
 import pytest
 from django.core.management import call_command
@@ -312,3 +313,44 @@ def test_a_host_that_cannot_be_reached_is_tried_once_per_run(fake_apis, settings
     assert error is not None
     assert out.count("could not be reached earlier in this run") == 2
     assert sorted(Framework.objects.values_list("github_stars", flat=True)) == [100, 101, 102]
+
+
+@pytest.mark.parametrize("headers_too", [False, True], ids=["body", "headers"])
+def test_a_trickling_answer_fails_at_its_deadline(fake_apis, django_fw, settings, headers_too):
+    """httpx's timeout bounds each read: a server sending a byte every 0.1 s
+    never trips a 0.5 s timeout. SYNC_TIMEOUT bounds the whole request."""
+    settings.SYNC_RETRIES = 0
+    repo = {"full_name": "django/django", "archived": False, "stargazers_count": 1}
+    fake_apis.override(
+        "/github/repos/django/django",
+        Reply(200, repo, trickle=0.1, trickle_headers=headers_too),  # ~8 s in all
+    )
+
+    started = time.monotonic()
+    out, error = sync("--only", "django")
+
+    assert time.monotonic() - started < 3
+    assert error is not None and error.returncode == 1
+    assert "FAILED django (GitHub):" in out and "timed out after 0.5 s (1 attempt)" in out
+    django_fw.refresh_from_db()
+    assert django_fw.github_stars is None
+    assert django_fw.weekly_downloads == 6_000_000  # PyPI still answered
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_an_answer_over_the_size_cap_is_a_failure_and_not_read_to_its_end(
+    fake_apis, django_fw, settings, chunked
+):
+    settings.SYNC_MAX_BYTES = 100_000
+    path = "/pypi/pypi/Django/json"
+    fake_apis.override(path, Reply(200, size=200_000_000, chunked=chunked))
+
+    out, error = sync("--only", "django")
+
+    assert error is not None and error.returncode == 1
+    assert "FAILED django (PyPI):" in out and "sent more than 100000 bytes" in out
+    assert fake_apis.paths().count(path) == 1  # not retried: it would be as large again
+    assert fake_apis.sent[path] < 50_000_000  # we stopped reading
+    django_fw.refresh_from_db()
+    assert django_fw.github_stars == 86000  # GitHub still answered
+    assert django_fw.weekly_downloads is None
