@@ -300,6 +300,12 @@ def parse(raw):
         data = json.loads(raw)
     except (UnicodeDecodeError, ValueError) as error:
         raise CatalogueError(f"This is not a JSON file: {error}") from None
+    except RecursionError:
+        # Python's parser recurses per level: 200,000 "[" would otherwise be
+        # a traceback. No catalogue nests more than five levels.
+        raise CatalogueError(
+            "This is not a catalogue file: it nests deeper than a JSON parser can follow."
+        ) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CatalogueError(f'This is not a catalogue file (its "format" is not "{FORMAT}").')
     version = data.get("version")

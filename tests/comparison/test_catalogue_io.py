@@ -171,6 +171,15 @@ def test_import_seeds_an_empty_site(tmp_path):
         (b'{"format": "stackcompare-catalogue", "version": 2}', "version 2"),
         (b'{"format": "stackcompare-catalogue"}', "version null"),
         (b'{"format": "stackcompare-catalogue", "version": 1}', "catalogue.frameworks: is missing"),
+        # Deeper than Python's JSON parser can follow: one line, no RecursionError.
+        (b"[" * 200_000 + b"]" * 200_000, "nests deeper than"),
+        (
+            b'{"format": "stackcompare-catalogue", "version": 1, "frameworks": '
+            + b"[" * 200_000
+            + b"]" * 200_000
+            + b"}",
+            "nests deeper than",
+        ),
     ],
 )
 def test_a_file_that_is_no_catalogue_of_this_version_is_refused(tmp_path, content, message):
