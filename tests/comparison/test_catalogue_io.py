@@ -224,6 +224,19 @@ def test_a_missing_file_is_a_clear_error(tmp_path):
             ),
             "already holds them",
         ),
+        # Fields the format does not have: the file expects something the
+        # import would not do (make a curator, keep an id).
+        (lambda d: d["frameworks"][-1].update(is_staff=True), r"\]\.is_staff: is not a field"),
+        (lambda d: d["categories"][0].update(pk=1), r"categories\[0\]\.pk: is not a field"),
+        (
+            lambda d: d["frameworks"][-1]["pros"].append({"text": "x", "votes": 1, "id": 7}),
+            r"\.id: is not a field",
+        ),
+        (
+            lambda d: d["frameworks"][0]["statistics"].update(stars=1),
+            r"frameworks\[0\]\.statistics\.stars: is not a field",
+        ),
+        (lambda d: d.update(members=[]), r" catalogue\.members: is not a field"),
     ],
 )
 def test_an_invalid_file_is_refused_and_nothing_is_written(demo, tmp_path, change, message):
@@ -241,6 +254,35 @@ def test_an_invalid_file_is_refused_and_nothing_is_written(demo, tmp_path, chang
     assert counts() == before
     assert not Framework.objects.filter(tagline="Changed by the refused import").exists()
     assert not Criterion.objects.filter(slug="new-criterion").exists()
+
+
+@pytest.mark.parametrize(
+    ("duplicate", "message"),
+    [
+        (
+            ('"tagline": "Changed by the refused import"', '"tagline": "Another"'),
+            r"catalogue\.frameworks\[0\]: \"tagline\" is given twice",
+        ),
+        (('"version": 1', '"version": 2'), r" catalogue: \"version\" is given twice"),
+    ],
+)
+def test_a_key_given_twice_is_refused_and_nothing_is_written(demo, tmp_path, duplicate, message):
+    """JSON readers keep the last of two equal keys; which one the author
+    meant is anyone's guess, so the import names the entry instead."""
+    path = export(tmp_path)
+    document = json.loads(path.read_text())
+    document["frameworks"][0]["tagline"] = "Changed by the refused import"
+    first, second = duplicate
+    text = json.dumps(document)
+    assert first in text
+    path.write_text(text.replace(first, f"{first}, {second}", 1))
+    before = counts()
+
+    with pytest.raises(CommandError, match=message):
+        call_command("import_catalogue", str(path), verbosity=0)
+
+    assert counts() == before
+    assert not Framework.objects.filter(tagline="Changed by the refused import").exists()
 
 
 def test_history_entries_are_imported_and_checked(demo, tmp_path):
