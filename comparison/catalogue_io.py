@@ -379,10 +379,17 @@ def parse(raw):
 # --- Import -------------------------------------------------------------------
 
 
+#: A row created and then completed by the same import was created; one
+#: left alone and then changed was updated.
+_RANK = {"unchanged": 0, "updated": 1, "created": 2}
+
+
 class _Importer:
     def __init__(self, data):
         self.doc = _Reader(data, "catalogue")
-        self.stats = {"created": 0, "updated": 0, "unchanged": 0}
+        #: What this import did to each row it wrote, ``{(model, pk): kind}``:
+        #: a row written twice (a category, then its parent) counts once.
+        self.rows = {}
         self.categories = {}
         self.criteria = {}
         self.frameworks = {}
@@ -405,8 +412,16 @@ class _Importer:
             except ValidationError as error:
                 raise CatalogueError(f"{where}: {_messages(error)}") from None
             obj.save()
-        self.stats["created" if created else "updated" if changed else "unchanged"] += 1
+        kind = "created" if created else "updated" if changed else "unchanged"
+        self.rows[model, obj.pk] = max(kind, self.rows.get((model, obj.pk), kind), key=_RANK.get)
         return obj
+
+    @property
+    def stats(self):
+        counted = {"created": 0, "updated": 0, "unchanged": 0}
+        for kind in self.rows.values():
+            counted[kind] += 1
+        return counted
 
     def run(self):
         self.load_categories()

@@ -48,7 +48,7 @@ def test_round_trip_through_an_empty_database_gives_identical_bytes(demo, tmp_pa
 
     empty_database()
     assert counts()["Framework"] == 0
-    call_command("import_catalogue", str(first), verbosity=0)
+    summary = catalogue_io.import_catalogue(first.read_bytes())
     second = export(tmp_path, "second.json")
 
     assert second.read_bytes() == first.read_bytes()
@@ -56,6 +56,10 @@ def test_round_trip_through_an_empty_database_gives_identical_bytes(demo, tmp_pa
     imported = ProCon.objects.get(pk=ProCon.objects.get(text=flask_con.text).pk)
     assert imported.votes_count == flask_con.votes_count
     assert imported.baseline_votes == flask_con.votes_count  # no members here
+    # Every row is new: none counts as updated (a category's parent, set
+    # after both exist, was counted as an update of the created row).
+    assert summary == {"created": summary["created"], "updated": 0, "unchanged": 0}
+    assert summary["created"] == sum(counts().values()) + StatSnapshot.objects.count()
 
 
 def test_export_holds_statistics_provenance_and_counts(demo, tmp_path):
@@ -104,6 +108,20 @@ def test_import_twice_changes_nothing(demo, tmp_path):
     assert summary["created"] == 0
     assert summary["updated"] == 0
     assert export(tmp_path, "again.json").read_bytes() == path.read_bytes()
+
+
+def test_each_row_counts_once_in_the_summary(demo, tmp_path):
+    path = export(tmp_path)
+    document = json.loads(path.read_text())
+    moved = next(c for c in document["categories"] if c["parent"])
+    moved["parent"] = None
+    path.write_text(json.dumps(document))
+
+    summary = catalogue_io.import_catalogue(path.read_bytes())
+
+    assert summary["created"] == 0
+    assert summary["updated"] == 1  # the category, not also "unchanged" before its parent
+    assert sum(summary.values()) == sum(counts().values()) + StatSnapshot.objects.count()
 
 
 def test_import_keeps_members_votes_and_shows_the_files_count(demo, tmp_path):
