@@ -293,8 +293,15 @@ def recount_comments(decision_ids):
         _comments_changed(decision_id, 0)
 
 
+class OwnComment(ValueError):
+    """A member reported their own comment (they can edit or delete it)."""
+
+
 def report_comment(*, comment, reporter, reason=""):
-    """True if reported now, False if this member had reported it already."""
+    """True if reported now, False if this member had reported it already.
+    OwnComment, and nothing stored, if the comment is the reporter's."""
+    if comment.author_id == reporter.pk:
+        raise OwnComment("You cannot report your own comment: edit or delete it instead.")
     _, created = CommentReport.objects.get_or_create(
         comment=comment, reporter=reporter, defaults={"reason": reason}
     )

@@ -377,6 +377,9 @@ def comment_report(request, pk):
     retry_after = ratelimit.hit("report", request.user.pk, settings.COMMENT_RATE)
     if retry_after:
         return too_many(request, retry_after, "You have reported a lot. Try again later.")
-    services.report_comment(comment=comment, reporter=request.user, reason=reason)
+    try:
+        services.report_comment(comment=comment, reporter=request.user, reason=reason)
+    except services.OwnComment as refused:
+        return render(request, "400.html", {"message": str(refused)}, status=400)
     messages.success(request, "Thanks: a curator will look at this comment.")
     return HttpResponseRedirect(comment.get_absolute_url())

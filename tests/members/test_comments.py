@@ -146,6 +146,21 @@ def test_a_report_reaches_the_queue_and_a_curator_hides_the_comment(admin_client
     assert owner.post(edit, {"body": "x"}).status_code == 404
 
 
+def test_a_member_cannot_report_their_own_comment(member_client, member, decision):
+    comment = services.post_comment(decision=decision, author=member, body="Mine")
+
+    response = member_client.post(
+        reverse("members:comment_report", args=[comment.pk]), {"reason": "test"}
+    )
+
+    assert response.status_code == 400
+    assert "You cannot report your own comment" in response.content.decode()
+    assert not CommentReport.objects.exists()
+    with pytest.raises(services.OwnComment):
+        services.report_comment(comment=comment, reporter=member)
+    assert not CommentReport.objects.exists()
+
+
 def test_decision_cards_show_the_comment_count(client, member, decision):
     services.post_comment(decision=decision, author=member, body="One")
     services.post_comment(decision=decision, author=member, body="Two")
