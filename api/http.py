@@ -2,7 +2,8 @@
 
 ``api_view`` wraps every endpoint: GET and HEAD only, a query parameter the
 endpoint does not read is a 400 (not a silent redirect: a typo such as
-``?sotr=stars`` must not quietly return the unsorted list), then the page
+``?sotr=stars`` must not quietly return the unsorted list), and so is one
+given twice (``?page=1&page=2``: Django would read the last), then the page
 cache's ``cache_anonymous`` with the same parameters, so anonymous answers
 are cached and invalidated like pages. Rate limit, CORS and ETag/304 are in
 ``api.middleware``.
@@ -56,6 +57,15 @@ def api_view(view=None, *, params=(), cache=True):
                     400,
                     f"Unknown query parameter {unknown[0]!r}.",
                     allowed_parameters=sorted(allowed),
+                )
+            repeated = sorted(k for k, values in request.GET.lists() if len(values) > 1)
+            if repeated:
+                name = repeated[0]
+                return error_response(
+                    400,
+                    f"Query parameter {name!r} is given {len(request.GET.getlist(name))} times; "
+                    "give it once.",
+                    parameter=name,
                 )
             try:
                 return cached_view(request, *args, **kwargs)

@@ -55,7 +55,8 @@ framework + kind + text; comparison + criterion) and never deletes: running
 it twice changes nothing the second time. A curated comparison's frameworks
 and differences are replaced by the file's. It runs in one transaction: an
 invalid file, or one of another format version, is refused with a message
-naming the faulty entry, and nothing is written.
+naming the faulty entry, and nothing is written. A field the format does not
+have (``FIELDS``) and a key given twice in one entry make a file invalid.
 """
 
 import datetime
@@ -97,6 +98,36 @@ FRAMEWORK_TEXT_FIELDS = (
     "pypi_project",
     "npm_package",
 )
+
+
+#: The fields of each kind of entry, by the key that holds it (the format
+#: above). Any other field is refused rather than ignored: a file that sets
+#: ``is_staff`` or ``id`` expects something this import would not do.
+FIELDS = {
+    "catalogue": {"format", "version", "categories", "criteria", "frameworks", "comparisons"},
+    "categories": {"slug", "name", "description", "parent"},
+    "criteria": {"slug", "name", "description", "question", "position"},
+    "frameworks": {
+        "slug",
+        *FRAMEWORK_TEXT_FIELDS,
+        "category",
+        "first_release_year",
+        "statistics",
+        "history",
+        "alternatives",
+        "integrations",
+        "assessments",
+        "pros",
+        "cons",
+    },
+    "statistics": {*STATISTICS, "as_of", *STATISTICS_DAYS},
+    "history": {"metric", "value", "day", "source", "source_url"},
+    "assessments": {"criterion", "verdict", "summary", "source_url", "checked_on"},
+    "pros": {"text", "detail", "votes"},
+    "cons": {"text", "detail", "votes"},
+    "comparisons": {"slug", "title", "intro", "summary", "frameworks", "differences"},
+    "differences": {"criterion", "text", "position"},
+}
 
 
 class CatalogueError(Exception):
@@ -224,12 +255,39 @@ def dumps(document):
 # --- Reading and checking a file ------------------------------------------
 
 
-class _Reader:
-    """Typed access to the parsed document; every error names its place."""
+class _Object(dict):
+    """A JSON object as parsed, with the keys it gave more than once (a
+    plain ``json.loads`` keeps the last value and says nothing)."""
 
-    def __init__(self, data, where):
+    duplicates = ()
+
+
+def _object(pairs):
+    found = _Object(pairs)
+    if len(found) < len(pairs):
+        seen = set()
+        found.duplicates = [k for k, _ in pairs if k in seen or seen.add(k)]
+    return found
+
+
+def _refuse_duplicates(data, where):
+    if getattr(data, "duplicates", ()):
+        raise CatalogueError(f'{where}: "{data.duplicates[0]}" is given twice')
+
+
+class _Reader:
+    """Typed access to the parsed document; every error names its place.
+
+    An entry is checked when it is read: a key given twice, or a field its
+    kind (``FIELDS[kind]``) does not have, is refused."""
+
+    def __init__(self, data, where, kind="catalogue"):
         self.data = data
         self.where = where
+        _refuse_duplicates(data, where)
+        unknown = sorted(set(data) - FIELDS[kind])
+        if unknown:
+            self.fail("is not a field of a catalogue file", unknown[0])
 
     def fail(self, message, key=None):
         place = f"{self.where}.{key}" if key is not None else self.where
@@ -272,7 +330,7 @@ class _Reader:
         for index, item in enumerate(value):
             if not isinstance(item, dict):
                 self.fail(f"[{index}] must be an object", key)
-            yield _Reader(item, f"{self.where}.{key}[{index}]")
+            yield _Reader(item, f"{self.where}.{key}[{index}]", key)
 
     def slugs(self, key):
         value = self._get(key, list, False, [])
@@ -281,7 +339,7 @@ class _Reader:
         return value
 
     def object(self, key):
-        return _Reader(self._get(key, dict, False, {}), f"{self.where}.{key}")
+        return _Reader(self._get(key, dict, False, {}), f"{self.where}.{key}", key)
 
 
 def _tuple(types):
@@ -297,11 +355,18 @@ def _type_names(types):
 def parse(raw):
     """The document from the file's bytes, or CatalogueError."""
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, object_pairs_hook=_object)
     except (UnicodeDecodeError, ValueError) as error:
         raise CatalogueError(f"This is not a JSON file: {error}") from None
+    except RecursionError:
+        # Python's parser recurses per level: 200,000 "[" would otherwise be
+        # a traceback. No catalogue nests more than five levels.
+        raise CatalogueError(
+            "This is not a catalogue file: it nests deeper than a JSON parser can follow."
+        ) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CatalogueError(f'This is not a catalogue file (its "format" is not "{FORMAT}").')
+    _refuse_duplicates(data, "catalogue")  # which "version" would be anyone's guess
     version = data.get("version")
     if version != VERSION:
         raise CatalogueError(
@@ -314,10 +379,17 @@ def parse(raw):
 # --- Import -------------------------------------------------------------------
 
 
+#: A row created and then completed by the same import was created; one
+#: left alone and then changed was updated.
+_RANK = {"unchanged": 0, "updated": 1, "created": 2}
+
+
 class _Importer:
     def __init__(self, data):
         self.doc = _Reader(data, "catalogue")
-        self.stats = {"created": 0, "updated": 0, "unchanged": 0}
+        #: What this import did to each row it wrote, ``{(model, pk): kind}``:
+        #: a row written twice (a category, then its parent) counts once.
+        self.rows = {}
         self.categories = {}
         self.criteria = {}
         self.frameworks = {}
@@ -340,8 +412,16 @@ class _Importer:
             except ValidationError as error:
                 raise CatalogueError(f"{where}: {_messages(error)}") from None
             obj.save()
-        self.stats["created" if created else "updated" if changed else "unchanged"] += 1
+        kind = "created" if created else "updated" if changed else "unchanged"
+        self.rows[model, obj.pk] = max(kind, self.rows.get((model, obj.pk), kind), key=_RANK.get)
         return obj
+
+    @property
+    def stats(self):
+        counted = {"created": 0, "updated": 0, "unchanged": 0}
+        for kind in self.rows.values():
+            counted[kind] += 1
+        return counted
 
     def run(self):
         self.load_categories()

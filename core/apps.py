@@ -14,7 +14,10 @@ class CoreConfig(AppConfig):
     verbose_name = "Site plumbing"
 
     def ready(self):
-        from . import history
+        from . import converters, history
+
+        # <id:pk> in every app's URLconf, which is read after this.
+        converters.register()
 
         # Curated history rows record the member a change credits.
         history.connect()

@@ -190,12 +190,25 @@ def remember_votes_of_member(sender, instance, **kwargs):
 
 
 def decision_needs_review(user):
-    """Hold the decisions of very new accounts for a curator: an account
-    younger than ``DECISION_REVIEW_HOURS`` with no published decision yet,
-    or any account with a rejected one. Curators publish directly."""
+    """Whether a new decision of ``user`` waits for a curator (``held_for_review``)."""
+    return held_for_review(user, Decision)
+
+
+def held_for_review(user, *kinds):
+    """The review rule of members' posts: hold the post of an account
+    younger than ``DECISION_REVIEW_HOURS`` with nothing published yet, or of
+    any account with a rejected post. Curators publish directly.
+
+    ``kinds``: the models whose posts make the member's record, each with
+    an ``author`` and a ``status`` of ``Decision.Status`` (the members app
+    adds comments for comments). One query."""
     if user.is_staff:
         return False
-    record = set(Decision.objects.filter(author=user).values_list("status", flat=True))
+    statuses = [
+        kind.objects.filter(author=user).order_by().values_list("status", flat=True)
+        for kind in kinds
+    ]
+    record = set(statuses[0].union(*statuses[1:]))
     if Decision.Status.REJECTED in record:
         return True
     if Decision.Status.APPROVED in record:

@@ -35,17 +35,17 @@ urlpatterns = [
         cache_anonymous(views.CategoryDetailView.as_view()),
         name="category",
     ),
-    path("procons/<int:pk>/vote/", views.vote, name="vote"),
+    path("procons/<id:pk>/vote/", views.vote, name="vote"),
     path(
-        "procons/<int:pk>/votes/",
+        "procons/<id:pk>/votes/",
         cache_anonymous(views.ProConVotesView.as_view()),
         name="procon_votes",
     ),
     path("decisions/new/", views.DecisionCreateView.as_view(), name="decision_create"),
     path(
-        "decisions/<int:pk>/",
+        "decisions/<id:pk>/",
         cache_anonymous(views.DecisionDetailView.as_view()),
         name="decision",
     ),
-    path("decisions/<int:pk>/seen/", views.decision_seen, name="decision_seen"),
+    path("decisions/<id:pk>/seen/", views.decision_seen, name="decision_seen"),
 ]

@@ -56,15 +56,17 @@ class CommentReportInline(admin.TabularInline):
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     """The moderation queue: filter by *Open reports*, select, *hide*.
-    Hidden comments are kept (and can be shown again), never deleted here."""
+    Hidden comments are kept (and can be shown again), never deleted here.
+    Comments of very new accounts wait under *Pending review* to be
+    published or rejected, like decisions."""
 
-    list_display = ["__str__", "excerpt", "created", "is_hidden", "open_reports"]
-    list_filter = [ReportedFilter, "is_hidden"]
+    list_display = ["__str__", "excerpt", "created", "status", "is_hidden", "open_reports"]
+    list_filter = ["status", ReportedFilter, "is_hidden"]
     list_select_related = ["author", "decision"]
     search_fields = ["body", "author__username"]
-    readonly_fields = ["decision", "author", "body", "created", "edited", "is_hidden"]
+    readonly_fields = ["decision", "author", "body", "created", "edited", "status", "is_hidden"]
     inlines = [CommentReportInline]
-    actions = ["hide", "show", "dismiss_reports"]
+    actions = ["publish", "reject", "hide", "show", "dismiss_reports"]
 
     def get_queryset(self, request):
         return (
@@ -86,6 +88,18 @@ class CommentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.action(description="Publish selected comments", permissions=["change"])
+    def publish(self, request, queryset):
+        count = services.set_comments_status(queryset, Comment.Status.APPROVED)
+        self.message_user(request, f"Published {count} comments.", messages.SUCCESS)
+
+    @admin.action(
+        description="Reject selected comments (kept, shown to nobody)", permissions=["change"]
+    )
+    def reject(self, request, queryset):
+        count = services.set_comments_status(queryset, Comment.Status.REJECTED)
+        self.message_user(request, f"Rejected {count} comments.", messages.SUCCESS)
 
     @admin.action(
         description="Hide selected comments (kept, shown to nobody)", permissions=["change"]

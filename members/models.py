@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from frameworks.models import Decision
+
 #: Username of the account that keeps the posts of members who deleted their
 #: account and chose to leave them up. Nobody can sign up with it.
 DELETED_MEMBER_USERNAME = "deleted-member"
@@ -102,11 +104,27 @@ COMMENT_MAX_LENGTH = 2000
 
 class CommentQuerySet(models.QuerySet):
     def visible(self):
-        return self.filter(is_hidden=False)
+        """Published and not hidden: what every reader sees and counts."""
+        return self.filter(is_hidden=False, status=Comment.Status.APPROVED)
+
+    def visible_to(self, user):
+        """The visible ones, plus a member's own comments held for review."""
+        if not user.is_authenticated:
+            return self.visible()
+        return self.filter(
+            models.Q(status=Comment.Status.APPROVED)
+            | models.Q(status=Comment.Status.PENDING, author=user),
+            is_hidden=False,
+        )
 
 
 class Comment(models.Model):
-    """A member's comment on a decision (Markdown, rendered like decisions)."""
+    """A member's comment on a decision (Markdown, rendered like decisions).
+
+    Held for review like decisions: a very new account's comment waits for a
+    curator (``services.comment_needs_review``)."""
+
+    Status = Decision.Status
 
     decision = models.ForeignKey(
         "frameworks.Decision", on_delete=models.CASCADE, related_name="comments"
@@ -121,6 +139,12 @@ class Comment(models.Model):
         "hidden",
         default=False,
         help_text="Hidden by a curator: kept, but shown to nobody but curators.",
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.APPROVED,
+        help_text="Comments of very new accounts wait for a curator's approval.",
     )
 
     objects = CommentQuerySet.as_manager()

@@ -86,12 +86,25 @@ class CommentsPanel:
     editable: set
     form: object
 
+    @property
+    def published(self):
+        """How many comments everyone sees (the reader's held ones are listed, not counted)."""
+        return sum(c.status == c.Status.APPROVED for c in self.comments)
+
+    @property
+    def held(self):
+        """Whether the reader has comments waiting for a curator (one notice for all)."""
+        return any(c.status == c.Status.PENDING for c in self.comments)
+
 
 def decision_comments(request, decision):
     """Context for the decision page (registered in MembersConfig.ready):
-    its visible comments, oldest first, and the form for members."""
+    its visible comments and the reader's own held for review, oldest
+    first, and the form for members."""
     comments = list(
-        decision.comments.visible().select_related("author__profile").order_by("created")
+        decision.comments.visible_to(request.user)
+        .select_related("author__profile")
+        .order_by("created")
     )
     user = request.user
     editable = {c.pk for c in comments if user.is_authenticated and c.editable_by(user)}

@@ -17,7 +17,7 @@ from django.utils import timezone
 from core.cache import bump_on_commit
 from frameworks import cache as catalogue_tags
 from frameworks.models import Decision, Framework
-from frameworks.services import counts_changed, decisions_shown_changed
+from frameworks.services import counts_changed, decisions_shown_changed, held_for_review
 
 from . import cache as tags
 from .models import DELETED_MEMBER_USERNAME, Comment, CommentReport, Follow, StackEntry
@@ -231,10 +231,20 @@ def _comments_changed(decision_id, delta):
     decisions_shown_changed([decision_id])
 
 
-def post_comment(*, decision, author, body):
+def comment_needs_review(user):
+    """Whether a new comment of ``user`` waits for a curator: the decisions'
+    rule (``held_for_review``), with their comments and decisions as their
+    record, so one published post of either kind is enough."""
+    return held_for_review(user, Decision, Comment)
+
+
+def post_comment(*, decision, author, body, status=Comment.Status.APPROVED):
+    """Store a comment; one held for review (``status``) changes no page but
+    its author's view of the decision, which is never cached."""
     with transaction.atomic():
-        comment = Comment.objects.create(decision=decision, author=author, body=body)
-        _comments_changed(decision.pk, +1)
+        comment = Comment.objects.create(decision=decision, author=author, body=body, status=status)
+        if status == Comment.Status.APPROVED:
+            _comments_changed(decision.pk, +1)
         bump_on_commit(tags.member_page(author.pk))
     return comment
 
@@ -255,7 +265,7 @@ def delete_comment(comment):
     or one racing a curator's hide cannot move it twice."""
     label = Comment._meta.label
     with transaction.atomic():
-        _, deleted = Comment.objects.filter(pk=comment.pk, is_hidden=False).delete()
+        _, deleted = Comment.objects.visible().filter(pk=comment.pk).delete()
         visible = deleted.get(label, 0)
         if not visible:
             _, deleted = Comment.objects.filter(pk=comment.pk).delete()
@@ -277,9 +287,22 @@ def set_comments_hidden(comments, hidden):
     return len(changed)
 
 
+def set_comments_status(comments, status):
+    """Curators publish or reject comments held for review (the admin's
+    actions, as for decisions). Returns how many changed."""
+    with transaction.atomic():
+        changed = list(comments.exclude(status=status).values_list("pk", "decision_id"))
+        Comment.objects.filter(pk__in=[pk for pk, _ in changed]).update(status=status)
+        decision_ids = {decision_id for _, decision_id in changed}
+        if decision_ids:
+            recount_comments(decision_ids)
+    return len(changed)
+
+
 def recount_comments(decision_ids):
     visible = (
-        Comment.objects.filter(decision=OuterRef("pk"), is_hidden=False)
+        Comment.objects.visible()
+        .filter(decision=OuterRef("pk"))
         .order_by()
         .values("decision")
         .annotate(n=Count("pk"))
@@ -293,8 +316,15 @@ def recount_comments(decision_ids):
         _comments_changed(decision_id, 0)
 
 
+class OwnComment(ValueError):
+    """A member reported their own comment (they can edit or delete it)."""
+
+
 def report_comment(*, comment, reporter, reason=""):
-    """True if reported now, False if this member had reported it already."""
+    """True if reported now, False if this member had reported it already.
+    OwnComment, and nothing stored, if the comment is the reporter's."""
+    if comment.author_id == reporter.pk:
+        raise OwnComment("You cannot report your own comment: edit or delete it instead.")
     _, created = CommentReport.objects.get_or_create(
         comment=comment, reporter=reporter, defaults={"reason": reason}
     )

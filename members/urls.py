@@ -41,10 +41,10 @@ account_patterns = [
 ]
 
 urlpatterns = [
-    path("decisions/<int:pk>/comments/", views.comment_create, name="comment_create"),
-    path("comments/<int:pk>/edit/", views.comment_edit, name="comment_edit"),
-    path("comments/<int:pk>/delete/", views.comment_delete, name="comment_delete"),
-    path("comments/<int:pk>/report/", views.comment_report, name="comment_report"),
+    path("decisions/<id:pk>/comments/", views.comment_create, name="comment_create"),
+    path("comments/<id:pk>/edit/", views.comment_edit, name="comment_edit"),
+    path("comments/<id:pk>/delete/", views.comment_delete, name="comment_delete"),
+    path("comments/<id:pk>/report/", views.comment_report, name="comment_report"),
     path("follow/<slug:slug>/", views.follow, name="follow"),
     path("stack/<slug:slug>/", views.stack, name="stack"),
     path("<str:username>/", views.MemberDetailView.as_view(), name="detail"),

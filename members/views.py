@@ -294,14 +294,16 @@ def stack(request, slug):
 
 
 def _comment_of(pk, user):
-    """A comment on a published decision, readable by ``user``."""
-    comment = get_object_or_404(
-        Comment.objects.select_related("decision"),
-        pk=pk,
-        decision__status=Decision.Status.APPROVED,
+    """A comment on a published decision, readable by ``user``: a visible
+    one, or their own held for review; curators read all."""
+    comments = Comment.objects.select_related("decision").filter(
+        decision__status=Decision.Status.APPROVED
     )
-    if comment.is_hidden and not user.is_staff:
-        raise Http404("This comment is not shown.")
+    if not user.is_staff:
+        comments = comments.visible_to(user)
+    comment = comments.filter(pk=pk).first()
+    if comment is None:
+        raise Http404("We have no such comment, or it is not shown.")
     return comment
 
 
@@ -327,9 +329,15 @@ def comment_create(request, pk):
         return too_many(
             request, retry_after, "You have commented a lot in a short time. Try again later."
         )
+    held = services.comment_needs_review(request.user)
     comment = services.post_comment(
-        decision=decision, author=request.user, body=form.cleaned_data["body"]
+        decision=decision,
+        author=request.user,
+        body=form.cleaned_data["body"],
+        status=Comment.Status.PENDING if held else Comment.Status.APPROVED,
     )
+    if held:  # explained once, by the notice above the comments
+        return HttpResponseRedirect(decision.get_absolute_url() + "#comments-held")
     messages.success(request, "Your comment is posted.")
     return HttpResponseRedirect(comment.get_absolute_url())
 
@@ -377,6 +385,9 @@ def comment_report(request, pk):
     retry_after = ratelimit.hit("report", request.user.pk, settings.COMMENT_RATE)
     if retry_after:
         return too_many(request, retry_after, "You have reported a lot. Try again later.")
-    services.report_comment(comment=comment, reporter=request.user, reason=reason)
+    try:
+        services.report_comment(comment=comment, reporter=request.user, reason=reason)
+    except services.OwnComment as refused:
+        return render(request, "400.html", {"message": str(refused)}, status=400)
     messages.success(request, "Thanks: a curator will look at this comment.")
     return HttpResponseRedirect(comment.get_absolute_url())

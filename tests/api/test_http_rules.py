@@ -38,6 +38,10 @@ ENDPOINTS = [
         ("/api/v1/frameworks/?sotr=-stars", "Unknown query parameter 'sotr'"),
         ("/api/v1/comparisons/?only=differences", "Unknown query parameter 'only'"),
         ("/api/v1/frameworks/django/?page=2", "Unknown query parameter"),
+        # Which of two values was meant is anyone's guess (Django reads the last).
+        ("/api/v1/criteria/?page=1&page=2", "'page' is given 2 times"),
+        ("/api/v1/frameworks/?language=Python&language=Go", "'language' is given 2 times"),
+        ("/api/v1/comparisons/django-vs-flask/?only=differences&only=", "'only' is given"),
     ],
 )
 def test_malformed_parameters_are_a_json_400(client, demo, url, message):

@@ -9,10 +9,12 @@ Screenshots land in test-output/screenshots/ (gitignored).
 
 import os
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from tests.factories import UserFactory
 
@@ -181,8 +183,13 @@ def screenshot():
 
 @pytest.fixture
 def known_member(site):
-    """A member who signed up earlier, with a password to log in with."""
-    return UserFactory(username="returning", password=PASSWORD)
+    """A member who signed up a month ago (past the review window of new
+    accounts' posts), with a password to log in with."""
+    return UserFactory(
+        username="returning",
+        password=PASSWORD,
+        date_joined=timezone.now() - timedelta(days=30),
+    )
 
 
 @pytest.fixture

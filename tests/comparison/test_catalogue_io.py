@@ -48,7 +48,7 @@ def test_round_trip_through_an_empty_database_gives_identical_bytes(demo, tmp_pa
 
     empty_database()
     assert counts()["Framework"] == 0
-    call_command("import_catalogue", str(first), verbosity=0)
+    summary = catalogue_io.import_catalogue(first.read_bytes())
     second = export(tmp_path, "second.json")
 
     assert second.read_bytes() == first.read_bytes()
@@ -56,6 +56,10 @@ def test_round_trip_through_an_empty_database_gives_identical_bytes(demo, tmp_pa
     imported = ProCon.objects.get(pk=ProCon.objects.get(text=flask_con.text).pk)
     assert imported.votes_count == flask_con.votes_count
     assert imported.baseline_votes == flask_con.votes_count  # no members here
+    # Every row is new: none counts as updated (a category's parent, set
+    # after both exist, was counted as an update of the created row).
+    assert summary == {"created": summary["created"], "updated": 0, "unchanged": 0}
+    assert summary["created"] == sum(counts().values()) + StatSnapshot.objects.count()
 
 
 def test_export_holds_statistics_provenance_and_counts(demo, tmp_path):
@@ -104,6 +108,20 @@ def test_import_twice_changes_nothing(demo, tmp_path):
     assert summary["created"] == 0
     assert summary["updated"] == 0
     assert export(tmp_path, "again.json").read_bytes() == path.read_bytes()
+
+
+def test_each_row_counts_once_in_the_summary(demo, tmp_path):
+    path = export(tmp_path)
+    document = json.loads(path.read_text())
+    moved = next(c for c in document["categories"] if c["parent"])
+    moved["parent"] = None
+    path.write_text(json.dumps(document))
+
+    summary = catalogue_io.import_catalogue(path.read_bytes())
+
+    assert summary["created"] == 0
+    assert summary["updated"] == 1  # the category, not also "unchanged" before its parent
+    assert sum(summary.values()) == sum(counts().values()) + StatSnapshot.objects.count()
 
 
 def test_import_keeps_members_votes_and_shows_the_files_count(demo, tmp_path):
@@ -171,6 +189,15 @@ def test_import_seeds_an_empty_site(tmp_path):
         (b'{"format": "stackcompare-catalogue", "version": 2}', "version 2"),
         (b'{"format": "stackcompare-catalogue"}', "version null"),
         (b'{"format": "stackcompare-catalogue", "version": 1}', "catalogue.frameworks: is missing"),
+        # Deeper than Python's JSON parser can follow: one line, no RecursionError.
+        (b"[" * 200_000 + b"]" * 200_000, "nests deeper than"),
+        (
+            b'{"format": "stackcompare-catalogue", "version": 1, "frameworks": '
+            + b"[" * 200_000
+            + b"]" * 200_000
+            + b"}",
+            "nests deeper than",
+        ),
     ],
 )
 def test_a_file_that_is_no_catalogue_of_this_version_is_refused(tmp_path, content, message):
@@ -215,6 +242,19 @@ def test_a_missing_file_is_a_clear_error(tmp_path):
             ),
             "already holds them",
         ),
+        # Fields the format does not have: the file expects something the
+        # import would not do (make a curator, keep an id).
+        (lambda d: d["frameworks"][-1].update(is_staff=True), r"\]\.is_staff: is not a field"),
+        (lambda d: d["categories"][0].update(pk=1), r"categories\[0\]\.pk: is not a field"),
+        (
+            lambda d: d["frameworks"][-1]["pros"].append({"text": "x", "votes": 1, "id": 7}),
+            r"\.id: is not a field",
+        ),
+        (
+            lambda d: d["frameworks"][0]["statistics"].update(stars=1),
+            r"frameworks\[0\]\.statistics\.stars: is not a field",
+        ),
+        (lambda d: d.update(members=[]), r" catalogue\.members: is not a field"),
     ],
 )
 def test_an_invalid_file_is_refused_and_nothing_is_written(demo, tmp_path, change, message):
@@ -232,6 +272,35 @@ def test_an_invalid_file_is_refused_and_nothing_is_written(demo, tmp_path, chang
     assert counts() == before
     assert not Framework.objects.filter(tagline="Changed by the refused import").exists()
     assert not Criterion.objects.filter(slug="new-criterion").exists()
+
+
+@pytest.mark.parametrize(
+    ("duplicate", "message"),
+    [
+        (
+            ('"tagline": "Changed by the refused import"', '"tagline": "Another"'),
+            r"catalogue\.frameworks\[0\]: \"tagline\" is given twice",
+        ),
+        (('"version": 1', '"version": 2'), r" catalogue: \"version\" is given twice"),
+    ],
+)
+def test_a_key_given_twice_is_refused_and_nothing_is_written(demo, tmp_path, duplicate, message):
+    """JSON readers keep the last of two equal keys; which one the author
+    meant is anyone's guess, so the import names the entry instead."""
+    path = export(tmp_path)
+    document = json.loads(path.read_text())
+    document["frameworks"][0]["tagline"] = "Changed by the refused import"
+    first, second = duplicate
+    text = json.dumps(document)
+    assert first in text
+    path.write_text(text.replace(first, f"{first}, {second}", 1))
+    before = counts()
+
+    with pytest.raises(CommandError, match=message):
+        call_command("import_catalogue", str(path), verbosity=0)
+
+    assert counts() == before
+    assert not Framework.objects.filter(tagline="Changed by the refused import").exists()
 
 
 def test_history_entries_are_imported_and_checked(demo, tmp_path):

@@ -206,6 +206,18 @@ def test_unknown_item_is_404(member_client):
     assert not Vote.objects.exists()
 
 
+@pytest.mark.parametrize("pk", ["99999999999999999999", str(2**63)])
+def test_an_id_no_database_can_hold_is_404(member_client, pk):
+    """Beyond a 64-bit integer: a 404 like any unknown item, not an overflow
+    in the vote's statement (a 500 on PostgreSQL and SQLite)."""
+    ProConFactory()
+
+    response = member_client.post(f"/procons/{pk}/vote/", headers=JSON)
+
+    assert response.status_code == 404
+    assert not Vote.objects.exists()
+
+
 def test_votes_of_several_members_add_up(client):
     procon = ProConFactory(baseline_votes=10)
     members = UserFactory.create_batch(3)

@@ -31,7 +31,21 @@ def count_of(decision):
     return decision.comments_count
 
 
-def test_a_member_comments_with_markdown_made_inert(member_client, member, decision):
+def established(**kwargs):
+    """An account older than the review window (DECISION_REVIEW_HOURS)."""
+    return UserFactory(date_joined=timezone.now() - timedelta(days=30), **kwargs)
+
+
+def logged_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_member_comments_with_markdown_made_inert(decision):
+    member = established()
+    member_client = logged_in(member)
+
     response = post(member_client, decision, "**Yes**, use it. <script>alert(1)</script>")
 
     comment = Comment.objects.get()
@@ -146,6 +160,21 @@ def test_a_report_reaches_the_queue_and_a_curator_hides_the_comment(admin_client
     assert owner.post(edit, {"body": "x"}).status_code == 404
 
 
+def test_a_member_cannot_report_their_own_comment(member_client, member, decision):
+    comment = services.post_comment(decision=decision, author=member, body="Mine")
+
+    response = member_client.post(
+        reverse("members:comment_report", args=[comment.pk]), {"reason": "test"}
+    )
+
+    assert response.status_code == 400
+    assert "You cannot report your own comment" in response.content.decode()
+    assert not CommentReport.objects.exists()
+    with pytest.raises(services.OwnComment):
+        services.report_comment(comment=comment, reporter=member)
+    assert not CommentReport.objects.exists()
+
+
 def test_decision_cards_show_the_comment_count(client, member, decision):
     services.post_comment(decision=decision, author=member, body="One")
     services.post_comment(decision=decision, author=member, body="Two")
@@ -231,3 +260,162 @@ def test_a_delete_racing_a_curators_hide_keeps_the_count(member, decision):
 
     assert count_of(decision) == 1 == decision.comments.visible().count()
     assert not Comment.objects.filter(pk=first.pk).exists()
+
+
+# --- Comments of new accounts wait for a curator, as their decisions do ---------
+
+HELD_NOTICE = "checked by a curator before anyone else can see them"
+
+
+def comments_on_page(client, decision):
+    return client.get(decision.get_absolute_url()).content.decode()
+
+
+def test_a_brand_new_members_comment_waits_for_review(decision):
+    author = UserFactory()
+    client = logged_in(author)
+
+    response = post(client, decision, "Buy cheap watches")
+
+    comment = Comment.objects.get()
+    assert comment.status == Comment.Status.PENDING
+    assert response.status_code == 302
+    assert count_of(decision) == 0
+    for reader in (Client(), logged_in(established()), logged_in(UserFactory())):
+        assert "Buy cheap watches" not in comments_on_page(reader, decision)
+    assert "0 comments" in Client().get("/frameworks/django/").content.decode()
+    # Its author sees it, marked, with one notice (no second one in the messages).
+    page = client.get(response["Location"]).content.decode()
+    assert "Buy cheap watches" in page
+    assert "Pending review" in page
+    assert page.count(HELD_NOTICE) == 1
+    assert "Your comment is posted" not in page
+    # Another comment waiting: still one notice.
+    post(client, decision, "And cheap bags")
+    assert comments_on_page(client, decision).count(HELD_NOTICE) == 1
+
+
+@pytest.mark.parametrize(
+    "author",
+    [
+        pytest.param(lambda decision: established(), id="older-than-the-review-window"),
+        pytest.param(lambda decision: UserFactory(is_staff=True), id="curator"),
+        pytest.param(
+            lambda decision: (
+                services.post_comment(
+                    decision=decision, author=UserFactory(), body="Published before"
+                ).author
+            ),
+            id="new-with-a-published-comment",
+        ),
+        pytest.param(
+            lambda decision: DecisionFactory(author=UserFactory()).author,
+            id="new-with-a-published-decision",
+        ),
+    ],
+)
+def test_established_members_comment_directly(decision, author):
+    client = logged_in(author(decision))
+
+    response = post(client, decision, "Published at once")
+
+    assert Comment.objects.get(body="Published at once").status == Comment.Status.APPROVED
+    assert "Published at once" in comments_on_page(Client(), decision)
+    page = client.get(response["Location"]).content.decode()
+    assert "Your comment is posted" in page
+    assert HELD_NOTICE not in page
+
+
+@pytest.mark.parametrize("rejected", ["comment", "decision"])
+def test_a_member_with_a_rejected_post_is_held_again(decision, rejected):
+    author = established()
+    if rejected == "comment":
+        services.post_comment(
+            decision=decision, author=author, body="Spam", status=Comment.Status.REJECTED
+        )
+    else:
+        DecisionFactory(author=author, status=Decision.Status.REJECTED)
+
+    post(logged_in(author), decision, "More spam")
+
+    assert Comment.objects.get(body="More spam").status == Comment.Status.PENDING
+
+
+def test_the_review_window_is_the_decisions_one(decision, settings):
+    settings.DECISION_REVIEW_HOURS = 0
+
+    post(logged_in(UserFactory()), decision, "Hello")
+
+    assert Comment.objects.get().status == Comment.Status.APPROVED
+
+
+def test_held_comments_still_count_towards_the_rate_limit(decision, settings):
+    settings.COMMENT_RATE = "2/h"
+    client = logged_in(UserFactory())
+    post(client, decision, "One")
+    post(client, decision, "Two")
+
+    assert post(client, decision, "Three").status_code == 429
+    assert Comment.objects.filter(status=Comment.Status.PENDING).count() == 2
+
+
+def test_a_held_comment_is_out_of_reach_of_others(decision):
+    author = UserFactory()
+    comment = services.post_comment(
+        decision=decision, author=author, body="Held", status=Comment.Status.PENDING
+    )
+    other = logged_in(established())
+
+    for action in ("comment_edit", "comment_report", "comment_delete"):
+        assert other.post(reverse(f"members:{action}", args=[comment.pk])).status_code == 404
+    assert not CommentReport.objects.exists()
+    # Its author may still fix or delete it.
+    owner = logged_in(author)
+    edit = reverse("members:comment_edit", args=[comment.pk])
+    assert owner.post(edit, {"body": "Held, fixed"}).status_code == 302
+    assert owner.post(reverse("members:comment_delete", args=[comment.pk])).status_code == 302
+    assert not Comment.objects.exists()
+    assert count_of(decision) == 0
+
+
+def test_curator_publishes_a_held_comment_from_the_admin(
+    admin_client, decision, page_cache, django_capture_on_commit_callbacks
+):
+    held = services.post_comment(
+        decision=decision, author=UserFactory(), body="Worth a read", status=Comment.Status.PENDING
+    )
+    reader = Client()
+    assert "Worth a read" not in reader.get(decision.get_absolute_url()).content.decode()
+    assert reader.get(decision.get_absolute_url())["X-Cache"] == "hit"
+    queue = admin_client.get("/admin/members/comment/?status__exact=pending")
+    assert "Worth a read" in queue.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/members/comment/", {"action": "publish", ACTION_CHECKBOX_NAME: [held.pk]}
+        )
+
+    assert response.status_code == 302
+    held.refresh_from_db()
+    assert held.status == Comment.Status.APPROVED
+    assert count_of(decision) == 1
+    page = reader.get(decision.get_absolute_url())
+    assert page["X-Cache"] == "miss"
+    assert "Worth a read" in page.content.decode()
+
+
+def test_curator_rejects_a_held_comment_from_the_admin(admin_client, decision):
+    author = UserFactory()
+    held = services.post_comment(
+        decision=decision, author=author, body="Spam spam", status=Comment.Status.PENDING
+    )
+
+    admin_client.post(
+        "/admin/members/comment/", {"action": "reject", ACTION_CHECKBOX_NAME: [held.pk]}
+    )
+
+    held.refresh_from_db()
+    assert held.status == Comment.Status.REJECTED  # kept, shown to nobody
+    assert count_of(decision) == 0
+    assert "Spam spam" not in comments_on_page(logged_in(author), decision)
+    assert "Spam spam" not in comments_on_page(Client(), decision)
