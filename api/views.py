@@ -22,9 +22,9 @@ from comparison.selectors import SHOWN, comparison_counts, related_comparisons
 from comparison.views import EXPORT_FORMATS, canonical_slugs, comparison_page
 from core.cache import depends_on
 from frameworks import cache as catalogue_tags
-from frameworks import selectors as catalogue
 from frameworks.filters import FrameworkFilter
 from frameworks.models import COMPARE_SEPARATOR
+from pages import selectors as catalogue
 
 from .http import PAGE_PARAMS, ApiError, json_response, paginate
 

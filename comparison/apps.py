@@ -7,7 +7,7 @@ class ComparisonConfig(AppConfig):
     verbose_name = "Comparisons"
 
     def ready(self):
-        from . import holes, signals  # noqa: F401 (holes registers the site's holes)
+        from . import signals
 
         # Keep cached pages exact when criteria, assessments or comparisons change.
         signals.connect()

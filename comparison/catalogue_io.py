@@ -66,8 +66,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch
 
-from frameworks.models import Category, Framework, ProCon, StatSnapshot, Vote
+from frameworks.models import Category, Framework, ProCon, Vote
 from frameworks.services import recount_votes
+from stats.models import StatSnapshot
 
 from .models import Assessment, Comparison, Criterion, Difference, framework_set_key
 from .services import set_comparison_frameworks

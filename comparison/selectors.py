@@ -11,19 +11,20 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
 
+from core import charts
 from core.cache import depends_on
 from core.links import url_for
 from frameworks import cache as catalogue_tags
-from frameworks import charts
 from frameworks.models import (
     COMPARE_SEPARATOR,
     Decision,
     Framework,
     ProCon,
-    StatSnapshot,
 )
-from frameworks.selectors import breadcrumb_for, procons_by_framework, stat_history
+from frameworks.selectors import breadcrumb_for, procons_by_framework
 from members.models import Comment
+from stats.models import StatSnapshot
+from stats.selectors import stat_history
 
 from .addresses import Redirect, resolve_frameworks
 from .cache import COMPARISONS as COMPARISONS_TAG

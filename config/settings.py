@@ -42,10 +42,15 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "simple_history",
+    # Ours, from the bottom up: an app imports only from those above it in
+    # this list (docs/architecture.md; tests/test_layers.py holds it).
     "core",
     "frameworks",
+    "stats",
     "members",
     "comparison",
+    "history",
+    "pages",
     "api",
 ]
 
@@ -98,7 +103,7 @@ TEMPLATES = [
                 "core.templatetags.site",
                 "comparison.templatetags.compare",
                 "frameworks.templatetags.markup",
-                "frameworks.templatetags.statistics",
+                "stats.templatetags.statistics",
                 "django.contrib.humanize.templatetags.humanize",
             ],
         },

@@ -1,83 +1,37 @@
-"""Root URLs. The comparisons app's own routes live in ``compare_patterns``
-under the ``comparison`` namespace (comparison:index, comparison:detail)."""
+"""Root URLs: each namespace composed, in one place, from the apps that
+serve it (docs/architecture.md): ``frameworks`` from the catalogue, its
+pages and its history; ``comparison`` likewise."""
 
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
-from django.urls import include, path, re_path
+from django.urls import include, path
 
-from comparison import feeds, scoring, views
-from comparison.forms import PICKER_FIELDS
-from comparison.sitemaps import sitemaps
-from core.cache import cache_anonymous
-from core.middleware import frameable
+import comparison.urls
+import frameworks.urls
+import history.urls
+import pages.urls
+from comparison.views import ComparisonFeed
 from members.urls import account_patterns
 
-compare_patterns = [
-    path(
-        "",
-        cache_anonymous(views.CompareIndexView.as_view(), params=PICKER_FIELDS),
-        name="index",
-    ),
-    # The table as data: /compare/django-vs-flask.json or .csv (an unknown
-    # suffix is a 404 page; slugs never hold a dot).
-    re_path(
-        r"^(?P<slugs>[^/.]+)\.(?P<fmt>[^/.]+)$",
-        cache_anonymous(views.ComparisonExportView.as_view(), params=["only"]),
-        name="export",
-    ),
-    # A compact card for iframes: the only pages other sites may frame.
-    re_path(
-        r"^(?P<slugs>[^/]+)/embed/$",
-        frameable(cache_anonymous(views.ComparisonEmbedView.as_view())),
-        name="embed",
-    ),
-    re_path(
-        r"^(?P<slugs>[^/]+)/changes/$",
-        cache_anonymous(views.ComparisonChangesView.as_view(), params=["page", "since"]),
-        name="changes",
-    ),
-    re_path(r"^(?P<slugs>[^/]+)/feed/$", cache_anonymous(feeds.comparison_feed), name="feed"),
-    re_path(r"^(?P<slugs>[^/]+)/watch/$", views.watch_comparison, name="watch"),
-    # Anything up to the next slash: bad names get a helpful 404, not the
-    # generic one, so the pattern is deliberately loose.
-    re_path(
-        r"^(?P<slugs>[^/]+)/$",
-        cache_anonymous(
-            views.ComparisonDetailView.as_view(),
-            params=["only"],
-            param_prefixes=[scoring.WEIGHT_PREFIX],  # reader weights: ?w-<criterion>=0..3
-        ),
-        name="detail",
-    ),
+framework_patterns = [
+    *frameworks.urls.urlpatterns,
+    *history.urls.framework_patterns,
+    *pages.urls.framework_patterns,
 ]
-
-#: "Suggest an edit" of one assessment cell or one statistic, and the
-#: member's own suggestions (never cached: members only).
-suggestion_patterns = [
-    path(
-        "frameworks/<slug:slug>/criteria/<slug:criterion>/suggest/",
-        views.suggest_edit,
-        name="assessment",
-    ),
-    path(
-        "frameworks/<slug:slug>/statistics/<str:statistic>/suggest/",
-        views.suggest_edit,
-        name="statistic",
-    ),
-    path("suggestions/mine/", views.my_suggestions, name="mine"),
+comparison_patterns = [
+    *comparison.urls.urlpatterns,
+    *history.urls.comparison_patterns,
+    *pages.urls.comparison_patterns,  # last: its address pattern is the loosest
 ]
 
 urlpatterns = [
-    path("", cache_anonymous(views.HomeView.as_view()), name="home"),
-    path("compare/", include((compare_patterns, "comparison"))),
-    path("", include("frameworks.urls")),
-    path("", include((suggestion_patterns, "suggestions"))),
+    *pages.urls.urlpatterns,
+    path("compare/", include((comparison_patterns, "comparison"))),
+    path("", include((framework_patterns, "frameworks"))),
+    path("", include((comparison.urls.suggestion_patterns, "suggestions"))),
     path("api/", include("api.urls")),
-    path("feeds/comparisons/", views.ComparisonFeed(), name="feed"),
-    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
-    path("robots.txt", views.robots_txt, name="robots"),
+    path("feeds/comparisons/", ComparisonFeed(), name="feed"),
     path("accounts/", include(account_patterns)),
     path("members/", include("members.urls")),
     path("admin/", admin.site.urls),

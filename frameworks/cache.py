@@ -140,7 +140,6 @@ READS = {
     "frameworks.Decision": ("decision", "decisions"),
     "frameworks.Decision_frameworks": ("decision", "decisions"),
     "frameworks.Decision_criteria": ("decision", "decisions"),
-    "frameworks.StatSnapshot": ("framework", CATALOGUE),
     "frameworks.HistoricalFramework": ("history",),
     "frameworks.HistoricalProCon": ("history",),
     # Decisions are read with their authors: a page whose list came out

@@ -1,65 +1,15 @@
 """Reads that span several catalogue models, each in a fixed number of queries."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Prefetch
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from . import charts
-from .models import Category, Decision, Framework, ProCon, StatSnapshot, Vote
+from core import charts
 
-#: Charted metrics, in display order, with their charts' accessible names.
-CHARTED = [
-    (StatSnapshot.Metric.GITHUB_STARS, "GitHub stars over time"),
-    (StatSnapshot.Metric.GITHUB_FORKS, "GitHub forks over time"),
-    (StatSnapshot.Metric.WEEKLY_DOWNLOADS, "Weekly downloads over time"),
-    (StatSnapshot.Metric.GITHUB_OPEN_ISSUES, "Open issues over time"),
-    (StatSnapshot.Metric.STACKS, "Stacks over time"),
-    (StatSnapshot.Metric.FOLLOWERS, "Followers over time"),
-]
-
-
-@dataclass
-class Trend:
-    metric: str
-    label: str
-    points: list  # [(day, value, source)], oldest first
-    chart: str
-    changes: list  # charts.Change for 30 and 365 days, where the history covers them
-
-    @property
-    def latest(self):
-        return self.points[-1]
-
-
-def stat_history(framework_ids, metrics=None):
-    """{framework_id: {metric: [(day, value, source), ...]}} in one query."""
-    history = {pk: {} for pk in framework_ids}
-    queryset = StatSnapshot.objects.filter(framework_id__in=framework_ids)
-    if metrics:
-        queryset = queryset.filter(metric__in=metrics)
-    for framework_id, metric, day, value, source in queryset.order_by(
-        "framework_id", "metric", "day"
-    ).values_list("framework_id", "metric", "day", "value", "source"):
-        history[framework_id].setdefault(metric, []).append((day, value, source))
-    return history
-
-
-def trends_for(framework, history):
-    """One Trend per metric with at least two points, with its chart."""
-    trends = []
-    for metric, title in CHARTED:
-        points = history.get(metric.value, [])
-        if len(points) < 2:
-            continue
-        chart = charts.line_chart(
-            [(metric.label, points)], title=title, chart_id=f"chart-{metric.value}"
-        )
-        changes = [c for c in (charts.change_over(points, d) for d in (30, 365)) if c]
-        trends.append(Trend(metric.value, metric.label, points, chart, changes))
-    return trends
+from .models import Category, ProCon, Vote
 
 
 def category_paths():
@@ -182,55 +132,6 @@ def pending_suggestions(user, framework):
     return list(
         ProCon.objects.pending().filter(framework=framework, submitted_by=user).order_by("created")
     )
-
-
-@dataclass
-class FrameworkPage:
-    """Everything the framework page shows that is the same for every reader."""
-
-    framework: Framework
-    breadcrumb: list
-    alternatives: list
-    integrations: list
-    trends: list = field(default_factory=list)  # Trend per charted metric
-    decisions: list = field(default_factory=list)
-
-
-def framework_page(slug):
-    """The page of a published framework, or None (a fixed number of queries)."""
-    framework = (
-        Framework.objects.published()
-        .select_related("category")
-        .prefetch_related(
-            Prefetch("alternatives", queryset=Framework.objects.published().order_by("name")),
-            Prefetch("integrations", queryset=Framework.objects.published().order_by("name")),
-        )
-        .filter(slug=slug)
-        .first()
-    )
-    if framework is None:
-        return None
-    return FrameworkPage(
-        framework=framework,
-        breadcrumb=breadcrumb_for([framework.category_id]),
-        trends=trends_for(framework, stat_history([framework.pk])[framework.pk]),
-        alternatives=list(framework.alternatives.all()),
-        integrations=list(framework.integrations.all()),
-        decisions=list(
-            Decision.objects.published()
-            .filter(frameworks=framework)
-            .for_display()
-            .order_by("-created")[:10]
-        ),
-    )
-
-
-def catalogue(*, votes=False):
-    """The published frameworks the catalogue lists and filters; with
-    ``votes``, annotated with their votes (to sort by them: the counts
-    themselves show in holes)."""
-    frameworks = Framework.objects.published().with_stars_gained().select_related("category")
-    return frameworks.with_votes() if votes else frameworks
 
 
 def category_tree():

@@ -26,7 +26,7 @@ from core.history import record_bulk_change
 
 from . import cache as tags
 from . import vote_sql
-from .models import AbuseMark, Decision, ProCon, Vote, Watch
+from .models import AbuseMark, Decision, ProCon, Vote
 
 logger = logging.getLogger(__name__)
 
@@ -155,22 +155,6 @@ def set_status(procons, status):
         recorded = record_bulk_change(ProCon, ProCon.objects.filter(pk__in=changed))
         bump_on_commit(*{tags.history(p.framework_id) for p in recorded})
     return updated
-
-
-def toggle_watch(user, *, framework=None, framework_key=""):
-    """Start or stop watching a framework's page (``framework``) or a
-    comparison page (``framework_key``); returns whether the member now
-    watches it. Starting counts the page as seen now."""
-    target = {"framework": framework, "framework_key": framework_key}
-    deleted, _ = Watch.objects.filter(user=user, **target).delete()
-    if deleted:
-        return False
-    try:
-        with transaction.atomic():
-            Watch.objects.create(user=user, **target)
-    except IntegrityError:
-        pass  # a parallel request of the same member started it a moment ago
-    return True
 
 
 def recount_after_member_deleted(sender, instance, **kwargs):

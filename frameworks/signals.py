@@ -16,7 +16,7 @@ from core.cache import bump_on_commit
 
 from . import cache as tags
 from . import services
-from .models import Category, Decision, Framework, ProCon, StatSnapshot
+from .models import Category, Decision, Framework, ProCon
 
 
 def framework_pre_save(sender, instance, **kwargs):
@@ -61,12 +61,6 @@ def counts_changed(sender, framework_ids, **kwargs):
     """Votes, follows or stack entries of these frameworks: only the holes
     showing their counts, and lists ordered by counts."""
     bump_on_commit(tags.COUNTS, *(tags.counts(pk) for pk in framework_ids))
-
-
-def snapshot_changed(sender, instance, **kwargs):
-    """History charts and trends on the framework's page and comparisons, and
-    the catalogue's "stars gained" ranking."""
-    bump_on_commit(tags.framework(instance.framework_id), tags.CATALOGUE)
 
 
 def framework_links_changed(sender, instance, action, pk_set, **kwargs):
@@ -159,8 +153,6 @@ def connect():
     post_delete.connect(framework_deleted, sender=Framework, dispatch_uid=uid + "framework-del")
     post_save.connect(procon_changed, sender=ProCon, dispatch_uid=uid + "procon-save")
     post_delete.connect(procon_changed, sender=ProCon, dispatch_uid=uid + "procon-del")
-    post_save.connect(snapshot_changed, sender=StatSnapshot, dispatch_uid=uid + "snapshot-save")
-    post_delete.connect(snapshot_changed, sender=StatSnapshot, dispatch_uid=uid + "snapshot-del")
     for through in (Framework.alternatives.through, Framework.integrations.through):
         m2m_changed.connect(
             framework_links_changed, sender=through, dispatch_uid=uid + through._meta.label

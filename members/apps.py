@@ -10,13 +10,7 @@ class MembersConfig(AppConfig):
         from django.conf import settings
         from django.db.models.signals import post_delete, pre_delete
 
-        from frameworks.views import DECISION_PAGE_EXTRAS
-
-        from . import selectors, services, signals
-
-        # Comments and the comment form on the decision page.
-        if selectors.decision_comments not in DECISION_PAGE_EXTRAS:
-            DECISION_PAGE_EXTRAS.append(selectors.decision_comments)
+        from . import services, signals
 
         # Keep cached pages exact when members' names and profiles change
         # (members/cache.py).

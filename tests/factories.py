@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 
 from comparison.models import Assessment, Comparison, Criterion, Difference
 from comparison.services import set_comparison_frameworks
-from frameworks.models import Category, Decision, Framework, ProCon, StatSnapshot, Vote
+from frameworks.models import Category, Decision, Framework, ProCon, Vote
+from stats.models import StatSnapshot
 
 
 class UserFactory(factory.django.DjangoModelFactory):

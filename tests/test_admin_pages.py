@@ -13,11 +13,11 @@ from frameworks.models import (
     Decision,
     Framework,
     ProCon,
-    SyncRecord,
     Vote,
     VoteOrigin,
 )
 from members.models import Comment, Follow, Profile, StackEntry
+from stats.models import SyncRecord
 from tests.admin_helpers import admin_url, inline_prefixes
 from tests.factories import (
     AssessmentFactory,
@@ -70,8 +70,8 @@ OBJECT_BUILDERS = {
     ),
     "frameworks.Vote": lambda: VoteFactory(),
     "frameworks.Decision": lambda: DecisionFactory(frameworks=FrameworkFactory.create_batch(2)),
-    "frameworks.StatSnapshot": lambda: StatSnapshotFactory(),
-    "frameworks.SyncRecord": lambda: SyncRecord.objects.create(
+    "stats.StatSnapshot": lambda: StatSnapshotFactory(),
+    "stats.SyncRecord": lambda: SyncRecord.objects.create(
         framework=FrameworkFactory(), last_failures="GitHub: a/b answered HTTP 500"
     ),
     "members.Profile": lambda: Profile.objects.create(user=UserFactory(), headline="Engineer"),
@@ -118,7 +118,7 @@ NO_ADD = {
     "frameworks.VoteOrigin",
     "frameworks.AbuseMark",
     "comparison.EditSuggestion",
-    "frameworks.SyncRecord",
+    "stats.SyncRecord",
     "members.Follow",
     "members.StackEntry",
     "members.Comment",

@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from comparison.models import Assessment
-from frameworks.models import Framework, ProCon, Watch
+from frameworks.models import Framework, ProCon
+from history.models import Watch
 
 try:
     from playwright.sync_api import expect

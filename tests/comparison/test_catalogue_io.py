@@ -8,7 +8,8 @@ from django.core.management import CommandError, call_command
 
 from comparison import catalogue_io
 from comparison.models import Assessment, Comparison, Criterion, Difference
-from frameworks.models import Category, Decision, Framework, ProCon, StatSnapshot, Vote
+from frameworks.models import Category, Decision, Framework, ProCon, Vote
+from stats.models import StatSnapshot
 from tests.factories import ProConFactory, UserFactory, VoteFactory
 
 pytestmark = pytest.mark.django_db

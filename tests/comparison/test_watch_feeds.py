@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from frameworks.models import Decision, Framework, Watch
+from frameworks.models import Decision, Framework
+from history.models import Watch
 from tests.factories import (
     ComparisonFactory,
     DecisionFactory,

@@ -6,8 +6,8 @@ while every test passes."""
 import pytest
 from django.test import Client
 
-from frameworks import selectors
-from frameworks.models import Watch
+from history.models import Watch
+from pages import selectors
 from tests import conftest
 from tests.factories import UserFactory
 

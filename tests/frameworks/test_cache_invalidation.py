@@ -248,7 +248,7 @@ def test_member_deletion_recounts_and_reaches_the_pages_it_voted_on(cached_pages
 def test_a_synced_snapshot_reaches_the_pages_that_chart_it(cached_pages, committed):
     import datetime
 
-    from frameworks.models import StatSnapshot
+    from stats.models import StatSnapshot
 
     flask = Framework.objects.get(slug="flask")
     committed(

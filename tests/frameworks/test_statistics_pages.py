@@ -6,8 +6,9 @@ import re
 import pytest
 from django.utils import timezone
 
-from frameworks import charts
-from frameworks.models import Framework, StatSnapshot
+from core import charts
+from frameworks.models import Framework
+from stats.models import StatSnapshot
 from tests.factories import AssessmentFactory, FrameworkFactory, StatSnapshotFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from frameworks.models import ApiPause, Framework, StatSnapshot, SyncRecord
+from frameworks.models import Framework
+from stats.models import ApiPause, StatSnapshot, SyncRecord
 from tests.factories import FrameworkFactory
 from tests.fakeapi import Package, Reply
 

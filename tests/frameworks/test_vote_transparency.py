@@ -12,8 +12,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.charts import sparkline
 from frameworks import moderation, services
-from frameworks.charts import sparkline
 from frameworks.models import AbuseMark, ProCon, Vote, VoteOrigin
 from frameworks.selectors import VOTE_WEEKS, weekly_member_votes
 from tests.admin_helpers import admin_url

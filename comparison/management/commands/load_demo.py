@@ -29,11 +29,11 @@ from frameworks.models import (
     Decision,
     Framework,
     ProCon,
-    StatSnapshot,
     Vote,
 )
 from frameworks.services import recount_votes
 from members.models import Profile
+from stats.models import StatSnapshot
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "demo" / "catalogue.toml"
 STATISTICS = ("github_stars", "github_forks", "stacks", "followers")

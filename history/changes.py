@@ -32,10 +32,9 @@ from django.db.models import Exists, OuterRef, Q, Subquery, Value
 from django.db.models.fields import CharField
 from django.http import Http404
 
+from comparison.models import Assessment, Comparison, ComparisonEntry, Criterion, Difference
 from core.history import word_diff
 from frameworks.models import Category, Framework, ProCon
-
-from .models import Assessment, Comparison, ComparisonEntry, Criterion, Difference
 
 PER_PAGE = 30
 #: A delete followed by an insert of the same natural key within this long is

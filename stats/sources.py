@@ -26,7 +26,9 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
-from .models import GITHUB_REPO_PATTERN, ApiPause, CachedResponse
+from frameworks.models import GITHUB_REPO_PATTERN
+
+from .models import ApiPause, CachedResponse
 
 #: Larger than any real figure: Node.js-sized repositories have ~100K stars,
 #: the most downloaded npm packages a few hundred million a week.

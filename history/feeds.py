@@ -11,13 +11,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from comparison import addresses, selectors
+from comparison.cache import COMPARISONS, changes_tags
+from comparison.views import canonical_slugs, feed_html
 from core.cache import depends_on
 from frameworks import cache as catalogue_tags
 from frameworks.models import Decision, Framework
 
-from . import addresses, changes, selectors
-from .cache import COMPARISONS, changes_tags
-from .views import canonical_slugs, feed_html
+from . import changes
 
 #: Entries in a feed: the latest changes and decisions, merged by date.
 FEED_CHANGES = 30

@@ -16,8 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from frameworks.models import Framework
-from frameworks.sources import ApiClient
-from frameworks.sync import sync_framework
+from stats.sources import ApiClient
+from stats.sync import sync_framework
 
 
 class Command(BaseCommand):

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from frameworks.models import Framework
+
 from . import sources
-from .models import Framework, StatSnapshot, SyncRecord
+from .models import StatSnapshot, SyncRecord
 
 Metric = StatSnapshot.Metric
 

@@ -1,8 +1,7 @@
 from django.contrib.sitemaps import Sitemap
 
+from comparison.models import Comparison
 from frameworks.models import Category, Framework
-
-from .models import Comparison
 
 
 class FrameworkSitemap(Sitemap):

@@ -15,15 +15,14 @@ log-in links and forms send the reader back.
 from django.contrib.auth.models import AnonymousUser
 from django.template import engines
 
+from comparison.models import SUGGESTIBLE_STATISTICS
+from comparison.selectors import comparison_counts, counted, counted_procons, popular_comparisons
 from core.cache import register
 from frameworks import cache as catalogue_tags
 from frameworks.models import ProCon
 from frameworks.selectors import voted_procon_ids
 from members.models import Follow
 from members.selectors import stack_users
-
-from .models import SUGGESTIBLE_STATISTICS
-from .selectors import comparison_counts, counted, counted_procons
 
 
 def _template(name):
@@ -167,8 +166,6 @@ def load_embed(holes, user, memo):
 
 def load_popular(holes, user, memo):
     """``popular()``: curated comparisons ranked by their frameworks' votes."""
-    from .selectors import popular_comparisons
-
     return {(): (set(), {"popular": popular_comparisons()})}
 
 
