@@ -86,7 +86,7 @@ class FrameworkScore:
 class Weighting:
     criteria: list  # the criteria that can be weighed here, in page order
     weights: dict  # slug -> weight, every criterion in ``criteria``
-    ignored: list  # what the reader asked for that was ignored, as sentences
+    rejected: list  # weight parameters naming no criterion here, or no weight
     scores: list  # a FrameworkScore per framework, in column order
     customised: bool  # the reader set at least one weight
 
@@ -123,37 +123,27 @@ def parse_weight(raw):
     return weight if weight <= MAX_WEIGHT else None
 
 
-def shown(value, limit=30):
-    return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
 def parse_weights(query, criteria):
-    """``(weights, ignored, customised)`` from a query's ``(name, values)``
-    pairs (``request.GET.lists()``) for ``criteria``. Bad weights are
-    ignored, each with a sentence saying why; other parameters are not ours."""
-    by_slug = {c.slug: c for c in criteria}
+    """``(weights, rejected, customised)`` from a query's ``(name, values)``
+    pairs (``request.GET.lists()``) for ``criteria``: ``rejected`` names the
+    weight parameters that name no criterion here or hold no single weight
+    from 0 to ``MAX_WEIGHT`` (the page redirects to its address without
+    them); other parameters are not ours."""
+    slugs = {c.slug for c in criteria}
     weights = {c.slug: DEFAULT_WEIGHT for c in criteria}
-    ignored = []
+    rejected = []
     customised = False
     for name, values in query:
         if not name.startswith(WEIGHT_PREFIX):
             continue
         slug = name[len(WEIGHT_PREFIX) :]
-        criterion = by_slug.get(slug)
-        if criterion is None:
-            ignored.append(f"“{shown(name)}”: no criterion called “{shown(slug)}” is scored here.")
-            continue
         weight = parse_weight(values[0]) if len(values) == 1 else None
-        if weight is None:
-            given = ", ".join(shown(v, 12) for v in values[:3]) or "nothing"
-            ignored.append(
-                f"The weight of {criterion.name} (“{shown(given)}”): "
-                f"use one whole number from 0 to {MAX_WEIGHT}; kept at {DEFAULT_WEIGHT}."
-            )
+        if slug not in slugs or weight is None:
+            rejected.append(name)
             continue
         weights[slug] = weight
         customised = True
-    return weights, ignored, customised
+    return weights, rejected, customised
 
 
 def score(frameworks, rows, weights):
@@ -189,11 +179,11 @@ def weigh(page, query):
     """The Weighting of a ComparisonPage for a request's query string."""
     rows = [row for row in page.criterion_rows if row.criterion.question]
     criteria = [row.criterion for row in rows]
-    weights, ignored, customised = parse_weights(query, criteria)
+    weights, rejected, customised = parse_weights(query, criteria)
 
     def scores():
         return score(page.frameworks, [(row.criterion, row.cells) for row in rows], weights)
 
     # Every reader without weights of their own gets the same scores.
     scores = scores() if customised else derived(page, "default scores", scores)
-    return Weighting(criteria, weights, ignored, scores, customised)
+    return Weighting(criteria, weights, rejected, scores, customised)

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Example.COM, example.com. and example.com:443 redirect to example.com.
+    "core.middleware.CanonicalHostMiddleware",
     # /api/v1/: rate limit, CORS and ETag/304, for cached answers too.
     "api.middleware.ApiMiddleware",
     # Cached anonymous pages are served from here, before sessions and auth.

@@ -4,7 +4,9 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.http import HttpResponsePermanentRedirect
 from django.http.multipartparser import MultiPartParserError
+from django.http.request import split_domain_port
 from django.utils.cache import patch_cache_control
 from django.utils.log import log_response
 
@@ -43,6 +45,34 @@ def frameable(view):
         return response
 
     return wrapped
+
+
+def canonical_host(host, secure):
+    """``host`` as this site writes it: lower case, no trailing dot, no
+    port when it is the scheme's default."""
+    domain, port = split_domain_port(host)
+    return domain if port in ("", "443" if secure else "80") else f"{domain}:{port}"
+
+
+class CanonicalHostMiddleware:
+    """One address per page: a host written otherwise than its canonical
+    form (``Example.COM``, ``example.com.``, ``example.com:443``) is
+    redirected there, so no page echoes the variant and the page cache keeps
+    one entry per page, not one per spelling of the host. Hosts outside
+    ALLOWED_HOSTS get Django's 400 first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in ("GET", "HEAD"):
+            host = request.get_host()
+            canonical = canonical_host(host, request.is_secure())
+            if canonical != host:
+                return HttpResponsePermanentRedirect(
+                    f"{request.scheme}://{canonical}{request.get_full_path()}"
+                )
+        return self.get_response(request)
 
 
 class SecurityHeadersMiddleware:

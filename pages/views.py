@@ -39,6 +39,7 @@ from comparison.views import (
 )
 from core import ratelimit, snippets, structured_data
 from core.cache import depends_on, derived
+from core.cache.pages import canonical_query
 from core.http import too_many
 from core.links import script_prefix
 from frameworks import cache as catalogue_tags
@@ -238,6 +239,12 @@ class ComparisonDetailView(TemplateView):
         if isinstance(page, addresses.Redirect):
             query = request.GET.urlencode()
             return HttpResponsePermanentRedirect(page.url + (f"?{query}" if query else ""))
+        weighting = scoring.weigh(page, request.GET.lists())
+        if weighting.rejected:
+            # Weights of no criterion here, or no weight: the address
+            # without them (the cache keeps one entry per page and weights).
+            query = canonical_query(request, set(request.GET) - set(weighting.rejected))
+            return HttpResponsePermanentRedirect(request.path + (f"?{query}" if query else ""))
         ids = [f.pk for f in page.frameworks]
         # What the absolute addresses of the structured data and snippets start with.
         site = (request.scheme, request.get_host(), script_prefix())
@@ -250,7 +257,7 @@ class ComparisonDetailView(TemplateView):
             ),
             only_differences=only_differences,
             site=site,
-            weighting=scoring.weigh(page, request.GET.lists()),
+            weighting=weighting,
             embed_snippets=derived(
                 page, ("embed snippets", site), lambda: embed_snippets(request, page)
             ),

@@ -72,39 +72,35 @@ def test_a_zero_weight_drops_its_criterion_and_its_unknowns():
 
 
 def test_weights_default_to_one_and_accept_zero_to_three():
-    weights, ignored, customised = scoring.parse_weights(
+    weights, rejected, customised = scoring.parse_weights(
         [("w-routing", ["3"]), ("w-orm", ["0"]), ("only", ["differences"])],
         [ROUTING, ORM, SECURITY],
     )
     assert weights == {"routing": 3, "orm": 0, "security": 1}
-    assert ignored == [] and customised
+    assert rejected == [] and customised
 
 
 @pytest.mark.parametrize(
-    ("name", "values", "says"),
+    ("name", "values"),
     [
-        ("w-routing", ["-1"], "The weight of Routing (“-1”)"),
-        ("w-routing", ["1.5"], "(“1.5”)"),
-        ("w-routing", ["4"], "from 0 to 3"),
-        ("w-routing", ["99999999999999999999"], "use one whole number"),
-        ("w-routing", ["²"], "(“²”)"),
-        ("w-routing", [""], "(“nothing”)"),
-        ("w-routing", ["1", "2"], "(“1, 2”)"),
-        ("w-nope", ["2"], "no criterion called “nope”"),
-        ("w-", ["2"], "no criterion called “”"),
+        ("w-routing", ["-1"]),
+        ("w-routing", ["1.5"]),
+        ("w-routing", ["4"]),
+        ("w-routing", ["99999999999999999999"]),
+        ("w-routing", ["²"]),
+        ("w-routing", [""]),
+        ("w-routing", ["1", "2"]),
+        ("w-nope", ["2"]),
+        ("w-", ["2"]),
+        ("w-" + "x" * 500, ["1"]),
     ],
 )
-def test_bad_weights_are_ignored_with_a_reason(name, values, says):
-    weights, ignored, customised = scoring.parse_weights([(name, values)], [ROUTING])
+def test_bad_weights_are_rejected_by_name(name, values):
+    weights, rejected, customised = scoring.parse_weights([(name, values)], [ROUTING])
 
     assert weights == {"routing": 1}
-    assert len(ignored) == 1 and says in ignored[0]
+    assert rejected == [name]
     assert not customised
-
-
-def test_long_bad_values_are_shortened_in_the_message():
-    _, ignored, _ = scoring.parse_weights([("w-" + "x" * 500, ["1"])], [ROUTING])
-    assert len(ignored[0]) < 120
 
 
 def test_numbers_read_as_people_write_them():

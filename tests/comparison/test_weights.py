@@ -78,26 +78,35 @@ def test_weights_work_on_a_generated_comparison_with_unknown_cells(client, demo)
     assert "3×" in score_of(section, "Flask")
 
 
-def test_bad_weights_are_ignored_and_named(client, demo):
+def test_bad_weights_redirect_to_the_address_without_them(client, demo):
+    """Weights of no criterion here, or that are no weight, would each make
+    a page of their own in the cache (issue 28): the page redirects, as it
+    does for any parameter it does not read, keeping the good ones."""
     response = client.get(
         CURATED,
-        {"w-url-routing": "-1", "w-security": "1.5", "w-license": "999", "w-nope": "2"},
+        {
+            "w-url-routing": "-1",
+            "w-security": "1.5",
+            "w-license": "999",
+            "w-nope": "2",
+            "w-<b>x</b>": "1",
+            "w-orm-databases": "3",
+            "only": "differences",
+        },
     )
-    section = weigh_section(response)
-
-    assert "Some weights in this address were ignored" in section
-    assert "The weight of URL routing (“-1”)" in section
-    assert "The weight of Security (“1.5”)" in section
-    assert "The weight of Licence (“999”)" in section
-    assert "no criterion called “nope”" in section
-    # Everything ignored: the scores are the equal-weight ones.
-    assert "= 6 of 6 possible" in score_of(section, "Django")
+    assert response.status_code == 301
+    assert response["Location"] == CURATED + "?only=differences&w-orm-databases=3"
+    assert client.get(response["Location"]).status_code == 200
 
 
-def test_bad_weights_are_escaped(client, demo):
-    section = weigh_section(client.get(CURATED, {"w-<b>x</b>": "1", "w-security": "<i>"}))
-    assert "<b>x" not in section and "<i>" not in section
-    assert "&lt;b&gt;x&lt;/b&gt;" in section and "&lt;i&gt;" in section
+def test_unknown_weights_fill_no_cache_entry(client, demo, page_cache):
+    from django.core.cache import cache
+
+    client.get(CURATED)
+    before = len([key for key in cache._cache if ":page:" in key])
+    for n in range(50):
+        assert client.get(CURATED, {f"w-zz{n}": "1"}).status_code == 301
+    assert len([key for key in cache._cache if ":page:" in key]) == before
 
 
 def test_all_zero_weights_score_nothing(client, demo):
@@ -151,7 +160,7 @@ def test_weights_cost_no_query(client, demo, django_assert_num_queries):
     with CaptureQueriesContext(connection) as plain:
         client.get(CURATED)
     with django_assert_num_queries(len(plain)):
-        client.get(CURATED, {"w-url-routing": "3", "w-nope": "1"})
+        client.get(CURATED, {"w-url-routing": "3", "w-orm-databases": "0"})
 
 
 def test_readers_without_weights_share_the_scores_until_the_data_changes(

@@ -437,3 +437,25 @@ def test_parameter_prefixes_admit_a_family_and_redirect_the_rest(rf):
     assert response.status_code == 301
     assert response["Location"] == "/x/?w-orm=2"
     assert len(seen) == 1
+
+
+@pytest.mark.parametrize(
+    ("host", "canonical"),
+    [("LOCALHOST", "localhost"), ("localhost.", "localhost"), ("localhost:80", "localhost")],
+)
+def test_a_host_spelled_otherwise_redirects_and_fills_no_cache_entry(
+    client, demo, page_cache, host, canonical
+):
+    """Host variants must not each get their own entries (issue 28)."""
+    client.get(URL, HTTP_HOST="localhost")
+    before = len(page_entries())
+    response = client.get(URL + "?only=differences", HTTP_HOST=host)
+    assert response.status_code == 301
+    assert response["Location"] == f"http://{canonical}{URL}?only=differences"
+    assert len(page_entries()) == before
+
+
+def test_a_host_with_its_own_port_is_its_own_address(client, demo, page_cache, settings):
+    settings.ALLOWED_HOSTS = ["localhost"]
+    assert client.get(URL, HTTP_HOST="localhost:8000").status_code == 200
+    assert client.get(URL, HTTP_HOST="localhost:443", secure=True).status_code == 301
