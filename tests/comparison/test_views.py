@@ -61,11 +61,34 @@ def test_curated_django_vs_flask_shows_every_section(client, demo):
     assert "599K" in section(html, "decisions")
     alternatives = section(html, "alternatives")
     assert "FastAPI" in alternatives and "/compare/django-vs-fastapi/" in alternatives
-    assert "/compare/django-vs-flask-vs-fastapi/" in alternatives  # "add to this comparison"
+    assert "/compare/django-vs-fastapi-vs-flask/" in alternatives  # "add to this comparison"
     assert "Django vs Flask" not in section(html, "related")
     assert "Django vs Laravel vs Node.js" in section(html, "related")
     assert '<link rel="canonical" href="http://testserver/compare/django-vs-flask/"' in html
     assert 'property="og:title"' in html
+
+
+#: The "Add X to this comparison" links of an alternative card.
+ADD_LINK = re.compile(r'<a href="([^"]+)">Add <span class="visually-hidden">[^<]*</span>to')
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/compare/django-vs-flask/",
+        "/compare/django-vs-laravel-vs-nodejs/",
+        "/compare/flask-vs-pyramid/",
+        "/compare/bottle-vs-flask-vs-tornado/",
+    ],
+)
+def test_every_add_to_this_comparison_link_is_canonical(client, demo, url):
+    html = client.get(url).content.decode()
+    links = ADD_LINK.findall(section(html, "alternatives"))
+
+    assert links, url
+    for link in links:
+        response = client.get(link)
+        assert response.status_code == 200, f"{link}: {response.status_code}"
 
 
 def test_generated_comparison_is_built_from_assessments(client, demo):
