@@ -219,6 +219,38 @@ def test_catalogue_filters_sort_and_paginate_in_the_url(client, demo):
     assert client.get("/frameworks/", {"q": "jinja"}).status_code == 200
 
 
+def results_heading(client, query):
+    html = client.get("/frameworks/", query).content.decode()
+    heading = re.search(r'id="results-title"[^>]*>(.*?)</h2>', html, re.S).group(1)
+    return re.sub(r"<[^>]+>|\s+", " ", heading).split()
+
+
+def test_catalogue_filters_take_a_language_or_licence_in_any_case(client, demo):
+    html = client.get("/frameworks/", {"language": "python"}).content.decode()
+
+    assert 'role="alert"' not in html
+    assert '<option value="Python" selected>' in html
+    assert "Laravel" not in html
+    assert results_heading(client, {"language": "python"}) == results_heading(
+        client, {"language": "Python"}
+    )
+    assert results_heading(client, {"license": "mit"}) == results_heading(
+        client, {"license": "MIT"}
+    )
+
+
+def test_catalogue_heading_counts_only_the_filters_applied(client, demo):
+    everything = results_heading(client, {})
+
+    unknown = results_heading(client, {"language": "Klingon"})
+    assert unknown[0] == everything[0]
+    assert "match" not in unknown
+    assert " ".join(unknown).endswith("(Language not applied: see the form)")
+
+    searched = " ".join(results_heading(client, {"language": "Klingon", "q": "flask"}))
+    assert "match your filters (Language not applied: see the form)" in searched
+
+
 def test_framework_and_category_pages(client, demo):
     html = client.get("/frameworks/django/").content.decode()
     assert "Rapid development" in html and "678" in html
