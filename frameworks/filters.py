@@ -19,6 +19,37 @@ def _distinct_values(field):
     return choices
 
 
+class CaseInsensitiveChoiceField(django_filters.fields.ChoiceField):
+    """A choice written in another case ("python") is that choice ("Python").
+
+    The choices are read once, by the validation Django runs anyway; the
+    match is kept so the cleaned value and the rendered select use the
+    choice as listed."""
+
+    def valid_value(self, value):
+        folded = str(value).casefold()
+        for choice, _label in self.choices:
+            if str(choice).casefold() == folded:
+                self._listed = {folded: choice}
+                return True
+        return False
+
+    def _as_listed(self, value):
+        if not value:
+            return value
+        return getattr(self, "_listed", {}).get(str(value).casefold(), value)
+
+    def clean(self, value):
+        return self._as_listed(super().clean(value))
+
+    def prepare_value(self, value):
+        return self._as_listed(value)
+
+
+class CaseInsensitiveChoiceFilter(django_filters.ChoiceFilter):
+    field_class = CaseInsensitiveChoiceField
+
+
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
     """Orders unknown statistics (NULL) last on every database; ties by name."""
 
@@ -48,10 +79,10 @@ class FrameworkFilter(django_filters.FilterSet):
         method="in_category",
         empty_label="Any category",
     )
-    language = django_filters.ChoiceFilter(
+    language = CaseInsensitiveChoiceFilter(
         choices=_distinct_values("language"), empty_label="Any language"
     )
-    license = django_filters.ChoiceFilter(
+    license = CaseInsensitiveChoiceFilter(
         label="Licence", choices=_distinct_values("license"), empty_label="Any licence"
     )
     status = django_filters.ChoiceFilter(

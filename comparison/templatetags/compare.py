@@ -2,7 +2,7 @@
 
 from django import template
 
-from comparison.models import MAX_FRAMEWORKS, compare_path, holds_framework_count
+from comparison.models import compare_path, holds_framework_count
 
 register = template.Library()
 
@@ -25,9 +25,7 @@ def compare_url_of(frameworks):
 
 @register.filter
 def compare_url_adding(frameworks, extra):
-    """The comparison page of ``frameworks`` with ``extra`` added, or "" when
-    that would be one framework too many."""
-    frameworks = [*frameworks, extra]
-    if len(frameworks) > MAX_FRAMEWORKS:
-        return ""
-    return compare_path(frameworks)
+    """The comparison page of ``frameworks`` with ``extra`` added, in slug
+    order like the other links (the page order would cost a 301), or ""
+    when that would be one framework too many."""
+    return compare_url_of([*frameworks, extra])

@@ -45,6 +45,8 @@ def test_frameworks_take_the_catalogues_filters(client, demo):
     known = [s for s in stars if s is not None]
     assert known == sorted(known, reverse=True)
     assert stars[: len(known)] == known, "unknown statistics sort last"
+    lower = client.get("/api/v1/frameworks/?language=python&sort=-stars").json()["results"]
+    assert lower == python
     micro = client.get("/api/v1/frameworks/?category=microframeworks").json()["results"]
     assert "flask" in {f["slug"] for f in micro}
     assert "django" not in {f["slug"] for f in micro}

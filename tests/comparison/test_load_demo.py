@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.core.validators import URLValidator
 
 from comparison.models import (
     Assessment,
@@ -124,6 +125,17 @@ def test_seed_assessments_cover_every_criterion(demo):
             Assessment.objects.filter(framework__slug=slug).values_list("criterion", flat=True)
         )
         assert assessed == criteria, slug
+
+
+def test_every_demo_assessment_names_a_public_source(demo):
+    """Every cell the demo shows links to where a reader can check it."""
+    validate = URLValidator(schemes=["https"])
+    assessments = Assessment.objects.select_related("framework", "criterion")
+
+    assert assessments.exists()
+    for assessment in assessments:
+        assert assessment.source_url, f"{assessment} has no source"
+        validate(assessment.source_url)
 
 
 def test_seed_members_and_decisions(demo):

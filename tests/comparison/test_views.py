@@ -61,11 +61,34 @@ def test_curated_django_vs_flask_shows_every_section(client, demo):
     assert "599K" in section(html, "decisions")
     alternatives = section(html, "alternatives")
     assert "FastAPI" in alternatives and "/compare/django-vs-fastapi/" in alternatives
-    assert "/compare/django-vs-flask-vs-fastapi/" in alternatives  # "add to this comparison"
+    assert "/compare/django-vs-fastapi-vs-flask/" in alternatives  # "add to this comparison"
     assert "Django vs Flask" not in section(html, "related")
     assert "Django vs Laravel vs Node.js" in section(html, "related")
     assert '<link rel="canonical" href="http://testserver/compare/django-vs-flask/"' in html
     assert 'property="og:title"' in html
+
+
+#: The "Add X to this comparison" links of an alternative card.
+ADD_LINK = re.compile(r'<a href="([^"]+)">Add <span class="visually-hidden">[^<]*</span>to')
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/compare/django-vs-flask/",
+        "/compare/django-vs-laravel-vs-nodejs/",
+        "/compare/flask-vs-pyramid/",
+        "/compare/bottle-vs-flask-vs-tornado/",
+    ],
+)
+def test_every_add_to_this_comparison_link_is_canonical(client, demo, url):
+    html = client.get(url).content.decode()
+    links = ADD_LINK.findall(section(html, "alternatives"))
+
+    assert links, url
+    for link in links:
+        response = client.get(link)
+        assert response.status_code == 200, f"{link}: {response.status_code}"
 
 
 def test_generated_comparison_is_built_from_assessments(client, demo):
@@ -194,6 +217,38 @@ def test_catalogue_filters_sort_and_paginate_in_the_url(client, demo):
     assert client.get("/frameworks/", {"category": "microframeworks"}).status_code == 200
     assert client.get("/frameworks/", {"page": "999"}).status_code == 404
     assert client.get("/frameworks/", {"q": "jinja"}).status_code == 200
+
+
+def results_heading(client, query):
+    html = client.get("/frameworks/", query).content.decode()
+    heading = re.search(r'id="results-title"[^>]*>(.*?)</h2>', html, re.S).group(1)
+    return re.sub(r"<[^>]+>|\s+", " ", heading).split()
+
+
+def test_catalogue_filters_take_a_language_or_licence_in_any_case(client, demo):
+    html = client.get("/frameworks/", {"language": "python"}).content.decode()
+
+    assert 'role="alert"' not in html
+    assert '<option value="Python" selected>' in html
+    assert "Laravel" not in html
+    assert results_heading(client, {"language": "python"}) == results_heading(
+        client, {"language": "Python"}
+    )
+    assert results_heading(client, {"license": "mit"}) == results_heading(
+        client, {"license": "MIT"}
+    )
+
+
+def test_catalogue_heading_counts_only_the_filters_applied(client, demo):
+    everything = results_heading(client, {})
+
+    unknown = results_heading(client, {"language": "Klingon"})
+    assert unknown[0] == everything[0]
+    assert "match" not in unknown
+    assert " ".join(unknown).endswith("(Language not applied: see the form)")
+
+    searched = " ".join(results_heading(client, {"language": "Klingon", "q": "flask"}))
+    assert "match your filters (Language not applied: see the form)" in searched
 
 
 def test_framework_and_category_pages(client, demo):
