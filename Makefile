@@ -61,7 +61,7 @@ bench: $(VENV)/.installed
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/run.py
 
-# Read GitHub, PyPI, pypistats and npm (see README "Statistics"); exits 1 when
+# Read GitHub, PyPI, pypistats and npm (see docs/statistics.md); exits 1 when
 # a source failed. SYNC_ARGS passes options, e.g. SYNC_ARGS="--only django".
 sync: $(VENV)/.installed
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput

@@ -69,5 +69,5 @@ def post_worker_init(worker):
     about 89,000 objects) out of the garbage collector's view. They live as
     long as the worker, yet each full collection walked them all, with
     every thread of the worker stopped: under load such pauses took 84-111
-    ms, and 36-50 ms with this (README, "Benchmark")."""
+    ms, and 36-50 ms with this (docs/benchmarks/2026-12-02.md)."""
     gc.freeze()

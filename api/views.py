@@ -1,8 +1,8 @@
 """The read-only JSON API: frameworks, criteria, comparisons.
 
-Plain Django views rather than Django REST framework or django-ninja (README,
-"API"): every answer must go through the page cache with declared tags and
-named parameters, the frameworks list reuses the catalogue's FilterSet, and a
+Plain Django views rather than Django REST framework or django-ninja
+(docs/api.md): every answer must go through the page cache with declared
+tags and named parameters, the frameworks list reuses the catalogue's FilterSet, and a
 comparison is the page's own export; a framework would wrap all three in its
 own serialisers, throttles and paginators for a handful of GET endpoints.
 
@@ -128,6 +128,7 @@ def framework_detail(request, slug):
     comparisons = related_comparisons([f.pk], limit=50)
     depends_on(
         catalogue_tags.framework(f.pk),
+        catalogue_tags.decisions(f.pk),  # read with the page, though not shown
         catalogue_tags.CATEGORIES,
         CRITERIA,
         *catalogue_tags.references_tags(page.alternatives),

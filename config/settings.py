@@ -92,7 +92,7 @@ _CONTEXT_PROCESSORS = [
 ]
 TEMPLATES = [
     # The public pages (templates/) are Jinja2: about 3x faster to render
-    # than Django's engine (README, "Benchmark"). core.jinja2 gives them
+    # than Django's engine (docs/benchmarks/2026-11-22.md). core.jinja2 gives them
     # url(), static() and the filters of the libraries listed here.
     {
         "BACKEND": "core.jinja2.Jinja2",

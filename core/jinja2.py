@@ -2,7 +2,7 @@
 
 The public templates under ``templates/`` are Jinja2 (measured: the comparison
 page's templates render about 3x faster than with Django's engine, the whole
-uncached page about 2x; README, "Benchmark"); the admin and form
+uncached page about 2x; docs/benchmarks/2026-11-22.md); the admin and form
 widgets stay on Django templates. This module gives Jinja2 what those
 templates used from Django: ``url()`` like ``{% url %}``, ``static()``, and
 Django's own filters where Jinja2's differ (``date``, ``pluralize``,
