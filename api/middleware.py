@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils.cache import get_conditional_response
 
 from core import ratelimit
-from core.cache import etag_of
+from core.http import etag_of
 
 from .http import error_response
 

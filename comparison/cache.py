@@ -61,7 +61,7 @@ page                            tags
 ==============================  ===============================================
 
 Counts members change (votes, follows, stacks) are not in this table:
-pages print them only in holes (``comparison/holes.py``), which carry the
+pages print them only in holes (``pages/holes.py``), which carry the
 ``counts:<pk>`` tags of their own, so a vote leaves every page cached.
 """
 
@@ -100,8 +100,8 @@ def changes_tags(framework_ids, comparison=None):
     frameworks (and of the curated comparison), who made them (members),
     and the names of criteria, categories and frameworks they mention."""
     tags = {catalogue_tags.history(pk) for pk in framework_ids}
-    # Framework names shown are the listed frameworks' own: a rename writes
-    # a history row of theirs, so framework-refs is not needed.
+    # The frameworks' own names and addresses, read with them.
+    tags |= {catalogue_tags.framework(pk) for pk in framework_ids}
     tags |= {catalogue_tags.MEMBERS, CRITERIA, catalogue_tags.CATEGORIES}
     if comparison is not None:
         tags.add(comparison_history(comparison.pk))

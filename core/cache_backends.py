@@ -1,14 +1,7 @@
-"""Django's Redis cache, reusing one client per connection pool.
-
-Django's ``RedisCacheClient.get_client()`` builds a new ``redis.Redis``
-object for every cache call, and redis-py fills a table of some 170 response
-callbacks in each constructor: profiled, about 0.15 ms per call, and a cached
-page costs two calls. A ``redis.Redis`` is safe to share between threads (it
-takes a connection from its pool per command), so one per pool is kept.
-
-It also bumps cache tags in one atomic step (``advance_and_stamp``, a Lua
-script: ``core.cache.tags.bump``) and counts rate-limit hits in one round
-trip (``count_in_window``: ``core.ratelimit.hit``).
+"""Django's Redis cache, reusing one client per connection pool (Django
+builds a ``redis.Redis`` per call, about 0.15 ms each), and running Lua
+scripts: one round trip each, for bumping tags (``core.cache.tags``) and
+counting rate-limit hits (``core.ratelimit``).
 """
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
@@ -24,27 +17,6 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         return client
 
 
-#: Advance the counter KEYS[1] (started at ARGV[1] when missing) and set the
-#: other keys to its new value, as one step. The value is copied as the
-#: counter's text: a Lua number is a double, which neither holds nor prints
-#: a clock of 19 digits exactly.
-ADVANCE_AND_STAMP = """
-if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[1]) end
-redis.call('INCR', KEYS[1])
-local value = redis.call('GET', KEYS[1])
-for i = 2, #KEYS do redis.call('SET', KEYS[i], value) end
-return value
-"""
-
-
-#: Count one hit on KEYS[1], which expires ARGV[1] seconds after its first.
-COUNT_IN_WINDOW = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return count
-"""
-
-
 class ReusedClientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
@@ -57,27 +29,11 @@ class ReusedClientRedisCache(RedisCache):
         that was 4 % of a cached page's time. Redis has neither limit."""
         return self.make_key(key, version=version)
 
-    def _script(self, name, source, client):
-        script = self.__dict__.get(name)
-        if script is None:
-            script = self.__dict__[name] = client.register_script(source)
-        return script
-
-    def advance_and_stamp(self, counter, keys, *, start):
-        """Increment ``counter`` and set each of ``keys`` to its new value,
-        with no other command in between; a missing counter starts at
-        ``start``. Values are stored as Django's Redis serializer stores
-        integers (plain digits), so ``get`` reads them back."""
+    def run_script(self, source, keys, args):
+        """Run a Lua script (registered once per client) on ``keys`` (made
+        into this cache's keys) with ``args``: one round trip, and Redis
+        runs it with no other command in between."""
         client = self._cache.get_client(write=True)
-        names = [self.make_and_validate_key(key) for key in (counter, *keys)]
-        return self._script("_advance", ADVANCE_AND_STAMP, client)(
-            keys=names, args=[start], client=client
-        )
-
-    def count_in_window(self, key, timeout):
-        """Add one to the counter ``key`` and return it; a new counter
-        expires ``timeout`` seconds later. One round trip, where Django's
-        ``add`` then ``incr`` take three (SET NX, EXISTS, INCR)."""
-        client = self._cache.get_client(key, write=True)
-        script = self._script("_count", COUNT_IN_WINDOW, client)
-        return script(keys=[self.make_and_validate_key(key)], args=[int(timeout)], client=client)
+        scripts = self.__dict__.setdefault("_scripts", {})
+        script = scripts.get(source) or scripts.setdefault(source, client.register_script(source))
+        return script(keys=[self.make_key(key) for key in keys], args=args, client=client)

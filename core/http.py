@@ -1,8 +1,21 @@
 """Small HTTP helpers shared by the views of every app."""
 
+import hashlib
+
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+
+
+def etag_of(content):
+    """The validator of a body: stored pages, the API and badges use it."""
+    return '"' + hashlib.blake2b(content, digest_size=12).hexdigest() + '"'
+
+
+def canonical_query(request, params):
+    """The query string with only ``params``, in a stable order."""
+    items = sorted((k, v) for k in request.GET for v in request.GET.getlist(k) if k in params)
+    return urlencode(items)
 
 
 def wants_json(request):

@@ -17,6 +17,14 @@ from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
 
+#: Count one hit on KEYS[1], which expires ARGV[1] seconds after its first:
+#: one round trip, where Django's ``add`` then ``incr`` take three.
+COUNT_IN_WINDOW = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+
 
 def parse_rate(rate):
     """ "30/m" -> (30, 60). Units: s, m, h, d."""
@@ -32,9 +40,8 @@ def hit(scope, ident, rate):
     bucket = int(now // window)
     counter = _key(scope, ident, bucket)
     try:
-        count_in_window = getattr(cache, "count_in_window", None)
-        if count_in_window is not None:  # Redis: one round trip
-            count = count_in_window(counter, window + 1)
+        if hasattr(cache, "run_script"):  # Redis: one round trip
+            count = cache.run_script(COUNT_IN_WINDOW, [counter], [window + 1])
         else:
             cache.add(counter, 0, timeout=window + 1)
             try:

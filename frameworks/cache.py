@@ -28,7 +28,7 @@ tag                         shown by
 ``counts:<pk>``             what members add to the framework's counts:
                             votes on its pros and cons, follows and stack
                             entries. Only holes show them (``core.cache.holes``,
-                            ``comparison/holes.py``), so a vote re-renders
+                            ``pages/holes.py``), so a vote re-renders
                             one small block, never a page
 ``counts``                  any count of any framework: lists ordered by
                             counts (the catalogue sorted by votes, the

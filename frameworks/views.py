@@ -21,8 +21,8 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import CreateView, View
 
 from core import ratelimit
-from core.cache import depends_on, etag_of
-from core.http import safe_next, too_many, wants_json
+from core.cache import depends_on
+from core.http import etag_of, safe_next, too_many, wants_json
 from core.models import SLUG_PATTERN
 
 from . import badges, moderation, selectors, services

@@ -39,8 +39,7 @@ from comparison.views import (
 )
 from core import ratelimit, snippets, structured_data
 from core.cache import depends_on, derived
-from core.cache.pages import canonical_query
-from core.http import too_many
+from core.http import canonical_query, too_many
 from core.links import script_prefix
 from frameworks import cache as catalogue_tags
 from frameworks.filters import FrameworkFilter
@@ -215,7 +214,7 @@ class HomeView(TemplateView):
     template_name = "comparison/home.html"
 
     def get_context_data(self, **kwargs):
-        # The popular ranking is a hole (comparison/holes.py).
+        # The popular ranking is a hole (pages/holes.py).
         depends_on(COMPARISONS, catalogue_tags.FRAMEWORKS, catalogue_tags.CATEGORIES)
         return super().get_context_data(
             recent=recent_comparisons(),

@@ -1,48 +1,19 @@
-"""Data shared by many requests, and what is derived from it per process.
-
-``cached()`` keeps a computed value (the comparison matrix, say) in the
-shared cache under the tags it declared, like a page. Each process also
-holds the values it served lately, so a hit on one costs one round trip
-for its tags' versions and no unpickling; while those stand, every request
-of the process gets the same object, and ``derived()``/``fragment()`` keep
-what is computed from it (scores, structured data, rendered HTML) on it:
-computed once per process and version of the data.
+"""Data shared by many requests (``cached``), and what each process derives
+from it once per version (``derived``, ``fragment``): the process holds the
+values it served, so a hit costs one round trip for its tags' versions.
 """
 
-import collections
-import threading
 import time
-from dataclasses import dataclass
 
 from django.conf import settings
 
 from . import store, tags
 
-
-@dataclass(frozen=True, eq=False)
-class Data:
-    versions: dict  # {tag key: version}
-    value: object
-
-
-#: Values this process holds unpickled, newest last.
-MEMO_SIZE = 64
-_memo = collections.OrderedDict()
-_memo_lock = threading.Lock()
-
-
-def _hold(key, entry):
-    with _memo_lock:
-        _memo[key] = entry
-        _memo.move_to_end(key)
-        while len(_memo) > MEMO_SIZE:
-            _memo.popitem(last=False)
+_held = store.Held(64)
 
 
 def _current(entry):
-    if entry is None:
-        return None
-    found = store.get_many(list(entry.versions))
+    found = store.get_many(list(entry.versions)) if entry is not None else None
     return entry if found is not None and tags.holds(entry.versions, found) else None
 
 
@@ -53,25 +24,22 @@ def cached(name, compute, tags_of, timeout=tags.PAGE_TIMEOUT):
         value = compute()
         tags.depends_on(*tags_of(value))
         return value
-    key = store.key("data", name)
-    with _memo_lock:
-        entry = _current(_memo.get(key))
-    found = {}
+    key, found = store.key("data", name), {}
+    entry = _current(_held.get(key))
     if entry is None:
         found = store.get_many([key, tags.CLOCK_KEY]) or {}
         entry = _current(found.get(key))
     if entry is not None:
-        _hold(key, entry)
+        _held.put(key, entry)
         tags.depends_on(*(k.removeprefix(tags.TAG_PREFIX) for k in entry.versions))
         return entry.value
     with tags.rendering(tags.read_clock(found)) as render:
         value = compute()
         tags.depends_on(*tags_of(value))
-    (recorded,) = tags.versions(render)
-    if recorded is not None:
-        entry = Data(recorded, value)
-        store.set(key, entry, timeout)
-        _hold(key, entry)
+    (versions,) = tags.versions(render)
+    if versions is not None:
+        store.set(key, store.Entry(versions, value), timeout)
+        _held.put(key, store.Entry(versions, value))
     return value
 
 
@@ -88,8 +56,7 @@ def derived(owner, key, compute, *, timeout=None):
     kept = getattr(owner, "__dict__", None)
     if kept is None:
         return compute()
-    kept = kept.setdefault("_derived", {})
-    now = time.monotonic()
+    kept, now = kept.setdefault("_derived", {}), time.monotonic()
     found = kept.get(key)
     if found is not None and (found[0] is None or found[0] > now):
         return found[1]
@@ -100,8 +67,6 @@ def derived(owner, key, compute, *, timeout=None):
 
 
 def fragment(owner, key, render):
-    """HTML ``render()`` returns, kept on ``owner`` like ``derived()``: a
-    part of a page that is the same for every reader while ``owner``'s
-    data stands (holes in it are resolved per request). Kept at most as long
-    as a cached page, as texts such as "checked 2 years ago" age."""
+    """HTML every reader sees alike, kept on ``owner`` like ``derived()`` (its
+    holes filled per request), as long as a page: "2 years ago" ages."""
     return derived(owner, ("fragment", *key), render, timeout=tags.PAGE_TIMEOUT)

@@ -1,14 +1,8 @@
 """Tags with versions, the write clock, and the render that collects tags.
 
-Whatever is cached (a page, a hole, a piece of data) records the *tags* of
-what it shows (``framework:12``, ``criteria``...) with each tag's version
-when it was computed. A committed write bumps the tags it touches; an entry
-is served only while every tag it recorded still has that version.
-
-Versions are values of one shared *write clock*. A render reads the clock
-before it reads any data; it may store its result only if every tag it
-declared has a version no newer than that reading. A render that overlapped
-a write to one of its own tags is served to its own reader and not kept.
+An entry records the versions of the tags it shows and is served only
+while they stand. Versions are values of one write clock, read before any
+data: a render that overlapped a write to its own tags is not kept.
 """
 
 import contextlib
@@ -29,6 +23,14 @@ from . import store
 PAGE_TIMEOUT = 60 * 60
 CLOCK_KEY = "cache:clock"
 TAG_PREFIX = "cache:tag:"
+#: Advance the counter KEYS[1] (started at ARGV[1] when missing) and set the
+#: other keys to its text (a Lua double cannot hold 19 digits), as one step.
+ADVANCE_AND_STAMP = """
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[1]) end
+redis.call('INCR', KEYS[1])
+local value = redis.call('GET', KEYS[1])
+for i = 2, #KEYS do redis.call('SET', KEYS[i], value) end
+"""
 
 
 def tag_key(tag):
@@ -37,13 +39,12 @@ def tag_key(tag):
 
 @dataclass
 class Render:
-    """What one page, hole or piece of data is being computed from: the
-    clock read before its data, and the tags it declared."""
+    """One page, hole or piece of data being computed: the clock read before
+    its data, the tags it declared and, for a page kept for everyone, what
+    its templates printed (``(html, literal parts, hole keys)``)."""
 
     clock: int | None
     tags: set = field(default_factory=set)
-    #: Set by the page cache on the page's own render: what its templates
-    #: printed, as ``(html, literal parts, hole keys)`` (``holes.fill``).
     pages: list | None = None
 
 
@@ -57,8 +58,7 @@ def depends_on(*tags):
         render.tags.update(tags)
 
 
-def current():
-    return _render.get()
+current = _render.get
 
 
 @contextlib.contextmanager
@@ -77,15 +77,11 @@ def rendering(clock, *, inherit=True):
 
 
 def read_clock(found=None):
-    """The write clock (from a ``get_many`` answer holding it, if given),
+    """The write clock (from ``found``, a ``get_many`` answer, if there),
     started when missing; None when the cache is down."""
     clock = (found or {}).get(CLOCK_KEY)
-    if clock is None:
-        try:
-            cache.add(CLOCK_KEY, time.time_ns(), timeout=None)
-            clock = cache.get(CLOCK_KEY)
-        except Exception as error:
-            store.warn("clock", error)
+    if clock is None and store.add(CLOCK_KEY, time.time_ns(), None) is not None:
+        clock = (store.get_many([CLOCK_KEY]) or {}).get(CLOCK_KEY)
     return clock
 
 
@@ -96,33 +92,22 @@ def versions(*renders):
     One round trip for all of them."""
     wanted = sorted({tag_key(t) for r in renders if r.clock is not None for t in r.tags})
     found = store.get_many(wanted) if wanted else {}
-    if found is None:
-        return [None] * len(renders)
-    missing = [k for k in wanted if k not in found]
+    missing = [k for k in wanted if found is not None and k not in found]
     if missing:
-        # Never bumped since the cache started, or evicted: the clock's
-        # current value, equal to an evicted version only if nothing at all
-        # was written since.
-        try:
-            now = read_clock(cache.get_many([CLOCK_KEY]))
-            for k in missing:
-                cache.add(k, now, timeout=None)
-            found.update(cache.get_many(missing))
-        except Exception as error:
-            store.warn("add", error)
-            found = None
+        # Never bumped, or evicted: the clock's value (equal to an evicted
+        # version only if nothing at all was written since).
+        now = read_clock()
+        for k in missing if now is not None else ():
+            store.add(k, now, None)
+        found |= store.get_many(missing) or {}
     result = []
     for render in renders:
         keys = [tag_key(tag) for tag in sorted(render.tags)]
-        if (
-            not keys
-            or render.clock is None
-            or found is None
-            or any(found.get(k) is None or found[k] > render.clock for k in keys)
-        ):
-            result.append(None)
-        else:
+        kept = keys and render.clock is not None and found is not None
+        if kept and all(k in found and found[k] <= render.clock for k in keys):
             result.append({k: found[k] for k in keys})
+        else:
+            result.append(None)
     return result
 
 
@@ -139,12 +124,10 @@ def bump(*tags):
     if not keys:
         return
     try:
-        atomic = getattr(cache, "advance_and_stamp", None)
-        if atomic is not None:  # Redis: one script
-            atomic(CLOCK_KEY, keys, start=time.time_ns())
-            return
-        with _one_bump_at_a_time():
-            cache.set_many(dict.fromkeys(keys, _advance_clock()), timeout=None)
+        if hasattr(cache, "run_script"):  # Redis: one step
+            cache.run_script(ADVANCE_AND_STAMP, [CLOCK_KEY, *keys], [time.time_ns()])
+        else:
+            _advance_clock_stamping(keys)
     except Exception:
         store.logger.exception("Could not invalidate cached pages for %s", keys)
 
@@ -155,41 +138,22 @@ def bump_on_commit(*tags):
         transaction.on_commit(lambda: bump(*tags))
 
 
-def _is_file_cache():
-    return settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache")
-
-
-def _advance_clock():
-    if _is_file_cache():
-        # No atomic incr: bumps take turns under a lock file, and max()
-        # survives the wall clock stepping back.
-        value = max(time.time_ns(), (cache.get(CLOCK_KEY) or 0) + 1)
-        cache.set(CLOCK_KEY, value, timeout=None)
-        return value
-    try:
-        return cache.incr(CLOCK_KEY)
-    except ValueError:  # missing (evicted, flushed): restart above earlier values
-        cache.add(CLOCK_KEY, time.time_ns(), timeout=None)
-        return cache.incr(CLOCK_KEY)
-
-
 _bump_lock = threading.Lock()
 
 
-@contextlib.contextmanager
-def _one_bump_at_a_time():
-    """This process's threads take turns (the local-memory cache is the
-    process's own); with the file-based cache every process on the machine
-    does, through a lock file beside the entries."""
-    with _bump_lock:
-        if not _is_file_cache():
-            yield
-            return
-        folder = Path(settings.CACHES["default"]["LOCATION"])
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / "bump.lock", "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+def _advance_clock_stamping(keys):
+    """Advance the clock to the wall clock's nanoseconds (one more than its
+    last value if the wall clock stepped back) and set ``keys`` to it. Redis
+    needs none of this (its script does both as one step); elsewhere bumps
+    take turns: this process's threads, and with the file-based cache every
+    process on the machine, through a lock file beside the entries."""
+    with contextlib.ExitStack() as turn:
+        turn.enter_context(_bump_lock)
+        location = settings.CACHES["default"]
+        if location["BACKEND"].endswith("FileBasedCache"):
+            Path(location["LOCATION"]).mkdir(parents=True, exist_ok=True)
+            handle = turn.enter_context(open(Path(location["LOCATION"]) / "bump.lock", "a"))
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+        value = max(time.time_ns(), (cache.get(CLOCK_KEY) or 0) + 1)
+        cache.set(CLOCK_KEY, value, timeout=None)
+        cache.set_many(dict.fromkeys(keys, value), timeout=None)

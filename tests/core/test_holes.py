@@ -1,4 +1,4 @@
-"""Holes (core/cache/holes.py, comparison/holes.py): the blocks that show
+"""Holes (core/cache/holes.py, pages/holes.py): the blocks that show
 counts members change are cached apart from their pages, under tags of
 their own. A vote re-renders one small block, once; pages stay hits and
 every hit is what a fresh render shows (``cached_pages`` checks every demo
@@ -123,8 +123,7 @@ def test_a_hole_render_that_overlaps_a_write_to_its_tags_is_served_not_kept(
         tags.bump(catalogue_tags.counts(flask.pk))
         return counts
 
-    monkeypatch.setattr(selectors, "comparison_counts", counted_while_a_vote_lands)
-    from comparison import holes as site_holes
+    from pages import holes as site_holes
 
     monkeypatch.setattr(site_holes, "comparison_counts", counted_while_a_vote_lands)
     client.get(URL)

@@ -337,16 +337,17 @@ def test_a_hit_on_a_page_the_process_holds_reads_only_its_versions(
 def test_held_pages_are_bounded_by_their_bytes():
     import zlib
 
-    from core.cache.pages import Held, Page, _HeldPages
+    from core.cache.pages import Held, Page, _pages
+    from core.cache.store import Held as Bounded
 
     def page(*parts):
         body = zlib.compress(b"".join(parts))
         return Held(Page({}, 200, (), body, tuple(map(len, parts)), ('["x"]',) * (len(parts) - 1)))
 
-    held = _HeldPages(limit=250)
+    held = Bounded(limit=250, weigh=_pages.weigh)
     for n in range(5):
-        held.hold(f"page:{n}", page(b"x" * 50, b"y" * 50))
-    held.hold("page:big", page(b"z" * 251))
+        held.put(f"page:{n}", page(b"x" * 50, b"y" * 50))
+    held.put("page:big", page(b"z" * 251))
 
     assert held.get("page:0") is None and held.get("page:big") is None
     assert held.get("page:3") is not None and held.get("page:4") is not None

@@ -27,7 +27,7 @@ def test_a_count_added_to_a_page_without_its_tag_is_caught(client, demo, page_ca
     client.get("/frameworks/django/")
     caught = [table for table, _ in conftest.UNDECLARED_READS]
     conftest.UNDECLARED_READS.clear()  # expected here: the audit must not fail this test
-    assert caught == ["frameworks_watch"]
+    assert caught == ["history_watch"]
 
 
 def test_members_pages_are_not_audited(demo, page_cache):

@@ -3,7 +3,7 @@
 Each test warms every demo page, commits one change, then asks a fresh
 anonymous reader for every page: exactly the pages that show the change must
 miss (and show it), every other page must still be a hit. Counts members
-change are holes (comparison/holes.py): their pages stay hits, and every
+change are holes (pages/holes.py): their pages stay hits, and every
 hit equals a fresh render (``cached_pages``).
 """
 
