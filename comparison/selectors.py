@@ -37,7 +37,7 @@ from .models import (
     framework_set_key,
 )
 
-#: (attribute, label, attribute holding the figure's date; None for live figures)
+#: (attribute, label, attribute holding the figure's date; None for counts of ours)
 STATISTICS = [
     ("github_stars", "GitHub stars", "stars_as_of"),
     ("github_forks", "GitHub forks", "stars_as_of"),

@@ -98,7 +98,7 @@ class CommentsPanel:
 
 
 def decision_comments(request, decision):
-    """Context for the decision page (registered in MembersConfig.ready):
+    """Context for the decision page (pages.views.DecisionDetailView):
     its visible comments and the reader's own held for review, oldest
     first, and the form for members."""
     comments = list(

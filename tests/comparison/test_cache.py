@@ -41,7 +41,7 @@ def test_a_vote_shows_on_the_very_next_request(client, demo, page_cache, committ
     assert ">678<" in get(client).content.decode()
     committed(services.toggle_vote, user=UserFactory(), procon_id=item.pk)
     response = get(client)
-    assert response["X-Cache"] == "hit"  # the count is a live figure
+    assert response["X-Cache"] == "hit"  # the count is a hole
     assert ">679<" in response.content.decode()
 
 
