@@ -441,3 +441,43 @@ def test_a_vote_writes_as_few_index_entries_as_its_lookups_allow():
     assert not [c for c in indexed(procon) if "votes_count" in c["columns"]]
     vote_indexes = sorted(tuple(c["columns"]) for c in indexed(vote))
     assert vote_indexes == [("id",), ("procon_id", "created"), ("user_id", "procon_id")]
+
+
+def run_scenario(toggle):
+    """One story of toggles, told to ``toggle(user, procon_id)``: answers and
+    the refusals, then every count and vote row it left."""
+    hidden = ProConFactory(framework__is_published=False, baseline_votes=2, votes_count=2)
+    item = ProConFactory(baseline_votes=10, votes_count=10)
+    pending = ProConFactory(framework=item.framework, status=ProCon.Status.PENDING)
+    alice, bob, blocked = UserFactory(), UserFactory(), UserFactory()
+    AbuseMark.objects.create(user=blocked, username=blocked.username, reason="Burst.")
+    told = []
+    for user, procon in (
+        (alice, item), (bob, item), (alice, item), (alice, item), (bob, item),
+        (alice, pending), (bob, hidden), (blocked, item), (alice, 10**12),
+    ):  # fmt: skip
+        pk = procon if isinstance(procon, int) else procon.pk
+        try:
+            told.append(tuple(toggle(user, pk)))
+        except (services.VoteNotAllowed, services.VotingBlocked) as refused:
+            told.append(type(refused).__name__)
+    counts = [ProCon.objects.get(pk=p.pk).votes_count for p in (item, pending, hidden)]
+    rows = Vote.objects.filter(procon__in=[item, pending, hidden])
+    votes = sorted(rows.values_list("user_id", "procon_id"))
+    names = {alice.pk: "alice", bob.pk: "bob"}
+    return told, counts, [(names[u], p == item.pk) for u, p in votes]
+
+
+def test_the_orm_path_tells_the_story_the_one_statement_tells():
+    """toggle_vote on PostgreSQL is one written-out statement (vote_sql);
+    toggle_vote_orm is the ORM path, used elsewhere: the same answers,
+    refusals and rows, whichever runs."""
+    orm = run_scenario(lambda user, pk: services.toggle_vote_orm(user=user, procon_id=pk))
+    assert orm == (
+        [(11, True), (12, True), (11, False), (12, True), (11, False),
+         "VoteNotAllowed", "VoteNotAllowed", "VotingBlocked", "VoteNotAllowed"],
+        [11, 0, 2],
+        [("alice", True)],
+    )  # fmt: skip
+    Vote.objects.all().delete()
+    assert run_scenario(lambda user, pk: services.toggle_vote(user=user, procon_id=pk)) == orm
