@@ -15,6 +15,11 @@ from core.http import etag_of
 from .http import error_response
 
 PREFIX = "/api/v1/"
+#: The site's HTML error pages an API answer gets in JSON instead.
+HTML_ERRORS = {
+    400: "This request cannot be read (a control character in its address?); see /api/.",
+    404: "No API endpoint at this address; see /api/.",
+}
 
 
 class ApiMiddleware:
@@ -36,11 +41,12 @@ class ApiMiddleware:
             response["Retry-After"] = str(retry_after)
             return self.cors(response)
         response = self.get_response(request)
-        if response.status_code == 404 and not response.get("Content-Type", "").startswith(
+        if response.status_code in HTML_ERRORS and not response.get("Content-Type", "").startswith(
             "application/json"
         ):
-            # An address no API route knows: the site's 404 page is HTML.
-            response = error_response(404, "No API endpoint at this address; see /api/.")
+            # An address no API route knows, or one the text policy refuses
+            # (core.middleware): the site's error pages are HTML.
+            response = error_response(response.status_code, HTML_ERRORS[response.status_code])
         if response.status_code == 200 and not response.streaming and request.method == "GET":
             if not response.has_header("ETag"):
                 response["ETag"] = etag_of(response.content)

@@ -64,6 +64,10 @@ MIDDLEWARE = [
     "core.middleware.CanonicalHostMiddleware",
     # /api/v1/: rate limit, CORS and ETag/304, for cached answers too.
     "api.middleware.ApiMiddleware",
+    # The text policy (core/text.py): an address holding a NUL or another
+    # control character is a 400 before anything reads it, the page cache
+    # first; form bodies lose their control characters.
+    "core.middleware.TextPolicyMiddleware",
     # Cached anonymous pages are served from here, before sessions and auth.
     "core.cache.pages.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

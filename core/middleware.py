@@ -1,16 +1,22 @@
-"""Response headers Django 5.2 does not set itself."""
+"""Response headers Django 5.2 does not set itself, and the site's rules
+for request input Django does not enforce itself."""
 
 from functools import wraps
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
-from django.http import HttpResponsePermanentRedirect
+from django.http import HttpResponsePermanentRedirect, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.http.request import split_domain_port
 from django.utils.cache import patch_cache_control
 from django.utils.log import log_response
 
+from core.text import ControlCharacterError, clean_text, has_control_character
 from core.views import bad_request
+
+#: Characters of an address a log line shows (scanners send kilobytes).
+LOGGED_ADDRESS_LENGTH = 200
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -148,3 +154,56 @@ class UnreadableBodyMiddleware:
                 )
                 return response
         return self.get_response(request)
+
+
+class TextPolicyMiddleware:
+    """The text policy (``core.text``) for what a request carries.
+
+    An address (path or query string, once percent-decoded) holding a NUL or
+    another C0 control but tab, LF and CR gets the site's 400 page and one
+    log line, before anything reads it: the page cache (a NUL once split its
+    pages), the views' parameters, database lookups (PostgreSQL refuses NUL
+    in text: a ``DataError``, a 500). Sits before the page cache, after the
+    security headers and the API's middleware (which answers the API's 400
+    in JSON).
+
+    A form body is checked in ``process_view``, once ``UnreadableBodyMiddleware``
+    has parsed it and before the CSRF check or any view reads it: a NUL in a
+    field name or value is refused the same way; the other C0 controls (a
+    vertical tab pasted from a word processor) are stripped, so every form,
+    the admin's included, stores text without them.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = unquote(request.META.get("QUERY_STRING", ""), errors="replace")
+        if has_control_character(request.path_info) or has_control_character(query):
+            return self.refuse(request, "control character in the address")
+        return self.get_response(request)
+
+    def process_view(self, request, view, args, kwargs):
+        if request.method != "POST":
+            return None
+        fields = [(key, value) for key, values in request.POST.lists() for value in values]
+        if not any(has_control_character(key + value) for key, value in fields):
+            return None
+        cleaned = QueryDict(mutable=True)
+        try:
+            for key, value in fields:
+                cleaned.appendlist(clean_text(key), clean_text(value))
+        except ControlCharacterError:
+            return self.refuse(request, "NUL in the form")
+        cleaned._mutable = False
+        request.POST = cleaned
+        return None
+
+    @staticmethod
+    def refuse(request, reason):
+        response = bad_request(request, None)
+        address = request.get_full_path()  # percent-encoded: no control character
+        if len(address) > LOGGED_ADDRESS_LENGTH:
+            address = address[:LOGGED_ADDRESS_LENGTH] + "..."
+        log_response(f"Bad request ({reason}): %s", address, response=response, request=request)
+        return response

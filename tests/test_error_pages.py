@@ -101,3 +101,49 @@ def test_a_request_for_a_host_we_do_not_serve_gets_400_and_one_log_line(client, 
     assert "evil.example" in record.getMessage()
     assert record.exc_info is None
     assert "Traceback" not in caplog.text
+
+
+# --- control characters in the address (the text policy, core/text.py) --------
+
+CONTROL_ADDRESSES = [
+    "/frameworks/?q=%00abc",
+    "/compare/django-vs-flask/?w-%00x=1",
+    "/compare/django-vs-flask/?w-url-routing=%00",
+    "/members/us%00er/",  # a DataError on PostgreSQL before
+    "/frameworks/?q=%01abc",
+    "/frameworks/dj%1Bango/",
+]
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["uncached", "page cache"])
+@pytest.mark.parametrize("address", CONTROL_ADDRESSES)
+def test_an_address_with_a_control_character_gets_400_and_one_log_line(
+    demo, settings, caplog, address, cached
+):
+    # The page cache is where a NUL in the query string used to be a 500.
+    settings.PAGE_CACHE = cached
+    with caplog.at_level(logging.INFO):
+        response = Client().get(address)
+
+    assert response.status_code == 400
+    assert BAD_REQUEST_TEXT in response.content.decode()
+    [record] = caplog.records
+    assert record.getMessage().startswith("Bad request (control character in the address): ")
+    assert record.exc_info is None
+    assert "\x00" not in record.getMessage()
+
+
+def test_the_log_line_of_a_long_address_stays_short(caplog):
+    with caplog.at_level(logging.INFO):
+        response = Client().get("/frameworks/", {"q": "\x00" + "x" * 5000})
+
+    assert response.status_code == 400
+    [record] = caplog.records
+    assert len(record.getMessage()) < 300
+
+
+@pytest.mark.parametrize("value", ["\t", "\n", "\r", "caf\u00e9", "\x7f"])
+def test_tab_lf_cr_and_other_characters_in_a_query_are_no_bad_request(demo, value):
+    response = Client().get("/frameworks/", {"q": f"django{value}"})
+
+    assert response.status_code == 200

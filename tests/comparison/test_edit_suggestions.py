@@ -349,6 +349,17 @@ def test_the_admin_approve_button_applies(admin_client, pending, cell):
     assert pending.status == EditSuggestion.Status.APPROVED
 
 
+def test_the_admin_refuses_a_review_note_with_a_nul(admin_client, pending, cell):
+    # Read from request.POST without a form: on PostgreSQL a DataError (500).
+    response = admin_client.post(
+        change_url(pending), {"_approve": "1", "review_note": "Good\x00 catch."}
+    )
+
+    assert response.status_code == 400
+    pending.refresh_from_db()
+    assert pending.status == EditSuggestion.Status.PENDING
+
+
 def test_the_admin_refuses_a_conflicting_suggestion(admin_client, pending, cell):
     Assessment.objects.filter(pk=cell.pk).update(summary="Changed meanwhile.")
     page = admin_client.get(change_url(pending)).content.decode()

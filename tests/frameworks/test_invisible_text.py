@@ -1,12 +1,13 @@
 """Members' and curators' text must hold something a reader can see:
-zero-width and other format characters are dropped, blank text refused."""
+zero-width and other format characters and control characters are
+dropped, blank text refused."""
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from core.text import visible_text
-from frameworks.models import Decision, ProCon
+from frameworks.models import Decision, Framework, ProCon
 from tests.factories import FrameworkFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +97,33 @@ def test_admin_stores_the_normalised_text(admin_client, framework):
 
     assert response.status_code == 302
     assert ProCon.objects.get().text == "Great admin"
+
+
+def test_the_admin_stores_curated_text_without_control_characters(admin_client, framework_add_data):
+    # Any form, the admin's included: a vertical tab pasted from a word
+    # processor, an escape code. Tab and newlines stay.
+    framework_add_data.update(
+        tagline="Fast\x0b and\x1b small", description="First\x01 line\r\n\tindented"
+    )
+
+    response = admin_client.post(reverse("admin:frameworks_framework_add"), framework_add_data)
+
+    assert response.status_code == 302
+    created = Framework.objects.get(slug="django")
+    assert created.tagline == "Fast and small"
+    assert created.description == "First line\r\n\tindented"
+
+
+def test_a_decision_body_is_stored_without_control_characters(framework):
+    client = Client()
+    client.force_login(UserFactory())
+
+    client.post(
+        reverse("frameworks:decision_create"),
+        {"kind": "needs_advice", "frameworks": [framework.pk], "body": "Which\x01 one?\x07"},
+    )
+
+    assert Decision.objects.get().body == "Which one?"
 
 
 def test_invisible_decision_body_is_refused(framework):
