@@ -57,6 +57,9 @@ and differences are replaced by the file's. It runs in one transaction: an
 invalid file, or one of another format version, is refused with a message
 naming the faulty entry, and nothing is written. A field the format does not
 have (``FIELDS``) and a key given twice in one entry make a file invalid.
+Every text of the file is read under the site's text policy (``core.text``):
+a NUL is refused, the other control characters but tab, LF and CR are
+stripped.
 """
 
 import datetime
@@ -66,6 +69,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch
 
+from core.text import ControlCharacterError, clean_text, has_control_character
 from frameworks.models import Category, Framework, ProCon, Vote
 from frameworks.services import recount_votes
 from stats.models import StatSnapshot
@@ -374,7 +378,29 @@ def parse(raw):
             f"This catalogue file has format version {json.dumps(version)}; "
             f"this site reads version {VERSION} only."
         )
+    _apply_text_policy(data)
     return data
+
+
+def _apply_text_policy(data):
+    """Every text value of the document, in place, under ``clean_text``; a
+    refused one is a CatalogueError naming its place. A loop, not recursion:
+    the document may be nested as deep as the JSON parser allows."""
+    stack = [(data, "catalogue")]
+    while stack:
+        node, where = stack.pop()
+        entries = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in list(entries):
+            if isinstance(node, dict) and has_control_character(key):
+                raise CatalogueError(f"{where}: {key!r} is not a field of a catalogue file")
+            place = f"{where}.{key}" if isinstance(node, dict) else f"{where}[{key}]"
+            if isinstance(value, str):
+                try:
+                    node[key] = clean_text(value)
+                except ControlCharacterError as error:
+                    raise CatalogueError(f"{place}: {error}") from None
+            elif isinstance(value, dict | list):
+                stack.append((value, place))
 
 
 # --- Import -------------------------------------------------------------------

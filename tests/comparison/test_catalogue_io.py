@@ -234,6 +234,28 @@ def test_a_missing_file_is_a_clear_error(tmp_path):
             ),
             "verdict",
         ),
+        # The text policy (core/text.py): a NUL or a lone surrogate is refused,
+        # with its place (PostgreSQL could not store it: a DataError before).
+        (
+            lambda d: d["frameworks"][-1].update(name="Dja\u0000ngo"),
+            r"frameworks\[\d+\]\.name: holds a NUL character",
+        ),
+        (
+            lambda d: d["frameworks"][-1].update(category="web\u0000"),
+            r"frameworks\[\d+\]\.category: holds a NUL character",
+        ),
+        (
+            lambda d: d["frameworks"][-1]["alternatives"].append("dj\u0000ango"),
+            r"frameworks\[\d+\]\.alternatives\[\d+\]: holds a NUL character",
+        ),
+        (
+            lambda d: d["frameworks"][-1]["pros"].append({"text": "x\ud800", "votes": 1}),
+            r"pros\[\d+\]\.text: holds a lone surrogate",
+        ),
+        (
+            lambda d: d["frameworks"][-1].update({"na\u0000me": "x"}),
+            r"frameworks\[\d+\]: 'na\\x00me' is not a field of a catalogue file",
+        ),
         (lambda d: d["comparisons"][0].update(frameworks=["django"]), "2 to 4"),
         (lambda d: d["comparisons"][0].update(frameworks=["django", "ghost"]), '"ghost"'),
         (lambda d: d["categories"][0].update(parent=d["categories"][0]["slug"]), "cycle"),
@@ -302,6 +324,27 @@ def test_a_key_given_twice_is_refused_and_nothing_is_written(demo, tmp_path, dup
 
     assert counts() == before
     assert not Framework.objects.filter(tagline="Changed by the refused import").exists()
+
+
+def test_an_import_strips_control_characters_but_tab_and_newlines(demo, tmp_path):
+    path = export(tmp_path)
+    document = json.loads(path.read_text())
+    framework = document["frameworks"][0]
+    name = framework["name"]
+    framework["name"] = f"{name[:2]}\u0001{name[2:]}\u000b"
+    framework["description"] = "First\u001b line\n\tindented"
+    framework["pros"].append({"text": "Fast\u0007 and small", "votes": 2})
+    other = document["frameworks"][1]["slug"]
+    framework["alternatives"].append("\u0002" + other)
+    path.write_text(json.dumps(document))
+
+    call_command("import_catalogue", str(path), verbosity=0)
+
+    stored = Framework.objects.get(slug=framework["slug"])
+    assert stored.name == name
+    assert stored.description == "First line\n\tindented"
+    assert stored.procons.filter(text="Fast and small").exists()
+    assert stored.alternatives.filter(slug=other).exists()
 
 
 def test_history_entries_are_imported_and_checked(demo, tmp_path):
