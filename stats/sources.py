@@ -11,7 +11,9 @@ network errors, conditional GETs (If-None-Match with the ETag kept in
 The ``read_*`` functions turn one API's answer into checked figures, or raise
 ``SourceError`` with a one-line reason: an answer that is not JSON, lacks a
 field, or carries a negative or absurd number is a failure of that source,
-never a value.
+never a value. Texts follow the site's text policy (``core.text``): a NUL
+fails the source, the other control characters but tab, LF and CR are
+stripped.
 """
 
 import json
@@ -26,6 +28,7 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
+from core.text import ControlCharacterError, clean_text
 from frameworks.models import GITHUB_REPO_PATTERN
 
 from .models import ApiPause, CachedResponse
@@ -274,11 +277,20 @@ def _when(value, key, what, *, required=True):
     return moment
 
 
+def _clean(value, key, what):
+    try:
+        return clean_text(value)
+    except ControlCharacterError as error:
+        raise SourceError(f"{what}: {key!r} {error}") from None
+
+
 def _text(data, key, what, limit=100):
     value = data.get(key)
-    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+    if isinstance(value, str):
+        value = _clean(value, key, what).strip()
+    if not isinstance(value, str) or not value or len(value) > limit:
         raise SourceError(f"{what}: {key!r} is missing or not a short text")
-    return value.strip()
+    return value
 
 
 # -- readers -----------------------------------------------------------------
@@ -301,7 +313,8 @@ def read_github(client, repo):
     licence = data.get("license")
     spdx = ""
     if isinstance(licence, dict) and isinstance(licence.get("spdx_id"), str):
-        spdx = licence["spdx_id"][:50] if licence["spdx_id"] != "NOASSERTION" else ""
+        spdx_id = _clean(licence["spdx_id"], "license.spdx_id", what)
+        spdx = spdx_id[:50] if spdx_id != "NOASSERTION" else ""
     figures = {
         "repo": full_name,
         "github_stars": _count(data, "stargazers_count", what),

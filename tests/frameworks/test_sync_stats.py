@@ -166,6 +166,41 @@ def test_garbage_answers_are_failures_never_values(fake_apis, django_fw, body):
     assert not StatSnapshot.objects.filter(metric="github_stars").exists()
 
 
+def test_a_release_tag_with_a_nul_fails_github_and_keeps_the_other_figures(fake_apis, django_fw):
+    # The text policy (core/text.py). Stored, the NUL broke the framework's
+    # page and feed; on PostgreSQL it failed the whole sync, PyPI's good
+    # figures included.
+    fake_apis.repos["django/django"].release = ("6.0\x00", "2026-11-06T00:00:00Z")
+
+    out, error = sync()
+
+    assert error is not None
+    assert "FAILED django (GitHub)" in out and "'tag_name' holds a NUL character" in out
+    django_fw.refresh_from_db()
+    assert django_fw.latest_version == "5.2.8"  # PyPI's
+    assert django_fw.weekly_downloads == 6_000_000
+    assert django_fw.github_stars is None
+
+
+def test_a_licence_with_a_nul_fails_github(fake_apis, django_fw):
+    Framework.objects.filter(pk=django_fw.pk).update(license="")  # so GitHub's is taken
+    fake_apis.repos["django/django"].license = "BSD\x00"
+
+    out, error = sync()
+
+    assert error is not None and "'license.spdx_id' holds a NUL character" in out
+    assert Framework.objects.get(pk=django_fw.pk).license == ""
+
+
+def test_other_control_characters_in_an_answer_are_stripped(fake_apis, django_fw):
+    fake_apis.repos["django/django"].release = ("\x1b6.0\x07", "2026-11-06T00:00:00Z")
+
+    out, error = sync()
+
+    assert error is None, out
+    assert Framework.objects.get(pk=django_fw.pk).latest_version == "6.0"
+
+
 def test_absurd_download_count_is_a_failure(fake_apis, django_fw):
     fake_apis.pypi["Django"].downloads = 10**15
     out, error = sync()
