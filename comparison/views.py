@@ -6,7 +6,6 @@ import nh3
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import resolve, reverse, reverse_lazy
@@ -15,6 +14,7 @@ from django.views.generic import TemplateView, View
 
 from core import ratelimit
 from core.cache import cached, depends_on
+from core.feeds import XmlSafeFeed
 from core.http import too_many
 from frameworks import cache as catalogue_tags
 from frameworks.models import COMPARE_SEPARATOR, Framework
@@ -123,7 +123,7 @@ def canonical_slugs_of(page):
     return COMPARE_SEPARATOR.join(f.slug for f in page.frameworks)
 
 
-class ComparisonFeed(Feed):
+class ComparisonFeed(XmlSafeFeed):
     title = "New framework comparisons"
     link = reverse_lazy("comparison:index")
     description = "Curated side-by-side comparisons of web frameworks."

@@ -4,7 +4,6 @@ public history, ``changes.py``) and the new decisions about it."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -15,6 +14,7 @@ from comparison import addresses, selectors
 from comparison.cache import COMPARISONS, changes_tags
 from comparison.views import canonical_slugs, feed_html
 from core.cache import depends_on
+from core.feeds import XmlSafeFeed
 from frameworks import cache as catalogue_tags
 from frameworks.models import Decision, Framework
 
@@ -61,7 +61,7 @@ def decision_entries(decisions):
         )
 
 
-class WatchFeed(Feed):
+class WatchFeed(XmlSafeFeed):
     """The common part: entries newest first, each with its own date."""
 
     feed_type = Atom1Feed

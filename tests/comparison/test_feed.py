@@ -47,3 +47,11 @@ def test_summary_is_used_when_there_is_no_intro(client):
 
     assert "<b>" not in description
     assert "Both are fine." in description
+
+
+def test_control_characters_stored_before_the_text_policy_never_break_the_feed(client):
+    ComparisonFactory(title="Django\x01 vs Flask", intro="Fast\x0b and\x1f small.")
+
+    [description] = descriptions(client)
+
+    assert "Fast and small." in description

@@ -65,6 +65,22 @@ def test_a_framework_feed_has_its_changes_and_new_decisions(client, pair):
     assert dates == sorted(dates, reverse=True)
 
 
+def test_control_characters_stored_before_the_text_policy_never_break_a_feed(client, pair):
+    # A decision body with \x01 from an older member published fine, then
+    # made the framework's feed a lasting 500 ("Control characters are not
+    # supported in XML 1.0"). The feeds strip what XML forbids on output.
+    django, flask = pair
+    Framework.objects.filter(pk=flask.pk).update(name="Fla\x01sk", tagline="Small\x0b core")
+    DecisionFactory(frameworks=[django, flask], body="We\x01 picked\x1f Flask.")
+    ComparisonFactory(frameworks=[django, flask], title="Django\x02 vs Flask")
+
+    for address in ("/frameworks/flask/feed/", "/compare/django-vs-flask/feed/"):
+        feed = atom(client.get(address))
+        text = ET.tostring(feed, encoding="unicode")
+        assert "We picked Flask." in text
+        assert "Flask: changes and decisions" in text or "Django vs Flask" in text
+
+
 def test_a_comparison_feed_and_its_canonical_address(client, pair):
     django, flask = pair
     ComparisonFactory(frameworks=[django, flask], title="Django vs Flask")
