@@ -206,6 +206,16 @@ class PendingProConAdmin(ProConAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status=ProCon.Status.PENDING)
 
+    # django-simple-history records ProCon, not this proxy: a suggestion's
+    # history and revert pages are its pro/con's.
+    def history_view(self, request, object_id, extra_context=None):
+        return HttpResponseRedirect(reverse("admin:frameworks_procon_history", args=[object_id]))
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        return HttpResponseRedirect(
+            reverse("admin:frameworks_procon_simple_history", args=[object_id, version_id])
+        )
+
 
 @admin.register(Vote)
 class VoteAdmin(admin.ModelAdmin):

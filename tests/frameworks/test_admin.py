@@ -3,6 +3,7 @@ comes back as a form error (status 200), never a 500, and vote counts stay
 exact."""
 
 import pytest
+from django.urls import reverse
 
 from frameworks.models import (
     Category,
@@ -201,6 +202,24 @@ def test_pending_queue_lists_only_pending(admin_client):
     response = admin_client.get(admin_url(PendingProCon, "changelist"))
 
     assert list(response.context["cl"].result_list) == [pending]
+
+
+def test_a_pending_suggestions_history_pages_are_its_pro_cons(admin_client):
+    # simple-history records ProCon, not the queue's proxy model: its history
+    # and revert pages were a 500 (found by tests/test_fuzz.py).
+    pending = ProConFactory(status=ProCon.Status.PENDING, text="Waiting")
+    version = pending.history.get().history_id
+    pages = [
+        ("history", [pending.pk]),
+        ("simple_history", [pending.pk, version]),
+    ]
+
+    for view, args in pages:
+        response = admin_client.get(reverse(f"admin:frameworks_pendingprocon_{view}", args=args))
+
+        assert response.status_code == 302
+        assert response["Location"] == reverse(f"admin:frameworks_procon_{view}", args=args)
+        assert admin_client.get(response["Location"]).status_code == 200
 
 
 def test_approve_publishes_a_new_suggestion_with_no_votes(admin_client):
