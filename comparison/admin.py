@@ -5,9 +5,8 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import RewriteChangedRowsFormSet
+from core.admin import HistoryAdmin, RewriteChangedRowsFormSet
 from frameworks.admin import FrameworkAdmin
 from frameworks.models import Framework
 
@@ -87,7 +86,7 @@ class DifferenceInline(admin.StackedInline):
 
 
 @admin.register(Comparison)
-class ComparisonAdmin(SimpleHistoryAdmin):
+class ComparisonAdmin(HistoryAdmin):
     list_display = ["title", "framework_names", "is_published", "updated"]
     list_filter = ["is_published"]
     search_fields = ["title", "slug", "intro", "frameworks__name"]
@@ -113,7 +112,7 @@ class ComparisonAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(SimpleHistoryAdmin):
+class CriterionAdmin(HistoryAdmin):
     list_display = ["name", "position", "question", "slug"]
     list_editable = ["position"]
     search_fields = ["name", "slug", "question"]
@@ -121,7 +120,7 @@ class CriterionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(SimpleHistoryAdmin):
+class AssessmentAdmin(HistoryAdmin):
     list_display = ["framework", "criterion", "verdict", "checked_on", "has_source"]
     list_select_related = ["framework", "criterion"]
     list_filter = ["criterion", "verdict", "framework"]
@@ -135,7 +134,7 @@ class AssessmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Difference)
-class DifferenceAdmin(SimpleHistoryAdmin):
+class DifferenceAdmin(HistoryAdmin):
     """Differences are edited inline on their comparison; this list gives
     each its own history (and revert), like the other curated rows."""
 

@@ -6,7 +6,8 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from simple_history.admin import SimpleHistoryAdmin
+
+from core.admin import HistoryAdmin
 
 from . import moderation, services
 from .forms import DecisionAdminForm, ProConAdminForm
@@ -73,7 +74,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Framework)
-class FrameworkAdmin(SimpleHistoryAdmin):
+class FrameworkAdmin(HistoryAdmin):
     """The catalogue's side of a framework. The comparison app re-registers
     it with its per-criterion assessments inline (comparison/admin.py)."""
 
@@ -170,7 +171,7 @@ class VotedFilter(admin.SimpleListFilter):
 
 
 @admin.register(ProCon)
-class ProConAdmin(SimpleHistoryAdmin):
+class ProConAdmin(HistoryAdmin):
     form = ProConAdminForm
     list_display = ["text", "framework", "kind", "votes_count", "status", "submitted_by", "created"]
     list_select_related = ["framework", "submitted_by"]
