@@ -66,7 +66,8 @@ MIDDLEWARE = [
     "api.middleware.ApiMiddleware",
     # The text policy (core/text.py): an address holding a NUL or another
     # control character is a 400 before anything reads it, the page cache
-    # first; form bodies lose their control characters.
+    # first; form bodies lose their control characters, cookies holding one
+    # are ignored.
     "core.middleware.TextPolicyMiddleware",
     # Cached anonymous pages are served from here, before sessions and auth.
     "core.cache.pages.AnonymousPageCacheMiddleware",

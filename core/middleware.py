@@ -165,7 +165,8 @@ class TextPolicyMiddleware:
     pages), the views' parameters, database lookups (PostgreSQL refuses NUL
     in text: a ``DataError``, a 500). Sits before the page cache, after the
     security headers and the API's middleware (which answers the API's 400
-    in JSON).
+    in JSON). A cookie holding a control character is ignored, as if not
+    sent (a session key with a NUL was a ``DataError`` on every page).
 
     A form body is checked in ``process_view``, once ``UnreadableBodyMiddleware``
     has parsed it and before the CSRF check or any view reads it: a NUL in a
@@ -181,6 +182,9 @@ class TextPolicyMiddleware:
         query = unquote(request.META.get("QUERY_STRING", ""), errors="replace")
         if has_control_character(request.path_info) or has_control_character(query):
             return self.refuse(request, "control character in the address")
+        for name, value in list(request.COOKIES.items()):
+            if has_control_character(name + value):  # only a tampering client sends one
+                del request.COOKIES[name]
         return self.get_response(request)
 
     def process_view(self, request, view, args, kwargs):

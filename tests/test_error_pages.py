@@ -147,3 +147,14 @@ def test_tab_lf_cr_and_other_characters_in_a_query_are_no_bad_request(demo, valu
     response = Client().get("/frameworks/", {"q": f"django{value}"})
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("name", ["sessionid", "csrftoken", "messages"])
+def test_a_cookie_holding_a_control_character_is_ignored(demo, member_client, name):
+    # On PostgreSQL a session key with a NUL was a DataError on every page.
+    member_client.cookies[name] = "abcdefgh\x00ijklmnop"
+
+    response = member_client.get("/frameworks/django/")
+
+    assert response.status_code == 200
+    assert response.wsgi_request.COOKIES.get(name) is None
