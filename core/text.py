@@ -10,6 +10,11 @@ address holding one is refused (``has_control_character``). Format
 characters go as ``visible_text()`` sends them. Text stored before the
 policy may still hold any of them: XML output strips what XML 1.0 forbids
 (``xml_text``).
+
+The edges that call it: ``core.middleware.TextPolicyMiddleware`` (addresses,
+form bodies, cookies), ``comparison.catalogue_io.parse`` (imports),
+``stats.sources`` (the sync's answers), the forms' ``visible_text``
+and ``core.feeds.XmlSafeFeed`` (feeds, on output).
 """
 
 import re
