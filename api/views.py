@@ -97,7 +97,7 @@ def framework_list(request):
     language, license, sort), paginated."""
     depends_on(
         catalogue_tags.CATALOGUE,
-        catalogue_tags.COUNTS,
+        catalogue_tags.VOTES,
         catalogue_tags.FRAMEWORKS,
         catalogue_tags.CATEGORIES,
     )

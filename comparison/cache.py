@@ -62,7 +62,8 @@ page                            tags
 
 Counts members change (votes, follows, stacks) are not in this table:
 pages print them only in holes (``pages/holes.py``), which carry the
-``counts:<pk>`` tags of their own, so a vote leaves every page cached.
+``votes:<pk>`` and ``follows:<pk>`` tags of their own, so a vote leaves
+every page cached.
 """
 
 from frameworks import cache as catalogue_tags

@@ -9,7 +9,6 @@ frameworks, pros, cons, votes or decisions (pinned in the tests).
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, Sum
-from django.db.models.functions import Coalesce
 
 from core import charts
 from core.cache import depends_on
@@ -235,7 +234,8 @@ def comparison_counts(frameworks, *, only_differences=False, memo=None):
     the holes of the page and for exports."""
     ids = [f.pk for f in frameworks]
     depends_on(*(catalogue_tags.framework(pk) for pk in ids))
-    depends_on(*(catalogue_tags.counts(pk) for pk in ids))
+    depends_on(*(catalogue_tags.votes(pk) for pk in ids))
+    depends_on(*(catalogue_tags.follows(pk) for pk in ids))
     current = counted(ids, memo)
     columns = [current[pk] or f for pk, f in zip(ids, frameworks, strict=True)]
     rows = stat_rows(columns)
@@ -372,22 +372,21 @@ def related_comparisons(framework_ids, *, exclude=None, limit=8):
 
 
 def popular_comparisons(limit=6):
-    """Curated comparisons ranked by the community votes of their frameworks."""
-    depends_on(COMPARISONS_TAG, catalogue_tags.FRAMEWORKS, catalogue_tags.COUNTS)
-    return list(
-        Comparison.objects.visible()
-        .annotate(
-            votes=Coalesce(
-                Sum(
-                    "frameworks__procons__votes_count",
-                    filter=Q(frameworks__procons__status=ProCon.Status.APPROVED),
-                ),
-                0,
-            )
-        )
-        .with_frameworks()
-        .order_by("-votes", "title")[:limit]
+    """Curated comparisons ranked by the community votes of their frameworks
+    (the votes summed per framework in one query, the ranking in Python)."""
+    comparisons = list(Comparison.objects.visible().with_frameworks())
+    ranked = {f.pk for comparison in comparisons for f in comparison.ordered_frameworks()}
+    depends_on(COMPARISONS_TAG, catalogue_tags.FRAMEWORKS, *map(catalogue_tags.votes, ranked))
+    totals = dict(
+        ProCon.objects.approved()
+        .order_by()
+        .values("framework")
+        .annotate(sum=Sum("votes_count"))
+        .values_list("framework", "sum")
     )
+    for comparison in comparisons:
+        comparison.votes = sum(totals.get(f.pk, 0) for f in comparison.ordered_frameworks())
+    return sorted(comparisons, key=lambda c: (-c.votes, c.title))[:limit]
 
 
 def recent_comparisons(limit=6):

@@ -193,7 +193,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "core.cache_backends.SharedFileCache",
             "LOCATION": CACHE_DIR,
             "OPTIONS": {"MAX_ENTRIES": 20000},
         }

@@ -1,10 +1,28 @@
-"""Django's Redis cache, reusing one client per connection pool (Django
-builds a ``redis.Redis`` per call, about 0.15 ms each), and running Lua
-scripts: one round trip each, for bumping tags (``core.cache.tags``) and
+"""The site's cache backends: Django's file-based cache culling less often,
+and Django's Redis cache reusing one client per connection pool (Django
+builds a ``redis.Redis`` per call, about 0.15 ms each) and running Lua
+scripts, one round trip each: bumping tags (``core.cache.tags``) and
 counting rate-limit hits (``core.ratelimit``).
 """
 
+import itertools
+
+from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+
+class SharedFileCache(FileBasedCache):
+    """Django's file-based cache, which every process of a site without Redis
+    shares. Django lists every file on each write to decide whether to cull
+    (milliseconds with thousands of entries, on every vote and rate-limit
+    count); this decides once per ``CULL_EVERY`` writes of a process."""
+
+    CULL_EVERY = 100
+    _writes = itertools.count()
+
+    def _cull(self):
+        if next(self._writes) % self.CULL_EVERY == 0:
+            super()._cull()
 
 
 class ReusedClientRedisCacheClient(RedisCacheClient):

@@ -25,13 +25,14 @@ tag                         shown by
 ``frameworks``              the set of published frameworks with their names,
                             slugs, categories, languages and licences: the
                             picker, catalogue filters, category membership
-``counts:<pk>``             what members add to the framework's counts:
-                            votes on its pros and cons, follows and stack
-                            entries. Only holes show them (``core.cache.holes``,
-                            ``pages/holes.py``), so a vote re-renders
-                            one small block, never a page
-``counts``                  any count of any framework: lists ordered by
-                            counts (the catalogue sorted by votes, the
+``votes:<pk>``              the votes on the framework's pros and cons and
+                            their sum; only holes show them
+                            (``core.cache.holes``, ``pages/holes.py``), so
+                            a vote re-renders small blocks, never a page
+``follows:<pk>``            what members follow and keep in their stacks:
+                            its followers, stacks and who uses it (holes)
+``votes``                   any vote on any framework: lists ordered by
+                            votes (the catalogue sorted by votes, the
                             popular ranking)
 ``catalogue``               any listed figure of any framework but votes
                             (stars, downloads): the catalogue
@@ -54,7 +55,7 @@ after such an edit.
 
 FRAMEWORKS = "frameworks"
 CATALOGUE = "catalogue"
-COUNTS = "counts"
+VOTES = "votes"
 CATEGORIES = "categories"
 
 #: Framework fields shown wherever a framework is referenced by name.
@@ -77,8 +78,12 @@ def framework_ref(pk):
     return FRAMEWORK_REFS
 
 
-def counts(pk):
-    return f"counts:{pk}"
+def votes(pk):
+    return f"votes:{pk}"
+
+
+def follows(pk):
+    return f"follows:{pk}"
 
 
 def decisions(pk):
@@ -132,11 +137,11 @@ def framework_page_tags(page):
 #: reads"); a table in no app's READS may not be read at all.
 READS = {
     "frameworks.Category": (CATEGORIES,),
-    "frameworks.Framework": ("framework", FRAMEWORKS, FRAMEWORK_REFS, CATALOGUE, "counts"),
+    "frameworks.Framework": ("framework", FRAMEWORKS, FRAMEWORK_REFS, CATALOGUE, "follows"),
     "frameworks.Framework_alternatives": ("framework",),
     "frameworks.Framework_integrations": ("framework",),
-    "frameworks.ProCon": ("framework", "counts"),
-    "frameworks.Vote": ("counts",),
+    "frameworks.ProCon": ("framework", "votes"),
+    "frameworks.Vote": ("votes",),
     "frameworks.Decision": ("decision", "decisions"),
     "frameworks.Decision_frameworks": ("decision", "decisions"),
     "frameworks.Decision_criteria": ("decision", "decisions"),

@@ -128,15 +128,20 @@ class FrameworkQuerySet(models.QuerySet):
         return self.exclude(inactive_q(now))
 
     def with_votes(self):
-        """Annotate ``votes``: the sum of the approved pros' and cons' votes."""
-        return self.annotate(
-            votes=models.functions.Coalesce(
-                models.Sum(
-                    "procons__votes_count", filter=Q(procons__status=ProCon.Status.APPROVED)
-                ),
-                0,
-            )
-        )
+        """Annotate ``votes``: the sum of the approved pros' and cons' votes
+        (a subquery per row: grouping by every framework column cost more)."""
+        return self.annotate(votes=models.functions.Coalesce(votes_of(models.OuterRef("pk")), 0))
+
+
+def votes_of(framework):
+    """The sum of a framework's approved pros' and cons' votes, as a subquery."""
+    approved = ProCon.objects.filter(framework=framework, status=ProCon.Status.APPROVED)
+    return models.Subquery(
+        approved.order_by()
+        .values("framework")
+        .annotate(sum=models.Sum("votes_count"))
+        .values("sum")
+    )
 
 
 def inactive_q(now=None):

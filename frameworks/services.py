@@ -118,8 +118,9 @@ def toggle_vote_orm(*, user, procon_id):
                 delta = 0  # a parallel request of this member voted first; it counted
         if delta:
             ProCon.objects.filter(pk=procon_id).update(votes_count=F("votes_count") + delta)
-            counts_changed.send(sender=Vote, framework_ids=[framework_id])
         votes = ProCon.objects.values_list("votes_count", flat=True).get(pk=procon_id)
+    if delta:  # after the writer's turn: its bump runs outside it
+        counts_changed.send(sender=Vote, framework_ids=[framework_id])
     return VoteResult(votes, voted)
 
 

@@ -16,7 +16,7 @@ from core.cache import bump_on_commit
 
 from . import cache as tags
 from . import services
-from .models import Category, Decision, Framework, ProCon
+from .models import Category, Decision, Framework, ProCon, Vote
 
 
 def framework_pre_save(sender, instance, **kwargs):
@@ -54,13 +54,16 @@ def framework_deleted(sender, instance, **kwargs):
 
 def procon_changed(sender, instance, **kwargs):
     pk = instance.framework_id
-    bump_on_commit(tags.framework(pk), tags.counts(pk), tags.CATALOGUE, tags.COUNTS)
+    bump_on_commit(tags.framework(pk), tags.votes(pk), tags.CATALOGUE, tags.VOTES)
 
 
 def counts_changed(sender, framework_ids, **kwargs):
-    """Votes, follows or stack entries of these frameworks: only the holes
-    showing their counts, and lists ordered by counts."""
-    bump_on_commit(tags.COUNTS, *(tags.counts(pk) for pk in framework_ids))
+    """Votes (``sender`` Vote), or follows and stack entries, of these
+    frameworks: only the holes showing them, and lists ordered by votes."""
+    if sender is Vote:
+        bump_on_commit(tags.VOTES, *(tags.votes(pk) for pk in framework_ids))
+    else:
+        bump_on_commit(*(tags.follows(pk) for pk in framework_ids))
 
 
 def framework_links_changed(sender, instance, action, pk_set, **kwargs):

@@ -189,7 +189,7 @@ def _seen_decisions(request):
 class ProConVotesView(View):
     """``/procons/<pk>/votes/``: how one pro/con's count is made, with its
     member votes per week. Its figures are printed as they are (not live),
-    so it records the framework's counts tag and a vote re-renders it."""
+    so it records the framework's votes tag and a vote re-renders it."""
 
     def get(self, request, pk):
         item = get_object_or_404(
@@ -197,6 +197,6 @@ class ProConVotesView(View):
             pk=pk,
             framework__is_published=True,
         )
-        depends_on(tags.framework(item.framework_id), tags.counts(item.framework_id))
+        depends_on(tags.framework(item.framework_id), tags.votes(item.framework_id))
         weeks = selectors.weekly_member_votes([item.pk])[item.pk]
         return render(request, "frameworks/procon_votes.html", {"item": item, "weeks": weeks})

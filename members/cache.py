@@ -30,7 +30,7 @@ def member_page(pk):
 #: Tables of this app, as ``frameworks.cache.READS``.
 READS = {
     "members.Profile": (MEMBERS, "member", "decisions", "decision"),  # as auth.User
-    "members.Follow": ("counts", "member"),
-    "members.StackEntry": ("counts", "member"),
+    "members.Follow": ("follows", "member"),
+    "members.StackEntry": ("follows", "member"),
     "members.Comment": ("decision", "member"),
 }

@@ -22,7 +22,7 @@ def profile_changed(sender, instance, **kwargs):
     bump_on_commit(
         tags.member(instance.user_id),
         tags.member_page(instance.user_id),
-        *(catalogue_tags.counts(pk) for pk in framework_ids),
+        *(catalogue_tags.follows(pk) for pk in framework_ids),
     )
 
 
@@ -41,7 +41,7 @@ def user_saved(sender, instance, created=False, update_fields=None, **kwargs):
     bump_on_commit(
         tags.member(instance.pk),
         tags.member_page(instance.pk),
-        *(catalogue_tags.counts(pk) for pk in framework_ids),
+        *(catalogue_tags.follows(pk) for pk in framework_ids),
     )
 
 

@@ -6,7 +6,8 @@ showing them, so no page prints them itself: each is printed by one of the
 holes below, rendered from its arguments alone (``load`` reads the data of
 many holes of one kind in one go and names each one's tags; a template
 under ``templates/holes/`` renders one). A new count is a new hole here,
-and its writes send ``frameworks.services.counts_changed``.
+and its writes send ``frameworks.services.counts_changed``, which bumps
+``votes:<pk>`` or ``follows:<pk>``.
 
 ``here`` arguments are the address of the page a hole sits on, where its
 log-in links and forms send the reader back.
@@ -37,8 +38,12 @@ def _template(name):
     return render
 
 
-def _tags(*ids):
-    return {catalogue_tags.framework(pk) for pk in ids} | {catalogue_tags.counts(pk) for pk in ids}
+def _tags(*ids, votes=True, follows=True):
+    """What a block about these frameworks shows: their own figures, and
+    their votes and what members follow and use, as it prints them."""
+    tags = {catalogue_tags.framework(pk) for pk in ids}
+    tags |= {catalogue_tags.votes(pk) for pk in ids} if votes else set()
+    return tags | ({catalogue_tags.follows(pk) for pk in ids} if follows else set())
 
 
 def _ids(text):
@@ -53,7 +58,7 @@ def load_counts(holes, user, memo):
     """``counts(pk, brief)``: a framework card's counts."""
     found = _frameworks({pk for pk, _ in holes}, memo)
     return {
-        (pk, brief): (_tags(pk), {"framework": found.get(pk), "brief": brief})
+        (pk, brief): (_tags(pk, follows=not brief), {"framework": found.get(pk), "brief": brief})
         for pk, brief in holes
     }
 
@@ -70,7 +75,7 @@ def load_follow(holes, user, memo):
         )
     return {
         (pk, here): (
-            _tags(pk),
+            _tags(pk, votes=False),
             {"framework": found.get(pk), "following": pk in following, "here": here},
         )
         for pk, here in holes
@@ -91,7 +96,7 @@ def load_procons(holes, user, memo):
     voted = voted_procon_ids(user, shown) if user is not None else set()
     return {
         (pk, here): (
-            _tags(pk),
+            _tags(pk, follows=False),
             {
                 "pros": procons[pk][ProCon.Kind.PRO],
                 "cons": procons[pk][ProCon.Kind.CON],
@@ -111,7 +116,7 @@ def load_stacks(holes, user, memo):
     for pk, here in holes:
         users, mine = stack_users(pk, user)
         data[(pk, here)] = (
-            _tags(pk) | {catalogue_tags.MEMBERS},
+            _tags(pk, votes=False) | {catalogue_tags.MEMBERS},
             {"framework": found.get(pk), "users": users, "entry": mine, "here": here},
         )
     return data
@@ -145,7 +150,7 @@ def load_compare_procons(holes, user, memo):
         shown = [p.pk for _, pros, cons in counts.procon_columns for p in (*pros, *cons)]
         voted = voted_procon_ids(user, shown) if user is not None else set()
         context = {"columns": counts.procon_columns, "voted": voted, "here": here}
-        data[(text, here)] = (_tags(*_ids(text)), context)
+        data[(text, here)] = (_tags(*_ids(text), follows=False), context)
     return data
 
 

@@ -70,7 +70,7 @@ class FrameworkListView(FilterView):
         depends_on(catalogue_tags.CATALOGUE, catalogue_tags.FRAMEWORKS, catalogue_tags.CATEGORIES)
         by_votes = "votes" in self.request.GET.get("sort", "")
         if by_votes:
-            depends_on(catalogue_tags.COUNTS)  # the order, not only the cards' counts
+            depends_on(catalogue_tags.VOTES)  # the order, not only the cards' counts
         return selectors.catalogue(votes=by_votes).order_by("name")
 
     def paginate_queryset(self, queryset, page_size):

@@ -277,7 +277,7 @@ def use_cache(settings, name, tmp_path):
     fixtures (``yield from``), which empties it again afterwards."""
     backends = {
         "locmem": ("django.core.cache.backends.locmem.LocMemCache", f"test-{tmp_path.name}"),
-        "files": ("django.core.cache.backends.filebased.FileBasedCache", str(tmp_path)),
+        "files": ("core.cache_backends.SharedFileCache", str(tmp_path)),
         "redis": ("core.cache_backends.ReusedClientRedisCache", "redis://127.0.0.1:6379/3"),
     }
     backend, location = backends[name]

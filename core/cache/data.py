@@ -12,11 +12,6 @@ from . import store, tags
 _held = store.Held(64)
 
 
-def _current(entry):
-    found = store.get_many(list(entry.versions)) if entry is not None else None
-    return entry if found is not None and tags.holds(entry.versions, found) else None
-
-
 def cached(name, compute, tags_of, timeout=tags.PAGE_TIMEOUT):
     """``compute()``, kept until one of ``tags_of(value)`` is bumped. The
     tags are declared to the enclosing render too."""
@@ -25,12 +20,17 @@ def cached(name, compute, tags_of, timeout=tags.PAGE_TIMEOUT):
         tags.depends_on(*tags_of(value))
         return value
     key, found = store.key("data", name), {}
-    entry = _current(_held.get(key))
+    entry, checked = _held.get(key)
+    if entry is not None and (checked is None or checked != tags.seen()):
+        found, checked = tags.check(entry.versions)
+        entry = entry if checked is not None else None
     if entry is None:
         found = store.get_many([key, tags.CLOCK_KEY]) or {}
-        entry = _current(found.get(key))
+        entry = found.get(key)
+        checked = tags.check(entry.versions)[1] if entry is not None else None
+        entry = entry if checked is not None else None
     if entry is not None:
-        _held.put(key, entry)
+        _held.put(key, entry, checked)
         tags.depends_on(*(k.removeprefix(tags.TAG_PREFIX) for k in entry.versions))
         return entry.value
     with tags.rendering(tags.read_clock(found)) as render:

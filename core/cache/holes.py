@@ -10,7 +10,6 @@ never reaches a reader, so nothing a visitor types can forge one.
 import collections
 import json
 import secrets
-import time
 
 from django.conf import settings
 from markupsafe import Markup
@@ -18,9 +17,7 @@ from markupsafe import Markup
 from . import store, tags
 
 MARK = secrets.token_hex(16)
-LOCK_TIMEOUT = 10  # seconds a render may hold a coalescing lock
 WAIT_SECONDS = 2.0  # how long a reader waits for another's render
-POLL_SECONDS = (0.002, 0.004, 0.008, 0.015, 0.025)
 
 
 _kinds = {}
@@ -48,73 +45,60 @@ def _entry(key):
     return store.key("hole", key)
 
 
-def polls():
-    """The pauses of a reader waiting for another's render."""
-    deadline, pauses = time.monotonic() + WAIT_SECONDS, iter(POLL_SECONDS)
-    while time.monotonic() < deadline:
-        yield time.sleep(next(pauses, POLL_SECONDS[-1]))
-
-
 class Resolution:
     """The shared blocks of a page's holes: ``wanted`` are the cache keys to
-    read (in the page's own round trip), ``finish(found)`` gives
-    ``{hole key: html}``, fetching or rendering only what is stale."""
+    read after the write clock (in the page's own round trip, none when
+    every block was seen to stand at the clock the request read), then
+    ``finish(found)`` gives ``{hole key: html}``, fetching or rendering only
+    what is stale."""
 
-    def __init__(self, keys):
+    def __init__(self, keys, now=None):
         self.held = {key: _held.get(key) for key in keys}
-        self.wanted = [
-            k
-            for key, block in self.held.items()
-            for k in (block.versions if block is not None else [_entry(key)])
-        ]
+        checks = [checked for _, checked in self.held.values()]
+        self.ready = now is not None and all(checked == now for checked in checks)
+        self.wanted = [] if self.ready else [tags.CLOCK_KEY]
+        for key, (block, _) in self.held.items() if not self.ready else ():
+            self.wanted += block.versions if block is not None else [_entry(key)]
 
     def finish(self, found):
+        if self.ready:
+            return {key: block.value for key, (block, _) in self.held.items()}
         if found is None:  # the cache is down: render, keep nothing
             return _render(list(self.held), None, clock=None)
         texts = {}
-        for key, block in self.held.items():
+        for key, (block, _) in self.held.items():
             block = block or found.get(_entry(key))
             if block is not None and tags.holds(block.versions, found):
                 texts[key] = block.value
-                _held.put(key, block)
+                _held.put(key, block, found.get(tags.CLOCK_KEY))
         stale = [key for key in self.held if key not in texts]
-        return texts | _refresh(stale) if stale else texts
+        return texts | _refresh(stale, found.get(tags.CLOCK_KEY)) if stale else texts
 
 
-def _stored(keys):
-    """``{key: html}`` of the keys whose shared block is current."""
-    found = store.get_many([_entry(key) for key in keys]) or {}
-    blocks = {key: found[_entry(key)] for key in keys if _entry(key) in found}
-    versions = store.get_many([k for block in blocks.values() for k in block.versions])
-    ready = {}
-    for key, block in blocks.items():
-        if versions is not None and tags.holds(block.versions, versions):
-            _held.put(key, block)
-            ready[key] = block.value
-    return ready
+_flights = store.Flights()
 
 
-def _refresh(stale):
-    """Blocks another process stored meanwhile; else rendered here, in one
-    batch, by the one reader that takes each hole's lock, while the others
-    wait for its block (and render it themselves if it never comes)."""
-    ready = _stored(stale)
-    rest = [key for key in stale if key not in ready]
-    leading = [key for key in rest if store.add(_entry(key) + ":lock", 1, LOCK_TIMEOUT)]
-    if leading:
-        ready |= _render(leading, None, clock=tags.read_clock())
-        for key in leading:
-            store.delete(_entry(key) + ":lock")
-    for key in (key for key in rest if key not in ready):
-        for _ in polls():
-            ready |= _stored([key])
-            if key in ready:
-                break
-            if store.add(_entry(key) + ":lock", 1, LOCK_TIMEOUT):  # left without a block
-                store.delete(_entry(key) + ":lock")
-                break
-        if key not in ready:
-            ready |= _render([key], None, clock=tags.read_clock())
+def _refresh(stale, clock=None):
+    """Render the stale holes in one batch, one reader per hole in this
+    process: its other readers wait for that render and take its block when
+    it is exact for them (its clock read no earlier than theirs, so it shows
+    every write they could have seen), even one that overlapped a write and
+    so was not kept."""
+    seen, ready = tags.seen(), {}
+    mine, theirs = _flights.take(stale)
+    try:
+        clock = clock or tags.read_clock()  # read before the data
+        ready = _render(list(mine), None, clock=clock) if mine else {}
+        for key, flight in mine.items():
+            flight.result = (clock, ready[key])
+    finally:
+        _flights.land(mine)
+    for key, flight in theirs.items():
+        flight.done.wait(WAIT_SECONDS)
+        clock, html = flight.result or (None, None)
+        if html is None or seen is None or clock is None or seen > clock:
+            html = _render([key], None, clock=tags.read_clock())[key]
+        ready[key] = html
     return ready
 
 
@@ -127,7 +111,7 @@ def _render(keys, request, *, clock):
     for key in keys:
         name, *args = json.loads(key)
         by_kind[name].append((key, tuple(args)))
-    texts, done, memo = {}, [], {}
+    texts, done, memo = {}, [], _memo_at(clock) if request is None else {}
     for name, holes in by_kind.items():
         load, render_one = _kinds[name]
         with tags.rendering(clock, inherit=False) as batch:
@@ -141,11 +125,29 @@ def _render(keys, request, *, clock):
                 batch.tags |= render.tags
                 done.append((key, render))
     if request is None and clock is not None:
+        kept = {}
         for (key, _), versions in zip(done, tags.versions(*(r for _, r in done)), strict=True):
-            if versions is not None:
-                store.set(_entry(key), store.Entry(versions, texts[key]), tags.PAGE_TIMEOUT)
-                _held.put(key, store.Entry(versions, texts[key]))
+            if versions is not None:  # it stands at the clock it was rendered at
+                kept[key] = store.Entry(versions, texts[key])
+                _held.put(key, kept[key], clock)
+        store.set_many({_entry(key): entry for key, entry in kept.items()}, tags.PAGE_TIMEOUT)
     return texts
+
+
+#: What the holes rendered for everyone at one value of the clock share
+#: (``load``'s ``memo``): read after that value, it shows every write they
+#: must, so the blocks of one framework that a vote made stale load its
+#: counts once per process, not once per block.
+_memo = (None, {})
+
+
+def _memo_at(clock):
+    global _memo
+    if clock is None:
+        return {}
+    if _memo[0] != clock:
+        _memo = (clock, {})
+    return _memo[1]
 
 
 def fill(html, request):
@@ -159,8 +161,8 @@ def fill(html, request):
     if member or not settings.PAGE_CACHE:
         texts = _render(list(dict.fromkeys(keys)), request if member else None, clock=None)
     else:
-        resolution = Resolution(dict.fromkeys(keys))
-        texts = resolution.finish(store.get_many(resolution.wanted))
+        resolution = Resolution(dict.fromkeys(keys), tags.seen())
+        texts = resolution.finish(store.get_many(resolution.wanted) if resolution.wanted else {})
     out = [literals[0]]
     for key, literal in zip(keys, literals[1:], strict=True):
         out += (texts[key], literal)

@@ -8,6 +8,7 @@ it. Views name the query parameters they read; any other redirects.
 
 import gzip
 import re
+import time
 import zlib
 from dataclasses import dataclass
 from functools import wraps
@@ -21,6 +22,15 @@ from core.http import canonical_query, etag_of
 from . import holes, store, tags
 
 _gzip = re.compile(r"\bgzip\b")
+LOCK_TIMEOUT = 10  # seconds a render may hold a page's lock
+POLL_SECONDS = (0.002, 0.004, 0.008, 0.015, 0.025)
+
+
+def polls():
+    """The pauses of a reader waiting for another process's render."""
+    deadline, pauses = time.monotonic() + holes.WAIT_SECONDS, iter(POLL_SECONDS)
+    while time.monotonic() < deadline:
+        yield time.sleep(next(pauses, POLL_SECONDS[-1]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,30 +46,49 @@ class Page:
     holes: tuple
 
 
+@dataclass(frozen=True, eq=False)
+class Body:
+    filled: tuple  # the holes' texts it was assembled with
+    raw: bytes
+    etag: str
+    zipped: list  # [its gzip], once asked for
+
+
 class Held:
-    """A page as this process holds it: its parts unpacked, and its body as
-    last assembled (``raw``, its ``etag`` and, once asked for, ``zipped``),
-    built again only when a hole's text changed."""
+    """A page as this process holds it: its parts unpacked, and ``last``,
+    ``(clock, Body)``: the body as last assembled, with the write clock's
+    value when the page and its holes were seen to stand."""
 
     def __init__(self, page):
         raw, self.page, self.parts, start = zlib.decompress(page.body), page, [], 0
         for length in page.cuts:
             self.parts.append(raw[start : start + length])
             start += length
-        self.size, self.filled = len(raw), None
+        self.size, self.last = len(raw), None
 
-    def assemble(self, texts):
+    def stands(self, now, *, since=False):
+        """Whether the body as last assembled is exact at the clock ``now``:
+        checked at that clock, or (``since``) at a later one."""
+        checked = self.last[0] if self.last is not None else None
+        if now is None or checked is None:
+            return False
+        return checked >= now if since else checked == now
+
+    def assemble(self, texts, clock):
         filled = tuple(texts[key] for key in self.page.holes)
-        if filled != self.filled:
+        body = self.last[1] if self.last is not None else None
+        if body is None or body.filled != filled:
             out = [self.parts[0]]
             for text, part in zip(filled, self.parts[1:], strict=True):
                 out += (text.encode(), part)
-            self.raw = b"".join(out)
-            self.etag, self.zipped, self.filled = etag_of(self.raw), None, filled
-        return self
+            raw = b"".join(out)
+            body = Body(filled, raw, etag_of(raw), [])
+        self.last = (clock, body)
+        return body
 
 
 _pages = store.Held(32 * 1024 * 1024, weigh=lambda held: held.size)
+_checks = store.Flights()
 
 
 def page_key(request):
@@ -106,13 +135,33 @@ class AnonymousPageCacheMiddleware:
         cookies = request.COOKIES
         signed_in = settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies
         if not settings.PAGE_CACHE or signed_in or request.method not in ("GET", "HEAD"):
-            with tags.rendering(None):
+            with tags.rendering(None) as render:
+                # The clock once, against which what the process holds (data,
+                # holes) needs no other reading while nothing was bumped.
+                reads = settings.PAGE_CACHE and request.method in ("GET", "HEAD")
+                render.seen = tags.read_clock() if reads else None
                 return self.get_response(request)
         key = page_key(request)
-        held = _pages.get(key)
-        served = self.serve(request, held) if held is not None else None
-        if served is not None:
-            return served
+        held, _ = _pages.get(key)
+        if held is not None:
+            # Nothing bumped since the page and its holes were seen to
+            # stand: the body as then assembled, for one read of the clock.
+            now = tags.read_clock()
+            if held.stands(now):
+                return self.hit(request, held.page, held.last[1])
+            # One thread of this process checks it again; the others wait
+            # for it, and take its body when checked no earlier than they came.
+            mine, theirs = _checks.take([key])
+            try:
+                if theirs:
+                    theirs[key].done.wait(holes.WAIT_SECONDS)
+                if theirs and held.stands(now, since=True):
+                    return self.hit(request, held.page, held.last[1])
+                served = self.serve(request, held)
+                if served is not None:
+                    return served
+            finally:
+                _checks.land(mine)
         found = store.get_many([key, tags.CLOCK_KEY])
         if found is None:  # the cache is down: render, keep nothing
             with tags.rendering(None):
@@ -124,19 +173,19 @@ class AnonymousPageCacheMiddleware:
     def serve(self, request, held, key=None):
         """The hit while ``held`` is current, else None. ``key``: hold it."""
         resolution = holes.Resolution(held.page.holes)
-        found = store.get_many(list(dict.fromkeys([*held.page.versions, *resolution.wanted])))
-        if found is None or not tags.holds(held.page.versions, found):
+        found, clock = tags.check(held.page.versions, resolution.wanted)
+        if clock is None:
             return None
         if key is not None:
             _pages.put(key, held)
-        return self.hit(request, held.page, held.assemble(resolution.finish(found)))
+        return self.hit(request, held.page, held.assemble(resolution.finish(found), clock))
 
     def render(self, request, key, found):
         """Render as the one reader doing so, or take another's render."""
         lock, handoff = key + ":lock", key + ":handoff"
         arrived = tags.read_clock(found)
-        added = store.add(lock, 1, holes.LOCK_TIMEOUT)
-        for _ in holes.polls() if added is False else ():
+        added = store.add(lock, 1, LOCK_TIMEOUT)
+        for _ in polls() if added is False else ():
             polled = store.get_many([key, handoff]) or {}
             page, passed = polled.get(key), polled.get(handoff)
             served = self.serve(request, Held(page), key) if page is not None else None
@@ -144,7 +193,7 @@ class AnonymousPageCacheMiddleware:
                 served = self.serve(request, Held(passed[1]))  # exact for us: we came first
             if served is not None:
                 return served
-            added = store.add(lock, 1, holes.LOCK_TIMEOUT)
+            added = store.add(lock, 1, LOCK_TIMEOUT)
             if added is not False:
                 break
         try:
@@ -154,7 +203,7 @@ class AnonymousPageCacheMiddleware:
             if getattr(response, "anonymous_cacheable", False) and not response.cookies:
                 page = self.store(request, response, key, render, new=key not in found)
                 if page is not None and not page.versions and render.clock is not None:
-                    store.set(handoff, (render.clock, page), holes.LOCK_TIMEOUT)
+                    store.set(handoff, (render.clock, page), LOCK_TIMEOUT)
             return response
         finally:
             if added:
@@ -167,9 +216,9 @@ class AnonymousPageCacheMiddleware:
             response["ETag"] = body.etag
             return response
         zipped = _gzip.search(request.headers.get("Accept-Encoding", ""))
-        if zipped and body.zipped is None:
-            body.zipped = gzip.compress(body.raw, 6, mtime=0)
-        content = body.zipped if zipped else body.raw
+        if zipped and not body.zipped:
+            body.zipped.append(gzip.compress(body.raw, 6, mtime=0))
+        content = body.zipped[0] if zipped else body.raw
         response = HttpResponse(b"" if request.method == "HEAD" else content, status=page.status)
         for name, value in page.headers:
             response[name] = value
@@ -215,5 +264,7 @@ class AnonymousPageCacheMiddleware:
                     tuple(map(len, parts)), tuple(keys))  # fmt: skip
         if versions is not None:
             store.set(key, page, tags.PAGE_TIMEOUT)
-            _pages.put(key, Held(page))
+            held = Held(page)  # what it shows stands while the clock reads the render's
+            held.last = (render.clock, Body(None, content, response["ETag"], []))
+            _pages.put(key, held)
         return page

@@ -43,6 +43,10 @@ def set(key, value, timeout):
     _safely("set", cache.set, key, value, timeout)
 
 
+def set_many(values, timeout):
+    _safely("set", cache.set_many, values, timeout)
+
+
 def add(key, value, timeout):
     """True when ``key`` was free and now holds ``value``; None on an outage."""
     return _safely("add", cache.add, key, value, timeout=timeout)
@@ -92,27 +96,64 @@ class Entry:
 
 class Held:
     """Entries this process holds unpickled, newest last, up to ``limit`` in
-    all by ``weigh(entry)`` (1 each by default). The shared cache stays the
-    only judge of freshness: the copy saves moving and unpickling it."""
+    all by ``weigh(entry)`` (1 each by default), each with the write clock's
+    value when its tags were last seen to stand (``checked``): while the
+    clock still reads that, nothing was bumped since and the entry needs no
+    other reading. The shared cache stays the only judge of freshness."""
 
     def __init__(self, limit, weigh=lambda entry: 1):
         self.limit, self.weigh, self.size = limit, weigh, 0
         self.entries, self.lock = collections.OrderedDict(), threading.Lock()
 
     def get(self, key):
+        """``(entry, checked)``, or ``(None, None)``."""
         with self.lock:
-            entry = self.entries.get(key)
-            if entry is not None:
+            held = self.entries.get(key)
+            if held is not None:
                 self.entries.move_to_end(key)
-            return entry
+            return held or (None, None)
 
-    def put(self, key, entry):
+    def put(self, key, entry, checked=None):
         with self.lock:
             old = self.entries.pop(key, None)
-            self.size -= 0 if old is None else self.weigh(old)
+            self.size -= 0 if old is None else self.weigh(old[0])
             if self.weigh(entry) > self.limit:
                 return
-            self.entries[key] = entry
+            self.entries[key] = (entry, checked)
             self.size += self.weigh(entry)
             while self.size > self.limit:
-                self.size -= self.weigh(self.entries.popitem(last=False)[1])
+                self.size -= self.weigh(self.entries.popitem(last=False)[1][0])
+
+
+class Flight:
+    """One piece of work under way in this process: ``done`` once it ended,
+    with its ``result`` (None if it left none)."""
+
+    def __init__(self):
+        self.done, self.result = threading.Event(), None
+
+
+class Flights:
+    """This process's work under way, by key: one thread does it, the other
+    threads wanting it wait for it and take its result, instead of each
+    doing it again or polling the shared cache."""
+
+    def __init__(self):
+        self.flights, self.lock = {}, threading.Lock()
+
+    def take(self, keys):
+        """``(mine, theirs)``: ``{key: Flight}`` this thread now does, and
+        those under way that it should wait for."""
+        with self.lock:
+            theirs = {key: self.flights[key] for key in keys if key in self.flights}
+            mine = {
+                key: self.flights.setdefault(key, Flight()) for key in keys if key not in theirs
+            }
+        return mine, theirs
+
+    def land(self, mine):
+        with self.lock:
+            for key in mine:
+                self.flights.pop(key, None)
+        for flight in mine.values():
+            flight.done.set()

@@ -13,8 +13,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 
 from . import store
@@ -46,6 +45,7 @@ class Render:
     clock: int | None
     tags: set = field(default_factory=set)
     pages: list | None = None
+    seen: int | None = None  # the clock as the request first read it
 
 
 _render = ContextVar("cache_render", default=None)
@@ -66,7 +66,7 @@ def rendering(clock, *, inherit=True):
     """A render of its own; with ``inherit`` its tags are the enclosing
     one's too (data read for a page), without (a hole) they are not."""
     parent = _render.get()
-    render = Render(clock)
+    render = Render(clock, seen=parent.seen if parent is not None else clock)
     token = _render.set(render)
     try:
         yield render
@@ -76,10 +76,28 @@ def rendering(clock, *, inherit=True):
             parent.tags |= render.tags
 
 
+def seen():
+    """The write clock as this request first read it (None outside one)."""
+    render = _render.get()
+    return None if render is None else render.seen
+
+
+def check(recorded, keys=()):
+    """Read the write clock, then the ``recorded`` versions' keys and
+    ``keys``: ``(found, clock)``, ``clock`` being the value at which the
+    versions were seen to stand (None when they do not, or cannot be
+    read). They stand until the clock moves past it."""
+    found = store.get_many(list(dict.fromkeys([CLOCK_KEY, *recorded, *keys])))
+    if found is None or CLOCK_KEY not in found or not holds(recorded, found):
+        return found, None
+    return found, found[CLOCK_KEY]
+
+
 def read_clock(found=None):
     """The write clock (from ``found``, a ``get_many`` answer, if there),
     started when missing; None when the cache is down."""
-    clock = (found or {}).get(CLOCK_KEY)
+    found = found if found is not None else store.get_many([CLOCK_KEY]) or {}
+    clock = found.get(CLOCK_KEY)
     if clock is None and store.add(CLOCK_KEY, time.time_ns(), None) is not None:
         clock = (store.get_many([CLOCK_KEY]) or {}).get(CLOCK_KEY)
     return clock
@@ -149,11 +167,11 @@ def _advance_clock_stamping(keys):
     process on the machine, through a lock file beside the entries."""
     with contextlib.ExitStack() as turn:
         turn.enter_context(_bump_lock)
-        location = settings.CACHES["default"]
-        if location["BACKEND"].endswith("FileBasedCache"):
-            Path(location["LOCATION"]).mkdir(parents=True, exist_ok=True)
-            handle = turn.enter_context(open(Path(location["LOCATION"]) / "bump.lock", "a"))
+        folder = getattr(caches["default"], "_dir", None)  # the file-based cache's
+        if folder is not None:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            handle = turn.enter_context(open(Path(folder) / "bump.lock", "a"))
             fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
         value = max(time.time_ns(), (cache.get(CLOCK_KEY) or 0) + 1)
-        cache.set(CLOCK_KEY, value, timeout=None)
         cache.set_many(dict.fromkeys(keys, value), timeout=None)
+        cache.set(CLOCK_KEY, value, timeout=None)  # last: a reader who sees it sees the tags

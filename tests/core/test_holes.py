@@ -53,10 +53,11 @@ def test_a_vote_renders_only_its_frameworks_holes_once_for_every_reader(
             response = Client().get(url)
             assert response["X-Cache"] == "hit"
     rendered = hole_renders()[before:]
-    # Django's blocks on the two pages showing Django, each once; Flask's
-    # page renders nothing (its holes show only Flask).
-    on_the_comparison = ["counts", "follow", "compare_statistics", "compare_procons"]
-    on_djangos_page = ["follow", "framework_counts", "procons", "stacks"]
+    # Django's blocks that show votes, on the two pages showing Django, each
+    # once; Flask's page renders nothing (its holes show only Flask), nor do
+    # the follow buttons and stack lists (a vote changes neither).
+    on_the_comparison = ["counts", "compare_statistics", "compare_procons"]
+    on_djangos_page = ["framework_counts", "procons"]
     assert sorted(rendered) == sorted([*on_the_comparison, *on_djangos_page])
     html = Client().get(URL).content.decode()
     assert '<span class="vote-count">679</span>' in html
@@ -96,7 +97,7 @@ def test_concurrent_readers_of_a_stale_hole_render_it_once(
     rendered_keys = [key for keys in renders for key in keys]
     assert len(rendered_keys) == len(set(rendered_keys))  # each block once, by one reader
     rendered = sorted(hole_renders()[before:])
-    assert rendered == ["compare_procons", "compare_statistics", "counts", "follow"]
+    assert rendered == ["compare_procons", "compare_statistics", "counts"]
 
 
 def test_a_hit_reads_its_page_and_holes_in_one_round_trip(client, demo, page_cache, monkeypatch):
@@ -120,7 +121,7 @@ def test_a_hole_render_that_overlaps_a_write_to_its_tags_is_served_not_kept(
 
     def counted_while_a_vote_lands(*args, **kwargs):
         counts = real(*args, **kwargs)
-        tags.bump(catalogue_tags.counts(flask.pk))
+        tags.bump(catalogue_tags.votes(flask.pk))
         return counts
 
     from pages import holes as site_holes

@@ -215,7 +215,7 @@ def test_processes_without_redis_share_the_cache_through_files(
     machine's clock (it has no atomic incr)."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "core.cache_backends.SharedFileCache",
             "LOCATION": str(tmp_path),
         }
     }
@@ -242,7 +242,7 @@ def test_without_redis_every_process_of_the_site_shares_one_cache_folder(monkeyp
     monkeypatch.delenv("CACHE_DIR", raising=False)
     try:
         reloaded = importlib.reload(project_settings)
-        assert reloaded.CACHES["default"]["BACKEND"].endswith("FileBasedCache")
+        assert reloaded.CACHES["default"]["BACKEND"] == "core.cache_backends.SharedFileCache"
         assert reloaded.CACHES["default"]["LOCATION"] == str(reloaded.BASE_DIR / ".cache")
         assert reloaded.PAGE_CACHE
         monkeypatch.setenv("CACHE_DIR", "/tmp/stackcompare-cache")
@@ -349,8 +349,8 @@ def test_held_pages_are_bounded_by_their_bytes():
         held.put(f"page:{n}", page(b"x" * 50, b"y" * 50))
     held.put("page:big", page(b"z" * 251))
 
-    assert held.get("page:0") is None and held.get("page:big") is None
-    assert held.get("page:3") is not None and held.get("page:4") is not None
+    assert held.get("page:0")[0] is None and held.get("page:big")[0] is None
+    assert held.get("page:3")[0] is not None and held.get("page:4")[0] is not None
     assert held.size == 200
 
 
