@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q, Sum
 
 from core import charts
-from core.cache import depends_on
+from core.cache import cached, depends_on
 from core.links import url_for
 from frameworks import cache as catalogue_tags
 from frameworks.models import (
@@ -372,21 +372,29 @@ def related_comparisons(framework_ids, *, exclude=None, limit=8):
 
 
 def popular_comparisons(limit=6):
-    """Curated comparisons ranked by the community votes of their frameworks
-    (the votes summed per framework in one query, the ranking in Python)."""
-    comparisons = list(Comparison.objects.visible().with_frameworks())
+    """Curated comparisons ranked by the community votes of their frameworks:
+    the comparisons from the data cache, the votes summed per framework in
+    one query, the ranking in Python."""
+    comparisons = cached(
+        "curated comparisons",
+        lambda: list(Comparison.objects.visible().with_frameworks()),
+        lambda _: {COMPARISONS_TAG, catalogue_tags.FRAMEWORKS},
+    )
     ranked = {f.pk for comparison in comparisons for f in comparison.ordered_frameworks()}
-    depends_on(COMPARISONS_TAG, catalogue_tags.FRAMEWORKS, *map(catalogue_tags.votes, ranked))
+    depends_on(*map(catalogue_tags.votes, ranked))
     totals = dict(
         ProCon.objects.approved()
+        .filter(framework__in=ranked)
         .order_by()
         .values("framework")
         .annotate(sum=Sum("votes_count"))
         .values_list("framework", "sum")
     )
-    for comparison in comparisons:
-        comparison.votes = sum(totals.get(f.pk, 0) for f in comparison.ordered_frameworks())
-    return sorted(comparisons, key=lambda c: (-c.votes, c.title))[:limit]
+
+    def votes(comparison):
+        return sum(totals.get(f.pk, 0) for f in comparison.ordered_frameworks())
+
+    return sorted(comparisons, key=lambda c: (-votes(c), c.title))[:limit]
 
 
 def recent_comparisons(limit=6):

@@ -47,10 +47,11 @@ def _entry(key):
 
 class Resolution:
     """The shared blocks of a page's holes: ``wanted`` are the cache keys to
-    read after the write clock (in the page's own round trip, none when
-    every block was seen to stand at the clock the request read), then
-    ``finish(found)`` gives ``{hole key: html}``, fetching or rendering only
-    what is stale."""
+    read after the write clock, in the page's own round trip: none when
+    every block this process holds was seen to stand at the clock the
+    request read; else their tags' versions (the blocks themselves for
+    those it lacks). ``finish(found)`` gives ``{hole key: html}``, taking
+    stale blocks as another process stored them again, or rendering them."""
 
     def __init__(self, keys, now=None):
         self.held = {key: _held.get(key) for key in keys}
@@ -65,14 +66,30 @@ class Resolution:
             return {key: block.value for key, (block, _) in self.held.items()}
         if found is None:  # the cache is down: render, keep nothing
             return _render(list(self.held), None, clock=None)
-        texts = {}
+        texts, clock = {}, found.get(tags.CLOCK_KEY)
         for key, (block, _) in self.held.items():
             block = block or found.get(_entry(key))
             if block is not None and tags.holds(block.versions, found):
                 texts[key] = block.value
-                _held.put(key, block, found.get(tags.CLOCK_KEY))
+                _held.put(key, block, clock)
         stale = [key for key in self.held if key not in texts]
-        return texts | _refresh(stale, found.get(tags.CLOCK_KEY)) if stale else texts
+        if stale:  # as stored again by another process, else rendered here
+            texts |= _stored(stale)
+            texts |= _refresh([key for key in stale if key not in texts], clock)
+        return texts
+
+
+def _stored(keys):
+    """``{key: html}`` of the holes whose block as stored stands."""
+    entries = store.get_many([_entry(key) for key in keys]) or {}
+    blocks = {key: entries[_entry(key)] for key in keys if _entry(key) in entries}
+    found, clock = tags.check({k: v for b in blocks.values() for k, v in b.versions.items()})
+    ready = {}
+    for key, block in blocks.items() if clock is not None else ():
+        if tags.holds(block.versions, found):
+            ready[key] = block.value
+            _held.put(key, block, clock)
+    return ready
 
 
 _flights = store.Flights()
