@@ -38,21 +38,18 @@ def cached(name, compute, tags_of, timeout=tags.PAGE_TIMEOUT):
         tags.depends_on(*tags_of(value))
     (versions,) = tags.versions(render)
     if versions is not None:
-        store.set(key, store.Entry(versions, value), timeout)
+        store.set_many({key: store.Entry(versions, value)}, timeout)
         _held.put(key, store.Entry(versions, value))
     return value
 
 
-#: Most values kept on one owner: keys naming a request's host are bounded
-#: by ALLOWED_HOSTS, which may allow a whole domain.
-DERIVED_MAX = 96
+DERIVED_MAX = 96  # values kept on one owner: ALLOWED_HOSTS may allow a domain
 
 
 def derived(owner, key, compute, *, timeout=None):
-    """``compute()``, kept on ``owner`` (a ``cached()`` value) for the next
-    calls with the same ``key``, at most ``timeout`` seconds. ``compute``
-    may read only ``owner`` and what ``key`` names; what it returns is
-    shared by the process's threads, so it is read-only by convention."""
+    """``compute()``, kept on ``owner`` (a ``cached()`` value) for calls with
+    the same ``key``, at most ``timeout`` seconds. ``compute`` may read only
+    ``owner`` and what ``key`` names; its value is shared, so read-only."""
     kept = getattr(owner, "__dict__", None)
     if kept is None:
         return compute()

@@ -1,10 +1,10 @@
 """Holes: blocks of a page cached apart from it, under tags of their own.
 
 A template prints ``hole(name, *args)``; the kind registered as ``name``
-renders the block from ``args`` alone. Holes are filled when a template is
-rendered (``fill``): for members with their own state, for everyone else
-from the shared blocks. The marker holds a secret of this process and
-never reaches a reader, so nothing a visitor types can forge one.
+renders the block from ``args`` alone. ``fill`` fills a rendered page's
+holes: for members with their own state, for everyone else from the shared
+blocks. The marker holds a secret of this process and never reaches a
+reader, so nothing a visitor types can forge one.
 """
 
 import collections
@@ -18,27 +18,23 @@ from . import store, tags
 
 MARK = secrets.token_hex(16)
 WAIT_SECONDS = 2.0  # how long a reader waits for another's render
-
-
 _kinds = {}
+_held = store.Held(4096)
+_flights = store.Flights()
 
 
 def register(name, *, load, render):
     """A kind of hole. ``load(args_list, user, memo)`` reads the data of
-    several holes in one go: ``{args: (tags, context)}`` (``user`` None for
-    the shared blocks; ``memo``, a dict the kinds filled together share,
-    to share reads); ``render(request, args, context)`` is one hole's HTML
-    (``request`` None for the shared blocks)."""
+    several holes at once: ``{args: (tags, context)}`` (``user`` None for the
+    shared blocks; ``memo`` a dict shared by kinds filled together);
+    ``render(request, args, context)`` is one hole's HTML (``request`` None
+    for the shared blocks)."""
     _kinds[name] = (load, render)
 
 
 def hole(name, *args):
-    """What a template prints where hole ``name`` with ``args`` (texts or
-    numbers) goes; filled when the template is rendered."""
+    """Where hole ``name`` with ``args`` (texts or numbers) goes in a template."""
     return Markup(MARK + json.dumps([name, *args]) + MARK)
-
-
-_held = store.Held(4096)
 
 
 def _entry(key):
@@ -46,12 +42,11 @@ def _entry(key):
 
 
 class Resolution:
-    """The shared blocks of a page's holes: ``wanted`` are the cache keys to
-    read after the write clock, in the page's own round trip: none when
-    every block this process holds was seen to stand at the clock the
-    request read; else their tags' versions (the blocks themselves for
-    those it lacks). ``finish(found)`` gives ``{hole key: html}``, taking
-    stale blocks as another process stored them again, or rendering them."""
+    """The shared blocks of a page's holes. ``wanted``: the keys to read after
+    the clock in the page's own round trip; none when every block held was
+    seen to stand at the clock the request read, else their tags' versions
+    (the blocks for those not held). ``finish(found)``: ``{hole key: html}``,
+    taking stale blocks as another process stored them again, or rendering."""
 
     def __init__(self, keys, now=None):
         self.held = {key: _held.get(key) for key in keys}
@@ -73,7 +68,7 @@ class Resolution:
                 texts[key] = block.value
                 _held.put(key, block, clock)
         stale = [key for key in self.held if key not in texts]
-        if stale:  # as stored again by another process, else rendered here
+        if stale:
             texts |= _stored(stale)
             texts |= _refresh([key for key in stale if key not in texts], clock)
         return texts
@@ -92,15 +87,10 @@ def _stored(keys):
     return ready
 
 
-_flights = store.Flights()
-
-
 def _refresh(stale, clock=None):
     """Render the stale holes in one batch, one reader per hole in this
-    process: its other readers wait for that render and take its block when
-    it is exact for them (its clock read no earlier than theirs, so it shows
-    every write they could have seen), even one that overlapped a write and
-    so was not kept."""
+    process. Its other readers take that block when it is exact for them
+    (its clock read no earlier than theirs), even one not kept."""
     seen, ready = tags.seen(), {}
     mine, theirs = _flights.take(stale)
     try:
@@ -111,7 +101,7 @@ def _refresh(stale, clock=None):
     finally:
         _flights.land(mine)
     for key, flight in theirs.items():
-        flight.done.wait(WAIT_SECONDS)
+        flight.wait(WAIT_SECONDS)
         clock, html = flight.result or (None, None)
         if html is None or seen is None or clock is None or seen > clock:
             html = _render([key], None, clock=tags.read_clock())[key]
@@ -119,16 +109,25 @@ def _refresh(stale, clock=None):
     return ready
 
 
+#: What the shared blocks rendered at one value of the clock share (``load``'s
+#: ``memo``): the blocks of one framework a vote made stale read it once.
+_memo = (None, {})
+
+
 def _render(keys, request, *, clock):
     """Render holes in one batch per kind: ``{key: html}``. For everyone but
     members (``request`` None) each block is stored under its own tags when
     its render did not overlap a write to them."""
+    global _memo
+    if request is None and clock is not None and _memo[0] != clock:
+        _memo = (clock, {})
+    memo = _memo[1] if request is None and clock is not None else {}
     user = None if request is None else request.user
     by_kind = collections.defaultdict(list)
     for key in keys:
         name, *args = json.loads(key)
         by_kind[name].append((key, tuple(args)))
-    texts, done, memo = {}, [], _memo_at(clock) if request is None else {}
+    texts, done = {}, []
     for name, holes in by_kind.items():
         load, render_one = _kinds[name]
         with tags.rendering(clock, inherit=False) as batch:
@@ -149,22 +148,6 @@ def _render(keys, request, *, clock):
                 _held.put(key, kept[key], clock)
         store.set_many({_entry(key): entry for key, entry in kept.items()}, tags.PAGE_TIMEOUT)
     return texts
-
-
-#: What the holes rendered for everyone at one value of the clock share
-#: (``load``'s ``memo``): read after that value, it shows every write they
-#: must, so the blocks of one framework that a vote made stale load its
-#: counts once per process, not once per block.
-_memo = (None, {})
-
-
-def _memo_at(clock):
-    global _memo
-    if clock is None:
-        return {}
-    if _memo[0] != clock:
-        _memo = (clock, {})
-    return _memo[1]
 
 
 def fill(html, request):

@@ -1,10 +1,7 @@
-"""The anonymous page cache: whole pages for readers who are not signed in.
-
-A stored page keeps its literal parts (compressed) and its holes' keys. A
-hit reads the versions of the page's tags and of its holes in one round
-trip and serves the body as last assembled, gzipped when the client takes
-it. Views name the query parameters they read; any other redirects.
-"""
+"""The anonymous page cache: whole pages for readers not signed in, kept as
+their literal parts (compressed) and their holes' keys. A hit reads the
+versions of the page's tags and holes in one round trip and serves the body
+as last assembled. Views name the query parameters they read."""
 
 import gzip
 import re
@@ -23,19 +20,18 @@ from . import holes, store, tags
 
 _gzip = re.compile(r"\bgzip\b")
 LOCK_TIMEOUT = 10  # seconds a render may hold a page's lock
-POLL_SECONDS = (0.002, 0.004, 0.008, 0.015, 0.025)
 
 
 def polls():
     """The pauses of a reader waiting for another process's render."""
-    deadline, pauses = time.monotonic() + holes.WAIT_SECONDS, iter(POLL_SECONDS)
+    deadline, pauses = time.monotonic() + holes.WAIT_SECONDS, iter((0.002, 0.004, 0.008, 0.015))
     while time.monotonic() < deadline:
-        yield time.sleep(next(pauses, POLL_SECONDS[-1]))
+        yield time.sleep(next(pauses, 0.025))
 
 
 @dataclass(frozen=True, eq=False)
 class Page:
-    """A stored page: ``body`` its literal parts, compressed, of the lengths
+    """A stored page: ``body`` its literal parts compressed, of the lengths
     ``cuts``, with a hole of ``holes`` between each two."""
 
     versions: dict
@@ -55,9 +51,8 @@ class Body:
 
 
 class Held:
-    """A page as this process holds it: its parts unpacked, and ``last``,
-    ``(clock, Body)``: the body as last assembled, with the write clock's
-    value when the page and its holes were seen to stand."""
+    """A page held by this process: its parts unpacked, and ``last``, the body
+    as last assembled with the clock at which page and holes stood."""
 
     def __init__(self, page):
         raw, self.page, self.parts, start = zlib.decompress(page.body), page, [], 0
@@ -67,12 +62,9 @@ class Held:
         self.size, self.last = len(raw), None
 
     def stands(self, now, *, since=False):
-        """Whether the body as last assembled is exact at the clock ``now``:
-        checked at that clock, or (``since``) at a later one."""
+        """The last body is exact at ``now``: checked then (or, ``since``, later)."""
         checked = self.last[0] if self.last is not None else None
-        if now is None or checked is None:
-            return False
-        return checked >= now if since else checked == now
+        return None not in (now, checked) and (checked >= now if since else checked == now)
 
     def assemble(self, texts, clock):
         filled = tuple(texts[key] for key in self.page.holes)
@@ -136,25 +128,22 @@ class AnonymousPageCacheMiddleware:
         signed_in = settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies
         if not settings.PAGE_CACHE or signed_in or request.method not in ("GET", "HEAD"):
             with tags.rendering(None) as render:
-                # The clock once, against which what the process holds (data,
-                # holes) needs no other reading while nothing was bumped.
+                # The clock once: what the process holds stands while it reads so.
                 reads = settings.PAGE_CACHE and request.method in ("GET", "HEAD")
                 render.seen = tags.read_clock() if reads else None
                 return self.get_response(request)
         key = page_key(request)
         held, _ = _pages.get(key)
         if held is not None:
-            # Nothing bumped since the page and its holes were seen to
-            # stand: the body as then assembled, for one read of the clock.
+            # Nothing bumped since page and holes stood: the body as then assembled.
             now = tags.read_clock()
             if held.stands(now):
                 return self.hit(request, held.page, held.last[1])
-            # One thread of this process checks it again; the others wait
-            # for it, and take its body when checked no earlier than they came.
+            # One thread checks again; the others wait and take its body.
             mine, theirs = _checks.take([key])
             try:
                 if theirs:
-                    theirs[key].done.wait(holes.WAIT_SECONDS)
+                    theirs[key].wait(holes.WAIT_SECONDS)
                 if theirs and held.stands(now, since=True):
                     return self.hit(request, held.page, held.last[1])
                 served = self.serve(request, held)
@@ -203,7 +192,7 @@ class AnonymousPageCacheMiddleware:
             if getattr(response, "anonymous_cacheable", False) and not response.cookies:
                 page = self.store(request, response, key, render, new=key not in found)
                 if page is not None and not page.versions and render.clock is not None:
-                    store.set(handoff, (render.clock, page), LOCK_TIMEOUT)
+                    store.set_many({handoff: (render.clock, page)}, LOCK_TIMEOUT)
             return response
         finally:
             if added:
@@ -232,19 +221,16 @@ class AnonymousPageCacheMiddleware:
 
     @staticmethod
     def store(request, response, key, render, new):
-        """Keep the page, its literal parts and holes as its templates printed
-        them, under the tags its render declared. Returns it (with no
-        versions when a write to its tags overlapped the render, so it was
-        not kept), or None."""
+        """Keep the page's literal parts and holes as its templates printed
+        them, under its render's tags. Returns it (with no versions, not
+        kept, when a write to its tags overlapped the render), or None."""
         if response.streaming or request.method != "GET":
             return None
         content = response.content
         printed = [(p, k) for html, p, k in render.pages if html.encode() == content]
         if render.pages and not printed:
             return None  # holes printed somewhere we cannot place them
-        parts, keys = (
-            ([p.encode() for p in printed[0][0]], printed[0][1]) if printed else ([content], [])
-        )
+        parts, keys = printed[0] if printed else ([content], [])
         skipped = {"content-length", "x-cache", "etag", "cache-control", "vary"}
         headers = [(k, v) for k, v in response.items() if k.lower() not in skipped]
         headers += [("Cache-Control", "no-cache"), ("Vary", "Accept-Encoding")]
@@ -259,11 +245,12 @@ class AnonymousPageCacheMiddleware:
         if new and ratelimit.hit("page-cache-fill", address, settings.PAGE_CACHE_FILL_RATE):
             return None
         (versions,) = tags.versions(render)
+        parts = [part.encode() if isinstance(part, str) else part for part in parts]
         body = zlib.compress(b"".join(parts), 6)
         page = Page(versions or {}, response.status_code, tuple(headers), body,
                     tuple(map(len, parts)), tuple(keys))  # fmt: skip
         if versions is not None:
-            store.set(key, page, tags.PAGE_TIMEOUT)
+            store.set_many({key: page}, tags.PAGE_TIMEOUT)
             held = Held(page)  # what it shows stands while the clock reads the render's
             held.last = (render.clock, Body(None, content, response["ETag"], []))
             _pages.put(key, held)

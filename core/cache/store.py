@@ -1,5 +1,5 @@
-"""Talking to the shared cache (an outage is logged, never raised to a
-reader), the release's keys, and what a process holds of it."""
+"""The shared cache (an outage is logged, never raised to a reader), the
+release's keys, and what a process holds of it."""
 
 import collections
 import hashlib
@@ -18,29 +18,22 @@ logger = logging.getLogger("core.cache")
 _last_warning = 0.0
 
 
-def warn(action, error):
-    """Log an unreachable cache at most once a minute per process."""
-    global _last_warning
-    if time.monotonic() - _last_warning > 60:
-        _last_warning = time.monotonic()
-        logger.warning("Cache unavailable (%s: %s); serving uncached.", action, error)
-
-
 def _safely(action, call, *args, **kwargs):
+    """``call``'s answer, or None when the cache is down (logged at most
+    once a minute per process)."""
+    global _last_warning
     try:
         return call(*args, **kwargs)
     except Exception as error:
-        warn(action, error)
+        if time.monotonic() - _last_warning > 60:
+            _last_warning = time.monotonic()
+            logger.warning("Cache unavailable (%s: %s); serving uncached.", action, error)
         return None
 
 
 def get_many(keys):
     """``{key: value}`` of the keys found, or None when the cache is down."""
     return _safely("get", cache.get_many, keys)
-
-
-def set(key, value, timeout):
-    _safely("set", cache.set, key, value, timeout)
 
 
 def set_many(values, timeout):
@@ -57,10 +50,9 @@ def delete(key):
 
 
 def build_id():
-    """Identifies the code and templates that render pages, so a deploy never
-    serves what the previous release cached: RELEASE (e.g. a git sha), or a
-    hash of the size and mtime of every source file of our installed apps
-    and of the site's templates and static files."""
+    """The code and templates that render pages, so a deploy never serves
+    what the previous release cached: RELEASE (e.g. a git sha), or a hash of
+    the size and mtime of our apps' sources, templates and static files."""
     if os.environ.get("RELEASE"):
         return os.environ["RELEASE"]
     base = Path(settings.BASE_DIR).resolve()
@@ -88,18 +80,17 @@ def key(kind, name):
 
 @dataclass(frozen=True, eq=False)
 class Entry:
-    """A value kept under the versions of the tags it shows."""
+    """A value kept under the versions (``{tag key: version}``) of its tags."""
 
-    versions: dict  # {tag key: version}
+    versions: dict
     value: object
 
 
 class Held:
-    """Entries this process holds unpickled, newest last, up to ``limit`` in
-    all by ``weigh(entry)`` (1 each by default), each with the write clock's
-    value when its tags were last seen to stand (``checked``): while the
-    clock still reads that, nothing was bumped since and the entry needs no
-    other reading. The shared cache stays the only judge of freshness."""
+    """Entries this process holds unpickled, newest last, up to ``limit`` by
+    ``weigh(entry)``, each with ``checked``: the write clock's value when its
+    tags were last seen to stand. While the clock still reads that, nothing
+    was bumped since and the entry needs no other reading."""
 
     def __init__(self, limit, weigh=lambda entry: 1):
         self.limit, self.weigh, self.size = limit, weigh, 0
@@ -125,18 +116,16 @@ class Held:
                 self.size -= self.weigh(self.entries.popitem(last=False)[1][0])
 
 
-class Flight:
-    """One piece of work under way in this process: ``done`` once it ended,
-    with its ``result`` (None if it left none)."""
+class Flight(threading.Event):
+    """One piece of work under way in this process: set once it ended, with
+    its ``result`` (None if it left none)."""
 
-    def __init__(self):
-        self.done, self.result = threading.Event(), None
+    result = None
 
 
 class Flights:
-    """This process's work under way, by key: one thread does it, the other
-    threads wanting it wait for it and take its result, instead of each
-    doing it again or polling the shared cache."""
+    """Work under way in this process, by key: one thread does it, the others
+    wait for it and take its result instead of doing it again."""
 
     def __init__(self):
         self.flights, self.lock = {}, threading.Lock()
@@ -156,4 +145,4 @@ class Flights:
             for key in mine:
                 self.flights.pop(key, None)
         for flight in mine.values():
-            flight.done.set()
+            flight.set()

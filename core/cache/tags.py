@@ -18,8 +18,7 @@ from django.db import transaction
 
 from . import store
 
-#: The bound on staleness if a bump was lost (the cache was down).
-PAGE_TIMEOUT = 60 * 60
+PAGE_TIMEOUT = 60 * 60  # the bound on staleness if a bump was lost (cache down)
 CLOCK_KEY = "cache:clock"
 TAG_PREFIX = "cache:tag:"
 #: Advance the counter KEYS[1] (started at ARGV[1] when missing) and set the
@@ -38,17 +37,19 @@ def tag_key(tag):
 
 @dataclass
 class Render:
-    """One page, hole or piece of data being computed: the clock read before
-    its data, the tags it declared and, for a page kept for everyone, what
-    its templates printed (``(html, literal parts, hole keys)``)."""
+    """A page, hole or value being computed: the clock read before its data,
+    the tags it declared, the clock as the request first read it (``seen``)
+    and, for a page kept for everyone, what its templates printed
+    (``(html, literal parts, hole keys)``)."""
 
     clock: int | None
     tags: set = field(default_factory=set)
     pages: list | None = None
-    seen: int | None = None  # the clock as the request first read it
+    seen: int | None = None
 
 
 _render = ContextVar("cache_render", default=None)
+current = _render.get
 
 
 def depends_on(*tags):
@@ -56,9 +57,6 @@ def depends_on(*tags):
     render = _render.get()
     if render is not None:
         render.tags.update(tags)
-
-
-current = _render.get
 
 
 @contextlib.contextmanager
@@ -83,10 +81,9 @@ def seen():
 
 
 def check(recorded, keys=()):
-    """Read the write clock, then the ``recorded`` versions' keys and
-    ``keys``: ``(found, clock)``, ``clock`` being the value at which the
-    versions were seen to stand (None when they do not, or cannot be
-    read). They stand until the clock moves past it."""
+    """Read the clock, then the ``recorded`` versions' keys and ``keys``:
+    ``(found, clock)``, ``clock`` the value at which the versions stand
+    (None when they do not or cannot be read) until the clock moves on."""
     found = store.get_many(list(dict.fromkeys([CLOCK_KEY, *recorded, *keys])))
     if found is None or CLOCK_KEY not in found or not holds(recorded, found):
         return found, None
@@ -104,16 +101,13 @@ def read_clock(found=None):
 
 
 def versions(*renders):
-    """For each render, ``{tag key: version}`` to store with what it
-    computed, or None when that must not be kept: no tag declared, the
-    cache unreachable, or one of its tags bumped after its clock was read.
-    One round trip for all of them."""
+    """For each render, ``{tag key: version}`` to store with what it computed,
+    or None when that must not be kept: no tag declared, the cache down, or
+    a tag bumped after its clock was read. One round trip for all."""
     wanted = sorted({tag_key(t) for r in renders if r.clock is not None for t in r.tags})
     found = store.get_many(wanted) if wanted else {}
     missing = [k for k in wanted if found is not None and k not in found]
-    if missing:
-        # Never bumped, or evicted: the clock's value (equal to an evicted
-        # version only if nothing at all was written since).
+    if missing:  # never bumped, or evicted: the clock's value
         now = read_clock()
         for k in missing if now is not None else ():
             store.add(k, now, None)
@@ -135,9 +129,9 @@ def holds(recorded, found):
 
 
 def bump(*tags):
-    """Make every entry that shows one of these tags stale at once: the tags
-    take the write clock's next value. Advancing the clock and setting the
-    tags is one step, so a tag never moves back to an older version."""
+    """Make every entry that shows one of these tags stale: the tags take the
+    clock's next value, in one step with advancing it, so a tag never moves
+    back to an older version."""
     keys = sorted({tag_key(tag) for tag in tags})
     if not keys:
         return
@@ -160,11 +154,10 @@ _bump_lock = threading.Lock()
 
 
 def _advance_clock_stamping(keys):
-    """Advance the clock to the wall clock's nanoseconds (one more than its
-    last value if the wall clock stepped back) and set ``keys`` to it. Redis
-    needs none of this (its script does both as one step); elsewhere bumps
-    take turns: this process's threads, and with the file-based cache every
-    process on the machine, through a lock file beside the entries."""
+    """Advance the clock to the wall clock's nanoseconds (or one more than
+    its last value) and set ``keys`` to it. Bumps take turns: this process's
+    threads and, with the file-based cache, every process on the machine
+    through a lock file beside the entries."""
     with contextlib.ExitStack() as turn:
         turn.enter_context(_bump_lock)
         folder = getattr(caches["default"], "_dir", None)  # the file-based cache's
