@@ -17,7 +17,6 @@ from markupsafe import Markup
 from . import store, tags
 
 MARK = secrets.token_hex(16)
-WAIT_SECONDS = 2.0  # how long a reader waits for another's render
 _kinds = {}
 _held = store.Held(4096)
 _flights = store.Flights()
@@ -39,6 +38,10 @@ def hole(name, *args):
 
 def _entry(key):
     return store.key("hole", key)
+
+
+def _lock(key):
+    return _entry(key) + ":lock"
 
 
 class Resolution:
@@ -74,39 +77,61 @@ class Resolution:
         return texts
 
 
-def _stored(keys):
-    """``{key: html}`` of the holes whose block as stored stands."""
-    entries = store.get_many([_entry(key) for key in keys]) or {}
-    blocks = {key: entries[_entry(key)] for key in keys if _entry(key) in entries}
+def _stored(keys, locks=False):
+    """``{key: html}`` of the holes whose block as stored stands; with
+    ``locks``, None for those no other process is rendering any more."""
+    entries = store.get_many([_entry(k) for k in keys] + [_lock(k) for k in keys if locks])
+    blocks = {key: entries[_entry(key)] for key in keys if _entry(key) in (entries or {})}
     found, clock = tags.check({k: v for b in blocks.values() for k, v in b.versions.items()})
     ready = {}
-    for key, block in blocks.items() if clock is not None else ():
-        if tags.holds(block.versions, found):
+    for key in keys:
+        block = blocks.get(key)
+        if clock is not None and block is not None and tags.holds(block.versions, found):
             ready[key] = block.value
             _held.put(key, block, clock)
+        elif locks and _lock(key) not in (entries or {}):
+            ready[key] = None
     return ready
 
 
 def _refresh(stale, clock=None):
-    """Render the stale holes in one batch, one reader per hole in this
-    process. Its other readers take that block when it is exact for them
-    (its clock read no earlier than theirs), even one not kept."""
+    """Render the stale holes, one reader per hole in this process: its other
+    readers take that block when it is exact for them (its clock read no
+    earlier than theirs), even one not kept."""
     seen, ready = tags.seen(), {}
     mine, theirs = _flights.take(stale)
     try:
         clock = clock or tags.read_clock()  # read before the data
-        ready = _render(list(mine), None, clock=clock) if mine else {}
+        ready = _render_once(list(mine), clock) if mine else {}
         for key, flight in mine.items():
             flight.result = (clock, ready[key])
     finally:
         _flights.land(mine)
     for key, flight in theirs.items():
-        flight.wait(WAIT_SECONDS)
+        flight.wait(store.WAIT_SECONDS)
         clock, html = flight.result or (None, None)
         if html is None or seen is None or clock is None or seen > clock:
             html = _render([key], None, clock=tags.read_clock())[key]
         ready[key] = html
     return ready
+
+
+def _render_once(keys, clock):
+    """Render blocks once on the machine: those another process is rendering
+    (holding their locks) are taken as it stores them, or rendered here if
+    it let go of them with nothing stored that stands."""
+    locks = [key for key in keys if store.add(_lock(key), 1, store.LOCK_TIMEOUT) is not False]
+    try:
+        ready = _render(locks, None, clock=clock) if locks else {}
+    finally:  # let go before waiting, or two processes wait for each other
+        if locks:
+            store.delete_many(list(map(_lock, locks)))
+    for _ in store.polls() if len(locks) < len(keys) else ():
+        ready |= _stored([key for key in keys if key not in ready], locks=True)
+        if len(ready) == len(keys):
+            break
+    missing = [key for key in keys if ready.get(key) is None]
+    return ready | (_render(missing, None, clock=clock) if missing else {})
 
 
 #: What the shared blocks rendered at one value of the clock share (``load``'s

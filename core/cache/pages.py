@@ -5,7 +5,6 @@ as last assembled. Views name the query parameters they read."""
 
 import gzip
 import re
-import time
 import zlib
 from dataclasses import dataclass
 from functools import wraps
@@ -19,14 +18,6 @@ from core.http import canonical_query, etag_of
 from . import holes, store, tags
 
 _gzip = re.compile(r"\bgzip\b")
-LOCK_TIMEOUT = 10  # seconds a render may hold a page's lock
-
-
-def polls():
-    """The pauses of a reader waiting for another process's render."""
-    deadline, pauses = time.monotonic() + holes.WAIT_SECONDS, iter((0.002, 0.004, 0.008, 0.015))
-    while time.monotonic() < deadline:
-        yield time.sleep(next(pauses, 0.025))
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,7 +134,7 @@ class AnonymousPageCacheMiddleware:
             mine, theirs = _checks.take([key])
             try:
                 if theirs:
-                    theirs[key].wait(holes.WAIT_SECONDS)
+                    theirs[key].wait(store.WAIT_SECONDS)
                 if theirs and held.stands(now, since=True):
                     return self.hit(request, held.page, held.last[1])
                 served = self.serve(request, held)
@@ -173,8 +164,8 @@ class AnonymousPageCacheMiddleware:
         """Render as the one reader doing so, or take another's render."""
         lock, handoff = key + ":lock", key + ":handoff"
         arrived = tags.read_clock(found)
-        added = store.add(lock, 1, LOCK_TIMEOUT)
-        for _ in polls() if added is False else ():
+        added = store.add(lock, 1, store.LOCK_TIMEOUT)
+        for _ in store.polls() if added is False else ():
             polled = store.get_many([key, handoff]) or {}
             page, passed = polled.get(key), polled.get(handoff)
             served = self.serve(request, Held(page), key) if page is not None else None
@@ -182,7 +173,7 @@ class AnonymousPageCacheMiddleware:
                 served = self.serve(request, Held(passed[1]))  # exact for us: we came first
             if served is not None:
                 return served
-            added = store.add(lock, 1, LOCK_TIMEOUT)
+            added = store.add(lock, 1, store.LOCK_TIMEOUT)
             if added is not False:
                 break
         try:
@@ -192,11 +183,11 @@ class AnonymousPageCacheMiddleware:
             if getattr(response, "anonymous_cacheable", False) and not response.cookies:
                 page = self.store(request, response, key, render, new=key not in found)
                 if page is not None and not page.versions and render.clock is not None:
-                    store.set_many({handoff: (render.clock, page)}, LOCK_TIMEOUT)
+                    store.set_many({handoff: (render.clock, page)}, store.LOCK_TIMEOUT)
             return response
         finally:
             if added:
-                store.delete(lock)
+                store.delete_many([lock])
 
     @staticmethod
     def hit(request, page, body):

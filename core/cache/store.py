@@ -45,8 +45,19 @@ def add(key, value, timeout):
     return _safely("add", cache.add, key, value, timeout=timeout)
 
 
-def delete(key):
-    _safely("delete", cache.delete, key)
+def delete_many(keys):
+    _safely("delete", cache.delete_many, keys)
+
+
+LOCK_TIMEOUT = 10  # seconds a render may hold its lock
+WAIT_SECONDS = 2.0  # how long a reader waits for another's render
+
+
+def polls():
+    """The pauses of a reader waiting for another process's render."""
+    deadline, pauses = time.monotonic() + WAIT_SECONDS, iter((0.002, 0.004, 0.008, 0.015))
+    while time.monotonic() < deadline:
+        yield time.sleep(next(pauses, 0.025))
 
 
 def build_id():

@@ -100,6 +100,99 @@ def test_concurrent_readers_of_a_stale_hole_render_it_once(
     assert rendered == ["compare_procons", "compare_statistics", "counts"]
 
 
+def _another_process_renders(keys, *, stores):
+    """Play another worker: it holds the render locks of ``keys`` and, a
+    moment later, stores their blocks (``stores``) or gives up, then lets go."""
+    from core.cache import tags
+
+    store.set_many(dict.fromkeys(map(holes._lock, keys), 1), 10)
+
+    def work():
+        time.sleep(0.1)
+        if stores:
+            holes._render(keys, None, clock=tags.read_clock())
+        store.delete_many(list(map(holes._lock, keys)))
+        connection.close()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    return worker
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("stores", [True, False])
+def test_a_block_another_process_is_rendering_is_waited_for_not_rendered_twice(
+    demo, page_cache, committed, monkeypatch, stores
+):
+    response = Client().get(URL)
+    keys = list(
+        store.get_many([pages.page_key(response.wsgi_request)])[
+            pages.page_key(response.wsgi_request)
+        ].holes
+    )
+    item = ProCon.objects.get(framework__slug="django", text="Rapid development")
+    committed(services.toggle_vote, user=UserFactory(), procon_id=item.pk)
+    here, real = threading.get_ident(), holes._render
+    mine = []
+
+    def render(keys, request, *, clock):
+        if threading.get_ident() == here:
+            mine.extend(json.loads(key)[0] for key in keys)
+        return real(keys, request, clock=clock)
+
+    monkeypatch.setattr(holes, "_render", render)
+    worker = _another_process_renders(keys, stores=stores)
+    html = Client().get(URL).content.decode()
+    worker.join()
+    assert '<span class="vote-count">679</span>' in html
+    if stores:  # its blocks, once they landed
+        assert mine == []
+    else:  # it let go with nothing stored: this reader renders them
+        assert sorted(mine) == ["compare_procons", "compare_statistics", "counts"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reader_lets_go_of_its_own_blocks_before_it_waits_for_anothers(
+    demo, page_cache, committed, monkeypatch
+):
+    """Two processes, each rendering a block the other waits for, when
+    neither block is kept (a vote landed meanwhile): each must let go of its
+    own before it waits, or both wait out their deadline."""
+    response = Client().get(URL)
+    key = pages.page_key(response.wsgi_request)
+    keys = list(store.get_many([key])[key].holes)
+    theirs = next(k for k in keys if json.loads(k)[0] == "compare_procons")
+    ours = [k for k in keys if json.loads(k)[0] in ("counts", "compare_statistics")]
+    item = ProCon.objects.get(framework__slug="django", text="Rapid development")
+    committed(services.toggle_vote, user=UserFactory(), procon_id=item.pk)
+    monkeypatch.setattr(store, "WAIT_SECONDS", 30.0)
+    monkeypatch.setattr(store, "LOCK_TIMEOUT", 60)
+    store.set_many({holes._lock(theirs): 1}, 10)
+    rendering, released, real = threading.Event(), [], holes._render
+
+    def render(keys, request, *, clock):
+        rendering.set()  # the reader holds the locks of its blocks
+        return real(keys, request, clock=clock)
+
+    monkeypatch.setattr(holes, "_render", render)
+
+    def other_process():  # lets go once the reader let go of its own blocks
+        rendering.wait(10)
+        for _ in range(500):
+            if not store.get_many([holes._lock(k) for k in ours]):
+                released.append(True)
+                break
+            time.sleep(0.01)
+        store.delete_many([holes._lock(theirs)])
+
+    worker = threading.Thread(target=other_process)
+    worker.start()
+    html = Client().get(URL).content.decode()
+    worker.join()
+    assert released  # within its five seconds, not after the reader's thirty
+    assert '<span class="vote-count">679</span>' in html
+
+
 def test_a_hit_reads_its_page_and_holes_in_one_round_trip(client, demo, page_cache, monkeypatch):
     client.get(URL)
     assert Client().get(URL)["X-Cache"] == "hit"
