@@ -112,7 +112,7 @@ def member_sessions():
 
 
 def start_server(env):
-    workers = os.environ.get("WEB_CONCURRENCY") or ("2" if env.get("REDIS_URL") else "1")
+    workers = os.environ.get("WEB_CONCURRENCY") or "2"  # they share the file cache or Redis
     threads = os.environ.get("BENCH_THREADS", "8")
     server = prodserver.start_server(env, PORT, workers=workers, threads=threads)
     return server, f"gunicorn gthread, {workers} worker(s) x {threads} threads"
