@@ -9,6 +9,9 @@ import logging
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 from mcp import types
 
 from assistants import tools, views
@@ -267,3 +270,43 @@ def test_llms_txt_points_assistants_at_the_mcp_server_and_the_api(client, demo, 
         assert f"({url})" in text
     assert all(f"  - {name}: " in text for name in tools.TOOLS)
     assert client.get("/llms.txt")["X-Cache"] == "hit"
+
+
+# --- No input makes /mcp/ answer 5xx -------------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner),
+    max_leaves=12,
+)
+tool_calls = st.builds(
+    lambda rpc_id, name, arguments: {
+        "jsonrpc": "2.0",
+        "id": rpc_id,
+        "method": "tools/call",
+        "params": {"name": name, "arguments": arguments},
+    },
+    st.integers() | st.text(max_size=8),
+    st.sampled_from([*tools.TOOLS, "nope", ""]),
+    st.dictionaries(
+        st.sampled_from(["query", "slug", "slugs", "weights", "versions", "since", "limit", "x"]),
+        json_values,
+    ),
+)
+bodies = st.one_of(
+    tool_calls.map(json.dumps),
+    json_values.map(json.dumps),
+    st.binary(max_size=64),
+)
+
+
+@given(body=bodies)
+@examples(
+    max_examples=60,  # under API_RATE: they all count against the test client's address
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_no_body_makes_the_endpoint_answer_5xx(client, body):
+    response = post(client, body)
+    assert response.status_code < 500
+    assert response["Content-Type"].startswith("application/json")
