@@ -12,7 +12,7 @@ stream, no second server (docs/assistants.md).
 
 import json
 import logging
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.core.serializers.json import DjangoJSONEncoder
@@ -28,7 +28,10 @@ from . import tools
 logger = logging.getLogger(__name__)
 
 NAME = "stackcompare"
-VERSION = version(NAME)
+try:
+    VERSION = version(NAME)
+except PackageNotFoundError:  # run from a checkout that pip did not install
+    VERSION = None
 INSTRUCTIONS = (
     "A read-only catalogue of web frameworks with side-by-side comparisons. Every answer "
     "carries its provenance: cite its 'url'; give statistics with their 'as_of' date and "
