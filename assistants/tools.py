@@ -7,7 +7,7 @@ pages and the JSON API already use (``api.views``, the data-cached
 reads exactly what a visitor sees. Every answer names the page to cite
 (absolute URL); each statistic comes with its "as of" date and staleness,
 each assessment cell with its source, checked date and staleness, and
-"unknown" stands where we do not know.
+"unknown" stands where we do not know (``provenance.py``).
 
 Two kinds of error: ``ArgumentError`` (arguments the schema or the text
 policy refuse: a JSON-RPC "invalid params" error) and ``ToolError`` (well
@@ -17,7 +17,7 @@ docs/assistants.md has the rest.
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import jsonschema
@@ -30,7 +30,6 @@ from api.views import criterion_data, framework_document, framework_summary
 from comparison import addresses, exports, scoring
 from comparison.cache import CRITERIA
 from comparison.models import FRAMEWORK_RANGE, MAX_FRAMEWORKS, MIN_FRAMEWORKS, Criterion
-from comparison.selectors import STATISTICS
 from comparison.views import EXPORT_FORMATS, canonical_slugs, comparison_page
 from core.cache import cached, depends_on
 from core.text import ControlCharacterError, clean_text, has_control_character
@@ -38,9 +37,9 @@ from frameworks.filters import FrameworkFilter
 from frameworks.models import COMPARE_SEPARATOR, Framework
 from history import changes
 from pages import selectors as catalogue
-from stats.templatetags.statistics import assessment_stale, stats_stale
 
-UNKNOWN = "unknown"
+from .provenance import UNKNOWN, cell, dated, iso, statistic_dates, today
+
 #: Longest text an error message quotes from the arguments.
 QUOTED = 200
 SEARCH_LIMIT = 10
@@ -162,59 +161,7 @@ def refuse_control_characters(arguments):
                 stack.append((value, place))
 
 
-# --- Provenance -------------------------------------------------------------
-
-#: statistic -> (label, the framework attribute holding its figure's date;
-#: None for counts kept live on this site)
-STATISTIC_DATES = {key: (label, date_key) for key, label, date_key in STATISTICS}
-
-
-def today():
-    return timezone.localdate().isoformat()
-
-
-def iso(value):
-    return value.isoformat() if value else None
-
-
-def statistic_dates(framework):
-    """The date of each statistic's figure, as the comparison table shows it."""
-    return {
-        key: iso(getattr(framework, date_key)) if date_key else None
-        for key, (_, date_key) in STATISTIC_DATES.items()
-    }
-
-
-def dated(values, dates):
-    """``{key: value}`` as ``{key: {label, value, as_of, stale}}``: a figure
-    never goes without its date; votes are counted live, as of today."""
-    result = {}
-    for key, value in values.items():
-        label, date_key = STATISTIC_DATES.get(key, (key, None))
-        if value is None:
-            result[key] = {"label": label, "value": UNKNOWN, "as_of": UNKNOWN}
-        elif date_key is None:
-            result[key] = {"label": label, "value": value, "as_of": today(), "live": True}
-        else:
-            day = dates.get(key)
-            stale = stats_stale(date.fromisoformat(day)) if day else UNKNOWN
-            result[key] = {"label": label, "value": value, "as_of": day or UNKNOWN, "stale": stale}
-    return result
-
-
-def cell(assessment):
-    """An assessment (as the API and exports give it) with its staleness, and
-    "unknown" for what we do not know."""
-    if assessment is None:
-        return {"assessed": False, "verdict": UNKNOWN, "summary": "Not assessed yet."}
-    checked = assessment["checked_on"]
-    return {
-        **assessment,
-        "assessed": True,
-        "source_url": assessment["source_url"] or UNKNOWN,
-        "checked_on": checked or UNKNOWN,
-        "stale": assessment_stale(date.fromisoformat(checked)) if checked else UNKNOWN,
-    }
+# --- Shared by the tools ------------------------------------------------------
 
 
 def summary(request, framework):

@@ -1,5 +1,6 @@
-"""The tools' pure helpers: provenance of figures and cells, the text policy
-for arguments, the search ranking."""
+"""Pure helpers of the tools: the provenance of figures and cells
+(``assistants/provenance.py``), the text policy for arguments, the search
+ranking."""
 
 from datetime import timedelta
 from types import SimpleNamespace
@@ -7,7 +8,8 @@ from types import SimpleNamespace
 import pytest
 from django.utils.timezone import localdate
 
-from assistants.tools import ArgumentError, _rank, cell, dated, refuse_control_characters
+from assistants.provenance import cell, dated
+from assistants.tools import ArgumentError, _rank, refuse_control_characters
 
 
 def test_a_figure_never_goes_without_its_date():
