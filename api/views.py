@@ -117,7 +117,18 @@ def framework_list(request):
 def framework_detail(request, slug):
     page = catalogue.framework_page(slug)
     if page is None:
-        raise ApiError(404, f'We have no published framework called "{slug[:60]}".')
+        raise ApiError(
+            404,
+            f'We have no published framework called "{slug[:60]}".',
+            suggestions=[f.slug for f in addresses.suggestions_for([slug])[slug]],
+        )
+    return json_response(framework_document(request, page))
+
+
+def framework_document(request, page):
+    """A ``FrameworkPage`` as the API answers it, declaring its tags: the
+    framework's facts, statistics, assessments with their sources, pros and
+    cons with their votes, alternatives, integrations and comparisons."""
     # The framework with its counts (votes), and its pros and cons.
     f, pros, cons = comparison_counts([page.framework]).procon_columns[0]
     assessments = list(
@@ -157,23 +168,23 @@ def framework_detail(request, slug):
         integrations=[reference(request, i) for i in page.integrations],
         comparisons=[comparison_summary(request, c) for c in comparisons],
     )
-    return json_response(data)
+    return data
+
+
+def criterion_data(c):
+    return {
+        "slug": c.slug,
+        "name": c.name,
+        "description": c.description,
+        "question": c.question or None,
+        "position": c.position,
+    }
 
 
 def criterion_list(request):
     depends_on(CRITERIA)
     return json_response(
-        paginate(
-            request,
-            Criterion.objects.order_by("position", "name"),
-            lambda c: {
-                "slug": c.slug,
-                "name": c.name,
-                "description": c.description,
-                "question": c.question or None,
-                "position": c.position,
-            },
-        )
+        paginate(request, Criterion.objects.order_by("position", "name"), criterion_data)
     )
 
 

@@ -88,6 +88,14 @@ def suggest(unknown, candidates):
     return result[:3]
 
 
+def suggestions_for(unknown):
+    """``{name: close published frameworks}`` for each unknown name (one
+    query): what a bad compare address, API address or assistant's tool
+    call is offered instead."""
+    candidates = list(Framework.objects.published().only("pk", "slug", "name"))
+    return {name: suggest(name, candidates) for name in unknown}
+
+
 def curated_alias(raw):
     """A curated comparison whose own slug is ``raw`` ("python-web-giants")."""
     slug = raw.strip("/").lower()
@@ -128,8 +136,7 @@ def resolve_frameworks(raw):
         alias = curated_alias(raw)
         if alias is not None and alias.get_absolute_url() != compare_path_of(raw):
             return Redirect(alias.get_absolute_url())
-        candidates = list(Framework.objects.published().only("pk", "slug", "name"))
-        suggestions = {s: suggest(s, candidates) for s in missing}
+        suggestions = suggestions_for(missing)
         names = ", ".join(f'"{s}"' for s in missing)
         raise CompareError(
             f"We have no published framework called {names}.",

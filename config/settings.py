@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "history",
     "pages",
     "api",
+    "assistants",
 ]
 
 MIDDLEWARE = [
@@ -259,7 +260,8 @@ EDIT_SUGGESTION_RATE = os.environ.get("EDIT_SUGGESTION_RATE", "10/h")
 VOTE_BURST_THRESHOLD = int(os.environ.get("VOTE_BURST_THRESHOLD", "20"))
 VOTE_SHARED_ADDRESS_ACCOUNTS = int(os.environ.get("VOTE_SHARED_ADDRESS_ACCOUNTS", "3"))
 VOTE_REPORT_DAYS = int(os.environ.get("VOTE_REPORT_DAYS", "30"))
-# Requests to /api/v1/ per client address (cached answers count too).
+# Requests to /api/v1/ and /mcp/ per client address, in one budget (cached
+# answers count too).
 API_RATE = os.environ.get("API_RATE", "120/m")
 # Decisions of accounts younger than this (in hours) wait for a curator,
 # unless the member already has a published one.

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include((framework_patterns, "frameworks"))),
     path("", include((comparison.urls.suggestion_patterns, "suggestions"))),
     path("api/", include("api.urls")),
+    path("", include("assistants.urls")),
     path("feeds/comparisons/", ComparisonFeed(), name="feed"),
     path("accounts/", include(account_patterns)),
     path("members/", include("members.urls")),

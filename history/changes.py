@@ -149,6 +149,11 @@ class Scope:
     wheres: dict
 
     @classmethod
+    def of_catalogue(cls):
+        """Every published framework's rows: what changed in the catalogue."""
+        return cls.of_frameworks(Framework.objects.published().values("pk"))
+
+    @classmethod
     def of_framework(cls, framework):
         return cls.of_frameworks([framework.pk])
 
@@ -204,6 +209,7 @@ class Change:
     reason: str
     fields: list = field(default_factory=list)
     is_new: bool = False
+    framework_id: int | None = None  # the framework whose page shows it, if any
 
     @property
     def anchor(self):
@@ -351,6 +357,7 @@ def load_changes(keys, since=None):
                 reason=row.history_change_reason or "",
                 fields=[] if row.history_type == "-" else fields,
                 is_new=since is not None and row.history_date > since,
+                framework_id=row.id if kind == "framework" else getattr(row, "framework_id", None),
             )
         )
     return changes
@@ -389,8 +396,9 @@ def changes_page(scope, number, since=None):
     return page, load_changes(list(page.object_list), since)
 
 
-def latest_changes(scope, limit=PER_PAGE):
-    return load_changes(list(scope.keys()[:limit]))
+def latest_changes(scope, limit=PER_PAGE, since=None):
+    """The ``limit`` newest changes (made after ``since``, when given)."""
+    return load_changes(list(scope.keys(since)[:limit]))
 
 
 def parse_since(raw):

@@ -1,8 +1,9 @@
 """The apps are layers: each imports only from the apps listed before it in
 ``INSTALLED_APPS`` (core, the catalogue, statistics, members, comparisons,
-history, the pages that compose them, the API), never back up; ``config``
-stands apart, and nothing imports it. docs/architecture.md states the rule;
-this test walks every import, at any depth of a module."""
+history, the pages that compose them, the API, the assistants' MCP server),
+never back up; ``config`` stands apart, and nothing imports it.
+docs/architecture.md states the rule; this test walks every import, at any
+depth of a module."""
 
 import ast
 from pathlib import Path

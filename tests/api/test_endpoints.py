@@ -119,6 +119,13 @@ def test_an_unknown_framework_is_a_json_404(client, demo):
     response = client.get("/api/v1/frameworks/nosuch/")
     assert response.status_code == 404
     assert "nosuch" in response.json()["error"]
+    assert response.json()["suggestions"] == []
+
+
+def test_a_misspelt_framework_is_a_json_404_with_suggestions(client, demo):
+    response = client.get("/api/v1/frameworks/flsk/")
+    assert response.status_code == 404
+    assert response.json()["suggestions"] == ["flask"]
 
 
 def test_criteria_in_table_order(client, demo):

@@ -1,0 +1,72 @@
+"""Pure helpers of the tools: the provenance of figures and cells
+(``assistants/provenance.py``), the text policy for arguments, the search
+ranking."""
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.utils.timezone import localdate
+
+from assistants.provenance import cell, dated
+from assistants.tools import ArgumentError, _rank, refuse_control_characters
+
+
+def test_a_figure_never_goes_without_its_date():
+    old = (localdate() - timedelta(days=400)).isoformat()
+    statistics = dated(
+        {"github_stars": 10, "stacks": None, "followers": 5, "votes": 3},
+        {"github_stars": old, "followers": None},
+    )
+    assert statistics["github_stars"] == {
+        "label": "GitHub stars",
+        "value": 10,
+        "as_of": old,
+        "stale": True,
+    }
+    assert statistics["stacks"] == {"label": "Stacks", "value": "unknown", "as_of": "unknown"}
+    assert statistics["followers"]["as_of"] == "unknown"
+    assert statistics["followers"]["stale"] == "unknown"
+    assert statistics["votes"] == {
+        "label": "Votes",
+        "value": 3,
+        "as_of": localdate().isoformat(),
+        "live": True,
+    }
+
+
+def test_a_cell_says_what_we_do_not_know():
+    assert cell(None) == {"assessed": False, "verdict": "unknown", "summary": "Not assessed yet."}
+    today = localdate().isoformat()
+    fresh = cell({"verdict": "yes", "summary": "s", "source_url": "https://x", "checked_on": today})
+    assert (fresh["stale"], fresh["assessed"]) == (False, True)
+    bare = cell({"verdict": None, "summary": "s", "source_url": None, "checked_on": None})
+    assert bare["source_url"] == bare["checked_on"] == bare["stale"] == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "place"),
+    [
+        ({"query": "a\x00b"}, "query"),
+        ({"slugs": ["django", "fl\x07ask"]}, "slugs[1]"),
+        ({"weights": {"url\x00routing": 1}}, "weights.url\x00routing"),
+        ({"since": "\udc00"}, "since"),
+    ],
+)
+def test_arguments_holding_control_characters_are_refused_with_their_place(arguments, place):
+    with pytest.raises(ArgumentError) as refused:
+        refuse_control_characters(arguments)
+    assert refused.value.data == {"argument": place}
+
+
+def test_tab_and_newlines_pass_the_text_policy():
+    refuse_control_characters({"query": "a\tb\r\nc", "slugs": ["x"], "limit": 3})
+
+
+@pytest.mark.parametrize(
+    ("query", "rank"),
+    [("Flask", 0), ("flask", 0), ("fla", 1), ("las", 2), ("micro", 3), ("nothing", 4)],
+)
+def test_search_ranks_names_before_taglines(query, rank):
+    flask = SimpleNamespace(name="Flask", slug="flask", tagline="A microframework")
+    assert _rank(flask, query) == rank
