@@ -392,8 +392,8 @@ def test_the_bulk_action_applies_and_reports_conflicts(admin_client, member_clie
         follow=True,
     )
     html = response.content.decode()
-    assert "Applied 1 suggestions." in html
-    assert "Not applied" in html
+    assert "Applied 1 suggestion." in html
+    assert "1 suggestion was not applied" in html
     assert sorted(EditSuggestion.objects.values_list("status", flat=True)) == [
         "approved",
         "conflict",
