@@ -5,6 +5,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import ngettext
 
 from core.admin import HistoryAdmin, RewriteChangedRowsFormSet
 from frameworks.admin import FrameworkAdmin
@@ -320,11 +321,28 @@ class EditSuggestionAdmin(admin.ModelAdmin):
                 conflicts += 1
             except suggestions.NotPending:
                 skipped += 1
-        self.message_user(request, f"Applied {applied} suggestions.", messages.SUCCESS)
+        message = ngettext(
+            "Applied %(count)d suggestion.", "Applied %(count)d suggestions.", applied
+        )
+        self.message_user(request, message % {"count": applied}, messages.SUCCESS)
         if conflicts:
-            self.message_user(request, f"{conflicts}: {CONFLICT_MESSAGE}", messages.ERROR)
+            message = ngettext(
+                "%(count)d suggestion was not applied: its target changed after it was made, "
+                "so it is marked as conflicting. Compare the columns and edit the entry by "
+                "hand if it still holds.",
+                "%(count)d suggestions were not applied: their targets changed after they were "
+                "made, so they are marked as conflicting. Compare the columns and edit the "
+                "entries by hand if they still hold.",
+                conflicts,
+            )
+            self.message_user(request, message % {"count": conflicts}, messages.ERROR)
         if skipped:
-            self.message_user(request, f"{skipped} were reviewed already.", messages.WARNING)
+            message = ngettext(
+                "%(count)d suggestion was reviewed already.",
+                "%(count)d suggestions were reviewed already.",
+                skipped,
+            )
+            self.message_user(request, message % {"count": skipped}, messages.WARNING)
 
 
 REVIEWABLE = (EditSuggestion.Status.PENDING, EditSuggestion.Status.CONFLICT)

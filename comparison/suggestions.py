@@ -80,8 +80,17 @@ def is_conflicting(suggestion, current=None):
     return current != suggestion.snapshot
 
 
+def shown(name, value):
+    """A value as a curator reads it: a verdict's label ("Partly"), not the
+    value stored ("partial")."""
+    if name == "verdict" and value in Assessment.Verdict.values:
+        return Assessment.Verdict(value).label
+    return value
+
+
 def diff_rows(suggestion, current=None):
-    """[(label, then, now, proposed, changed)] for the side-by-side review."""
+    """[(label, then, now, proposed, changed)] for the side-by-side review;
+    values as shown (``shown``), ``changed`` from the values stored."""
     if current is None:
         current = current_values(suggestion)
     fields = (
@@ -93,9 +102,9 @@ def diff_rows(suggestion, current=None):
     return [
         (
             label,
-            suggestion.snapshot.get(name),
-            current.get(name),
-            proposed[name],
+            shown(name, suggestion.snapshot.get(name)),
+            shown(name, current.get(name)),
+            shown(name, proposed[name]),
             proposed[name] != current.get(name),
         )
         for name, label in fields

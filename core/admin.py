@@ -11,7 +11,10 @@ class HistoryAdmin(SimpleHistoryAdmin):
     """django-simple-history's admin, whose history pages answer 404 for an
     object or version id that is no id of its model. They looked the rows
     up with the ids from the address as they came: ``abc`` raised
-    ValueError, a 500 for the curator."""
+    ValueError, a 500 for the curator.
+
+    A row saved without a reason shows an empty "Change reason" cell; the
+    library's template printed "None"."""
 
     def history_view(self, request, object_id, extra_context=None):
         _check_id(self.model, object_id)
@@ -22,6 +25,14 @@ class HistoryAdmin(SimpleHistoryAdmin):
         history = getattr(self.model, self.model._meta.simple_history_manager_attribute)
         _check_id(history.model, version_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def render_history_view(self, request, template, context, **kwargs):
+        # The library's hook for its two history pages; only the list has rows.
+        page = context.get("page_obj")
+        for record in page.object_list if page is not None else ():
+            if record.history_change_reason is None:
+                record.history_change_reason = ""  # shown, never saved
+        return super().render_history_view(request, template, context, **kwargs)
 
 
 def _check_id(model, value):

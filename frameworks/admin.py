@@ -6,6 +6,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import ngettext
 
 from core.admin import HistoryAdmin
 
@@ -189,12 +190,18 @@ class ProConAdmin(HistoryAdmin):
     @admin.action(description="Approve selected pros/cons (publish them)", permissions=["change"])
     def approve(self, request, queryset):
         count = services.set_status(queryset, ProCon.Status.APPROVED)
-        self.message_user(request, f"Approved {count} pros/cons.", messages.SUCCESS)
+        message = ngettext(
+            "Approved %(count)d pro or con.", "Approved %(count)d pros and cons.", count
+        )
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @admin.action(description="Reject selected pros/cons", permissions=["change"])
     def reject(self, request, queryset):
         count = services.set_status(queryset, ProCon.Status.REJECTED)
-        self.message_user(request, f"Rejected {count} pros/cons.", messages.SUCCESS)
+        message = ngettext(
+            "Rejected %(count)d pro or con.", "Rejected %(count)d pros and cons.", count
+        )
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
 
 @admin.register(PendingProCon)
@@ -281,12 +288,8 @@ class VoteAdmin(admin.ModelAdmin):
             if not errors:
                 marks = moderation.discount_votes(chosen, curator=request.user, reason=reason)
                 removed = sum(mark.votes_removed for mark in marks)
-                self.message_user(
-                    request,
-                    f"Discounted {removed} votes of {len(marks)} accounts; their counts are "
-                    "recomputed and they cannot vote until a curator lifts the block.",
-                    messages.SUCCESS,
-                )
+                message = discounted_message(removed, len(marks))
+                self.message_user(request, message, messages.SUCCESS)
                 return HttpResponseRedirect(reverse("admin:frameworks_vote_report"))
         context = {
             **self.admin_site.each_context(request),
@@ -345,12 +348,14 @@ class DecisionAdmin(admin.ModelAdmin):
     @admin.action(description="Publish selected decisions", permissions=["change"])
     def publish(self, request, queryset):
         count = services.set_decision_status(queryset, Decision.Status.APPROVED)
-        self.message_user(request, f"Published {count} decisions.", messages.SUCCESS)
+        message = ngettext("Published %(count)d decision.", "Published %(count)d decisions.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @admin.action(description="Reject selected decisions", permissions=["change"])
     def reject(self, request, queryset):
         count = services.set_decision_status(queryset, Decision.Status.REJECTED)
-        self.message_user(request, f"Rejected {count} decisions.", messages.SUCCESS)
+        message = ngettext("Rejected %(count)d decision.", "Rejected %(count)d decisions.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
 
 @admin.register(AbuseMark)
@@ -396,3 +401,14 @@ class VoteOriginAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+def discounted_message(votes, accounts):
+    """The vote report's confirmation, with both counts in the right number."""
+    votes_text = ngettext("%(count)d vote", "%(count)d votes", votes) % {"count": votes}
+    accounts_text = ngettext(
+        "%(count)d account; the affected counts are recomputed and the account cannot vote",
+        "%(count)d accounts; the affected counts are recomputed and the accounts cannot vote",
+        accounts,
+    ) % {"count": accounts}
+    return f"Discounted {votes_text} of {accounts_text} until a curator lifts the block."

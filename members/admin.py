@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count, Q
+from django.utils.translation import ngettext
 
 from . import services
 from .forms import MemberChangeForm
@@ -92,26 +93,32 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.action(description="Publish selected comments", permissions=["change"])
     def publish(self, request, queryset):
         count = services.set_comments_status(queryset, Comment.Status.APPROVED)
-        self.message_user(request, f"Published {count} comments.", messages.SUCCESS)
+        message = ngettext("Published %(count)d comment.", "Published %(count)d comments.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @admin.action(
         description="Reject selected comments (kept, shown to nobody)", permissions=["change"]
     )
     def reject(self, request, queryset):
         count = services.set_comments_status(queryset, Comment.Status.REJECTED)
-        self.message_user(request, f"Rejected {count} comments.", messages.SUCCESS)
+        message = ngettext("Rejected %(count)d comment.", "Rejected %(count)d comments.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @admin.action(
         description="Hide selected comments (kept, shown to nobody)", permissions=["change"]
     )
     def hide(self, request, queryset):
         count = services.set_comments_hidden(queryset, True)
-        self.message_user(request, f"Hid {count} comments.", messages.SUCCESS)
+        message = ngettext("Hid %(count)d comment.", "Hid %(count)d comments.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @admin.action(description="Show selected comments again", permissions=["change"])
     def show(self, request, queryset):
         count = services.set_comments_hidden(queryset, False)
-        self.message_user(request, f"Showed {count} comments again.", messages.SUCCESS)
+        message = ngettext(
+            "Showed %(count)d comment again.", "Showed %(count)d comments again.", count
+        )
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @admin.action(
         description="Dismiss the reports of selected comments (keep them shown)",
@@ -121,7 +128,8 @@ class CommentAdmin(admin.ModelAdmin):
         count = CommentReport.objects.filter(comment__in=queryset, is_resolved=False).update(
             is_resolved=True
         )
-        self.message_user(request, f"Dismissed {count} reports.", messages.SUCCESS)
+        message = ngettext("Dismissed %(count)d report.", "Dismissed %(count)d reports.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
 
 @admin.register(Follow)

@@ -2,6 +2,7 @@
 catalogue; the read-only vote admin stays read-only."""
 
 import itertools
+import re
 
 import pytest
 from django.contrib import admin
@@ -218,3 +219,15 @@ def test_inline_prefixes(admin_client):
     assert inline_prefixes(comparison_page) == ["entries", "differences"]
     assert 'name="procons-TOTAL_FORMS"' in framework_page.content.decode()
     assert 'name="entries-TOTAL_FORMS"' in comparison_page.content.decode()
+
+
+def test_history_rows_without_a_reason_show_an_empty_reason(admin_client):
+    framework = FrameworkFactory()  # its first history row has no reason
+    framework._change_reason = "Statistics sync"
+    framework.save()
+    page = admin_client.get(admin_url(Framework, "history", framework.pk)).content.decode()
+    body = page[page.index('<table id="change-history"') :].split("<tbody>")[1].split("</tbody>")[0]
+    rows = [re.findall(r"<td>(.*?)</td>", row, re.S) for row in body.split("<tr>")[1:]]
+    reasons = [cells[4].strip() for cells in rows]  # the "Change reason" column
+
+    assert reasons == ["Statistics sync", ""]

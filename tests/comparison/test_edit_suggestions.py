@@ -337,6 +337,22 @@ def test_the_admin_shows_the_diff_escaped(admin_client, member_client, cell):
     assert changelist.status_code == 200
 
 
+def test_the_admin_review_shows_verdict_labels_not_stored_values(admin_client, pending):
+    html = admin_client.get(change_url(pending)).content.decode()
+    diff = html[html.index('<table class="suggestion-diff">') :]
+    diff = diff[: diff.index("</table>")]
+    verdict_row = re.search(r"<tr[^>]*><th scope=\"row\">Verdict</th>(.*?)</tr>", diff).group(1)
+    assert re.findall(r"<td>(.*?)</td>", verdict_row) == ["No", "No", "<strong>Partly</strong>"]
+    assert "partial" not in diff
+
+
+def test_shown_gives_a_verdicts_label_and_leaves_other_values():
+    assert suggestions.shown("verdict", "partial") == "Partly"
+    assert suggestions.shown("verdict", "") == ""
+    assert suggestions.shown("verdict", None) is None
+    assert suggestions.shown("summary", "partial") == "partial"
+
+
 def test_the_admin_approve_button_applies(admin_client, pending, cell):
     response = admin_client.post(
         change_url(pending), {"_approve": "1", "review_note": "Good catch."}, follow=True
@@ -392,8 +408,8 @@ def test_the_bulk_action_applies_and_reports_conflicts(admin_client, member_clie
         follow=True,
     )
     html = response.content.decode()
-    assert "Applied 1 suggestions." in html
-    assert "Not applied" in html
+    assert "Applied 1 suggestion." in html
+    assert "1 suggestion was not applied" in html
     assert sorted(EditSuggestion.objects.values_list("status", flat=True)) == [
         "approved",
         "conflict",

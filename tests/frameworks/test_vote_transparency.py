@@ -370,3 +370,12 @@ def test_discounting_reaches_the_counts_of_the_affected_items(
     assert "procons" in hole_renders()[before:]
     html = Client().get("/frameworks/flask/").content.decode()
     assert f'<span class="vote-count">{item.baseline_votes}</span>' in html
+
+
+def test_the_admin_report_explains_its_thresholds_in_plain_words(admin_client, settings):
+    settings.VOTE_BURST_THRESHOLD = 7
+    settings.VOTE_SHARED_ADDRESS_ACCOUNTS = 4
+    html = admin_client.get("/admin/frameworks/vote/report/").content.decode()
+    assert "A burst is 7 or more votes on one item within an hour" in html
+    assert "a shared address had 4 or more voting accounts" in html
+    assert "VOTE_" not in html
