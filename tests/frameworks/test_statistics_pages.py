@@ -199,3 +199,25 @@ def test_chart_escapes_labels():
     )
     assert "<script>" not in svg and "<b>" not in svg
     assert "&lt;b&gt;x&lt;/b&gt;" in svg
+
+
+def test_comparison_chart_legend_follows_the_series_drawn(client):
+    # FastAPI has no history, so Flask is the second series drawn: its marks
+    # and its legend swatch both take colour 2, and FastAPI gets no swatch.
+    django, fastapi, flask = (
+        FrameworkFactory(slug=s, name=n)
+        for s, n in (("django", "Django"), ("fastapi", "FastAPI"), ("flask", "Flask"))
+    )
+    for framework, values in ((django, (1, 2)), (flask, (3,))):
+        for i, value in enumerate(values):
+            StatSnapshotFactory(
+                framework=framework, day=dt.date(2025, 1, 1) + dt.timedelta(i * 30), value=value
+            )
+    response = client.get("/compare/django-vs-fastapi-vs-flask/", follow=True)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert fastapi.name in html
+    legend = re.findall(r'chart-legend__swatch--(\d)" aria-hidden="true"></span>(\w+)', html)
+    assert legend == [("1", "Django"), ("2", "Flask")]
+    chart = re.search(r'<svg class="chart".*?</svg>', html, re.S).group(0)
+    assert set(re.findall(r"chart__dot--(\d)", chart)) == {"1", "2"}
