@@ -196,3 +196,36 @@ def test_unknown_framework_gets_a_helpful_404(page):
     expect(corrected).to_have_attribute("href", DJANGO_VS_FLASK)
     corrected.click()
     expect(page.locator("h1")).to_have_text("Django vs Flask")
+
+
+def test_each_star_series_is_drawn_in_its_legend_colour(page):
+    # In the demo Django has two star snapshots and Flask one, on Django's
+    # first day (56K under 58K); FastAPI and Pyramid have none, so Flask is
+    # the second series drawn. The marks are told apart by their data (Flask's
+    # dot is the one off Django's line), not by their classes.
+    page.goto("/compare/django-vs-fastapi-vs-pyramid-vs-flask/")
+    figure = page.locator("figure.star-history")
+    swatches = figure.evaluate(
+        """f => Object.fromEntries([...f.querySelectorAll('.chart-legend li')].map(li =>
+            [li.textContent.trim(),
+             getComputedStyle(li.querySelector('.chart-legend__swatch')).backgroundColor]))"""
+    )
+    assert list(swatches) == ["Django", "Flask"]
+    marks = figure.evaluate(
+        """f => {
+            const line = f.querySelector('polyline');
+            const vertices = line.getAttribute('points').split(' ');
+            const dots = [...f.querySelectorAll('circle')];
+            const on = d => vertices.includes(d.getAttribute('cx') + ',' + d.getAttribute('cy'));
+            return {
+                line: getComputedStyle(line).stroke,
+                lineDots: dots.filter(on).map(d => getComputedStyle(d).fill),
+                otherDots: dots.filter(d => !on(d)).map(d => getComputedStyle(d).fill),
+            };
+        }"""
+    )
+    assert figure.locator("polyline").count() == 1
+    assert marks["line"] == swatches["Django"]
+    assert marks["lineDots"] == [swatches["Django"]] * 2
+    assert marks["otherDots"] == [swatches["Flask"]]
+    assert swatches["Django"] != swatches["Flask"]
