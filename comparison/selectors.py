@@ -270,13 +270,11 @@ def stat_rows(frameworks):
 
 def star_chart(frameworks):
     """A Chart of the frameworks' GitHub star histories (one query), or None
-    when none of them has two points. Its legend names only the series drawn,
-    numbered as their marks are."""
+    when none of them has two points. Its legend numbers the series drawn as
+    their marks are, and gives a one-point history as its figure and date."""
     metric = StatSnapshot.Metric.GITHUB_STARS
     history = stat_history([f.pk for f in frameworks], [metric])
     series = [(f.name, history[f.pk].get(metric, [])) for f in frameworks]
-    if not any(len(points) > 1 for _, points in series):
-        return None
     return charts.chart_with_legend(series, title="GitHub stars over time", chart_id="star-history")
 
 

@@ -43,24 +43,39 @@ def numbered(series):
     return [Series(i, label, points) for i, (label, points) in enumerate(kept, start=1)]
 
 
-def legend(plotted):
+def legend(plotted, readings=()):
+    """The drawn series with their swatches, then each (label, [point]) too
+    short to draw as its figure and date, without a swatch."""
     return format_html(
-        '<ul class="chart-legend">{}</ul>',
+        '<ul class="chart-legend">{}{}</ul>',
         format_html_join(
             "",
             '<li><span class="chart-legend__swatch chart-legend__swatch--{}" '
             'aria-hidden="true"></span>{}</li>',
             ((s.index, s.label) for s in plotted),
         ),
+        format_html_join(
+            "",
+            "<li>{}: {} on {} (one reading, not charted)</li>",
+            (
+                (label, compact(points[0][1]), date_format(points[0][0], "j M Y"))
+                for label, points in readings
+            ),
+        ),
     )
 
 
 def chart_with_legend(series, *, title, chart_id):
-    """A Chart of ``series`` with its legend, or None when nothing has points."""
-    plotted = numbered(series)
+    """A Chart of the series with two points or more, with its legend, or None
+    when none has two. A series of one point says nothing of a trend: the
+    legend gives its figure and date instead of drawing a dot."""
+    plotted = numbered([(label, points) for label, points in series if len(points) > 1])
     if not plotted:
         return None
-    return Chart(svg=_svg(plotted, title=title, chart_id=chart_id), legend=legend(plotted))
+    readings = [(label, points) for label, points in series if len(points) == 1]
+    return Chart(
+        svg=_svg(plotted, title=title, chart_id=chart_id), legend=legend(plotted, readings)
+    )
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """The comparison pages in a real browser: tabs, table, picker, layout."""
 
+import datetime as dt
 import re
 
 try:
@@ -200,9 +201,14 @@ def test_unknown_framework_gets_a_helpful_404(page):
 
 def test_each_star_series_is_drawn_in_its_legend_colour(page):
     # In the demo Django has two star snapshots and Flask one, on Django's
-    # first day (56K under 58K); FastAPI and Pyramid have none, so Flask is
-    # the second series drawn. The marks are told apart by their data (Flask's
-    # dot is the one off Django's line), not by their classes.
+    # first day (56K under 58K); a second one draws Flask too. FastAPI and
+    # Pyramid have none, so Flask is the second series drawn. The lines are
+    # told apart by their data (Flask's starts lower), not by their classes.
+    from stats.models import StatSnapshot
+    from tests.factories import StatSnapshotFactory
+
+    flask = StatSnapshot.objects.filter(framework__slug="flask").first().framework
+    StatSnapshotFactory(framework=flask, day=dt.date(2025, 6, 1), value=70000)
     page.goto("/compare/django-vs-fastapi-vs-pyramid-vs-flask/")
     figure = page.locator("figure.star-history")
     swatches = figure.evaluate(
@@ -211,21 +217,21 @@ def test_each_star_series_is_drawn_in_its_legend_colour(page):
              getComputedStyle(li.querySelector('.chart-legend__swatch')).backgroundColor]))"""
     )
     assert list(swatches) == ["Django", "Flask"]
-    marks = figure.evaluate(
-        """f => {
-            const line = f.querySelector('polyline');
+    lines = figure.evaluate(
+        """f => [...f.querySelectorAll('polyline')].map(line => {
             const vertices = line.getAttribute('points').split(' ');
-            const dots = [...f.querySelectorAll('circle')];
-            const on = d => vertices.includes(d.getAttribute('cx') + ',' + d.getAttribute('cy'));
+            const dots = [...f.querySelectorAll('circle')].filter(d =>
+                vertices.includes(d.getAttribute('cx') + ',' + d.getAttribute('cy')));
             return {
-                line: getComputedStyle(line).stroke,
-                lineDots: dots.filter(on).map(d => getComputedStyle(d).fill),
-                otherDots: dots.filter(d => !on(d)).map(d => getComputedStyle(d).fill),
+                firstY: parseFloat(vertices[0].split(',')[1]),
+                stroke: getComputedStyle(line).stroke,
+                dots: dots.map(d => getComputedStyle(d).fill),
             };
-        }"""
+        })"""
     )
-    assert figure.locator("polyline").count() == 1
-    assert marks["line"] == swatches["Django"]
-    assert marks["lineDots"] == [swatches["Django"]] * 2
-    assert marks["otherDots"] == [swatches["Flask"]]
+    django, flask = sorted(lines, key=lambda line: line["firstY"])  # y grows downwards
+    assert django["stroke"] == swatches["Django"]
+    assert django["dots"] == [swatches["Django"]] * 2
+    assert flask["stroke"] == swatches["Flask"]
+    assert flask["dots"] == [swatches["Flask"]] * 2
     assert swatches["Django"] != swatches["Flask"]
