@@ -106,7 +106,8 @@ class ComparisonPage:
     alternatives: list = field(default_factory=list)
     decisions: list = field(default_factory=list)
     related: list = field(default_factory=list)
-    star_chart: str = ""  # the compared frameworks' star histories on one SVG
+    # the compared frameworks' star histories on one SVG, with its legend
+    star_chart: charts.Chart | None = None
 
     @property
     def address(self):
@@ -268,14 +269,13 @@ def stat_rows(frameworks):
 
 
 def star_chart(frameworks):
-    """One SVG of the frameworks' GitHub star histories (one query), or ""
-    when none of them has two points."""
+    """A Chart of the frameworks' GitHub star histories (one query), or None
+    when none of them has two points. Its legend numbers the series drawn as
+    their marks are, and gives a one-point history as its figure and date."""
     metric = StatSnapshot.Metric.GITHUB_STARS
     history = stat_history([f.pk for f in frameworks], [metric])
     series = [(f.name, history[f.pk].get(metric, [])) for f in frameworks]
-    if not any(len(points) > 1 for _, points in series):
-        return ""
-    return charts.line_chart(series, title="GitHub stars over time", chart_id="star-history")
+    return charts.chart_with_legend(series, title="GitHub stars over time", chart_id="star-history")
 
 
 def criterion_rows(frameworks):

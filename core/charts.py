@@ -18,6 +18,66 @@ PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 44, 12, 10, 22
 MAX_SERIES = 4
 
 
+@dataclass(frozen=True)
+class Series:
+    """One plotted series; ``index`` (1-4) is the colour class of its marks
+    and of its legend swatch alike."""
+
+    index: int
+    label: str
+    points: list
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart's SVG and its legend, numbered from one list of series."""
+
+    svg: str
+    legend: str
+
+
+def numbered(series):
+    """The series that have points, at most four, each with its colour index.
+    The one place an index is given: marks and legend both read it."""
+    kept = [(label, points) for label, points in series if points][:MAX_SERIES]
+    return [Series(i, label, points) for i, (label, points) in enumerate(kept, start=1)]
+
+
+def legend(plotted, readings=()):
+    """The drawn series with their swatches, then each (label, [point]) too
+    short to draw as its figure and date, without a swatch."""
+    return format_html(
+        '<ul class="chart-legend">{}{}</ul>',
+        format_html_join(
+            "",
+            '<li><span class="chart-legend__swatch chart-legend__swatch--{}" '
+            'aria-hidden="true"></span>{}</li>',
+            ((s.index, s.label) for s in plotted),
+        ),
+        format_html_join(
+            "",
+            "<li>{}: {} on {} (one reading, not charted)</li>",
+            (
+                (label, compact(points[0][1]), date_format(points[0][0], "j M Y"))
+                for label, points in readings
+            ),
+        ),
+    )
+
+
+def chart_with_legend(series, *, title, chart_id):
+    """A Chart of the series with two points or more, with its legend, or None
+    when none has two. A series of one point says nothing of a trend: the
+    legend gives its figure and date instead of drawing a dot."""
+    plotted = numbered([(label, points) for label, points in series if len(points) > 1])
+    if not plotted:
+        return None
+    readings = [(label, points) for label, points in series if len(points) == 1]
+    return Chart(
+        svg=_svg(plotted, title=title, chart_id=chart_id), legend=legend(plotted, readings)
+    )
+
+
 @dataclass
 class Change:
     days: int
@@ -52,11 +112,13 @@ def line_chart(series, *, title, chart_id):
     """An SVG of 1-4 series [(label, [(day, value), ...]), ...] on shared axes.
 
     Series with fewer than two points are drawn as a dot."""
-    series = [(label, points) for label, points in series if points][:MAX_SERIES]
-    if not series:
-        return ""
-    days = [p[0] for _, points in series for p in points]
-    values = [p[1] for _, points in series for p in points]
+    plotted = numbered(series)
+    return _svg(plotted, title=title, chart_id=chart_id) if plotted else ""
+
+
+def _svg(series, *, title, chart_id):
+    days = [p[0] for s in series for p in s.points]
+    values = [p[1] for s in series for p in s.points]
     first, last = min(days), max(days)
     low, high = min(values), max(values)
     if high == low:
@@ -72,7 +134,7 @@ def line_chart(series, *, title, chart_id):
         return PAD_TOP + plot_h * (1 - (value - low) / (high - low))
 
     lines = []
-    for index, (_label, points) in enumerate(series, start=1):
+    for index, points in ((s.index, s.points) for s in series):
         coords = " ".join(f"{x(p[0]):.1f},{y(p[1]):.1f}" for p in points)
         if len(points) > 1:
             lines.append(
@@ -94,7 +156,7 @@ def line_chart(series, *, title, chart_id):
             if len(points) > 1
             else ""
         )
-        for label, points in series
+        for label, points in ((s.label, s.points) for s in series)
     )
     bottom = HEIGHT - 6
     return format_html(

@@ -1,5 +1,6 @@
 """The comparison pages in a real browser: tabs, table, picker, layout."""
 
+import datetime as dt
 import re
 
 try:
@@ -196,3 +197,41 @@ def test_unknown_framework_gets_a_helpful_404(page):
     expect(corrected).to_have_attribute("href", DJANGO_VS_FLASK)
     corrected.click()
     expect(page.locator("h1")).to_have_text("Django vs Flask")
+
+
+def test_each_star_series_is_drawn_in_its_legend_colour(page):
+    # In the demo Django has two star snapshots and Flask one, on Django's
+    # first day (56K under 58K); a second one draws Flask too. FastAPI and
+    # Pyramid have none, so Flask is the second series drawn. The lines are
+    # told apart by their data (Flask's starts lower), not by their classes.
+    from stats.models import StatSnapshot
+    from tests.factories import StatSnapshotFactory
+
+    flask = StatSnapshot.objects.filter(framework__slug="flask").first().framework
+    StatSnapshotFactory(framework=flask, day=dt.date(2025, 6, 1), value=70000)
+    page.goto("/compare/django-vs-fastapi-vs-pyramid-vs-flask/")
+    figure = page.locator("figure.star-history")
+    swatches = figure.evaluate(
+        """f => Object.fromEntries([...f.querySelectorAll('.chart-legend li')].map(li =>
+            [li.textContent.trim(),
+             getComputedStyle(li.querySelector('.chart-legend__swatch')).backgroundColor]))"""
+    )
+    assert list(swatches) == ["Django", "Flask"]
+    lines = figure.evaluate(
+        """f => [...f.querySelectorAll('polyline')].map(line => {
+            const vertices = line.getAttribute('points').split(' ');
+            const dots = [...f.querySelectorAll('circle')].filter(d =>
+                vertices.includes(d.getAttribute('cx') + ',' + d.getAttribute('cy')));
+            return {
+                firstY: parseFloat(vertices[0].split(',')[1]),
+                stroke: getComputedStyle(line).stroke,
+                dots: dots.map(d => getComputedStyle(d).fill),
+            };
+        })"""
+    )
+    django, flask = sorted(lines, key=lambda line: line["firstY"])  # y grows downwards
+    assert django["stroke"] == swatches["Django"]
+    assert django["dots"] == [swatches["Django"]] * 2
+    assert flask["stroke"] == swatches["Flask"]
+    assert flask["dots"] == [swatches["Flask"]] * 2
+    assert swatches["Django"] != swatches["Flask"]

@@ -1,4 +1,5 @@
-"""Account journeys in a real browser: password reset by email, settings."""
+"""Account journeys in a real browser: sign-up and log-in back to the page,
+password reset by email, settings."""
 
 import re
 
@@ -12,6 +13,33 @@ except ImportError:  # the browser fixture then skips, or fails under REQUIRE_BR
     expect = None
 
 NEW_PASSWORD = "quartz-Lantern-river-77"
+
+
+def test_sign_up_from_a_comparison_returns_to_it(page):
+    page.goto("/compare/django-vs-flask/?only=differences")
+    page.locator(".site-auth").get_by_role("link", name="Sign up").click()
+    form = page.locator("main form")
+    form.get_by_label("Username").fill("newcomer")
+    form.get_by_label("Email").fill("newcomer@example.com")
+    form.get_by_label("Password", exact=True).fill(PASSWORD)
+    form.get_by_label("Password confirmation").fill(PASSWORD + "x")  # a form error first
+    form.get_by_role("button", name="Sign up").click()
+    expect(page).to_have_url(re.compile(r"/accounts/signup/$"))
+    expect(form.locator('input[name="next"]')).to_have_value(
+        "/compare/django-vs-flask/?only=differences"
+    )
+    form.get_by_label("Password", exact=True).fill(PASSWORD)
+    form.get_by_label("Password confirmation").fill(PASSWORD)
+    form.get_by_role("button", name="Sign up").click()
+    expect_signed_in(page, "newcomer")
+    expect(page).to_have_url(re.compile(r"/compare/django-vs-flask/\?only=differences$"))
+
+
+def test_log_in_from_a_comparison_returns_to_it(page, known_member, log_in):
+    page.goto("/compare/django-vs-flask/")
+    page.locator(".site-auth").get_by_role("link", name="Log in").click()
+    log_in(page, "returning")
+    expect(page).to_have_url(re.compile(r"/compare/django-vs-flask/$"))
 
 
 def test_a_member_resets_a_forgotten_password_by_email(page, known_member, log_in):

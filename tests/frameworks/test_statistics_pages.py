@@ -57,14 +57,16 @@ def test_demo_framework_page_charts_stars_with_an_accessible_name(client, demo):
     assert "Not enough history for a 30- or 365-day change." in html
 
 
-def test_demo_comparison_charts_both_star_histories(client, demo):
+def test_demo_comparison_charts_django_and_gives_flasks_one_reading(client, demo):
     html = page(client, "/compare/django-vs-flask/")
     chart = re.search(r'<svg class="chart".*?</svg>', html, re.S).group(0)
     assert "GitHub stars over time</title>" in chart
     assert "Django: 58K on 10 Aug 2021 to 85.6K on 1 Jun 2025" in chart
-    assert "Flask: 56K on 10 Aug 2021" in chart
-    assert chart.count("<polyline") == 1  # Flask has one point: a dot
-    assert 'chart-legend__swatch--2" aria-hidden="true"></span>Flask' in html
+    # Flask has one point: no dot that says nothing of a trend, but its
+    # figure and date in the legend.
+    assert "Flask" not in chart
+    assert chart.count("<polyline") == 1
+    assert "<li>Flask: 56K on 10 Aug 2021 (one reading, not charted)</li>" in html
 
 
 def test_changes_over_30_and_365_days_where_history_covers_them(client):
@@ -199,3 +201,25 @@ def test_chart_escapes_labels():
     )
     assert "<script>" not in svg and "<b>" not in svg
     assert "&lt;b&gt;x&lt;/b&gt;" in svg
+
+
+def test_comparison_chart_legend_follows_the_series_drawn(client):
+    # FastAPI has no history, so Flask is the second series drawn: its marks
+    # and its legend swatch both take colour 2, and FastAPI gets no swatch.
+    django, fastapi, flask = (
+        FrameworkFactory(slug=s, name=n)
+        for s, n in (("django", "Django"), ("fastapi", "FastAPI"), ("flask", "Flask"))
+    )
+    for framework, values in ((django, (1, 2)), (flask, (3, 4))):
+        for i, value in enumerate(values):
+            StatSnapshotFactory(
+                framework=framework, day=dt.date(2025, 1, 1) + dt.timedelta(i * 30), value=value
+            )
+    response = client.get("/compare/django-vs-fastapi-vs-flask/", follow=True)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert fastapi.name in html
+    legend = re.findall(r'chart-legend__swatch--(\d)" aria-hidden="true"></span>(\w+)', html)
+    assert legend == [("1", "Django"), ("2", "Flask")]
+    chart = re.search(r'<svg class="chart".*?</svg>', html, re.S).group(0)
+    assert set(re.findall(r"chart__dot--(\d)", chart)) == {"1", "2"}

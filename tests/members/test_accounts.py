@@ -1,5 +1,7 @@
 """Sign-up, log-in, log-out, login redirects and brute-force protection."""
 
+import html as html_lib
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -421,3 +423,98 @@ def test_behind_a_proxy_a_malformed_forwarded_address_counts_as_the_proxys(setti
 
     assert response.status_code == 200
     assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["127.0.0.1"]
+
+
+# --- Back to the page the reader came from --------------------------------------
+
+COMPARISON = "/compare/django-vs-flask/"
+
+
+@pytest.fixture
+def comparison():
+    from tests.factories import FrameworkFactory
+
+    FrameworkFactory(slug="django", name="Django")
+    FrameworkFactory(slug="flask", name="Flask")
+    return COMPARISON
+
+
+def header_link(client, url, name):
+    """The header's link to the ``name`` page (log in or sign up) on ``url``."""
+    html = client.get(url).content.decode()
+    header = html[html.index('class="site-auth"') :]
+    href = re.search(rf'href="({re.escape(reverse(name))}[^"]*)"', header).group(1)
+    return html_lib.unescape(href)
+
+
+def next_of(link):
+    return parse_qs(urlsplit(link).query)["next"][0]
+
+
+@pytest.mark.parametrize("query", ["", "?only=differences"])
+def test_header_links_carry_the_page_address_with_its_query(client, comparison, query):
+    for name in ("login", "signup"):
+        assert next_of(header_link(client, comparison + query, name)) == comparison + query
+
+
+def test_header_links_of_a_cached_page_carry_its_own_address(client, comparison, page_cache):
+    first = Client().get(comparison)
+    again = Client().get(comparison)
+    assert again["X-Cache"] == "hit"
+    for name in ("login", "signup"):
+        assert next_of(header_link(Client(), comparison, name)) == comparison
+    assert first.content == again.content
+
+
+def test_signup_from_a_page_ends_on_that_page(client, comparison):
+    signup_page = client.get(header_link(client, comparison, "signup"))
+    next_field = re.search(r'name="next" value="([^"]*)"', signup_page.content.decode()).group(1)
+
+    response = client.post(reverse("signup"), signup_data(next=next_field), follow=True)
+
+    assert response.redirect_chain[-1][0] == comparison
+    assert response.status_code == 200
+    assert logged_in_user_id(client) == str(User.objects.get(username="newcomer").pk)
+
+
+def test_login_from_a_page_ends_on_that_page(client, comparison):
+    UserFactory(username="alice")
+    login_page = client.get(header_link(client, comparison, "login"))
+    next_field = re.search(r'name="next" value="([^"]*)"', login_page.content.decode()).group(1)
+
+    response = client.post(
+        reverse("login"),
+        {"username": "alice", "password": PASSWORD, "next": next_field},
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0] == comparison
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example"])
+def test_login_and_signup_never_leave_the_site(client, next_url):
+    UserFactory(username="alice")
+    login = client.post(
+        reverse("login"), {"username": "alice", "password": PASSWORD, "next": next_url}
+    )
+    assert login["Location"] == reverse("home")
+    signup = Client().post(reverse("signup"), signup_data(next=next_url))
+    assert signup["Location"] == reverse("home")
+
+
+def test_a_signup_form_error_keeps_next(client):
+    response = client.post(
+        reverse("signup"), signup_data(password2="different", next="/compare/django-vs-flask/")
+    )
+
+    assert response.status_code == 400
+    assert 'name="next" value="/compare/django-vs-flask/"' in response.content.decode()
+
+
+def test_a_login_form_error_keeps_next(client):
+    response = client.post(
+        reverse("login"), {"username": "nobody", "password": "x", "next": "/frameworks/?q=a"}
+    )
+
+    assert 'name="next" value="/frameworks/?q=a"' in response.content.decode()
