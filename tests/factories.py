@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from comparison.models import Assessment, Comparison, Criterion, Difference
 from comparison.services import set_comparison_frameworks
+from comparison.suggestions import EditSuggestion
 from frameworks.models import Category, Decision, Framework, ProCon, Vote
 from stats.models import StatSnapshot
 
@@ -133,3 +134,17 @@ class StatSnapshotFactory(factory.django.DjangoModelFactory):
     day = factory.Sequence(lambda n: datetime.date(2025, 1, 1) + datetime.timedelta(days=n))
     value = 1000
     source = "GitHub API"
+
+
+def stacks_suggestion():
+    """A pending suggestion that a framework's stacks figure is 99, not 10."""
+    return EditSuggestion.objects.create(
+        framework=FrameworkFactory(stacks=10),
+        target=EditSuggestion.Target.STATISTIC,
+        statistic="stacks",
+        value=99,
+        reason="New figure.",
+        evidence_url="https://example.org/evidence",
+        snapshot={"value": 10},
+        author=UserFactory(),
+    )

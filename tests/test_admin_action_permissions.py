@@ -11,23 +11,10 @@ from comparison.suggestions import EditSuggestion
 from frameworks.models import Decision, ProCon
 from members.models import Comment
 from tests.admin_helpers import admin_url
-from tests.factories import DecisionFactory, FrameworkFactory, ProConFactory, UserFactory
+from tests.factories import DecisionFactory, ProConFactory, UserFactory
+from tests.factories import stacks_suggestion as suggestion
 
 pytestmark = pytest.mark.django_db
-
-
-def suggestion():
-    framework = FrameworkFactory(stacks=10)
-    return EditSuggestion.objects.create(
-        framework=framework,
-        target=EditSuggestion.Target.STATISTIC,
-        statistic="stacks",
-        value=99,
-        reason="New figure.",
-        evidence_url="https://example.org/evidence",
-        snapshot={"value": 10},
-        author=UserFactory(),
-    )
 
 
 def comment():

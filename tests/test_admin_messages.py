@@ -8,12 +8,12 @@ import re
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
-from comparison.suggestions import EditSuggestion
 from frameworks.admin import discounted_message
 from frameworks.models import Decision, ProCon
 from members.models import Comment, CommentReport
 from tests.admin_helpers import admin_url
-from tests.factories import DecisionFactory, FrameworkFactory, ProConFactory, UserFactory
+from tests.factories import DecisionFactory, ProConFactory, UserFactory
+from tests.factories import stacks_suggestion as suggestion
 
 pytestmark = pytest.mark.django_db
 
@@ -44,20 +44,6 @@ def reported_comment():
     reported = comment()
     CommentReport.objects.create(comment=reported, reporter=UserFactory(), reason="Spam")
     return reported
-
-
-def suggestion():
-    framework = FrameworkFactory(stacks=10)
-    return EditSuggestion.objects.create(
-        framework=framework,
-        target=EditSuggestion.Target.STATISTIC,
-        statistic="stacks",
-        value=99,
-        reason="New figure.",
-        evidence_url="https://example.org/evidence",
-        snapshot={"value": 10},
-        author=UserFactory(),
-    )
 
 
 # (action, maker, message for one, message for two)
