@@ -4,6 +4,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Test processes (pytest-xdist): one per core; TEST_WORKERS=0 runs in this one.
+TEST_WORKERS ?= auto
 
 .PHONY: run test lint format serve bench bench-sync sync audit clean
 
@@ -38,7 +40,7 @@ test: $(VENV)/.installed-dev node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Production mode: gunicorn threaded workers, DEBUG off, hashed and compressed
 # static files. Needs SECRET_KEY; add DATABASE_URL / REDIS_URL as you like.

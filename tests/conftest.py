@@ -1,5 +1,6 @@
 import contextlib
 import json
+import os
 import re
 
 import pytest
@@ -270,6 +271,15 @@ def redis_down(settings):
     store._last_warning = 0.0  # the outage is logged again, whatever tests came before
 
 
+def redis_test_url():
+    """A Redis database of this test process's own: clearing the cache empties
+    the whole database, so parallel workers (pytest-xdist's gw0, gw1, ...)
+    must never share one. Databases 3 and 6-15; the benchmarks use 5."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    number = 6 + int(worker.removeprefix("gw")) % 10 if worker else 3
+    return f"redis://127.0.0.1:6379/{number}"
+
+
 def use_cache(settings, name, tmp_path):
     """Point the default cache at one of the backends the settings can pick
     (``locmem``: one worker; ``files``: several workers without Redis;
@@ -278,7 +288,7 @@ def use_cache(settings, name, tmp_path):
     backends = {
         "locmem": ("django.core.cache.backends.locmem.LocMemCache", f"test-{tmp_path.name}"),
         "files": ("core.cache_backends.SharedFileCache", str(tmp_path)),
-        "redis": ("core.cache_backends.ReusedClientRedisCache", "redis://127.0.0.1:6379/3"),
+        "redis": ("core.cache_backends.ReusedClientRedisCache", redis_test_url()),
     }
     backend, location = backends[name]
     settings.CACHES = {
