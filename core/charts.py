@@ -16,6 +16,9 @@ from django.utils.safestring import mark_safe
 WIDTH, HEIGHT = 320, 120
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 44, 12, 10, 22
 MAX_SERIES = 4
+#: Fewer readings than this say nothing of a trend: they are given as
+#: figures with their dates, not drawn.
+MIN_TREND_POINTS = 3
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,8 @@ def numbered(series):
 
 
 def legend(plotted, readings=()):
-    """The drawn series with their swatches, then each (label, [point]) too
-    short to draw as its figure and date, without a swatch."""
+    """The drawn series with their swatches, then each (label, points) too
+    short to draw as its figures and dates, without a swatch."""
     return format_html(
         '<ul class="chart-legend">{}{}</ul>',
         format_html_join(
@@ -54,28 +57,26 @@ def legend(plotted, readings=()):
             'aria-hidden="true"></span>{}</li>',
             ((s.index, s.label) for s in plotted),
         ),
-        format_html_join(
-            "",
-            "<li>{}: {} on {} (one reading, not charted)</li>",
-            (
-                (label, compact(points[0][1]), date_format(points[0][0], "j M Y"))
-                for label, points in readings
-            ),
-        ),
-    )
+        format_html_join("", "<li>{}: {} (too few readings to chart)</li>", (
+            (label, ", ".join(
+                f"{compact(p[1])} on {date_format(p[0], 'j M Y')}" for p in reversed(points)
+            ))
+            for label, points in readings
+        )),
+    )  # fmt: skip
 
 
 def chart_with_legend(series, *, title, chart_id):
-    """A Chart of the series with two points or more, with its legend, or None
-    when none has two. A series of one point says nothing of a trend: the
-    legend gives its figure and date instead of drawing a dot."""
-    plotted = numbered([(label, points) for label, points in series if len(points) > 1])
-    if not plotted:
+    """A Chart of the series with enough points to show a trend, with its
+    legend; a series with fewer is given in the legend as its figures and
+    dates (and the Chart has no SVG when no series has enough). None when no
+    series has a point."""
+    plotted = numbered([(label, pts) for label, pts in series if len(pts) >= MIN_TREND_POINTS])
+    readings = [(label, pts) for label, pts in series if 0 < len(pts) < MIN_TREND_POINTS]
+    if not plotted and not readings:
         return None
-    readings = [(label, points) for label, points in series if len(points) == 1]
-    return Chart(
-        svg=_svg(plotted, title=title, chart_id=chart_id), legend=legend(plotted, readings)
-    )
+    svg = _svg(plotted, title=title, chart_id=chart_id) if plotted else ""
+    return Chart(svg=svg, legend=legend(plotted, readings))
 
 
 @dataclass
@@ -109,10 +110,9 @@ def change_over(points, days):
 
 
 def line_chart(series, *, title, chart_id):
-    """An SVG of 1-4 series [(label, [(day, value), ...]), ...] on shared axes.
-
-    Series with fewer than two points are drawn as a dot."""
-    plotted = numbered(series)
+    """An SVG of 1-4 series [(label, [(day, value), ...]), ...] on shared axes;
+    "" when none has enough points to show a trend."""
+    plotted = numbered([(label, pts) for label, pts in series if len(pts) >= MIN_TREND_POINTS])
     return _svg(plotted, title=title, chart_id=chart_id) if plotted else ""
 
 
@@ -136,12 +136,11 @@ def _svg(series, *, title, chart_id):
     lines = []
     for index, points in ((s.index, s.points) for s in series):
         coords = " ".join(f"{x(p[0]):.1f},{y(p[1]):.1f}" for p in points)
-        if len(points) > 1:
-            lines.append(
-                format_html(
-                    '<polyline class="chart__line chart__line--{}" points="{}"/>', index, coords
-                )
+        lines.append(
+            format_html(
+                '<polyline class="chart__line chart__line--{}" points="{}"/>', index, coords
             )
+        )
         lines.append(
             format_html_join(
                 "",
@@ -151,11 +150,7 @@ def _svg(series, *, title, chart_id):
         )
     descriptions = "; ".join(
         f"{label}: {compact(points[0][1])} on {date_format(points[0][0], 'j M Y')}"
-        + (
-            f" to {compact(points[-1][1])} on {date_format(points[-1][0], 'j M Y')}"
-            if len(points) > 1
-            else ""
-        )
+        f" to {compact(points[-1][1])} on {date_format(points[-1][0], 'j M Y')}"
         for label, points in ((s.label, s.points) for s in series)
     )
     bottom = HEIGHT - 6

@@ -48,11 +48,12 @@ def stat_history(framework_ids, metrics=None):
 
 
 def trends_for(framework, history):
-    """One Trend per metric with at least two points, with its chart."""
+    """One Trend per metric with a history, with its chart when the history
+    has enough points to show a trend (its latest figure and changes always)."""
     trends = []
     for metric, title in CHARTED:
         points = history.get(metric.value, [])
-        if len(points) < 2:
+        if not points:
             continue
         chart = charts.line_chart(
             [(metric.label, points)], title=title, chart_id=f"chart-{metric.value}"

@@ -201,14 +201,20 @@ def test_unknown_framework_gets_a_helpful_404(page):
 
 def test_each_star_series_is_drawn_in_its_legend_colour(page):
     # In the demo Django has two star snapshots and Flask one, on Django's
-    # first day (56K under 58K); a second one draws Flask too. FastAPI and
-    # Pyramid have none, so Flask is the second series drawn. The lines are
-    # told apart by their data (Flask's starts lower), not by their classes.
+    # first day (56K under 58K): too few to chart. A third reading for Django
+    # and two more for Flask draw both. FastAPI and Pyramid have none, so
+    # Flask is the second series drawn. The lines are told apart by their
+    # data (Flask's starts lower), not by their classes.
     from stats.models import StatSnapshot
     from tests.factories import StatSnapshotFactory
 
-    flask = StatSnapshot.objects.filter(framework__slug="flask").first().framework
-    StatSnapshotFactory(framework=flask, day=dt.date(2025, 6, 1), value=70000)
+    first, second = (
+        StatSnapshot.objects.filter(framework__slug=slug).first().framework
+        for slug in ("django", "flask")
+    )
+    StatSnapshotFactory(framework=first, day=dt.date(2023, 6, 1), value=72000)
+    StatSnapshotFactory(framework=second, day=dt.date(2023, 6, 1), value=64000)
+    StatSnapshotFactory(framework=second, day=dt.date(2025, 6, 1), value=70000)
     page.goto("/compare/django-vs-fastapi-vs-pyramid-vs-flask/")
     figure = page.locator("figure.star-history")
     swatches = figure.evaluate(
@@ -231,7 +237,7 @@ def test_each_star_series_is_drawn_in_its_legend_colour(page):
     )
     django, flask = sorted(lines, key=lambda line: line["firstY"])  # y grows downwards
     assert django["stroke"] == swatches["Django"]
-    assert django["dots"] == [swatches["Django"]] * 2
+    assert django["dots"] == [swatches["Django"]] * 3
     assert flask["stroke"] == swatches["Flask"]
-    assert flask["dots"] == [swatches["Flask"]] * 2
+    assert flask["dots"] == [swatches["Flask"]] * 3
     assert swatches["Django"] != swatches["Flask"]

@@ -47,26 +47,35 @@ def test_demo_loads_only_the_seeds_dated_figures_and_the_sources(demo):
     assert Framework.objects.get(slug="jinja").pypi_project == "Jinja2"
 
 
-def test_demo_framework_page_charts_stars_with_an_accessible_name(client, demo):
+def test_demo_framework_page_gives_two_readings_as_figures_not_a_chart(client, demo):
+    html = page(client, "/frameworks/django/")
+    # Two readings say nothing of a trend: no chart, the figures with dates.
+    assert '<svg class="chart"' not in html
+    assert "GitHub stars: 85.6K</strong>" in html
+    assert "Earlier: 58K on 10 Aug 2021 (too few readings to chart)." in html
+    assert "Not enough history for a 30- or 365-day change." in html
+
+
+def test_a_framework_with_a_history_charts_it_with_an_accessible_name(client, demo):
+    django = Framework.objects.get(slug="django")
+    StatSnapshot.objects.create(
+        framework=django, metric="github_stars", day=dt.date(2023, 5, 1), value=70000, source="t"
+    )
     html = page(client, "/frameworks/django/")
     assert '<svg class="chart"' in html
     assert "GitHub stars over time</title>" in html
     assert "58K on 10 Aug 2021 to 85.6K on 1 Jun 2025" in html
-    # No chart for a metric with one point (forks), nor a 30/365-day change.
-    assert "GitHub forks over time" not in html
-    assert "Not enough history for a 30- or 365-day change." in html
+    assert "GitHub forks over time" not in html  # one point: its figure only
 
 
-def test_demo_comparison_charts_django_and_gives_flasks_one_reading(client, demo):
+def test_demo_comparison_gives_the_readings_as_figures_with_dates(client, demo):
     html = page(client, "/compare/django-vs-flask/")
-    chart = re.search(r'<svg class="chart".*?</svg>', html, re.S).group(0)
-    assert "GitHub stars over time</title>" in chart
-    assert "Django: 58K on 10 Aug 2021 to 85.6K on 1 Jun 2025" in chart
-    # Flask has one point: no dot that says nothing of a trend, but its
-    # figure and date in the legend.
-    assert "Flask" not in chart
-    assert chart.count("<polyline") == 1
-    assert "<li>Flask: 56K on 10 Aug 2021 (one reading, not charted)</li>" in html
+    assert '<svg class="chart"' not in html
+    assert (
+        "<li>Django: 85.6K on 1 Jun 2025, 58K on 10 Aug 2021 (too few readings to chart)</li>"
+        in html
+    )
+    assert "<li>Flask: 56K on 10 Aug 2021 (too few readings to chart)</li>" in html
 
 
 def test_changes_over_30_and_365_days_where_history_covers_them(client):
@@ -195,7 +204,7 @@ def test_remote_text_is_escaped(client):
 
 def test_chart_escapes_labels():
     svg = charts.line_chart(
-        [("<b>x</b>", [(dt.date(2025, 1, 1), 1), (dt.date(2025, 2, 1), 2)])],
+        [("<b>x</b>", [(dt.date(2025, m, 1), m) for m in (1, 2, 3)])],
         title='"><script>',
         chart_id="c",
     )
@@ -210,7 +219,7 @@ def test_comparison_chart_legend_follows_the_series_drawn(client):
         FrameworkFactory(slug=s, name=n)
         for s, n in (("django", "Django"), ("fastapi", "FastAPI"), ("flask", "Flask"))
     )
-    for framework, values in ((django, (1, 2)), (flask, (3, 4))):
+    for framework, values in ((django, (1, 2, 3)), (flask, (3, 4, 5))):
         for i, value in enumerate(values):
             StatSnapshotFactory(
                 framework=framework, day=dt.date(2025, 1, 1) + dt.timedelta(i * 30), value=value
