@@ -7,7 +7,7 @@ PORT   ?= 8000
 # Test processes (pytest-xdist): one per core; TEST_WORKERS=0 runs in this one.
 TEST_WORKERS ?= auto
 
-.PHONY: run test lint format serve bench bench-sync sync audit clean
+.PHONY: run test lint format serve bench bench-sync sync audit screenshots clean
 
 # The venv is (re)built when pyproject.toml changes; a stamp per extra.
 $(BIN)/python:
@@ -79,6 +79,11 @@ bench-sync: $(VENV)/.installed-dev
 audit: $(VENV)/.installed node_modules/.installed
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 	CHROME_PATH=$${CHROME_PATH:-$$(command -v chromium)} $(BIN)/python bench/audit.py
+
+# The main pages at 375 px and 1280 px into docs/screenshots/ (README.md shows one).
+screenshots: $(VENV)/.installed-dev
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	$(BIN)/python bench/screenshots.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

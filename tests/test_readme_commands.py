@@ -70,6 +70,7 @@ MAKE_NOT_RUN = {
     "bench": "needs wrk, and minutes of load on gunicorn",
     "bench-sync": "times sync_stats for 200 frameworks (sync_stats is run here)",
     "audit": "needs chromium and Lighthouse from npm",
+    "screenshots": "needs chromium; writes docs/screenshots/",
 }
 
 _MANAGE = re.compile(r"\.venv/bin/python manage\.py ([^\n`#>;&|]*)")
