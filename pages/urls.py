@@ -2,7 +2,7 @@
 sitemap) and those in the ``frameworks`` and ``comparison`` namespaces
 (``config/urls.py``)."""
 
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, re_path
 
 from comparison import scoring
@@ -15,7 +15,20 @@ from .sitemaps import sitemaps
 
 urlpatterns = [
     path("", cache_anonymous(views.HomeView.as_view()), name="home"),
-    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    # A sitemap index: one file per section, each paged at 50,000 addresses
+    # (?p=2, ...), so a catalogue of any size stays within the protocol.
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": sitemaps, "sitemap_url_name": "sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": sitemaps},
+        name="sitemap-section",
+    ),
     path("robots.txt", views.robots_txt, name="robots"),
 ]
 

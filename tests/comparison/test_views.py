@@ -265,15 +265,36 @@ def test_framework_and_category_pages(client, demo):
 
 
 def test_discovery(client, demo):
-    sitemap = client.get("/sitemap.xml").content.decode()
+    index = client.get("/sitemap.xml").content.decode()
+    sections = re.findall(r"<loc>http://testserver(/sitemap-\w+\.xml)</loc>", index)
+    assert sorted(sections) == [
+        "/sitemap-categories.xml",
+        "/sitemap-comparisons.xml",
+        "/sitemap-frameworks.xml",
+    ]
+    sitemap = "".join(client.get(section).content.decode() for section in sections)
     assert "/compare/django-vs-flask/" in sitemap
     assert "/frameworks/django/" in sitemap
     assert "/categories/web-frameworks/" in sitemap
+    assert client.get("/sitemap-nothing.xml").status_code == 404
+    assert client.get("/sitemap-frameworks.xml?p=9").status_code == 404
+    assert client.get("/sitemap-frameworks.xml?p=x").status_code == 404
     robots = client.get("/robots.txt")
     assert robots["Content-Type"].startswith("text/plain")
     assert "Sitemap: http://testserver/sitemap.xml" in robots.content.decode()
     feed = client.get("/feeds/comparisons/").content.decode()
     assert "Django vs Flask" in feed and "<rss" in feed
+
+
+def test_the_sitemap_index_pages_a_section_past_its_limit(client, demo, monkeypatch):
+    from pages.sitemaps import FrameworkSitemap
+
+    monkeypatch.setattr(FrameworkSitemap, "limit", 5)  # 50,000 in production
+    index = client.get("/sitemap.xml").content.decode()
+    pages = re.findall(r"/sitemap-frameworks\.xml(?:\?p=(\d+))?</loc>", index)
+    assert pages == ["", "2", "3", "4"]  # 18 demo frameworks
+    last = client.get("/sitemap-frameworks.xml?p=4").content.decode()
+    assert last.count("<url>") == 3
 
 
 # --- query budgets ---------------------------------------------------------
