@@ -72,18 +72,39 @@ def page_order(response, procons):
 
 def test_first_post_votes_and_second_takes_the_vote_back(member_client, member):
     procon = ProConFactory(baseline_votes=7)
+    # The framework's votes count its approved items only.
+    ProConFactory(framework=procon.framework, baseline_votes=1500)
+    ProConFactory(framework=procon.framework, baseline_votes=90, status=ProCon.Status.PENDING)
 
     first = member_client.post(vote_url(procon), headers=JSON)
 
     assert first.status_code == 200
-    assert first.json() == {"votes": 8, "voted": True}
+    # Every figure the vote changed, as the pages print them (vote.js).
+    framework = procon.framework.pk
+    assert first.json() == {
+        "votes": 8,
+        "voted": True,
+        "figures": {
+            f"procon-{procon.pk}-votes": "8",
+            f"procon-{procon.pk}-members": "1",
+            f"framework-{framework}-votes": "1.5K",
+        },
+    }
     assert Vote.objects.filter(user=member, procon=procon).exists()
     procon.refresh_from_db()
     assert procon.votes_count == 8
 
     second = member_client.post(vote_url(procon), headers=JSON)
 
-    assert second.json() == {"votes": 7, "voted": False}
+    assert second.json() == {
+        "votes": 7,
+        "voted": False,
+        "figures": {
+            f"procon-{procon.pk}-votes": "7",
+            f"procon-{procon.pk}-members": "0",
+            f"framework-{framework}-votes": "1.5K",
+        },
+    }
     assert not Vote.objects.filter(procon=procon).exists()
     procon.refresh_from_db()
     assert procon.votes_count == procon.baseline_votes == 7

@@ -30,9 +30,15 @@ def stack(client, slug="django", **data):
 def test_following_toggles_and_counts_on_top_of_the_baseline(member_client, member, django):
     response = follow(member_client, **JSON)
 
-    assert response.json() == {"followers": 1201, "following": True}
+    # "figures": the count as pages print it, for follow.js to show.
+    shown = f"framework-{django.pk}-followers"
+    assert response.json() == {"followers": 1201, "following": True, "figures": {shown: "1.2K"}}
     assert Follow.objects.filter(user=member, framework=django).exists()
-    assert follow(member_client, **JSON).json() == {"followers": 1200, "following": False}
+    assert follow(member_client, **JSON).json() == {
+        "followers": 1200,
+        "following": False,
+        "figures": {shown: "1.2K"},
+    }
     django.refresh_from_db()
     assert django.member_followers == 0 and django.followers_shown == 1200
 
