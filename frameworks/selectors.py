@@ -129,13 +129,16 @@ def voted_procon_ids(user, procon_ids):
 def figures_after_vote(procon_id):
     """Every figure a vote on this pro/con changes, as pages print them
     (one query): its count, the members' share of it in "678 = 640
-    imported + 38 from members", and its framework's votes."""
+    imported + 38 from members", and its framework's votes. Empty when a
+    curator deleted it in the meantime."""
     procon = (
         ProCon.objects.filter(pk=procon_id)
         .annotate(framework_votes=Coalesce(votes_of(OuterRef("framework_id")), 0))
         .values("framework_id", "votes_count", "baseline_votes", "framework_votes")
-        .get()
+        .first()
     )
+    if procon is None:
+        return {}
     return {
         figure("procon", procon_id, "votes"): str(procon["votes_count"]),
         figure("procon", procon_id, "members"): str(

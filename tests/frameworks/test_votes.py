@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from frameworks import services
+from frameworks import selectors, services
 from frameworks.models import AbuseMark, ProCon, Vote
 from tests.factories import CategoryFactory, FrameworkFactory, ProConFactory, UserFactory
 
@@ -108,6 +108,24 @@ def test_first_post_votes_and_second_takes_the_vote_back(member_client, member):
     assert not Vote.objects.filter(procon=procon).exists()
     procon.refresh_from_db()
     assert procon.votes_count == procon.baseline_votes == 7
+
+
+def test_every_figure_a_vote_answers_is_shown_marked_on_its_pages(member_client):
+    FrameworkFactory(slug="django")
+    procon = ProConFactory(framework__slug="flask", baseline_votes=3)
+
+    figures = member_client.post(vote_url(procon), headers=JSON).json()["figures"]
+
+    # vote.js replaces what these marks hold: each is on the pages, as sent.
+    assert len(figures) == 3
+    for url in ("/frameworks/flask/", "/compare/django-vs-flask/"):
+        html = member_client.get(url).content.decode()
+        for name, text in figures.items():
+            assert f'data-figure="{name}">{text}<' in html, (url, name)
+
+
+def test_no_figures_for_an_item_deleted_since_the_vote():
+    assert selectors.figures_after_vote(10**9) == {}
 
 
 def test_vote_without_json_redirects_back_to_next(member_client):

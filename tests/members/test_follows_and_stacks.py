@@ -43,6 +43,17 @@ def test_following_toggles_and_counts_on_top_of_the_baseline(member_client, memb
     assert django.member_followers == 0 and django.followers_shown == 1200
 
 
+def test_the_followers_a_follow_answers_are_shown_marked_on_its_pages(member_client, django):
+    FrameworkFactory(slug="flask")
+    figures = follow(member_client, **JSON).json()["figures"]
+
+    # follow.js replaces what these marks hold: button, statistics, cards, table.
+    [(name, text)] = figures.items()
+    for url, places in (("/frameworks/django/", 2), ("/compare/django-vs-flask/", 3)):
+        html = member_client.get(url).content.decode()
+        assert html.count(f'data-figure="{name}">{text}<') == places, url
+
+
 def test_without_javascript_following_redirects_back(member_client, django):
     response = follow(member_client, data={"next": "/frameworks/django/#x"})
 
