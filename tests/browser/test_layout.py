@@ -81,6 +81,18 @@ def test_the_header_is_one_row(new_context, maria, viewport, signed_in, screensh
     screenshot(page.locator(".site-header"), f"header-{viewport['width']}-{signed_in}")
 
 
+@pytest.mark.parametrize("signed_in", [False, True], ids=["visitor", "member"])
+def test_the_header_is_one_row_at_widths_in_between(new_context, maria, signed_in):
+    # Where its items change: the smallest phones, 34, 48 and 64rem.
+    page = new_context().new_page()
+    if signed_in:
+        _log_in(page)
+    page.goto("/frameworks/")
+    for width in (360, 412, 543, 544, 767, 768, 1023, 1024):
+        page.set_viewport_size({"width": width, "height": 800})
+        _expect_one_row(page, f"{width}px")
+
+
 @WIDTHS
 def test_the_account_menu_shows_the_username_in_full(new_context, maria, viewport, screenshot):
     page = new_context(viewport=viewport).new_page()
