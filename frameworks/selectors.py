@@ -3,13 +3,14 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Prefetch
-from django.db.models.functions import TruncWeek
+from django.db.models import Count, OuterRef, Prefetch
+from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
 from core import charts
+from core.templatetags.site import compact, figure
 
-from .models import Category, ProCon, Vote
+from .models import Category, ProCon, Vote, votes_of
 
 
 def category_paths():
@@ -123,6 +124,28 @@ def voted_procon_ids(user, procon_ids):
     return set(
         Vote.objects.filter(user=user, procon_id__in=procon_ids).values_list("procon_id", flat=True)
     )
+
+
+def figures_after_vote(procon_id):
+    """Every figure a vote on this pro/con changes, as pages print them
+    (one query): its count, the members' share of it in "678 = 640
+    imported + 38 from members", and its framework's votes. Empty when a
+    curator deleted it in the meantime."""
+    procon = (
+        ProCon.objects.filter(pk=procon_id)
+        .annotate(framework_votes=Coalesce(votes_of(OuterRef("framework_id")), 0))
+        .values("framework_id", "votes_count", "baseline_votes", "framework_votes")
+        .first()
+    )
+    if procon is None:
+        return {}
+    return {
+        figure("procon", procon_id, "votes"): str(procon["votes_count"]),
+        figure("procon", procon_id, "members"): str(
+            procon["votes_count"] - procon["baseline_votes"]
+        ),
+        figure("framework", procon["framework_id"], "votes"): compact(procon["framework_votes"]),
+    }
 
 
 def pending_suggestions(user, framework):

@@ -90,7 +90,9 @@ def vote(request, pk):
     # toggle_vote, which stays about the vote and its counter).
     moderation.record_vote_origin(request.user, ratelimit.client_ip(request))
     if wants_json(request):
-        return JsonResponse({"votes": result.votes, "voted": result.voted})
+        # Every figure the vote changed, for vote.js to replace on the page.
+        figures = selectors.figures_after_vote(pk)
+        return JsonResponse({"votes": result.votes, "voted": result.voted, "figures": figures})
     return HttpResponseRedirect(safe_next(request, fallback))
 
 

@@ -17,6 +17,7 @@ from django.views.generic import CreateView, View
 
 from core import ratelimit
 from core.http import safe_next, too_many, wants_json
+from core.templatetags.site import compact, figure
 from frameworks.models import Decision, Framework, with_members
 
 from . import selectors, services
@@ -254,7 +255,10 @@ def follow(request, slug):
     members, following = services.toggle_follow(user=request.user, framework_id=framework_id)
     if wants_json(request):
         baseline = Framework.objects.values_list("followers", flat=True).get(pk=framework_id)
-        return JsonResponse({"followers": with_members(baseline, members), "following": following})
+        followers = with_members(baseline, members)
+        # The figure the follow changed, as pages print it, for follow.js.
+        figures = {figure("framework", framework_id, "followers"): compact(followers)}
+        return JsonResponse({"followers": followers, "following": following, "figures": figures})
     return HttpResponseRedirect(safe_next(request, fallback))
 
 

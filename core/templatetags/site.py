@@ -31,6 +31,14 @@ def compact(value):
     return str(number)
 
 
+@register.simple_tag
+def figure(subject, pk, name):
+    """The name of a figure members change, as a page marks each place it
+    shows it (``data-figure="framework-3-votes"``), so that the answer to a
+    vote or a follow (``{"figures": {name: text}}``) can replace every one."""
+    return f"{subject}-{pk}-{name}"
+
+
 @register.simple_tag(takes_context=True)
 def query_with(context, **changes):
     """The current query string with some parameters replaced (None drops one)."""

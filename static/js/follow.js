@@ -1,16 +1,10 @@
 // Progressive enhancement for following a framework: without this file the
 // follow button is a plain form that posts and redirects back. With it, the
-// toggle is posted with fetch and the label, count and pressed state change
-// in place (the server answers {followers, following}).
+// toggle is posted with fetch and the label, pressed state and every place
+// the page shows the framework's followers change in place (the server
+// answers {followers, following, figures}; vote.js's showFigures shows them).
 (function () {
   "use strict";
-
-  function compact(n) {
-    if (n === null || n === undefined) return "–";
-    if (n >= 1000000) return (n / 1000000).toFixed(1).replace(/\.0$/, "") + "M";
-    if (n >= 1000) return (n / 1000).toFixed(1).replace(/\.0$/, "") + "K";
-    return String(n);
-  }
 
   function announce(form, text, isError) {
     var note = form.querySelector(".follow-message");
@@ -53,16 +47,9 @@
           var following = result.data.following;
           button.setAttribute("aria-pressed", following ? "true" : "false");
           button.querySelector(".follow-label").textContent = following ? "Following" : "Follow";
-          // This button's count, and the same framework's count elsewhere
-          // on the page (statistics, other cards), never another framework's.
-          var slug = form.getAttribute("data-follow");
-          document
-            .querySelectorAll(
-              'form[data-follow="' + slug + '"] .follow-count, [data-follow-count="' + slug + '"]'
-            )
-            .forEach(function (count) {
-              count.textContent = compact(result.data.followers);
-            });
+          // This button's count and the framework's followers elsewhere on
+          // the page (statistics, cards, the table), as the server prints them.
+          window.stackcompare.showFigures(result.data.figures);
           announce(form, following ? "Followed." : "Unfollowed.", false);
         } else if (result.status === 429) {
           announce(form, result.data.error || "Too fast. Wait a moment.", true);

@@ -1,8 +1,21 @@
 // Progressive enhancement for upvoting: without this file every vote button
 // is a plain form that posts and redirects back. With it, the vote is posted
-// with fetch and the count and pressed state change in place.
+// with fetch and the pressed state and every figure the vote changed (the
+// count, its "= N imported + M from members" line, the framework's votes)
+// change in place: the answer carries them as the page prints them.
 (function () {
   "use strict";
+
+  // Replaces every figure the page marks with data-figure="<name>" by the
+  // text of the answer's {"figures": {name: text}} (follow.js uses it too).
+  function showFigures(figures) {
+    Object.keys(figures || {}).forEach(function (name) {
+      document.querySelectorAll('[data-figure="' + name + '"]').forEach(function (shown) {
+        shown.textContent = figures[name];
+      });
+    });
+  }
+  window.stackcompare = { showFigures: showFigures };
 
   function announce(form, text, isError, link) {
     var item = form.closest("li") || form.parentNode;
@@ -29,12 +42,10 @@
     document.querySelectorAll("form[data-vote]").forEach(function (other) {
       if (other.getAttribute("action") !== action) return;
       var button = other.querySelector("button");
-      var count = other.querySelector(".vote-count");
       // The button is named by its content ("679 votes. Upvote: ..."), so
-      // its name follows the count it shows.
+      // its name follows the count it shows (a marked figure).
       var unit = other.querySelector(".vote-unit");
       if (button) button.setAttribute("aria-pressed", voted ? "true" : "false");
-      if (count) count.textContent = String(votes);
       if (unit) unit.textContent = votes === 1 ? "vote" : "votes";
     });
   }
@@ -69,6 +80,7 @@
       .then(function (result) {
         if (result.status === 200) {
           updateEverywhere(form.getAttribute("action"), result.data.votes, result.data.voted);
+          showFigures(result.data.figures);
           announce(form, result.data.voted ? "Vote counted." : "Vote taken back.", false);
         } else if (result.status === 401) {
           var login = result.data.login_url;

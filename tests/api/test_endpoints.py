@@ -106,8 +106,9 @@ def test_followers_and_stacks_are_one_number_in_the_api_the_page_and_the_export(
     export = client.get(compare_path([framework, other]).rstrip("/") + ".json").json()
     exported = next(f for f in export["frameworks"] if f["slug"] == framework.slug)
     page = client.get(framework.get_absolute_url()).content.decode()
+    followers = rf'data-figure="framework-{framework.pk}-followers">(\d+)<'
     on_page = {
-        "followers": int(re.search(rf'data-follow-count="{framework.slug}">(\d+)<', page)[1]),
+        "followers": int(re.search(followers, page)[1]),
         "stacks": int(re.search(r"<dt>Stacks</dt><dd>(\d+)", page)[1]),
     }
 

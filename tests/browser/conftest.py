@@ -226,9 +226,24 @@ def log_in():
 
 
 def expect_signed_in(page, username):
+    """The header's account menu names the member (its list, closed or open,
+    says "Signed in as <username>")."""
     from playwright.sync_api import expect
 
-    expect(page.locator(".site-auth__user")).to_have_text(f"Signed in as {username}")
+    expect(page.locator(".account-menu__user")).to_have_text(f"Signed in as {username}")
+
+
+def comparison_figure(page, label, framework, column):
+    """What a comparison page shows as ``label`` ("Votes", "Followers") of
+    ``framework``: on its card, and in its table's ``column`` (1 = first
+    framework)."""
+    card = page.locator(".framework-card").filter(
+        has=page.get_by_role("heading", name=framework, exact=True)
+    )
+    row = page.locator("#comparison tr").filter(has=page.get_by_role("rowheader", name=label))
+    return card.locator(".stat").filter(has_text=label).locator("dd"), row.locator("td").nth(
+        column - 1
+    )
 
 
 @pytest.fixture

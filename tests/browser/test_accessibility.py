@@ -5,7 +5,7 @@ button's accessible name contains the text it shows (WCAG 2.5.3)."""
 import pytest
 
 from frameworks.models import Decision, ProCon
-from tests.browser.conftest import LIGHTHOUSE_MOBILE, MOBILE
+from tests.browser.conftest import DESKTOP, LIGHTHOUSE_MOBILE, MOBILE
 
 try:
     from playwright.sync_api import expect
@@ -141,3 +141,15 @@ def test_a_single_vote_is_named_in_the_singular(page, known_member, log_in):
     expect(
         item.get_by_role("button", name="1 vote. Upvote: Rapid development", exact=True)
     ).to_have_attribute("aria-pressed", "true")
+
+
+@pytest.mark.parametrize("viewport", [MOBILE, DESKTOP], ids=["375px", "1280px"])
+def test_the_open_account_menu_has_no_axe_violations(
+    new_context, axe, scheme, viewport, known_member, log_in
+):
+    page = new_context(color_scheme=scheme, bypass_csp=True, viewport=viewport).new_page()
+    page.goto("/accounts/login/?next=/frameworks/django/")
+    log_in(page, known_member.username)
+    page.locator(".account-menu summary").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    assert axe(page) == []

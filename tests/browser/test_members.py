@@ -5,7 +5,7 @@ import re
 
 from django.core import mail
 
-from tests.browser.conftest import PASSWORD, expect_signed_in
+from tests.browser.conftest import PASSWORD, comparison_figure, expect_signed_in
 
 try:
     from playwright.sync_api import expect
@@ -80,18 +80,36 @@ def test_a_member_edits_their_headline_and_sees_it_on_their_page(page, known_mem
     expect_signed_in(page, known_member.username)
 
 
+def _followers_shown(count):
+    """Flask's curated follower count, small enough that one more shows
+    (16.2K stays 16.2K)."""
+    from frameworks.models import Framework
+
+    Framework.objects.filter(slug="flask").update(followers=count)
+
+
+def _statistic(page, label):
+    return page.locator("#statistics .stat").filter(has_text=label).locator("dd")
+
+
 def test_a_member_follows_a_framework_without_a_reload(page, known_member, log_in):
+    _followers_shown(41)
     page.goto("/accounts/login/?next=/frameworks/flask/")
     log_in(page, known_member.username, PASSWORD)
     button = page.locator("form[data-follow] button")
     expect(button).to_have_attribute("aria-pressed", "false")
-    before = page.locator("[data-follow-count=flask]").inner_text()
+    followers = _statistic(page, "Followers")
+    expect(followers).to_contain_text("41")
+    expect(button.locator(".follow-count")).to_have_text("41")
 
     button.click()
 
     expect(button).to_have_attribute("aria-pressed", "true")
     expect(button.locator(".follow-label")).to_have_text("Following")
     expect(page.locator("form[data-follow] [role=status]")).to_have_text("Followed.")
+    # The button's count and the statistics' figure both move.
+    expect(button.locator(".follow-count")).to_have_text("42")
+    expect(followers).to_contain_text("42")
     from members.models import Follow
 
     assert Follow.objects.filter(user=known_member, framework__slug="flask").count() == 1
@@ -100,7 +118,22 @@ def test_a_member_follows_a_framework_without_a_reload(page, known_member, log_i
     button = page.locator("form[data-follow] button")
     button.click()
     expect(button).to_have_attribute("aria-pressed", "false")
-    expect(page.locator("[data-follow-count=flask]")).to_have_text(before)
+    expect(followers).to_contain_text("41")
+
+
+def test_a_follow_on_a_comparison_updates_its_card_and_table(page, known_member, log_in):
+    _followers_shown(41)
+    page.goto("/accounts/login/?next=/compare/django-vs-flask/")
+    log_in(page, known_member.username, PASSWORD)
+    card, cell = comparison_figure(page, "Followers", "Flask", column=2)
+    expect(card).to_have_text("41")
+    expect(cell).to_contain_text("41")
+
+    page.get_by_role("button", name="Follow Flask").click()
+
+    expect(page.get_by_role("button", name="Following Flask")).to_contain_text("42")
+    expect(card).to_have_text("42")
+    expect(cell).to_contain_text("42")
 
 
 def test_a_member_adds_edits_and_removes_a_stack_entry(page, known_member, log_in):

@@ -148,7 +148,9 @@ def test_members_see_their_vote_at_once_through_the_data_cache(demo, page_cache,
     response = committed(
         member_client.post, f"/procons/{item.pk}/vote/", HTTP_ACCEPT="application/json"
     )
-    assert response.json() == {"votes": 679, "voted": True}
+    data = response.json()
+    assert (data["votes"], data["voted"]) == (679, True)
+    assert data["figures"][f"procon-{item.pk}-members"] == "1"
     html = member_client.get(URL).content.decode()
     assert ">679<" in html
     assert 'aria-pressed="true"' in html

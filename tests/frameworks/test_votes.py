@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from frameworks import services
+from frameworks import selectors, services
 from frameworks.models import AbuseMark, ProCon, Vote
 from tests.factories import CategoryFactory, FrameworkFactory, ProConFactory, UserFactory
 
@@ -72,21 +72,60 @@ def page_order(response, procons):
 
 def test_first_post_votes_and_second_takes_the_vote_back(member_client, member):
     procon = ProConFactory(baseline_votes=7)
+    # The framework's votes count its approved items only.
+    ProConFactory(framework=procon.framework, baseline_votes=1500)
+    ProConFactory(framework=procon.framework, baseline_votes=90, status=ProCon.Status.PENDING)
 
     first = member_client.post(vote_url(procon), headers=JSON)
 
     assert first.status_code == 200
-    assert first.json() == {"votes": 8, "voted": True}
+    # Every figure the vote changed, as the pages print them (vote.js).
+    framework = procon.framework.pk
+    assert first.json() == {
+        "votes": 8,
+        "voted": True,
+        "figures": {
+            f"procon-{procon.pk}-votes": "8",
+            f"procon-{procon.pk}-members": "1",
+            f"framework-{framework}-votes": "1.5K",
+        },
+    }
     assert Vote.objects.filter(user=member, procon=procon).exists()
     procon.refresh_from_db()
     assert procon.votes_count == 8
 
     second = member_client.post(vote_url(procon), headers=JSON)
 
-    assert second.json() == {"votes": 7, "voted": False}
+    assert second.json() == {
+        "votes": 7,
+        "voted": False,
+        "figures": {
+            f"procon-{procon.pk}-votes": "7",
+            f"procon-{procon.pk}-members": "0",
+            f"framework-{framework}-votes": "1.5K",
+        },
+    }
     assert not Vote.objects.filter(procon=procon).exists()
     procon.refresh_from_db()
     assert procon.votes_count == procon.baseline_votes == 7
+
+
+def test_every_figure_a_vote_answers_is_shown_marked_on_its_pages(member_client):
+    FrameworkFactory(slug="django")
+    procon = ProConFactory(framework__slug="flask", baseline_votes=3)
+
+    figures = member_client.post(vote_url(procon), headers=JSON).json()["figures"]
+
+    # vote.js replaces what these marks hold: each is on the pages, as sent.
+    assert len(figures) == 3
+    for url in ("/frameworks/flask/", "/compare/django-vs-flask/"):
+        html = member_client.get(url).content.decode()
+        for name, text in figures.items():
+            assert f'data-figure="{name}">{text}<' in html, (url, name)
+
+
+def test_no_figures_for_an_item_deleted_since_the_vote():
+    assert selectors.figures_after_vote(10**9) == {}
 
 
 def test_vote_without_json_redirects_back_to_next(member_client):

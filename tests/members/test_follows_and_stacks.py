@@ -30,11 +30,28 @@ def stack(client, slug="django", **data):
 def test_following_toggles_and_counts_on_top_of_the_baseline(member_client, member, django):
     response = follow(member_client, **JSON)
 
-    assert response.json() == {"followers": 1201, "following": True}
+    # "figures": the count as pages print it, for follow.js to show.
+    shown = f"framework-{django.pk}-followers"
+    assert response.json() == {"followers": 1201, "following": True, "figures": {shown: "1.2K"}}
     assert Follow.objects.filter(user=member, framework=django).exists()
-    assert follow(member_client, **JSON).json() == {"followers": 1200, "following": False}
+    assert follow(member_client, **JSON).json() == {
+        "followers": 1200,
+        "following": False,
+        "figures": {shown: "1.2K"},
+    }
     django.refresh_from_db()
     assert django.member_followers == 0 and django.followers_shown == 1200
+
+
+def test_the_followers_a_follow_answers_are_shown_marked_on_its_pages(member_client, django):
+    FrameworkFactory(slug="flask")
+    figures = follow(member_client, **JSON).json()["figures"]
+
+    # follow.js replaces what these marks hold: button, statistics, cards, table.
+    [(name, text)] = figures.items()
+    for url, places in (("/frameworks/django/", 2), ("/compare/django-vs-flask/", 3)):
+        html = member_client.get(url).content.decode()
+        assert html.count(f'data-figure="{name}">{text}<') == places, url
 
 
 def test_without_javascript_following_redirects_back(member_client, django):
