@@ -1,15 +1,18 @@
 """Reads that span several catalogue models, each in a fixed number of queries."""
 
+import difflib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
+from django.utils.text import slugify
 
 from core import charts
+from core.text import visible_text
 
-from .models import Category, ProCon, Vote
+from .models import Category, Framework, ProCon, Vote
 
 
 def category_paths():
@@ -141,3 +144,76 @@ def category_tree():
             Prefetch("children", queryset=Category.objects.order_by("name"))
         )
     )
+
+
+# --- Frameworks by name: the picker's lookups ---------------------------------
+
+#: The most names a lookup answers (the picker's suggestions).
+NAME_MATCHES = 10
+#: Longer input names no framework (names and slugs hold 100 characters).
+NAME_LENGTH = 100
+
+
+def frameworks_matching(text, limit=NAME_MATCHES):
+    """Published frameworks for what a reader is typing: those whose slug
+    starts with it first, then those whose name or slug holds it, each
+    group by name; at most ``limit``, in at most two queries. The prefix
+    query reads the slug's unique index (on PostgreSQL its
+    ``varchar_pattern_ops`` twin, which Django creates for ``LIKE 'dj%'``);
+    the substring query runs only when the prefixes leave room."""
+    text = visible_text(text)[:NAME_LENGTH]
+    key = slugify(text)
+    if not text:
+        return []
+    published = Framework.objects.published().only("pk", "name", "slug").order_by("name")
+    found = list(published.filter(slug__startswith=key)[:limit]) if key else []
+    if len(found) < limit:
+        inside = Q(name__icontains=text) | (Q(slug__contains=key) if key else Q())
+        found += published.filter(inside).exclude(pk__in=[f.pk for f in found])[
+            : limit - len(found)
+        ]
+    return found
+
+
+def frameworks_named(texts):
+    """``{text: Framework}`` for each text that names a published framework
+    exactly, by name (any case) or slug (one query)."""
+    texts = [t for t in texts if t]
+    if not texts:
+        return {}
+    wanted = Q(slug__in=[slugify(t) for t in texts] + [t.lower() for t in texts])
+    for text in texts:
+        wanted |= Q(name__iexact=text)
+    candidates = list(Framework.objects.published().filter(wanted).only("pk", "name", "slug"))
+    by_name = {f.name.lower(): f for f in candidates}
+    by_slug = {f.slug: f for f in candidates}
+    named = {}
+    for text in texts:
+        found = by_name.get(text.lower()) or by_slug.get(text.lower()) or by_slug.get(slugify(text))
+        if found is not None:
+            named[text] = found
+    return named
+
+
+def suggest(unknown, candidates):
+    """Published frameworks whose slug or name is close to ``unknown``."""
+    by_key = {}
+    for framework in candidates:
+        by_key.setdefault(framework.slug, framework)
+        by_key.setdefault(framework.name.lower(), framework)
+    matches = difflib.get_close_matches(unknown.lower(), list(by_key), n=6, cutoff=0.6)
+    seen, result = set(), []
+    for key in matches:
+        framework = by_key[key]
+        if framework.pk not in seen:
+            seen.add(framework.pk)
+            result.append(framework)
+    return result[:3]
+
+
+def suggestions_for(unknown):
+    """``{name: close published frameworks}`` for each unknown name (one
+    query): what a bad compare address, picker entry, API address or
+    assistant's tool call is offered instead."""
+    candidates = list(Framework.objects.published().only("pk", "slug", "name"))
+    return {name: suggest(name, candidates) for name in unknown}
