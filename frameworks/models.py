@@ -13,7 +13,7 @@ from django.core.validators import (
 )
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 
 from core.history import CuratedHistory
@@ -251,6 +251,9 @@ class Framework(TimeStampedModel):
                 violation_error_message="The first release year must be between 1950 and 2100.",
             ),
         ]
+        # A name typed in any case (the picker's boxes, ``name__iexact``,
+        # which PostgreSQL reads as UPPER(name) = UPPER(...)).
+        indexes = [models.Index(Upper("name"), name="framework_name_upper")]
 
     def __str__(self):
         return self.name

@@ -214,6 +214,20 @@ def suggest(unknown, candidates):
 def suggestions_for(unknown):
     """``{name: close published frameworks}`` for each unknown name (one
     query): what a bad compare address, picker entry, API address or
-    assistant's tool call is offered instead."""
-    candidates = list(Framework.objects.published().only("pk", "slug", "name"))
-    return {name: suggest(name, candidates) for name in unknown}
+    assistant's tool call is offered instead. Candidates share the name's
+    first letter (the slug's index finds them): a typo in the first letter
+    finds nothing, the price of comparing a few hundred names rather than a
+    20,000-framework catalogue's every one (0.7 s of difflib)."""
+    initials = {name: slugify(name)[:1] for name in unknown}
+    if not any(initials.values()):
+        return {name: [] for name in unknown}
+    sharing = Q()
+    for initial in set(filter(None, initials.values())):
+        sharing |= Q(slug__startswith=initial)
+    candidates = list(Framework.objects.published().filter(sharing).only("pk", "slug", "name"))
+    return {
+        name: suggest(name, [f for f in candidates if f.slug.startswith(initials[name])])
+        if initials[name]
+        else []
+        for name in unknown
+    }
