@@ -120,11 +120,12 @@ NAMES_LIST_ID = "framework-names"
 
 class FrameworkNamesMixin:
     """Framework boxes for a form: one text box per framework
-    (``name_fields``), the first ``required_names`` required. The reader
-    types a name or slug (with JavaScript, a list of matches comes up as
-    they type); ``chosen_frameworks()`` resolves them in one query, or adds
-    a form error per unknown name with the close matches ("Did you mean
-    Flask?"). Scales to any catalogue: no list of every framework is sent."""
+    (``name_fields``), at least ``required_names`` of them filled, in any
+    boxes. The reader types a name or slug in any case (with JavaScript,
+    matches come up as they type); ``clean_names()`` resolves them in one
+    query, or adds a form error per unknown name with its close matches
+    ("Did you mean Flask?"), for a framework named twice and for too few.
+    Scales to any catalogue: no page lists every framework."""
 
     name_fields = ()
     required_names = 1
