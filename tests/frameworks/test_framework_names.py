@@ -137,3 +137,12 @@ def test_close_matches_share_the_first_letter_and_cost_one_query(django_assert_n
     }
     with django_assert_num_queries(0):
         assert suggestions_for(["¿?"]) == {"¿?": []}
+
+
+def test_the_endpoint_costs_its_lookups_and_nothing_else(client, django_assert_num_queries):
+    for n in range(12):
+        FrameworkFactory(name=f"Bottle {n:02}", slug=f"bottle-{n:02}")
+    with django_assert_num_queries(1):  # ten slug prefixes: no second query
+        assert len(names(client, "bot")["frameworks"]) == 10
+    with django_assert_num_queries(2):
+        assert names(client, "ottle")["frameworks"]
