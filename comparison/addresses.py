@@ -6,13 +6,13 @@ resolves to a Redirect. The comparison matrix itself is built in
 ``selectors``.
 """
 
-import difflib
 import re
 from dataclasses import dataclass
 
 from django.urls import reverse
 
 from frameworks.models import COMPARE_SEPARATOR, Framework
+from frameworks.selectors import suggestions_for
 
 from .models import (
     FRAMEWORK_RANGE,
@@ -70,30 +70,6 @@ def parse_slugs(raw):
             f'"{repeated[0]}" is named more than once; compare different frameworks.'
         )
     return slugs
-
-
-def suggest(unknown, candidates):
-    """Published frameworks whose slug or name is close to ``unknown``."""
-    by_key = {}
-    for framework in candidates:
-        by_key.setdefault(framework.slug, framework)
-        by_key.setdefault(framework.name.lower(), framework)
-    matches = difflib.get_close_matches(unknown.lower(), list(by_key), n=6, cutoff=0.6)
-    seen, result = set(), []
-    for key in matches:
-        framework = by_key[key]
-        if framework.pk not in seen:
-            seen.add(framework.pk)
-            result.append(framework)
-    return result[:3]
-
-
-def suggestions_for(unknown):
-    """``{name: close published frameworks}`` for each unknown name (one
-    query): what a bad compare address, API address or assistant's tool
-    call is offered instead."""
-    candidates = list(Framework.objects.published().only("pk", "slug", "name"))
-    return {name: suggest(name, candidates) for name in unknown}
 
 
 def curated_alias(raw):

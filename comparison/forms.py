@@ -3,37 +3,30 @@ from django.core import signing
 from django.core.validators import URLValidator
 
 from core.text import visible_text
-from frameworks.models import Framework
+from frameworks.forms import FrameworkNamesMixin
 
 from .models import MAX_FRAMEWORKS, MAX_STATISTIC, MIN_FRAMEWORKS, EditSuggestion
 
 PICKER_FIELDS = ["a", "b", "c", "d"][:MAX_FRAMEWORKS]
 
 
-class CompareForm(forms.Form):
-    """The "compare frameworks" picker: a plain GET form, one field per
-    framework (PICKER_FIELDS), the first MIN_FRAMEWORKS required."""
+class CompareForm(FrameworkNamesMixin, forms.Form):
+    """The "compare frameworks" picker: a plain GET form, one text box per
+    framework (PICKER_FIELDS), at least MIN_FRAMEWORKS of them filled with
+    a name or slug; ``chosen`` holds the frameworks once valid. No list of
+    every framework: the boxes suggest names as one types (JavaScript), and
+    an unknown name is a form error with close matches."""
 
-    def __init__(self, *args, frameworks=None, **kwargs):
+    name_fields = tuple(PICKER_FIELDS)
+    required_names = MIN_FRAMEWORKS
+
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if frameworks is None:
-            frameworks = Framework.objects.published().only("slug", "name")
-        choices = [("", "—")] + [(f.slug, f.name) for f in frameworks]
-        for index, name in enumerate(PICKER_FIELDS):
-            self.fields[name] = forms.ChoiceField(
-                label=f"Framework {index + 1}",
-                choices=choices,
-                required=index < MIN_FRAMEWORKS,
-            )
+        self.add_name_fields()
 
     def clean(self):
         data = super().clean()
-        chosen = [data[name] for name in PICKER_FIELDS if data.get(name)]
-        if len(set(chosen)) != len(chosen):
-            raise forms.ValidationError("Pick each framework only once.")
-        if len(chosen) < MIN_FRAMEWORKS:
-            raise forms.ValidationError(f"Pick at least {MIN_FRAMEWORKS} frameworks.")
-        data["chosen"] = chosen
+        data["chosen"] = self.clean_names()
         return data
 
 

@@ -161,6 +161,16 @@ def canonical_set(raw, curated=curated_for):
     return frameworks, comparison
 
 
+def canonical_path(frameworks):
+    """The canonical compare URL of a set of frameworks (one query): the
+    curated comparison's order when there is one, else by slug, as
+    ``canonical_set`` redirects to."""
+    comparison = curated_set(frameworks)
+    if comparison is not None:
+        return compare_path(comparison.ordered_frameworks())
+    return compare_path(sorted(frameworks, key=lambda f: f.slug))
+
+
 def curated_set(frameworks):
     """The published curated comparison of exactly these frameworks, with
     its ordered frameworks only."""
@@ -395,6 +405,19 @@ def popular_comparisons(limit=6):
         return sum(totals.get(f.pk, 0) for f in comparison.ordered_frameworks())
 
     return sorted(comparisons, key=lambda c: (-votes(c), c.title))[:limit]
+
+
+def trending_comparisons(activity, limit=6):
+    """Curated comparisons by the recent activity on their frameworks
+    (``members.selectors.recent_activity``, summed), the popular ranking
+    (all-time votes) breaking ties and ordering the quiet ones."""
+
+    def recent(comparison):
+        return sum(
+            activity[f.pk].total for f in comparison.ordered_frameworks() if f.pk in activity
+        )
+
+    return sorted(popular_comparisons(limit=None), key=lambda c: -recent(c))[:limit]
 
 
 def recent_comparisons(limit=6):

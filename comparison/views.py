@@ -25,26 +25,21 @@ from .forms import PICKER_FIELDS, CompareForm, EditSuggestionForm
 from .models import SUGGESTIBLE_STATISTICS, Assessment, Criterion, EditSuggestion
 
 
-def picker_frameworks():
-    return list(Framework.objects.published().only("slug", "name").order_by("name"))
-
-
 class CompareIndexView(TemplateView):
-    """All curated comparisons and the picker; the picker lands here too."""
+    """All curated comparisons and the picker; the picker lands here too,
+    and a valid pick goes on to the comparison's canonical address."""
 
     template_name = "comparison/comparison_list.html"
 
     def get(self, request, *args, **kwargs):
         depends_on(COMPARISONS, catalogue_tags.FRAMEWORKS)
-        frameworks = picker_frameworks()
         if any(request.GET.get(name) for name in PICKER_FIELDS):
-            form = CompareForm(request.GET, frameworks=frameworks)
+            form = CompareForm(request.GET)
             if form.is_valid():
-                slugs = COMPARE_SEPARATOR.join(form.cleaned_data["chosen"])
-                return redirect("comparison:detail", slugs=slugs)
+                return redirect(selectors.canonical_path(form.cleaned_data["chosen"]))
             status = 400
         else:
-            form = CompareForm(frameworks=frameworks)
+            form = CompareForm()
             status = 200
         context = self.get_context_data(picker=form, comparisons=selectors.all_comparisons())
         return self.render_to_response(context, status=status)

@@ -333,7 +333,7 @@ class DecisionAdmin(admin.ModelAdmin):
     list_select_related = ["author"]
     list_filter = ["status", "kind", "frameworks"]
     actions = ["publish", "reject"]
-    search_fields = ["body", "author__username"]
+    search_fields = ["title", "body", "author__username"]
     autocomplete_fields = ["author", "frameworks", "criteria"]
     readonly_fields = ["views_count"]
     date_hierarchy = "created"

@@ -10,7 +10,7 @@ tag                         shown by
                             pros and cons with their votes, assessments and
                             links: its page,
                             every comparison that includes it, the home page
-                            when a curated comparison holds it (popular
+                            when a curated comparison holds it (trending
                             ranking), the category pages that list it
 ``decisions:<pk>``          the decisions that name the framework (and the
                             criteria they cite): its page and every
@@ -33,7 +33,9 @@ tag                         shown by
                             its followers, stacks and who uses it (holes)
 ``votes``                   any vote on any framework: lists ordered by
                             votes (the catalogue sorted by votes, the
-                            popular ranking)
+                            popular ranking) and the trending lists
+``follows``                 any follow or stack entry of any framework: the
+                            trending lists (home)
 ``catalogue``               any listed figure of any framework but votes
                             (stars, downloads): the catalogue
 ``categories``              the category tree and breadcrumbs
@@ -56,6 +58,7 @@ after such an edit.
 FRAMEWORKS = "frameworks"
 CATALOGUE = "catalogue"
 VOTES = "votes"
+FOLLOWS = "follows"
 CATEGORIES = "categories"
 
 #: Framework fields shown wherever a framework is referenced by name.

@@ -3,7 +3,8 @@ from django.core.validators import MaxValueValidator
 
 from core.text import visible_text
 
-from .models import BASELINE_TOO_LARGE, MAX_BASELINE_VOTES, Decision, Framework, ProCon
+from .models import BASELINE_TOO_LARGE, MAX_BASELINE_VOTES, Decision, ProCon
+from .selectors import NAME_LENGTH, frameworks_named, suggestions_for
 
 MAX_DECISION_FRAMEWORKS = 4
 NOTHING_VISIBLE = "Write some visible text: spaces and invisible characters alone do not count."
@@ -41,7 +42,7 @@ def check_decision_frameworks(frameworks):
 class DecisionAdminForm(VisibleDecisionBodyMixin, forms.ModelForm):
     class Meta:
         model = Decision
-        fields = ["author", "kind", "status", "body", "frameworks", "criteria", "created"]
+        fields = ["author", "kind", "status", "title", "body", "frameworks", "criteria", "created"]
 
     def clean_frameworks(self):
         return check_decision_frameworks(self.cleaned_data.get("frameworks"))
@@ -112,27 +113,124 @@ class SuggestionForm(VisibleProConTextMixin, forms.ModelForm):
         return procon
 
 
-class DecisionForm(VisibleDecisionBodyMixin, forms.ModelForm):
+#: The id of the page's one list of suggested names (a <datalist>), which
+#: every framework box names and static/js/picker.js fills as one types.
+NAMES_LIST_ID = "framework-names"
+
+
+class FrameworkNamesMixin:
+    """Framework boxes for a form: one text box per framework
+    (``name_fields``), at least ``required_names`` of them filled, in any
+    boxes. The reader types a name or slug in any case (with JavaScript,
+    matches come up as they type); ``clean_names()`` resolves them in one
+    query, or adds a form error per unknown name with its close matches
+    ("Did you mean Flask?"), for a framework named twice and for too few.
+    Scales to any catalogue: no page lists every framework."""
+
+    name_fields = ()
+    required_names = 1
+    name_label = "Framework {}"
+
+    def add_name_fields(self):
+        for index, name in enumerate(self.name_fields):
+            attrs = {
+                "list": NAMES_LIST_ID,
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "data-framework-name": "",
+            }
+            if index < self.required_names:
+                # The browser asks for the first boxes; the server counts
+                # the boxes filled, whichever they are.
+                attrs["required"] = True
+            self.fields[name] = forms.CharField(
+                label=self.name_label.format(index + 1),
+                required=False,
+                max_length=NAME_LENGTH,
+                widget=forms.TextInput(attrs=attrs),
+            )
+
+    def clean_names(self):
+        """The frameworks typed, in order, or None after adding errors."""
+        if any(name in self.errors for name in self.name_fields):
+            return None
+        typed = {}
+        for name in self.name_fields:
+            text = visible_text(self.cleaned_data.get(name, ""))
+            self.cleaned_data[name] = text
+            if text:
+                typed[name] = text
+        named = frameworks_named(list(typed.values()))
+        unknown = [text for text in typed.values() if text not in named]
+        close = suggestions_for(unknown) if unknown else {}
+        for name, text in typed.items():
+            if text not in named:
+                self.add_error(name, unknown_name(text, close[text]))
+        if unknown:
+            return None
+        chosen = [named[text] for text in typed.values()]
+        if len({f.pk for f in chosen}) != len(chosen):
+            self.add_error(None, "Name each framework only once.")
+            return None
+        if len(chosen) < self.required_names:
+            count = self.required_names
+            wanted = "a framework" if count == 1 else f"at least {count} frameworks"
+            self.add_error(None, f"Name {wanted}.")
+            return None
+        return chosen
+
+
+def unknown_name(text, close):
+    """The error of a name no published framework has, with close matches."""
+    shown = text if len(text) <= 40 else text[:39] + "…"
+    message = f"We have no framework called “{shown}”."
+    if close:
+        names = [f.name for f in close]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        message += f" Did you mean {listed}?"
+    return message
+
+
+class DecisionForm(FrameworkNamesMixin, VisibleDecisionBodyMixin, forms.ModelForm):
     """A member's "needs advice" or "decided" post about 1 to 4 frameworks."""
 
-    frameworks = forms.ModelMultipleChoiceField(
-        queryset=Framework.objects.published().order_by("name"),
-        widget=forms.CheckboxSelectMultiple,
-        help_text=f"Choose 1 to {MAX_DECISION_FRAMEWORKS} frameworks.",
-    )
+    name_fields = tuple(f"framework_{n}" for n in range(1, MAX_DECISION_FRAMEWORKS + 1))
 
     class Meta:
         model = Decision
-        fields = ["kind", "frameworks", "criteria", "body"]
+        fields = ["kind", "title", "criteria", "body"]
         labels = {"kind": "This post", "criteria": "Criteria it is about"}
         widgets = {
+            "kind": forms.RadioSelect,
+            "title": forms.TextInput(attrs={"maxlength": Decision.TITLE_LENGTH}),
             "body": forms.Textarea(attrs={"rows": 8, "maxlength": 5000}),
             "criteria": forms.CheckboxSelectMultiple,
         }
         help_texts = {
+            "title": "One line that says what it is about, e.g. “Django or Flask for a first API?”",
             "body": "Plain text or Markdown (links, lists, emphasis). No HTML.",
             "criteria": "Tick what weighed in the choice; comparison tables count and link them.",
         }
 
-    def clean_frameworks(self):
-        return check_decision_frameworks(self.cleaned_data.get("frameworks"))
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Two kinds, both named: radio buttons, no empty "---------" choice.
+        self.fields["kind"].choices = Decision.Kind.choices
+        self.add_name_fields()
+        # The boxes come right after the title, before the criteria and text.
+        order = ["kind", "title", *self.name_fields, "criteria", "body"]
+        self.order_fields(order)
+
+    def clean_title(self):
+        return require_visible(self.cleaned_data["title"])
+
+    def clean(self):
+        data = super().clean()
+        self.chosen = self.clean_names()
+        return data
+
+    def save(self, commit=True):
+        decision = super().save(commit=commit)
+        if commit:
+            decision.frameworks.set(self.chosen)
+        return decision

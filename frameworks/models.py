@@ -13,7 +13,7 @@ from django.core.validators import (
 )
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 
 from core.history import CuratedHistory
@@ -251,6 +251,9 @@ class Framework(TimeStampedModel):
                 violation_error_message="The first release year must be between 1950 and 2100.",
             ),
         ]
+        # A name typed in any case (the picker's boxes, ``name__iexact``,
+        # which PostgreSQL reads as UPPER(name) = UPPER(...)).
+        indexes = [models.Index(Upper("name"), name="framework_name_upper")]
 
     def __str__(self):
         return self.name
@@ -469,6 +472,8 @@ class DecisionQuerySet(models.QuerySet):
 
 
 class Decision(models.Model):
+    TITLE_LENGTH = 120
+
     class Kind(models.TextChoices):
         NEEDS_ADVICE = "needs_advice", "Needs advice"
         DECIDED = "decided", "Decided"
@@ -482,6 +487,10 @@ class Decision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="decisions"
     )
     kind = models.CharField(max_length=12, choices=Kind.choices)
+    title = models.CharField(
+        max_length=TITLE_LENGTH,
+        help_text="The post's heading and page title, in the member's words.",
+    )
     body = models.TextField(max_length=5000)
     frameworks = models.ManyToManyField(Framework, related_name="decisions")
     criteria = models.ManyToManyField(
@@ -517,10 +526,15 @@ class Decision(models.Model):
                 name="decision_body_not_empty",
                 violation_error_message="Write what you need advice on or what you decided.",
             ),
+            models.CheckConstraint(
+                condition=~Q(title=""),
+                name="decision_title_not_empty",
+                violation_error_message="Give the post a title.",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} by {self.author} on {self.created:%Y-%m-%d}"
+        return self.title
 
     def get_absolute_url(self):
         return url_for("frameworks:decision", self.pk)

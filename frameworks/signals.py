@@ -63,7 +63,7 @@ def counts_changed(sender, framework_ids, **kwargs):
     if sender is Vote:
         bump_on_commit(tags.VOTES, *(tags.votes(pk) for pk in framework_ids))
     else:
-        bump_on_commit(*(tags.follows(pk) for pk in framework_ids))
+        bump_on_commit(tags.FOLLOWS, *(tags.follows(pk) for pk in framework_ids))
 
 
 def framework_links_changed(sender, instance, action, pk_set, **kwargs):

@@ -9,6 +9,11 @@ from . import views
 
 urlpatterns = [
     path("frameworks/<slug:slug>/badge.svg", views.badge, name="badge"),
+    path(
+        "frameworks/names.json",
+        cache_anonymous(views.framework_names, params=["q"]),
+        name="names",
+    ),
     path("procons/<id:pk>/vote/", views.vote, name="vote"),
     path(
         "procons/<id:pk>/votes/",

@@ -114,8 +114,12 @@ class DecisionCreateView(LoginRequiredMixin, CreateView):
     template_name = "frameworks/decision_form.html"
 
     def get_initial(self):
+        """``?framework=django&framework=flask`` fills the first boxes."""
         slugs = [s for s in self.request.GET.getlist("framework")[:4] if SLUG_RE.match(s)]
-        return {"frameworks": list(Framework.objects.published().filter(slug__in=slugs))}
+        published = Framework.objects.published().filter(slug__in=slugs)
+        names = dict(published.values_list("slug", "name"))
+        found = [names[s] for s in dict.fromkeys(slugs) if s in names]
+        return dict(zip(DecisionForm.name_fields, found, strict=False))
 
     def form_valid(self, form):
         retry_after = ratelimit.hit("decision", self.request.user.pk, settings.DECISION_RATE)
@@ -127,13 +131,9 @@ class DecisionCreateView(LoginRequiredMixin, CreateView):
         if services.decision_needs_review(self.request.user):
             form.instance.status = Decision.Status.PENDING
         response = super().form_valid(form)
-        if form.instance.status == Decision.Status.PENDING:
-            messages.success(
-                self.request,
-                "Thanks! New members' posts are checked by a curator before they appear "
-                "on framework and comparison pages. Until then only you can see it here.",
-            )
-        else:
+        # A held post's page says so itself, for as long as it is held: one
+        # notice there, not a second one in a message.
+        if form.instance.status != Decision.Status.PENDING:
             messages.success(self.request, "Your decision is posted.")
         return response
 
@@ -186,6 +186,18 @@ def decision_seen(request, pk):
 def _seen_decisions(request):
     raw = request.get_signed_cookie(SEEN_COOKIE, default="", salt=SEEN_COOKIE)
     return [int(pk) for pk in raw.split(",") if pk.isdigit()]
+
+
+@require_safe
+def framework_names(request):
+    """``/frameworks/names.json?q=dj``: up to ten published frameworks for
+    what a reader is typing in a framework box (static/js/picker.js), as
+    ``{"frameworks": [{"name", "slug"}]}``. Names and slugs only, the same
+    for everyone: kept in the page cache under its ``q``, and the script
+    asks without cookies so members read the same entry."""
+    depends_on(tags.FRAMEWORKS)
+    found = selectors.frameworks_matching(request.GET.get("q", ""))
+    return JsonResponse({"frameworks": [{"name": f.name, "slug": f.slug} for f in found]})
 
 
 class ProConVotesView(View):

@@ -52,7 +52,7 @@ def decision_entries(decisions):
     for decision in decisions:
         link = decision.get_absolute_url()
         yield Entry(
-            title=f"{decision.get_kind_display()}: a decision by {decision.author.username}",
+            title=f"{decision.get_kind_display()}: {decision.title}",
             link=link,
             html=feed_html(decision.body),
             when=decision.created,

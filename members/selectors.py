@@ -1,10 +1,15 @@
 """Reads for the members' pages."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.db.models import Count
+from django.utils import timezone
 
-from frameworks.models import Decision
+from core.cache import depends_on
+from frameworks import cache as catalogue_tags
+from frameworks.models import Decision, Framework, ProCon, Vote
 
 from .models import DELETED_MEMBER_USERNAME, Follow, StackEntry
 
@@ -114,3 +119,59 @@ def decision_comments(request, decision):
 
         form = CommentForm()
     return {"comments_panel": CommentsPanel(comments=comments, editable=editable, form=form)}
+
+
+# --- Trending: what members turned to lately ------------------------------------
+
+#: The days "trending" looks back over.
+TRENDING_DAYS = 30
+#: Entries of each trending list on the home page.
+TRENDING_LENGTH = 6
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What members did about one framework lately."""
+
+    votes: int = 0
+    follows: int = 0
+    stacks: int = 0
+
+    @property
+    def total(self):
+        return self.votes + self.follows + self.stacks
+
+
+def recent_activity(days=TRENDING_DAYS, now=None):
+    """``{framework id: Activity}`` of the last ``days`` days: members' votes
+    on its approved pros and cons, new follows and new stack entries (three
+    grouped queries). Declares the tags of any vote and any follow."""
+    depends_on(catalogue_tags.VOTES, catalogue_tags.FOLLOWS)
+    since = (now or timezone.now()) - timedelta(days=days)
+
+    def grouped(rows, field):
+        recent = rows.filter(created__gte=since).order_by()
+        return dict(recent.values_list(field).annotate(Count("pk")))
+
+    votes = grouped(Vote.objects.filter(procon__status=ProCon.Status.APPROVED), "procon__framework")
+    follows = grouped(Follow.objects.all(), "framework")
+    stacks = grouped(StackEntry.objects.all(), "framework")
+    return {
+        pk: Activity(votes.get(pk, 0), follows.get(pk, 0), stacks.get(pk, 0))
+        for pk in {*votes, *follows, *stacks}
+    }
+
+
+def trending_frameworks(activity, limit=TRENDING_LENGTH):
+    """``[(Framework, Activity or None)]``: the published frameworks with the
+    most recent activity, then, when fewer were active, the most voted of
+    all time (``None``: shown for their ``votes``). Two queries; no
+    framework twice."""
+    ranked = sorted(activity, key=lambda pk: (-activity[pk].total, pk))[: limit * 4]
+    published = Framework.objects.published().only("pk", "name", "slug", "language")
+    found = published.in_bulk(ranked)
+    chosen = [(found[pk], activity[pk]) for pk in ranked if pk in found][:limit]
+    if len(chosen) < limit:
+        voted = published.exclude(pk__in=[f.pk for f, _ in chosen]).with_votes()
+        chosen += [(f, None) for f in voted.order_by("-votes", "name")[: limit - len(chosen)]]
+    return chosen

@@ -17,13 +17,18 @@ from django.contrib.auth.models import AnonymousUser
 from django.template import engines
 
 from comparison.models import SUGGESTIBLE_STATISTICS
-from comparison.selectors import comparison_counts, counted, counted_procons, popular_comparisons
+from comparison.selectors import (
+    comparison_counts,
+    counted,
+    counted_procons,
+    trending_comparisons,
+)
 from core.cache import register
 from frameworks import cache as catalogue_tags
 from frameworks.models import ProCon
 from frameworks.selectors import voted_procon_ids
 from members.models import Follow
-from members.selectors import stack_users
+from members.selectors import TRENDING_DAYS, recent_activity, stack_users, trending_frameworks
 
 
 def _template(name):
@@ -169,9 +174,35 @@ def load_embed(holes, user, memo):
     return data
 
 
-def load_popular(holes, user, memo):
-    """``popular()``: curated comparisons ranked by their frameworks' votes."""
-    return {(): (set(), {"popular": popular_comparisons()})}
+def _activity(memo):
+    if "activity" not in memo:
+        memo["activity"] = recent_activity()
+    return memo["activity"]
+
+
+#: What the trending lists show: the published set and names, ranked by
+#: any vote, follow or stack entry (recent ones, then all-time votes).
+TRENDING_TAGS = {
+    catalogue_tags.FRAMEWORKS,
+    catalogue_tags.FRAMEWORK_REFS,
+    catalogue_tags.VOTES,
+    catalogue_tags.FOLLOWS,
+}
+
+
+def load_trending_comparisons(holes, user, memo):
+    """``trending_comparisons()``: curated comparisons by recent activity on
+    their frameworks, then by all-time votes."""
+    comparisons = trending_comparisons(_activity(memo))
+    context = {"comparisons": comparisons, "days": TRENDING_DAYS}
+    return {(): (TRENDING_TAGS, context)}
+
+
+def load_trending_frameworks(holes, user, memo):
+    """``trending_frameworks()``: frameworks by recent activity, then by votes."""
+    entries = trending_frameworks(_activity(memo))
+    context = {"entries": entries, "days": TRENDING_DAYS}
+    return {(): (TRENDING_TAGS, context)}
 
 
 for name, load in (
@@ -183,6 +214,7 @@ for name, load in (
     ("compare_statistics", load_compare_statistics),
     ("compare_procons", load_compare_procons),
     ("embed", load_embed),
-    ("popular", load_popular),
+    ("trending_comparisons", load_trending_comparisons),
+    ("trending_frameworks", load_trending_frameworks),
 ):
     register(name, load=load, render=_template(name))

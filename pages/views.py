@@ -26,7 +26,6 @@ from comparison.models import framework_set_key
 from comparison.selectors import (
     framework_assessments,
     member_feed,
-    recent_comparisons,
     related_comparisons,
 )
 from comparison.views import (
@@ -35,7 +34,6 @@ from comparison.views import (
     canonical_slugs,
     compare_not_found,
     comparison_page,
-    picker_frameworks,
 )
 from core import ratelimit, snippets, structured_data
 from core.cache import depends_on, derived
@@ -53,7 +51,7 @@ from frameworks.selectors import (
 )
 from history import changes
 from history.services import visit_watched_page
-from members.selectors import decision_comments
+from members.selectors import TRENDING_DAYS, decision_comments
 
 from . import selectors
 
@@ -214,12 +212,12 @@ class HomeView(TemplateView):
     template_name = "comparison/home.html"
 
     def get_context_data(self, **kwargs):
-        # The popular ranking is a hole (pages/holes.py).
-        depends_on(COMPARISONS, catalogue_tags.FRAMEWORKS, catalogue_tags.CATEGORIES)
+        # The trending lists are holes (pages/holes.py): votes and follows move them.
+        depends_on(catalogue_tags.CATEGORIES)
         return super().get_context_data(
-            recent=recent_comparisons(),
             categories=category_tree(),
-            picker=CompareForm(frameworks=picker_frameworks()),
+            picker=CompareForm(),
+            trending_days=TRENDING_DAYS,
             # Signed-in members only: their pages are never cached.
             feed=(member_feed(self.request.user) if self.request.user.is_authenticated else None),
             **kwargs,

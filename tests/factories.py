@@ -117,12 +117,21 @@ class DecisionFactory(factory.django.DjangoModelFactory):
 
     author = factory.SubFactory(UserFactory)
     kind = Decision.Kind.NEEDS_ADVICE
+    title = factory.Sequence(lambda n: f"Which framework first? ({n})")
     body = "Which one should I learn first?"
 
     @factory.post_generation
     def frameworks(self, create, extracted, **kwargs):
         if extracted:
             self.frameworks.set(extracted)
+
+
+def decision_form_data(frameworks, **fields):
+    """What the decision form posts: a title, the frameworks typed by name
+    into its boxes (``framework_1``...), ``fields`` over the defaults."""
+    data = {"kind": "needs_advice", "title": "Which one for a small CRM?", "body": "Any advice?"}
+    data.update({f"framework_{n}": f.name for n, f in enumerate(frameworks, 1)})
+    return {**data, **fields}
 
 
 class StatSnapshotFactory(factory.django.DjangoModelFactory):

@@ -35,6 +35,7 @@ VISITOR_PAGES = [
     "/members/alvaro/",
     "/no-such-page/",  # the site's 404
     "/compare/django-vs-flsk/",  # the comparison 404 with suggestions
+    "/compare/?a=django&b=flsk",  # the picker with a form error and its suggestion
 ]
 
 #: A signed-in member sees forms (vote buttons, log out, suggest, decide).
@@ -106,6 +107,30 @@ def test_member_pages_have_no_axe_violations(axe_page, axe, known_member, log_in
     axe_page.goto("/frameworks/django/")
     item.get_by_role("button").click()
     expect(item.locator(".vote-message")).to_have_text("Vote counted.")
+    assert axe(axe_page) == []
+
+
+def test_the_decision_form_and_its_errors_have_no_axe_violations(
+    axe_page, axe, known_member, log_in
+):
+    axe_page.goto("/accounts/login/")
+    log_in(axe_page, known_member.username)
+    axe_page.goto("/decisions/new/?framework=django")
+    form = axe_page.locator("form.form")
+    expect(form.get_by_label("Framework 1")).to_have_value("Django")
+    form.get_by_label("Needs advice").check()
+    form.get_by_label("Title").fill("Django or Flask for a first API?")
+    form.get_by_label("Framework 2").fill("Flsk")
+    form.get_by_label("Body").fill("Which one would you pick?")
+    form.get_by_role("button", name="Post").click()
+
+    expect(form.get_by_label("Framework 2")).to_have_attribute("aria-invalid", "true")
+    expect(axe_page.locator(".errorlist")).to_contain_text("Did you mean Flask?")
+    assert axe(axe_page) == []
+
+    form.get_by_label("Framework 2").fill("Flask")
+    form.get_by_role("button", name="Post").click()
+    expect(axe_page.locator("h1")).to_have_text("Django or Flask for a first API?")
     assert axe(axe_page) == []
 
 

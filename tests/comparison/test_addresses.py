@@ -2,8 +2,9 @@
 
 import pytest
 
-from comparison.addresses import MAX_PATH_LENGTH, CompareError, parse_slugs, suggest
+from comparison.addresses import MAX_PATH_LENGTH, CompareError, parse_slugs
 from frameworks.models import Framework
+from frameworks.selectors import suggest
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from comparison.models import Criterion
 from frameworks.models import Decision, Framework
-from tests.factories import DecisionFactory, UserFactory
+from tests.factories import DecisionFactory, UserFactory, decision_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -41,14 +41,12 @@ def test_a_member_ticks_the_criteria_a_decision_is_about(client, demo, establish
 
     response = client.post(
         "/decisions/new/",
-        {
-            "kind": "decided",
-            "frameworks": list(
-                Framework.objects.filter(slug__in=["django", "flask"]).values_list("pk", flat=True)
-            ),
-            "criteria": [orm.pk],
-            "body": "The ORM decided it.",
-        },
+        decision_form_data(
+            Framework.objects.filter(slug__in=["django", "flask"]),
+            kind="decided",
+            criteria=[orm.pk],
+            body="The ORM decided it.",
+        ),
     )
 
     assert response.status_code == 302
@@ -59,7 +57,7 @@ def test_a_member_ticks_the_criteria_a_decision_is_about(client, demo, establish
 def test_criteria_are_optional_and_unknown_ones_are_a_form_error(client, demo, established):
     client.force_login(established)
     django = Framework.objects.get(slug="django")
-    data = {"kind": "decided", "frameworks": [django.pk], "body": "No criteria."}
+    data = decision_form_data([django], kind="decided", body="No criteria.")
     assert client.post("/decisions/new/", data).status_code == 302
 
     response = client.post("/decisions/new/", {**data, "criteria": ["999999", "x"]})

@@ -186,25 +186,7 @@ def test_best_statistic_is_marked(client):
     assert "(highest)" in table
 
 
-# --- picker -------------------------------------------------------------
-
-
-def test_picker_lands_on_the_compare_url(client, demo):
-    response = client.get("/compare/", {"a": "fastapi", "b": "flask", "c": "django"})
-    assert response.status_code == 302
-    final = client.get(response["Location"], follow=True)
-    assert final.status_code == 200
-    assert final.redirect_chain[-1][0] == "/compare/django-vs-fastapi-vs-flask/"
-
-
-@pytest.mark.parametrize(
-    "query",
-    [{"a": "django"}, {"a": "django", "b": "django"}, {"a": "django", "b": "nope"}],
-)
-def test_picker_errors_are_form_errors(client, demo, query):
-    response = client.get("/compare/", query)
-    assert response.status_code == 400
-    assert 'role="alert"' in response.content.decode()
+# The picker: tests/comparison/test_picker.py.
 
 
 # --- browsing and discovery ----------------------------------------------

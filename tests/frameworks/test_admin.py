@@ -267,6 +267,7 @@ def decision_data(client, frameworks):
     data.update(
         author=UserFactory().pk,
         kind=Decision.Kind.NEEDS_ADVICE,
+        title="Which one for a CRM?",
         body="Which one?",
         frameworks=[f.pk for f in frameworks],
         created_0="2024-05-01",

@@ -131,8 +131,12 @@ def test_renaming_a_framework_reaches_every_page_that_names_it(cached_pages, com
     flask.name = "Flask (Pallets)"
     committed(flask.save)
     stale = cached_pages()
-    assert {"home", "compare index", "django", "django vs laravel vs nodejs"} <= stale
-    assert "Flask (Pallets)" in Client().get("/compare/").content.decode()
+    assert {"compare index", "django", "django vs laravel vs nodejs"} <= stale
+    # (The compare index names no framework now that its picker is text
+    # boxes; its cards' initials come from the names, so it is stale.)
+    # The home page names frameworks only in its trending holes: they show
+    # the new name while the page itself stays cached.
+    assert "Flask (Pallets)" in Client().get("/").content.decode()
 
 
 def test_approving_a_suggestion_reaches_the_frameworks_pages(cached_pages, committed):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from frameworks.models import Decision
-from tests.factories import DecisionFactory, FrameworkFactory, UserFactory
+from tests.factories import DecisionFactory, FrameworkFactory, UserFactory, decision_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def logged_in(user):
 def post(client, frameworks, body="Django or Flask for a small CRM?"):
     return client.post(
         CREATE_URL,
-        {"kind": "needs_advice", "frameworks": [f.pk for f in frameworks], "body": body},
+        decision_form_data(frameworks, body=body),
         follow=True,
     )
 
@@ -63,6 +63,24 @@ def test_a_brand_new_members_decision_waits_for_review(frameworks):
     assert own.status_code == 200
     assert "Pending review" in own.content.decode()
     assert listed(client, decision, frameworks) == [False, False, False]
+
+
+def test_the_author_reads_the_pending_notice_once(frameworks):
+    """The held post's page says it waits for review; no message repeats it."""
+    response = post(logged_in(UserFactory()), frameworks)
+
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == Decision.objects.get().get_absolute_url()
+    assert html.count("checked by a curator") == 1
+    assert html.count('class="pending"') == 1
+    assert 'class="messages__list"' not in html  # no flash message
+
+
+def test_a_published_post_is_confirmed_by_a_message(frameworks):
+    html = post(logged_in(established()), frameworks).content.decode()
+
+    assert "Your decision is posted." in html
+    assert "checked by a curator" not in html
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from frameworks.models import Decision, Framework
-from tests.factories import DecisionFactory, FrameworkFactory, UserFactory
+from frameworks.models import Decision
+from tests.factories import DecisionFactory, FrameworkFactory, UserFactory, decision_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -64,9 +64,7 @@ def frameworks():
 
 
 def post_decision(client, frameworks, body="Which one for a small CRM?", kind="needs_advice"):
-    return client.post(
-        CREATE_URL, {"kind": kind, "frameworks": [f.pk for f in frameworks], "body": body}
-    )
+    return client.post(CREATE_URL, decision_form_data(frameworks, kind=kind, body=body))
 
 
 # --- Posting --------------------------------------------------------------------
@@ -76,7 +74,8 @@ def test_form_is_prefilled_with_the_framework_from_the_query(member_client, fram
     response = member_client.get(CREATE_URL, {"framework": "flask"})
 
     assert response.status_code == 200
-    assert response.context["form"].initial["frameworks"] == [frameworks[1]]
+    assert response.context["form"].initial == {"framework_1": "Flask"}
+    assert 'name="framework_1" value="Flask"' in response.content.decode()
 
 
 def test_member_posts_a_decision(member_client, member, frameworks):
@@ -99,23 +98,77 @@ def test_one_to_four_frameworks_are_accepted(member_client, frameworks, count):
     assert Decision.objects.get().frameworks.count() == count
 
 
-@pytest.mark.parametrize("count", [0, 5])
-def test_zero_or_five_frameworks_are_refused(member_client, frameworks, count):
-    response = post_decision(member_client, frameworks[:count])
+def test_no_framework_is_refused(member_client, frameworks):
+    response = post_decision(member_client, [])
 
     assert response.status_code == 400
-    assert response.context["form"].errors["frameworks"]
+    assert response.context["form"].non_field_errors() == ["Name a framework."]
     assert not Decision.objects.exists()
 
 
-def test_unpublished_framework_cannot_be_named(member_client, frameworks):
-    hidden = FrameworkFactory(is_published=False)
+def test_the_form_has_four_framework_boxes_and_no_list_of_frameworks(member_client, frameworks):
+    html = member_client.get(CREATE_URL).content.decode()
 
-    response = post_decision(member_client, [frameworks[0], hidden])
+    assert html.count('list="framework-names"') == 4
+    assert "<select" not in html  # no list of every framework, no "---------"
+    assert "---------" not in html
+    assert 'type="checkbox" name="frameworks"' not in html
+    assert html.count('type="radio" name="kind"') == 2
+
+
+def test_a_fifth_framework_has_no_box(member_client, frameworks):
+    response = member_client.post(
+        CREATE_URL, decision_form_data(frameworks[:4], framework_5=frameworks[4].name)
+    )
+
+    assert response.status_code == 302
+    assert set(Decision.objects.get().frameworks.all()) == set(frameworks[:4])
+
+
+def test_an_unknown_name_is_a_form_error_with_close_matches(member_client, frameworks):
+    response = member_client.post(
+        CREATE_URL, decision_form_data([], framework_1="Djang", framework_2="Flask")
+    )
 
     assert response.status_code == 400
-    assert response.context["form"].errors["frameworks"]
+    assert response.context["form"].errors["framework_1"] == [
+        "We have no framework called “Djang”. Did you mean Django?"
+    ]
+    assert 'value="Djang"' in response.content.decode()
     assert not Decision.objects.exists()
+
+
+def test_the_same_framework_twice_is_a_form_error(member_client, frameworks):
+    response = member_client.post(
+        CREATE_URL, decision_form_data([], framework_1="django", framework_2="Django")
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].non_field_errors() == ["Name each framework only once."]
+
+
+@pytest.mark.parametrize("title", ["", "   ", "\u200b", "x" * 121])
+def test_a_title_is_required(member_client, frameworks, title):
+    response = member_client.post(CREATE_URL, decision_form_data(frameworks[:1], title=title))
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["title"]
+    assert not Decision.objects.exists()
+
+
+def test_the_title_is_the_pages_title_and_heading(member_client, frameworks):
+    member_client.post(
+        CREATE_URL, decision_form_data(frameworks[:2], title="Django or Flask for a CRM?")
+    )
+    decision = Decision.objects.get()
+    html = Client().get(decision.get_absolute_url()).content.decode()
+
+    assert decision.title == "Django or Flask for a CRM?"
+    assert "<title>Django or Flask for a CRM? · StackCompare</title>" in html
+    assert re.search(r"<h1>\s*Django or Flask for a CRM\?\s*</h1>", html)
+    # Cards elsewhere carry it as their heading, linked to the post.
+    card = f'<a href="{decision.get_absolute_url()}">Django or Flask for a CRM?</a>'
+    assert card in Client().get(frameworks[0].get_absolute_url()).content.decode()
 
 
 @pytest.mark.parametrize("body", ["", "   ", "x" * 5001])
@@ -267,4 +320,4 @@ def test_decision_form_ignores_malformed_framework_values(member_client, demo):
     # (A NUL in the address is refused before the form sees it: the text policy.)
     response = member_client.get("/decisions/new/", {"framework": ["\x7f", "django", "x" * 500]})
     assert response.status_code == 200
-    assert response.context["form"].initial["frameworks"] == [Framework.objects.get(slug="django")]
+    assert response.context["form"].initial == {"framework_1": "Django"}

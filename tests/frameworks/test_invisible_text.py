@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from core.text import visible_text
 from frameworks.models import Decision, Framework, ProCon
-from tests.factories import FrameworkFactory, UserFactory
+from tests.factories import FrameworkFactory, UserFactory, decision_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +120,7 @@ def test_a_decision_body_is_stored_without_control_characters(framework):
 
     client.post(
         reverse("frameworks:decision_create"),
-        {"kind": "needs_advice", "frameworks": [framework.pk], "body": "Which\x01 one?\x07"},
+        decision_form_data([framework], body="Which\x01 one?\x07"),
     )
 
     assert Decision.objects.get().body == "Which one?"
@@ -132,7 +132,7 @@ def test_invisible_decision_body_is_refused(framework):
 
     response = client.post(
         reverse("frameworks:decision_create"),
-        {"kind": "needs_advice", "frameworks": [framework.pk], "body": "\u200b\n\u3000\n\u2060"},
+        decision_form_data([framework], body="\u200b\n\u3000\n\u2060"),
     )
 
     assert response.status_code == 400

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from frameworks.models import Decision, ProCon
-from tests.factories import FrameworkFactory, UserFactory
+from tests.factories import FrameworkFactory, UserFactory, decision_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def logged_in(user=None):
 def post_decision(client, framework, n):
     return client.post(
         reverse("frameworks:decision_create"),
-        {"kind": "needs_advice", "frameworks": [framework.pk], "body": f"Question {n}"},
+        decision_form_data([framework], body=f"Question {n}"),
     )
 
 

@@ -318,7 +318,12 @@ class DemoLoader:
             decision, wrote = self.upsert(
                 Decision,
                 {"author": author, "created": row["created"]},
-                {"kind": row["kind"], "body": row["body"].strip(), "views_count": row["views"]},
+                {
+                    "kind": row["kind"],
+                    "title": row["title"],
+                    "body": row["body"].strip(),
+                    "views_count": row["views"],
+                },
             )
             if wrote:
                 decision.frameworks.set([self.frameworks[s] for s in row["frameworks"]])
