@@ -7,8 +7,9 @@ frameworks, pros, cons, votes or decisions (pinned in the tests).
 """
 
 from dataclasses import dataclass, field
+from itertools import combinations
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Case, Count, Q, Sum, Value, When
 
 from core import charts
 from core.cache import cached, depends_on
@@ -31,7 +32,6 @@ from .models import (
     Assessment,
     Comparison,
     Criterion,
-    Difference,
     compare_path,
     framework_set_key,
 )
@@ -127,25 +127,29 @@ class ComparisonPage:
     def names(self):
         return [f.name for f in self.frameworks]
 
-
-def curated_for(frameworks):
-    return (
-        Comparison.objects.published()
-        .with_frameworks()
-        .prefetch_related(
-            Prefetch(
-                "differences",
-                queryset=Difference.objects.select_related("criterion").order_by("position", "id"),
-            )
-        )
-        .filter(framework_key=framework_set_key(frameworks))
-        .first()
-    )
+    @property
+    def pairs(self):
+        """With three or four frameworks, every two of them as ``(a, b, url)``,
+        ``url`` their own comparison: a curated one among the related, else
+        the generated one (no query either way)."""
+        if len(self.frameworks) < 3:
+            return []
+        curated = {c.framework_key: c.get_absolute_url() for c in self.related}
+        return [
+            (a, b, curated.get(framework_set_key([a, b])) or compare_path(sorted_by_slug(a, b)))
+            for a, b in combinations(self.frameworks, 2)
+        ]
 
 
-def canonical_set(raw, curated=curated_for):
+def sorted_by_slug(*frameworks):
+    """The order of a generated comparison's address."""
+    return sorted(frameworks, key=lambda f: f.slug)
+
+
+def canonical_set(raw, *, curated):
     """``(frameworks in page order, curated Comparison or None)`` of a compare
-    address, or a Redirect to its canonical URL. Raises CompareError."""
+    address, or a Redirect to its canonical URL. Raises CompareError.
+    ``curated(frameworks)`` reads the curated comparison of a set."""
     resolved = resolve_frameworks(raw)
     if isinstance(resolved, Redirect):
         return resolved
@@ -180,13 +184,19 @@ def curated_set(frameworks):
 
 def comparison_page(raw, *, only_differences=False):
     """Everything the comparison page shows, or a Redirect to its canonical URL."""
-    resolved = canonical_set(raw)
+    around = {}
+
+    def curated(frameworks):
+        # The curated comparison and its related ones are read together.
+        around["curated"], around["related"] = curated_and_related(frameworks)
+        return around["curated"]
+
+    resolved = canonical_set(raw, curated=curated)
     if isinstance(resolved, Redirect):
         return resolved
     frameworks, comparison = resolved
     canonical = compare_path(frameworks)
 
-    ids = [f.pk for f in frameworks]
     page = ComparisonPage(
         frameworks=frameworks,
         comparison=comparison,
@@ -197,12 +207,14 @@ def comparison_page(raw, *, only_differences=False):
     page.star_chart = star_chart(frameworks)
     page.criterion_rows = criterion_rows(frameworks)
     if comparison is not None:
-        page.differences = list(comparison.differences.all())
+        page.differences = list(
+            comparison.differences.select_related("criterion").order_by("position", "id")
+        )
     page.integrations = integrations_for(frameworks)
     page.alternatives = alternatives_for(frameworks)
     page.decisions = decisions_about(frameworks)
     cite_criteria(page.criterion_rows, frameworks, shown=page.decisions)
-    page.related = related_comparisons(ids, exclude=comparison)
+    page.related = around["related"]
     if only_differences:
         page.criterion_rows = [row for row in page.criterion_rows if row.differs]
     return page
@@ -289,16 +301,21 @@ def star_chart(frameworks):
 
 
 def criterion_rows(frameworks):
-    criteria = list(Criterion.objects.all())
-    cells = {}
-    for assessment in Assessment.objects.filter(framework__in=frameworks):
-        cells.setdefault(assessment.criterion_id, {})[assessment.framework_id] = assessment
+    """A row per criterion any of ``frameworks`` is assessed on, in the
+    criteria's order (one query: the assessments with their criteria)."""
+    criteria, cells = {}, {}
+    for assessment in (
+        Assessment.objects.filter(framework__in=frameworks)
+        .select_related("criterion")
+        .order_by("criterion__position", "criterion__name", "criterion_id")
+    ):
+        criterion = criteria.setdefault(assessment.criterion_id, assessment.criterion)
+        assessment.criterion = criterion  # one instance per criterion
+        cells.setdefault(criterion.pk, {})[assessment.framework_id] = assessment
     rows = []
-    for criterion in criteria:
-        by_framework = cells.get(criterion.pk, {})
+    for criterion in criteria.values():
+        by_framework = cells[criterion.pk]
         row = [by_framework.get(f.pk) for f in frameworks]
-        if not any(row):
-            continue
         if criterion.question:
             answers = {cell.verdict if cell else None for cell in row}
         else:
@@ -367,18 +384,44 @@ def decisions_about(frameworks, limit=10):
     )
 
 
-def related_comparisons(framework_ids, *, exclude=None, limit=8):
-    """Curated comparisons sharing at least one framework, most shared first."""
-    queryset = (
+#: Related comparisons a page lists.
+RELATED_LIMIT = 8
+
+
+def _sharing(framework_ids):
+    """Visible curated comparisons sharing at least one of the frameworks,
+    annotated with how many they share, with their frameworks."""
+    return (
         Comparison.objects.visible()
         .filter(frameworks__in=framework_ids)
         .annotate(shared=Count("frameworks", filter=Q(frameworks__in=framework_ids)))
         .with_frameworks()
-        .order_by("-shared", "title")
     )
+
+
+def related_comparisons(framework_ids, *, exclude=None, limit=RELATED_LIMIT):
+    """Curated comparisons sharing at least one framework, most shared first."""
+    queryset = _sharing(framework_ids).order_by("-shared", "title")
     if exclude is not None:
         queryset = queryset.exclude(pk=exclude.pk)
     return list(queryset[:limit])
+
+
+def curated_and_related(frameworks, limit=RELATED_LIMIT):
+    """``(curated, related)``: the published curated comparison of exactly
+    ``frameworks`` (or None) and up to ``limit`` other curated comparisons
+    sharing at least one of them, most shared first, read together (two
+    queries). The frameworks are published, so a curated comparison of
+    exactly them is visible when it is published."""
+    key = framework_set_key(frameworks)
+    found = list(
+        _sharing([f.pk for f in frameworks]).order_by(
+            Case(When(framework_key=key, then=Value(0)), default=Value(1)), "-shared", "title"
+        )[: limit + 1]
+    )
+    if found and found[0].framework_key == key:
+        return found[0], found[1:]
+    return None, found[:limit]
 
 
 def popular_comparisons(limit=6):

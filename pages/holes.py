@@ -133,29 +133,37 @@ def _columns(ids, memo):
 
 
 def load_compare_statistics(holes, user, memo):
-    """``compare_statistics("1,2", only_differences)``: the table's statistics."""
+    """``compare_statistics("1,2", only_differences, details)``: the table's
+    statistics; ``details`` adds each figure's date and "Suggest an edit"."""
     data = {}
-    for text, only_differences in holes:
+    for text, only_differences, details in holes:
         frameworks = _columns(_ids(text), memo)
         counts = comparison_counts(frameworks, only_differences=only_differences, memo=memo)
         context = {
             "frameworks": frameworks,
             "rows": counts.stat_rows,
             "suggestible": SUGGESTIBLE_STATISTICS,
+            "details": details,
         }
-        data[(text, only_differences)] = (_tags(*_ids(text)), context)
+        data[(text, only_differences, details)] = (_tags(*_ids(text)), context)
     return data
 
 
 def load_compare_procons(holes, user, memo):
-    """``compare_procons("1,2", here)``: the table's pros and cons."""
+    """``compare_procons("1,2", here, details)``: the table's pros and cons;
+    ``details`` adds how each count is made."""
     data = {}
-    for text, here in holes:
+    for text, here, details in holes:
         counts = comparison_counts(_columns(_ids(text), memo), memo=memo)
         shown = [p.pk for _, pros, cons in counts.procon_columns for p in (*pros, *cons)]
         voted = voted_procon_ids(user, shown) if user is not None else set()
-        context = {"columns": counts.procon_columns, "voted": voted, "here": here}
-        data[(text, here)] = (_tags(*_ids(text), follows=False), context)
+        context = {
+            "columns": counts.procon_columns,
+            "voted": voted,
+            "here": here,
+            "details": details,
+        }
+        data[(text, here, details)] = (_tags(*_ids(text), follows=False), context)
     return data
 
 

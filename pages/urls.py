@@ -71,7 +71,7 @@ comparison_patterns = [
         r"^(?P<slugs>[^/]+)/$",
         cache_anonymous(
             views.ComparisonDetailView.as_view(),
-            params=["only"],
+            params=["only", views.DETAILS_PARAM],
             param_prefixes=[scoring.WEIGHT_PREFIX],  # reader weights: ?w-<criterion>=0..3
         ),
         name="detail",

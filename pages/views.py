@@ -224,11 +224,24 @@ class HomeView(TemplateView):
         )
 
 
+#: ``?details=1``: the table with each cell's source, date and "Suggest an
+#: edit" and each count's make-up. A query parameter, not a <details> per row:
+#: the plain table stays small (the provenance of every cell is about a third
+#: of its HTML), and the variant is a real address, cached as a page of its own.
+DETAILS_PARAM = "details"
+
+
 class ComparisonDetailView(TemplateView):
     template_name = "comparison/comparison_detail.html"
 
     def get(self, request, slugs):
         only_differences = request.GET.get("only") == "differences"
+        details = request.GET.getlist(DETAILS_PARAM)
+        if details not in ([], ["1"]):
+            # One address per variant (the cache keeps one entry per address).
+            query = canonical_query(request, set(request.GET) - {DETAILS_PARAM})
+            return HttpResponsePermanentRedirect(request.path + (f"?{query}" if query else ""))
+        details = details == ["1"]
         try:
             page = comparison_page(slugs, only_differences)
         except addresses.CompareError as error:
@@ -253,6 +266,7 @@ class ComparisonDetailView(TemplateView):
                 lambda: structured_data.comparison_page(request, page),
             ),
             only_differences=only_differences,
+            details=details,
             site=site,
             weighting=weighting,
             embed_snippets=derived(

@@ -189,6 +189,7 @@ DEMO_PAGES = {
     "flask": "/frameworks/flask/",
     "bottle": "/frameworks/bottle/",
     "django vs flask": "/compare/django-vs-flask/",
+    "django vs flask, sources": "/compare/django-vs-flask/?details=1",
     "fastapi vs flask": "/compare/fastapi-vs-flask/",
     "django vs laravel vs nodejs": "/compare/django-vs-laravel-vs-nodejs/",
     "microframeworks": "/categories/microframeworks/",

@@ -25,6 +25,8 @@ VISITOR_PAGES = [
     DJANGO_VS_FLASK,
     "/compare/fastapi-vs-flask/",  # generated
     "/compare/django-vs-flask/?only=differences",
+    "/compare/django-vs-flask/?details=1",  # with sources, dates and edit links
+    "/compare/bottle-vs-fastapi-vs-pyramid-vs-tornado/",  # four: two lines of cells on a phone
     "/compare/django-vs-flask/?w-url-routing=3&w-license=0&w-security=9",  # weighted, one ignored
     "/compare/django-vs-flask/embed/",  # the iframe card
     "/accounts/login/",
@@ -95,6 +97,17 @@ def test_visitor_pages_on_a_phone_have_no_axe_violations(new_context, axe, schem
         color_scheme=scheme, bypass_csp=True, viewport=viewport, is_mobile=True, has_touch=True
     ).new_page()
     _expect_no_violations(page, axe, [*VISITOR_PAGES, _decision_page()])
+
+
+@pytest.mark.parametrize("viewport", [MOBILE, DESKTOP], ids=["375px", "1280px"])
+def test_the_open_share_menu_has_no_axe_violations(new_context, axe, scheme, viewport):
+    page = new_context(
+        color_scheme=scheme, bypass_csp=True, viewport=viewport, has_touch=viewport == MOBILE
+    ).new_page()
+    page.goto(DJANGO_VS_FLASK + "?details=1")
+    page.locator("details.share-menu summary").click()
+    expect(page.get_by_label("HTML")).to_be_visible()
+    assert axe(page) == []
 
 
 def test_member_pages_have_no_axe_violations(axe_page, axe, known_member, log_in):

@@ -3,6 +3,8 @@
 import datetime as dt
 import re
 
+import pytest
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # the browser fixture then skips, or fails under REQUIRE_BROWSER=1
@@ -98,7 +100,28 @@ def test_show_only_differences_switch(page):
     assert body_row_count(page) == all_rows
 
 
-NARROW_PAGES = ["/", DJANGO_VS_FLASK, "/frameworks/", "/frameworks/django/", FOUR_WAY]
+NARROW_PAGES = [
+    "/",
+    DJANGO_VS_FLASK,
+    DJANGO_VS_FLASK + "?details=1",
+    "/frameworks/",
+    "/frameworks/django/",
+    FOUR_WAY,
+    FOUR_WAY + "?details=1",
+]
+
+#: The table, what it holds and what holds it: those that scroll on their own.
+NESTED_SCROLLERS = """() => {
+    const table = document.querySelector('#comparison table');
+    const around = [table, ...table.querySelectorAll('*')];
+    for (let el = table.parentElement; el; el = el.parentElement) around.push(el);
+    const scrolls = v => v === 'auto' || v === 'scroll';
+    return around.filter(el => {
+        const style = getComputedStyle(el);
+        return (scrolls(style.overflowX) && el.scrollWidth > el.clientWidth)
+            || (scrolls(style.overflowY) && el.scrollHeight > el.clientHeight);
+    }).map(el => el.tagName + '.' + el.className);
+}"""
 
 
 def test_nothing_overflows_sideways_at_375px(mobile_page, screenshot):
@@ -113,17 +136,11 @@ def test_nothing_overflows_sideways_at_375px(mobile_page, screenshot):
         )
         if widths["scroll"] > widths["inner"]:
             overflowing[path] = widths
-            name = path.strip("/").replace("/", "-") or "home"
+            name = path.strip("/").replace("/", "-").replace("?", "-") or "home"
             screenshot(page, f"overflow-{name}-mobile")
         if "/compare/" in path:
-            # The wide table scrolls inside its own region instead.
-            region = page.locator("#comparison .table-scroll")
-            sizes = region.evaluate(
-                "el => ({scroll: el.scrollWidth, client: el.clientWidth,"
-                " overflow: getComputedStyle(el).overflowX})"
-            )
-            assert sizes["scroll"] > sizes["client"], (path, sizes)
-            assert sizes["overflow"] in {"auto", "scroll"}, (path, sizes)
+            # The table has no scroll box of its own: the page alone scrolls.
+            assert page.evaluate(NESTED_SCROLLERS) == [], path
     assert overflowing == {}
     screenshot(page, "four-way-mobile")
 
@@ -161,27 +178,124 @@ def test_table_header_sticks_to_the_viewport_on_desktop(page):
         assert _header_on_top(page), offset
 
 
-def test_table_header_and_first_column_stick_inside_the_region_on_mobile(mobile_page):
+#: The boxes of a row's cells, and whether each is the topmost element at
+#: its corners (nothing, the sticky names included, covers any of it).
+CELL_BOXES = """tr => [...tr.querySelectorAll('td')].map(td => {
+    const r = td.getBoundingClientRect();
+    const inset = 2;
+    const corners = [[r.left + inset, r.top + inset], [r.right - inset, r.top + inset],
+                     [r.left + inset, r.bottom - inset], [r.right - inset, r.bottom - inset]];
+    const uncovered = corners.every(([x, y]) => {
+        const hit = document.elementFromPoint(x, y);
+        return hit !== null && td.contains(hit);
+    });
+    return {left: r.left, right: r.right, top: r.top, bottom: r.bottom, uncovered};
+})"""
+
+
+def test_two_frameworks_side_by_side_at_375px(mobile_page, screenshot):
     page = mobile_page
     page.goto(DJANGO_VS_FLASK)
-    region = page.locator("#comparison .table-scroll")
-    region.scroll_into_view_if_needed()
-    box = region.evaluate(
-        "el => { const r = el.getBoundingClientRect();"
-        " return {top: r.top, left: r.left, depth: el.scrollHeight - el.clientHeight}; }"
-    )
-    assert box["depth"] > 500, "the table region does not scroll vertically"
-    for scroll_top in (300, box["depth"]):
-        region.evaluate("(el, y) => { el.scrollTop = y; }", scroll_top)
-        assert abs(_header_top(page) - box["top"]) <= 2, scroll_top
-        assert _header_on_top(page), scroll_top
+    width, height = page.evaluate("() => [innerWidth, innerHeight]")
+    rows = compare_table(page).locator("tbody tr[id^=criterion-]")
+    assert rows.count() == 11
+    for index in range(rows.count()):
+        row = rows.nth(index)
+        # Scrolled so the cells sit just under the sticky names.
+        row.locator("td").first.evaluate("td => td.scrollIntoView({block: 'center'})")
+        cells = row.evaluate(CELL_BOXES)
+        name = row.get_attribute("id")
+        assert len(cells) == 2, name
+        django, flask = cells
+        for cell in cells:
+            assert cell["left"] >= 0 and cell["right"] <= width, (name, cell)
+            assert cell["top"] >= 0 and cell["bottom"] <= height, (name, cell)
+            assert cell["uncovered"], (name, cell)
+        assert django["top"] == flask["top"] and django["right"] <= flask["left"], name
+        # Two equal columns: Flask is no sliver.
+        assert abs((django["right"] - django["left"]) - (flask["right"] - flask["left"])) <= 1
+    screenshot(row, "django-vs-flask-row-mobile")
 
-    # Scrolled sideways to the Flask column, the row headers stay at the left.
-    region.evaluate("el => { el.scrollTop = 0; el.scrollLeft = el.scrollWidth; }")
-    assert _header_on_top(page, "Flask")
-    row_header = compare_table(page).locator("tbody th[scope=row]").first
-    left = row_header.evaluate("th => th.getBoundingClientRect().left")
-    assert abs(left - box["left"]) <= 2
+
+@pytest.mark.parametrize(
+    ("path", "names"),
+    [
+        (DJANGO_VS_FLASK, ["Django", "Flask"]),
+        (FOUR_WAY, ["Bottle", "FastAPI", "Pyramid", "Tornado"]),
+    ],
+    ids=["two", "four"],
+)
+def test_the_names_stick_to_the_top_on_a_phone(mobile_page, path, names):
+    page = mobile_page
+    page.goto(path)
+    head = page.locator("#comparison thead")
+    table = compare_table(page).evaluate(
+        "t => { const r = t.getBoundingClientRect();"
+        " return {top: r.top + scrollY, height: r.height}; }"
+    )
+    for offset in (400, table["height"] / 2, table["height"] - 600):
+        y = table["top"] + offset
+        page.evaluate("y => window.scrollTo(0, y)", y)
+        page.wait_for_function("y => Math.abs(window.scrollY - y) < 2", arg=y, timeout=2000)
+        for name in names:
+            box = head.get_by_role("columnheader", name=name, exact=True).bounding_box()
+            # Two lines of names at most: 130 px of the phone's 812.
+            assert box["y"] >= 0 and box["y"] + box["height"] <= 130, (offset, name, box)
+            assert _header_on_top(page, name), (offset, name)
+
+
+def test_the_table_comes_before_the_decisions(page):
+    for path in (DJANGO_VS_FLASK, FOUR_WAY, "/compare/fastapi-vs-flask/"):
+        page.goto(path)
+        order = page.evaluate(
+            """() => {
+                const [cards, table, decisions] = ['.framework-card', '#comparison table',
+                    '#decisions'].map(s => document.querySelector(s));
+                const before = (a, b) =>
+                    Boolean(a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING);
+                return [before(cards, table), before(table, decisions)];
+            }"""
+        )
+        assert order == [True, True], path
+        # ...and on screen: the table starts within the first two screens.
+        top = compare_table(page).evaluate("t => t.getBoundingClientRect().top + scrollY")
+        assert top < 2 * page.viewport_size["height"], (path, top)
+
+
+def test_sources_and_exports_work_without_javascript(new_context, screenshot):
+    page = new_context(java_script_enabled=False).new_page()
+    page.goto(DJANGO_VS_FLASK)
+    table = compare_table(page)
+    expect(table.get_by_role("link", name=re.compile("^Suggest an edit"))).to_have_count(0)
+
+    page.get_by_role("link", name="Show sources and dates").click()
+    expect(page).to_have_url(re.compile(r"\?details=1#comparison$"))
+    routing = page.locator("#criterion-url-routing")
+    expect(routing.get_by_role("link", name="source for Flask on URL routing")).to_have_count(1)
+    expect(routing.locator("time")).to_have_count(2)
+    expect(
+        table.get_by_role("link", name="Suggest an edit to Flask on URL routing (log in first)")
+    ).to_have_count(1)
+    expect(table.get_by_role("link", name=re.compile("^Suggest an edit"))).to_have_count(30)
+    screenshot(routing, "django-vs-flask-row-with-sources")
+
+    page.get_by_role("link", name="Hide sources and dates").click()
+    expect(page).to_have_url(re.compile(r"/compare/django-vs-flask/#comparison$"))
+    expect(table.locator("time")).to_have_count(0)
+
+    # Share and export: a disclosure, then real links.
+    menu = page.locator("details.share-menu")
+    json_link = menu.get_by_role("link", name="JSON")
+    expect(json_link).to_be_hidden()
+    menu.locator("summary").click()
+    expect(json_link).to_be_visible()
+    expect(menu.get_by_label("HTML")).to_have_value(re.compile(r"/compare/django-vs-flask/embed/"))
+    for name, kind in (("JSON", "application/json"), ("CSV", "text/csv")):
+        href = menu.get_by_role("link", name=name, exact=True).get_attribute("href")
+        response = page.request.get(href)
+        assert response.ok and response.headers["content-type"].startswith(kind), name
+    menu.get_by_role("link", name="Preview the card").click()
+    expect(page.get_by_role("heading", name="Django vs Flask")).to_be_visible()
 
 
 def test_unknown_framework_gets_a_helpful_404(page):

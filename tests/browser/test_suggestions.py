@@ -21,6 +21,8 @@ def test_suggesting_an_edit_is_accessible(axe_page, axe, known_member, log_in):
     page = axe_page
     page.goto("/accounts/login/?next=/compare/django-vs-flask/")
     log_in(page, known_member.username)
+    # The edit links sit with the sources and dates, one switch away.
+    page.get_by_role("link", name="Show sources and dates").click()
     page.get_by_role("link", name="Suggest an edit to Flask on ORM and databases").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Suggest an edit: Flask")
     assert axe(page) == []

@@ -11,7 +11,12 @@ from frameworks.models import Framework
 
 pytestmark = pytest.mark.django_db
 
-COMPARISON_PAGES = {"django vs flask", "fastapi vs flask", "django vs laravel vs nodejs"}
+COMPARISON_PAGES = {
+    "django vs flask",
+    "django vs flask, sources",
+    "fastapi vs flask",
+    "django vs laravel vs nodejs",
+}
 FRAMEWORK_PAGES = {"django", "flask", "bottle"}
 
 

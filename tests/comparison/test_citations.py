@@ -18,7 +18,9 @@ URL = "/compare/django-vs-flask/"
 
 
 def row_header(html, slug):
-    match = re.search(rf'<tr id="criterion-{slug}">\s*<th scope="row">(.*?)</th>', html, re.S)
+    match = re.search(
+        rf'<tr id="criterion-{slug}"[^>]*>\s*<th scope="row"[^>]*>(.*?)</th>', html, re.S
+    )
     assert match, slug
     return re.sub(r"\s+", " ", match.group(1))
 

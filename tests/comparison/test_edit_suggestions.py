@@ -422,13 +422,16 @@ def test_the_bulk_action_applies_and_reports_conflicts(admin_client, member_clie
 def test_pages_offer_suggest_an_edit(member_client, cell):
     other = FrameworkFactory(slug="django", name="Django")
     AssessmentFactory(framework=other, criterion=cell.criterion)
-    anonymous = Client().get("/compare/django-vs-flask/").content.decode()
+    # On a comparison they come with the sources and dates (?details=1).
+    quiet = Client().get("/compare/django-vs-flask/").content.decode()
+    assert "Suggest an edit" not in quiet
+    anonymous = Client().get("/compare/django-vs-flask/?details=1").content.decode()
     target = "/frameworks/flask/criteria/orm/suggest/"
     # The same login link for every anonymous reader (the page is cached).
     assert f'href="/accounts/login/?next={target}"' in anonymous
     assert 'href="/accounts/login/?next=/frameworks/flask/statistics/stacks/suggest/"' in anonymous
     assert f'href="{target}"' not in anonymous
-    signed_in = member_client.get("/compare/django-vs-flask/").content.decode()
+    signed_in = member_client.get("/compare/django-vs-flask/?details=1").content.decode()
     assert f'href="{target}"' in signed_in
     page = member_client.get("/frameworks/flask/").content.decode()
     assert 'href="/frameworks/flask/statistics/followers/suggest/"' in page

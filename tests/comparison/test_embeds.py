@@ -196,7 +196,11 @@ def textarea(html, element_id):
 def test_the_comparison_page_offers_the_embed_snippets(client, demo):
     html = client.get("/compare/django-vs-flask/").content.decode()
 
-    assert "<summary>Embed this comparison</summary>" in html
+    # In the "Share and export" menu, with the downloads.
+    menu = re.search(r'<details class="share-menu".*?</details>', html, re.S).group()
+    assert "<summary>Share and export</summary>" in menu
+    assert "<h3>Embed this comparison</h3>" in menu
+    assert 'id="embed-html"' in menu and 'id="embed-markdown"' in menu
     assert textarea(html, "embed-html") == (
         "&lt;iframe src=&#34;http://testserver/compare/django-vs-flask/embed/&#34; "
         "title=&#34;Django vs Flask on StackCompare&#34; width=&#34;600&#34; "

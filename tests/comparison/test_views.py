@@ -50,8 +50,10 @@ def test_curated_django_vs_flask_shows_every_section(client, demo):
     overview = section(html, "overview")
     assert "85.6K" in overview and "38.7K" in overview and "19.3K" in overview
     assert "–" in overview
-    # Six numbered differences and the summary.
-    assert overview.count("<li") >= 6
+    # The summary under the cards; the six numbered differences after the table.
+    assert "In summary" in overview
+    assert section(html, "differences").count("<li") >= 6
+    assert html.index('id="comparison"') < html.index('id="differences"')
     # The table: caption, th scope, pros with their votes.
     table = section(html, "comparison")
     assert "<caption" in table and 'scope="col"' in table and 'scope="row"' in table
@@ -333,9 +335,12 @@ def test_comparison_page_query_count_is_constant(client, django_assert_max_num_q
         comparison = ComparisonFactory(frameworks=[*small, *more])
         DifferenceFactory(comparison=comparison)
     assert count_queries(client, url_large) == baseline
-    # +1: the star history for the chart; +1: the decisions citing each
-    # criterion; +1: the holes read the frameworks' current counts
-    expected = 17 if curated else 15
+    # The frameworks, the categories (breadcrumb), curated and related
+    # comparisons with their frameworks (+ the curated one's differences),
+    # the star history, the assessments with their criteria, integrations,
+    # alternatives, decisions with their frameworks, the decisions citing
+    # each criterion, and the holes' current counts and pros and cons.
+    expected = 14 if curated else 13
     with django_assert_max_num_queries(expected):
         client.get(url_large)
 

@@ -108,19 +108,22 @@ def test_members_reuse_the_comparison_pages_fragments(demo, page_cache):
     page = comparison_page("django-vs-flask", False)  # the memo's object
     kept = {key[1:] for key in page._derived if key[0] == "fragment"}
     flask, django = sorted(f.pk for f in page.frameworks)
+    # Keyed by the variant (only differences, sources and dates) and, where
+    # the page differs, the host or whether the reader is signed in.
     assert kept == {
-        ("head-tags", False, ("http", "testserver", "/")),
+        ("head-tags", False, False, ("http", "testserver", "/")),
         ("breadcrumb",),
         ("head",),
-        ("table-intro", False, ("http", "testserver", "/")),
+        ("table-intro", False, False, ("http", "testserver", "/")),
         ("table-head", False),
         ("integrations",),
         ("overview",),
         ("card", flask),
         ("card", django),
+        ("differences",),
         ("decisions",),
-        ("criteria", True),
-        ("weights", False),
+        ("criteria", False, False),  # no "Suggest an edit" links without details
+        ("weights", False, False),
         ("alternatives",),
     }
     assert without_tokens(member.get(URL).content.decode()) == without_tokens(first)
@@ -174,13 +177,15 @@ def test_a_member_sees_a_new_decision_at_once(demo, page_cache, committed):
 
 
 def test_anonymous_readers_and_members_get_their_own_edit_links(demo, page_cache):
-    """The criteria table is kept once per variant: a member's direct
-    "Suggest an edit" links never reach a cached anonymous page, and the
-    anonymous variant's log-in links never reach a member."""
+    """The criteria table with its sources (where the "Suggest an edit"
+    links are) is kept once per variant: a member's direct links never reach
+    a cached anonymous page, and the anonymous variant's log-in links never
+    reach a member."""
+    details = URL + "?details=1"
     member = member_client()
-    member_html = member.get(URL).content.decode()
-    anonymous_html = Client().get(URL).content.decode()
-    again = member.get(URL).content.decode()
+    member_html = member.get(details).content.decode()
+    anonymous_html = Client().get(details).content.decode()
+    again = member.get(details).content.decode()
 
     direct = 'href="/frameworks/flask/criteria/url-routing/suggest/"'
     assert direct in member_html and direct in again

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 SHOWS_FLASK = {
     "flask",
     "django vs flask",
+    "django vs flask, sources",
     "fastapi vs flask",
     "catalogue",
     "microframeworks",
@@ -174,6 +175,7 @@ def test_a_decision_about_django_and_flask_leaves_other_pages_cached(cached_page
         "django",
         "flask",
         "django vs flask",
+        "django vs flask, sources",
         "fastapi vs flask",
         "django vs laravel vs nodejs",
     }

@@ -117,7 +117,8 @@ def test_as_of_dates_and_out_of_date_markers(client, settings):
     stars = re.search(r"<dt>GitHub stars</dt><dd>(.*?)</dd>", fresh_page, re.S).group(1)
     assert "out of date" not in stars
 
-    html = page(client, "/compare/fresh-vs-old/")
+    # A comparison's cells show their check dates with their sources.
+    html = page(client, "/compare/fresh-vs-old/?details=1")
     cells = re.findall(r"[Cc]hecked <time[^>]*>[^<]*</time>( <span class=\"stale\">)?", html)
     assert sorted(bool(c) for c in cells) == [False, True]
 

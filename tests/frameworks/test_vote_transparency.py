@@ -50,10 +50,12 @@ def test_each_pro_and_con_explains_its_count(client):
     other = FrameworkFactory(slug="django")
     item = ProConFactory(framework=framework, baseline_votes=640, votes_count=640)
     add_votes(item, 38)
-    for url in ("/frameworks/flask/", "/compare/django-vs-flask/"):
+    # A comparison's table says so with its sources and dates (?details=1).
+    for url in ("/frameworks/flask/", "/compare/django-vs-flask/?details=1"):
         # The text read, whatever marks its figures for vote.js.
         text = re.sub(r"<[^>]+>", "", client.get(url).content.decode())
         assert "678 = 640 imported + 38 from members" in text, url
+    assert "imported +" not in client.get("/compare/django-vs-flask/").content.decode()
     assert other  # the comparison needs two frameworks
 
 
