@@ -187,7 +187,8 @@ def test_a_vote_updates_every_figure_it_changed(page, page_errors, known_member,
     # Flask's 60 votes are shown whole, so one more shows on its card and in
     # the table (Django's 2.3K would not move).
     procon = ProCon.objects.get(framework__slug="flask", text="For it flexibility")
-    page.goto(f"/accounts/login/?next={DJANGO_VS_FLASK}")
+    # The comparison with its sources: how each count is made shows too.
+    page.goto(f"/accounts/login/?next={DJANGO_VS_FLASK}%3Fdetails%3D1")
     log_in(page, known_member.username)
     item = page.locator(f"#procon-{procon.pk}")
     origin = item.locator(".procon__origin")

@@ -118,10 +118,14 @@ def test_every_figure_a_vote_answers_is_shown_marked_on_its_pages(member_client)
 
     # vote.js replaces what these marks hold: each is on the pages, as sent.
     assert len(figures) == 3
-    for url in ("/frameworks/flask/", "/compare/django-vs-flask/"):
+    # (The comparison gives how each count is made with its sources.)
+    for url in ("/frameworks/flask/", "/compare/django-vs-flask/?details=1"):
         html = member_client.get(url).content.decode()
         for name, text in figures.items():
             assert f'data-figure="{name}">{text}<' in html, (url, name)
+    quiet = member_client.get("/compare/django-vs-flask/").content.decode()
+    assert f'data-figure="procon-{procon.pk}-members"' not in quiet
+    assert f'data-figure="procon-{procon.pk}-votes">4<' in quiet
 
 
 def test_no_figures_for_an_item_deleted_since_the_vote():
