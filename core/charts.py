@@ -58,7 +58,7 @@ def legend(plotted, readings=()):
             "",
             "<li>{}: {} on {} (one reading, not charted)</li>",
             (
-                (label, compact(points[0][1]), date_format(points[0][0], "j M Y"))
+                (label, compact(points[0][1]), date_format(points[0][0]))
                 for label, points in readings
             ),
         ),
@@ -150,9 +150,9 @@ def _svg(series, *, title, chart_id):
             )
         )
     descriptions = "; ".join(
-        f"{label}: {compact(points[0][1])} on {date_format(points[0][0], 'j M Y')}"
+        f"{label}: {compact(points[0][1])} on {date_format(points[0][0])}"
         + (
-            f" to {compact(points[-1][1])} on {date_format(points[-1][0], 'j M Y')}"
+            f" to {compact(points[-1][1])} on {date_format(points[-1][0])}"
             if len(points) > 1
             else ""
         )
@@ -182,8 +182,8 @@ def _svg(series, *, title, chart_id):
         high=compact(high),
         low=compact(low),
         bottom=bottom,
-        first=date_format(first, "M Y"),
-        last=date_format(last, "M Y"),
+        first=date_format(first, "YEAR_MONTH_FORMAT"),
+        last=date_format(last, "YEAR_MONTH_FORMAT"),
         lines=mark_safe("".join(lines)),  # built with format_html above
     )
 

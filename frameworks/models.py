@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from core.history import CuratedHistory
 from core.links import url_for
@@ -520,7 +521,8 @@ class Decision(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} by {self.author} on {self.created:%Y-%m-%d}"
+        day = date_format(timezone.localdate(self.created))
+        return f"{self.get_kind_display()} by {self.author} on {day}"
 
     def get_absolute_url(self):
         return url_for("frameworks:decision", self.pk)

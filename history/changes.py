@@ -25,12 +25,13 @@ and rows whose visible fields did not change.
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Exists, OuterRef, Q, Subquery, Value
 from django.db.models.fields import CharField
 from django.http import Http404
+from django.utils.formats import date_format
 
 from comparison.models import Assessment, Comparison, ComparisonEntry, Criterion, Difference
 from core.history import word_diff
@@ -242,7 +243,9 @@ def _display(model, name, value, names):
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
+        return date_format(value.astimezone(UTC), "DATETIME_FORMAT") + " UTC"
+    if isinstance(value, date):
+        return date_format(value)
     return str(value)
 
 
