@@ -34,7 +34,7 @@ from django.http import Http404
 from django.utils.formats import date_format
 
 from comparison.models import Assessment, Comparison, ComparisonEntry, Criterion, Difference
-from core.history import word_diff
+from core.history import automatic_author, is_import, word_diff
 from frameworks.models import Category, Framework, ProCon
 
 PER_PAGE = 30
@@ -203,7 +203,7 @@ class Change:
     kind: str
     history_id: int
     when: datetime
-    action: str  # "added", "changed", "removed", "withdrawn"
+    action: str  # "added", "imported", "changed", "published", "removed", "withdrawn"
     what: str  # "Framework", "Pro", "Assessment", ...
     subject: str  # "Flask", "Flask: Fast and light", "Flask on URL routing"
     who: str
@@ -223,12 +223,13 @@ class Change:
 
 def who(row):
     """Who made a change, for the public: a member by username, staff as
-    "curator", scripts (sync_stats) as "automatic update"; never an email."""
+    "curator", an import (load_demo, import_catalogue) as "import", other
+    scripts (sync_stats) as "automatic update"; never an email."""
     user, credit = row.history_user, row.history_credit
     if credit is not None:
         return f"{credit.username} (approved by a curator)"
     if user is None:
-        return "automatic update"
+        return automatic_author(row)
     return "curator" if user.is_staff else user.username
 
 
@@ -300,7 +301,7 @@ def _action(kind, row, previous):
     if kind == "procon" and row.status != APPROVED:
         return "withdrawn"
     if previous is None:
-        return "added"
+        return "imported" if is_import(row) else "added"
     if kind == "procon" and previous.status != APPROVED:
         return "published"
     return "changed"

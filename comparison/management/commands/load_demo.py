@@ -24,6 +24,7 @@ from comparison.models import (
     framework_set_key,
 )
 from comparison.services import set_comparison_frameworks
+from core.history import DEMO_IMPORT, importing
 from frameworks.models import (
     Category,
     Decision,
@@ -58,7 +59,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {file}: {exc}") from exc
         loader = DemoLoader(data, update=update)
         try:
-            with transaction.atomic():
+            with transaction.atomic(), importing(DEMO_IMPORT):
                 loader.load()
         except (ValidationError, KeyError, LookupError) as exc:
             raise CommandError(f"{file}: {exc}") from exc
