@@ -224,6 +224,11 @@ class PendingProConAdmin(ProConAdmin):
             reverse("admin:frameworks_procon_simple_history", args=[object_id, version_id])
         )
 
+    def revert_before_view(self, request, object_id, version_id):
+        return HttpResponseRedirect(
+            reverse("admin:frameworks_procon_revert_before", args=[object_id, version_id])
+        )
+
 
 @admin.register(Vote)
 class VoteAdmin(admin.ModelAdmin):

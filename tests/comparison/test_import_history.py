@@ -1,6 +1,6 @@
 """An import (load_demo, import_catalogue) is one "imported" history entry
 per object, by "import", not one "added by automatic update" per save; the
-Changes pages list it so."""
+Changes pages list it so, and the admin's history says who in words."""
 
 import html
 import re
@@ -13,6 +13,7 @@ from comparison import catalogue_io
 from comparison.models import Assessment, Comparison, Criterion, Difference
 from core.history import DEMO_IMPORT, FILE_IMPORT, importing
 from frameworks.models import Framework, ProCon
+from tests.admin_helpers import admin_url, table_rows
 from tests.comparison.test_catalogue_io import empty_database
 
 pytestmark = pytest.mark.django_db
@@ -114,6 +115,16 @@ def test_a_catalogue_file_import_is_one_imported_row_per_object(demo, tmp_path):
         assert all(r == [("+", FILE_IMPORT, None)] for r in rows.values()), model
     body = words(Client().get("/frameworks/flask/changes/"))
     assert "Framework imported: Flask by import" in body
+
+
+def test_the_admin_history_says_import(admin_client, demo):
+    flask = Framework.objects.get(slug="flask")
+
+    rows = table_rows(admin_client.get(admin_url(Framework, "history", flask.pk)), "change-history")
+
+    assert [(r["Changed by"]["text"], r["Change reason"]["text"]) for r in rows] == [
+        ("import", DEMO_IMPORT)
+    ]
 
 
 def test_saves_after_an_import_are_not_the_imports(db):
