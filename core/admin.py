@@ -1,8 +1,9 @@
 """Admin building blocks shared by the apps' admin modules."""
 
 import datetime
+from dataclasses import dataclass, field
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
@@ -13,11 +14,17 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import urlencode
 from django.utils.text import capfirst
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .history import automatic_author
+
+#: The admin's index lists the work waiting for curators above the apps
+#: (``Queue``, templates/admin/core/index.html).
+admin.site.index_template = "admin/core/index.html"
 
 #: The longest change reason a history row keeps (django-simple-history's column).
 REASON_MAX_LENGTH = 100
@@ -284,6 +291,64 @@ def _check_id(model, value):
         model._meta.pk.to_python(unquote(value))
     except ValidationError:
         raise Http404(f"No {model._meta.verbose_name} with this id.") from None
+
+
+# --- Work waiting for curators --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Queue:
+    """Work waiting for curators on a model admin's list, counted on the
+    admin's index. A model admin lists its queues in ``pending_work``::
+
+        pending_work = [
+            Queue("%(count)d decision to publish or reject",
+                  "%(count)d decisions to publish or reject",
+                  {"status": "pending"}, {"status__exact": "pending"}),
+        ]
+
+    ``lookup`` selects the rows; ``params`` is the list's filter that shows
+    them (its link)."""
+
+    singular: str
+    plural: str
+    lookup: dict
+    params: dict = field(default_factory=dict)
+
+    def count(self, model):
+        return model._default_manager.filter(**self.lookup).distinct().count()
+
+
+def pending_work(request, app_list, site=None):
+    """``[(text, url)]`` of the queues with work in them that the signed-in
+    curator may open, in the order of ``app_list`` (the index's)."""
+    site = site or admin.site
+    found = []
+    for app in app_list:
+        for entry in app["models"]:
+            model_admin = site.get_model_admin(entry["model"])
+            queues = getattr(model_admin, "pending_work", ())
+            if not queues or not entry.get("admin_url"):
+                continue
+            for queue in queues:
+                count = queue.count(entry["model"])
+                if not count:
+                    continue
+                text = ngettext(queue.singular, queue.plural, count) % {"count": count}
+                query = f"?{urlencode(queue.params)}" if queue.params else ""
+                found.append((text, entry["admin_url"] + query))
+    return found
+
+
+def report_count(model_admin, request, count, sentences, nothing):
+    """An action's message: ``sentences`` (singular, plural, each with
+    ``%(count)d``) in the right number, or ``nothing`` (a warning) when the
+    action changed nothing (never "Published 0 comments")."""
+    if count:
+        message = ngettext(*sentences, count) % {"count": count}
+        model_admin.message_user(request, message, messages.SUCCESS)
+    else:
+        model_admin.message_user(request, nothing, messages.WARNING)
 
 
 class RewriteChangedRowsFormSet(BaseInlineFormSet):
