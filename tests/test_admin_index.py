@@ -7,7 +7,9 @@ import re
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from comparison.models import EditSuggestion
 from frameworks.models import Decision, ProCon
@@ -117,3 +119,14 @@ def test_a_curator_sees_only_the_queues_they_may_open():
     assert pending_work(client)[0] == [
         ("1 decision to publish or reject", "/admin/frameworks/decision/?status__exact=pending")
     ]
+
+
+def test_the_index_counts_each_queue_in_one_query_whatever_the_work(admin_client):
+    fill_every_queue(1)
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get("/admin/")
+    fill_every_queue(3)
+    with CaptureQueriesContext(connection) as many:
+        admin_client.get("/admin/")
+
+    assert len(many) == len(few)
