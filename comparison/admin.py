@@ -7,7 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 
-from core.admin import HistoryAdmin, RewriteChangedRowsFormSet
+from core.admin import HistoryAdmin, Queue, RewriteChangedRowsFormSet
 from frameworks.admin import FrameworkAdmin
 from frameworks.models import Framework
 
@@ -184,7 +184,6 @@ class EditSuggestionAdmin(admin.ModelAdmin):
         "target",
         "criterion",
         "statistic",
-        "side_by_side",
         "reason",
         "evidence_link",
         "author",
@@ -196,6 +195,21 @@ class EditSuggestionAdmin(admin.ModelAdmin):
     ]
     readonly_fields = [f for f in fields if f != "review_note"]
     change_form_template = "admin/comparison/editsuggestion/change_form.html"
+    pending_work = [
+        Queue(
+            "%(count)d suggested edit to review",
+            "%(count)d suggested edits to review",
+            {"status": EditSuggestion.Status.PENDING},
+            {"status__exact": EditSuggestion.Status.PENDING},
+        ),
+        Queue(
+            "%(count)d suggested edit whose target changed since: apply it by hand or reject it",
+            "%(count)d suggested edits whose targets changed since: apply them by hand or "
+            "reject them",
+            {"status": EditSuggestion.Status.CONFLICT},
+            {"status__exact": EditSuggestion.Status.CONFLICT},
+        ),
+    ]
 
     def get_queryset(self, request):
         cell = Assessment.objects.filter(
@@ -241,8 +255,11 @@ class EditSuggestionAdmin(admin.ModelAdmin):
     def evidence_link(self, obj):
         return format_html('<a href="{0}" rel="noopener noreferrer">{0}</a>', obj.evidence_url)
 
-    @admin.display(description="when suggested / now / proposed")
     def side_by_side(self, obj):
+        """The review table: each field when suggested, now and as proposed.
+        The change page shows it above the form, across the content's width
+        (not in the form's value column), so that the proposed column fits
+        on a 1280 px screen with the admin's sidebar open."""
         rows = suggestions.diff_rows(obj, self.current(obj))
         body = format_html_join(
             "",
@@ -266,9 +283,11 @@ class EditSuggestionAdmin(admin.ModelAdmin):
                 "it. Compare the columns and edit the entry by hand if it still holds.",
             )
         return format_html(
-            '{}<table class="suggestion-diff"><thead><tr><th scope="col">field</th>'
-            '<th scope="col">when suggested</th><th scope="col">now</th>'
-            '<th scope="col">proposed (only what changes)</th></tr></thead>'
+            '{}<table class="suggestion-diff"><colgroup><col class="suggestion-diff__label">'
+            "<col><col><col></colgroup>"
+            '<thead><tr><th scope="col">Field</th>'
+            '<th scope="col">When suggested</th><th scope="col">Now</th>'
+            '<th scope="col">Proposed (only what changes)</th></tr></thead>'
             "<tbody>{}</tbody></table>",
             warning,
             body,
@@ -276,13 +295,17 @@ class EditSuggestionAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
-        extra = {**(extra_context or {}), "can_review": bool(obj and obj.status in REVIEWABLE)}
         if (
             request.method == "POST"
             and obj is not None
             and ("_approve" in request.POST or "_reject" in request.POST)
         ):
             return self._review(request, obj)
+        extra = {
+            **(extra_context or {}),
+            "can_review": bool(obj and obj.status in REVIEWABLE),
+            "side_by_side": self.side_by_side(obj) if obj is not None else "",
+        }
         return super().change_view(request, object_id, form_url, extra)
 
     def _review(self, request, obj):
@@ -321,10 +344,11 @@ class EditSuggestionAdmin(admin.ModelAdmin):
                 conflicts += 1
             except suggestions.NotPending:
                 skipped += 1
-        message = ngettext(
-            "Applied %(count)d suggestion.", "Applied %(count)d suggestions.", applied
-        )
-        self.message_user(request, message % {"count": applied}, messages.SUCCESS)
+        if applied:
+            message = ngettext(
+                "Applied %(count)d suggestion.", "Applied %(count)d suggestions.", applied
+            )
+            self.message_user(request, message % {"count": applied}, messages.SUCCESS)
         if conflicts:
             message = ngettext(
                 "%(count)d suggestion was not applied: its target changed after it was made, "

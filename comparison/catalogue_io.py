@@ -69,6 +69,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch
 
+from core.history import FILE_IMPORT, importing
 from core.text import ControlCharacterError, clean_text, has_control_character
 from frameworks.models import Category, Framework, ProCon, Vote
 from frameworks.services import recount_votes
@@ -699,7 +700,7 @@ def import_catalogue(raw):
     data = parse(raw)
     importer = _Importer(data)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), importing(FILE_IMPORT):
             importer.run()
     except IntegrityError as error:
         raise CatalogueError(f"The database refused the file: {error}") from None

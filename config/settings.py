@@ -304,6 +304,8 @@ TIME_ZONE = "UTC"
 # and date is cheaper (measured on the comparison page).
 USE_I18N = False
 USE_TZ = True
+# One way to write a date everywhere, "1 Jun 2025" (core/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["core.formats"]
 
 # --- Static files (whitenoise: compressed, content-hashed) ------------------
 STATIC_URL = "/static/"

@@ -59,7 +59,7 @@ def legend(plotted, readings=()):
         ),
         format_html_join("", "<li>{}: {} (too few readings to chart)</li>", (
             (label, ", ".join(
-                f"{compact(p[1])} on {date_format(p[0], 'j M Y')}" for p in reversed(points)
+                f"{compact(p[1])} on {date_format(p[0])}" for p in reversed(points)
             ))
             for label, points in readings
         )),
@@ -149,8 +149,8 @@ def _svg(series, *, title, chart_id):
             )
         )
     descriptions = "; ".join(
-        f"{label}: {compact(points[0][1])} on {date_format(points[0][0], 'j M Y')}"
-        f" to {compact(points[-1][1])} on {date_format(points[-1][0], 'j M Y')}"
+        f"{label}: {compact(points[0][1])} on {date_format(points[0][0])}"
+        f" to {compact(points[-1][1])} on {date_format(points[-1][0])}"
         for label, points in ((s.label, s.points) for s in series)
     )
     bottom = HEIGHT - 6
@@ -177,8 +177,8 @@ def _svg(series, *, title, chart_id):
         high=compact(high),
         low=compact(low),
         bottom=bottom,
-        first=date_format(first, "M Y"),
-        last=date_format(last, "M Y"),
+        first=date_format(first, "YEAR_MONTH_FORMAT"),
+        last=date_format(last, "YEAR_MONTH_FORMAT"),
         lines=mark_safe("".join(lines)),  # built with format_html above
     )
 

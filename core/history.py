@@ -21,15 +21,29 @@ Changes pages then show "alice (approved by a curator)".
 Writes that bypass ``save()`` (``QuerySet.update()``, raw SQL such as the vote
 counter) write no history; code that changes curated fields that way records
 them with ``record_bulk_change()``.
+
+An import (``load_demo``, ``import_catalogue``) runs inside ``importing()``:
+each row it writes carries the import's reason, and an object it saves
+several times (a comparison is created, given its frameworks, then
+published) keeps one row, its state when the import is done. The import runs
+in one transaction, so no reader ever saw the states in between; the Changes
+pages then list one "imported" entry per object.
 """
 
 import difflib
 import re
+import threading
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
-from simple_history.signals import pre_create_historical_record
+from simple_history.signals import post_create_historical_record, pre_create_historical_record
+
+#: The change reasons of the rows an import writes (``importing()``).
+DEMO_IMPORT = "Imported from the demo catalogue"
+FILE_IMPORT = "Imported from a catalogue file"
+IMPORT_REASONS = (DEMO_IMPORT, FILE_IMPORT)
 
 
 class CreditedHistory(models.Model):
@@ -67,6 +81,23 @@ class CuratedHistory(HistoricalRecords):
             return
         super().post_save(instance, created, using=using, **kwargs)
 
+    def get_change_reason_for_object(self, instance, history_type, using):
+        reason = super().get_change_reason_for_object(instance, history_type, using)
+        batch = _current_import()
+        return reason or (batch.reason if batch is not None else reason)
+
+    def create_historical_record(self, instance, history_type, using=None):
+        batch = _current_import()
+        if batch is not None and history_type == "~":
+            row = batch.rows.get((getattr(instance, self.manager_name).model, instance.pk))
+            if row is not None:
+                # Saved again by the same import: its one row takes the new state.
+                for field in self.fields_included(instance):
+                    setattr(row, field.attname, getattr(instance, field.attname))
+                row.save(using=using if self.use_base_model_db else None)
+                return
+        super().create_historical_record(instance, history_type, using=using)
+
     def unchanged(self, instance):
         manager = getattr(instance, self.manager_name)
         names = [field.attname for field in self.fields_included(instance)]
@@ -78,8 +109,56 @@ def record_credit(sender, instance, history_instance, **kwargs):
     history_instance.history_credit = getattr(instance, "_history_credit", None)
 
 
+def remember_import_row(sender, instance, history_instance, **kwargs):
+    batch = _current_import()
+    if batch is not None and history_instance.history_type != "-":
+        batch.rows.setdefault((sender, instance.pk), history_instance)
+
+
 def connect():
     pre_create_historical_record.connect(record_credit, dispatch_uid="core-history-credit")
+    post_create_historical_record.connect(remember_import_row, dispatch_uid="core-history-import")
+
+
+# --- Imports ------------------------------------------------------------------
+
+_imports = threading.local()
+
+
+class _ImportBatch:
+    def __init__(self, reason):
+        self.reason = reason
+        self.rows = {}  # {(historical model, object pk): the row this import wrote}
+
+
+def _current_import():
+    return getattr(_imports, "batch", None)
+
+
+@contextmanager
+def importing(reason):
+    """History rows written inside the block are an import's (see the
+    module's docstring): ``reason`` (one of ``IMPORT_REASONS``) is their
+    change reason, unless the code saving gives its own, and an object saved
+    again keeps its first row, updated to its new state. Use it inside the
+    import's transaction."""
+    previous = _current_import()
+    _imports.batch = _ImportBatch(reason)
+    try:
+        yield
+    finally:
+        _imports.batch = previous
+
+
+def is_import(row):
+    """Whether a history row was written by an import (and by no one)."""
+    return row.history_user_id is None and row.history_change_reason in IMPORT_REASONS
+
+
+def automatic_author(row):
+    """Who made a change that no user made: "import" for an import's rows,
+    "automatic update" for the others (sync_stats, scripts)."""
+    return "import" if is_import(row) else "automatic update"
 
 
 def record_bulk_change(model, objects, *, user=None, reason=""):

@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import ngettext
 
-from core.admin import HistoryAdmin
+from core.admin import HistoryAdmin, Queue
 
 from . import moderation, services
 from .forms import DecisionAdminForm, ProConAdminForm
@@ -210,6 +210,13 @@ class PendingProConAdmin(ProConAdmin):
 
     list_display = ["text", "framework", "kind", "detail", "submitted_by", "created"]
     list_filter = ["kind", "framework"]
+    pending_work = [
+        Queue(
+            "%(count)d pro or con suggested by a member to approve or reject",
+            "%(count)d pros and cons suggested by members to approve or reject",
+            {"status": ProCon.Status.PENDING},
+        )
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status=ProCon.Status.PENDING)
@@ -222,6 +229,11 @@ class PendingProConAdmin(ProConAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         return HttpResponseRedirect(
             reverse("admin:frameworks_procon_simple_history", args=[object_id, version_id])
+        )
+
+    def revert_before_view(self, request, object_id, version_id):
+        return HttpResponseRedirect(
+            reverse("admin:frameworks_procon_revert_before", args=[object_id, version_id])
         )
 
 
@@ -337,6 +349,14 @@ class DecisionAdmin(admin.ModelAdmin):
     autocomplete_fields = ["author", "frameworks", "criteria"]
     readonly_fields = ["views_count"]
     date_hierarchy = "created"
+    pending_work = [
+        Queue(
+            "%(count)d decision to publish or reject",
+            "%(count)d decisions to publish or reject",
+            {"status": Decision.Status.PENDING},
+            {"status__exact": Decision.Status.PENDING},
+        )
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("frameworks")

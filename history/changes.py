@@ -25,15 +25,16 @@ and rows whose visible fields did not change.
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Exists, OuterRef, Q, Subquery, Value
 from django.db.models.fields import CharField
 from django.http import Http404
+from django.utils.formats import date_format
 
 from comparison.models import Assessment, Comparison, ComparisonEntry, Criterion, Difference
-from core.history import word_diff
+from core.history import automatic_author, is_import, word_diff
 from frameworks.models import Category, Framework, ProCon
 
 PER_PAGE = 30
@@ -202,7 +203,7 @@ class Change:
     kind: str
     history_id: int
     when: datetime
-    action: str  # "added", "changed", "removed", "withdrawn"
+    action: str  # "added", "imported", "changed", "published", "removed", "withdrawn"
     what: str  # "Framework", "Pro", "Assessment", ...
     subject: str  # "Flask", "Flask: Fast and light", "Flask on URL routing"
     who: str
@@ -222,12 +223,13 @@ class Change:
 
 def who(row):
     """Who made a change, for the public: a member by username, staff as
-    "curator", scripts (sync_stats) as "automatic update"; never an email."""
+    "curator", an import (load_demo, import_catalogue) as "import", other
+    scripts (sync_stats) as "automatic update"; never an email."""
     user, credit = row.history_user, row.history_credit
     if credit is not None:
         return f"{credit.username} (approved by a curator)"
     if user is None:
-        return "automatic update"
+        return automatic_author(row)
     return "curator" if user.is_staff else user.username
 
 
@@ -242,7 +244,9 @@ def _display(model, name, value, names):
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
+        return date_format(value.astimezone(UTC), "DATETIME_FORMAT") + " UTC"
+    if isinstance(value, date):
+        return date_format(value)
     return str(value)
 
 
@@ -297,7 +301,7 @@ def _action(kind, row, previous):
     if kind == "procon" and row.status != APPROVED:
         return "withdrawn"
     if previous is None:
-        return "added"
+        return "imported" if is_import(row) else "added"
     if kind == "procon" and previous.status != APPROVED:
         return "published"
     return "changed"

@@ -1,8 +1,9 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count, Q
-from django.utils.translation import ngettext
+
+from core.admin import Queue, report_count
 
 from . import services
 from .forms import MemberChangeForm
@@ -68,6 +69,20 @@ class CommentAdmin(admin.ModelAdmin):
     readonly_fields = ["decision", "author", "body", "created", "edited", "status", "is_hidden"]
     inlines = [CommentReportInline]
     actions = ["publish", "reject", "hide", "show", "dismiss_reports"]
+    pending_work = [
+        Queue(
+            "%(count)d comment to publish or reject",
+            "%(count)d comments to publish or reject",
+            {"status": Comment.Status.PENDING},
+            {"status__exact": Comment.Status.PENDING},
+        ),
+        Queue(
+            "%(count)d reported comment to hide or keep",
+            "%(count)d reported comments to hide or keep",
+            {"reports__is_resolved": False},
+            {"reported": "open"},
+        ),
+    ]
 
     def get_queryset(self, request):
         return (
@@ -93,32 +108,50 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.action(description="Publish selected comments", permissions=["change"])
     def publish(self, request, queryset):
         count = services.set_comments_status(queryset, Comment.Status.APPROVED)
-        message = ngettext("Published %(count)d comment.", "Published %(count)d comments.", count)
-        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+        report_count(
+            self,
+            request,
+            count,
+            ("Published %(count)d comment.", "Published %(count)d comments."),
+            "No comment was published: the selected ones were published already.",
+        )
 
     @admin.action(
         description="Reject selected comments (kept, shown to nobody)", permissions=["change"]
     )
     def reject(self, request, queryset):
         count = services.set_comments_status(queryset, Comment.Status.REJECTED)
-        message = ngettext("Rejected %(count)d comment.", "Rejected %(count)d comments.", count)
-        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+        report_count(
+            self,
+            request,
+            count,
+            ("Rejected %(count)d comment.", "Rejected %(count)d comments."),
+            "No comment was rejected: the selected ones were rejected already.",
+        )
 
     @admin.action(
         description="Hide selected comments (kept, shown to nobody)", permissions=["change"]
     )
     def hide(self, request, queryset):
         count = services.set_comments_hidden(queryset, True)
-        message = ngettext("Hid %(count)d comment.", "Hid %(count)d comments.", count)
-        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+        report_count(
+            self,
+            request,
+            count,
+            ("Hid %(count)d comment.", "Hid %(count)d comments."),
+            "No comment was hidden: the selected ones were hidden already.",
+        )
 
     @admin.action(description="Show selected comments again", permissions=["change"])
     def show(self, request, queryset):
         count = services.set_comments_hidden(queryset, False)
-        message = ngettext(
-            "Showed %(count)d comment again.", "Showed %(count)d comments again.", count
+        report_count(
+            self,
+            request,
+            count,
+            ("Showed %(count)d comment again.", "Showed %(count)d comments again."),
+            "No comment was shown again: the selected ones were shown already.",
         )
-        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @admin.action(
         description="Dismiss the reports of selected comments (keep them shown)",
@@ -128,8 +161,13 @@ class CommentAdmin(admin.ModelAdmin):
         count = CommentReport.objects.filter(comment__in=queryset, is_resolved=False).update(
             is_resolved=True
         )
-        message = ngettext("Dismissed %(count)d report.", "Dismissed %(count)d reports.", count)
-        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+        report_count(
+            self,
+            request,
+            count,
+            ("Dismissed %(count)d report.", "Dismissed %(count)d reports."),
+            "No report was dismissed: the selected comments had no open report.",
+        )
 
 
 @admin.register(Follow)

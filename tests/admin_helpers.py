@@ -3,6 +3,7 @@ would send back for an add/change page."""
 
 import datetime
 import html
+from html.parser import HTMLParser
 
 from django.urls import reverse
 
@@ -65,3 +66,59 @@ def add_rows(data, prefix, rows):
 
 def inline_prefixes(response):
     return [inline.formset.prefix for inline in response.context["inline_admin_formsets"]]
+
+
+class _TableReader(HTMLParser):
+    """The cells' text of the first table with the id ``table_id`` (or of
+    the first table), with each cell's forms (method, action)."""
+
+    def __init__(self, table_id=None):
+        super().__init__()
+        self.table_id = table_id
+        self.depth = 0  # inside the table (nested tables are not expected)
+        self.done = False
+        self.headers, self.rows = [], []
+        self.cell = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table" and not self.done and not self.depth:
+            if self.table_id is None or attrs.get("id") == self.table_id:
+                self.depth = 1
+            return
+        if not self.depth:
+            return
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self.cell = {"text": "", "forms": []}
+        elif tag == "form" and self.cell is not None:
+            self.cell["forms"].append((attrs.get("method", "get").lower(), attrs.get("action")))
+
+    def handle_endtag(self, tag):
+        if not self.depth:
+            return
+        if tag == "table":
+            self.depth, self.done = 0, True
+        elif tag in ("td", "th") and self.cell is not None:
+            self.cell["text"] = " ".join(self.cell["text"].split())
+            self.rows[-1].append(self.cell)
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.depth and self.cell is not None:
+            self.cell["text"] += data
+
+
+def table_rows(response_or_html, table_id):
+    """A table's body rows as ``{header: cell}`` dicts, where a cell is
+    ``{"text": its words, "forms": [(method, action)]}``. The first row
+    gives the headers."""
+    page = response_or_html
+    if not isinstance(page, str):
+        page = page.content.decode()
+    reader = _TableReader(table_id)
+    reader.feed(page)
+    head, *body = reader.rows
+    names = [cell["text"] for cell in head]
+    return [dict(zip(names, row, strict=False)) for row in body]

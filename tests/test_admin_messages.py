@@ -7,12 +7,14 @@ import re
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Permission
+from django.test import Client
 
 from frameworks.admin import discounted_message
 from frameworks.models import Decision, ProCon
 from members.models import Comment, CommentReport
 from tests.admin_helpers import admin_url
-from tests.factories import DecisionFactory, ProConFactory, UserFactory
+from tests.factories import DecisionFactory, ProConFactory, UserFactory, VoteFactory
 from tests.factories import stacks_suggestion as suggestion
 
 pytestmark = pytest.mark.django_db
@@ -90,12 +92,11 @@ def test_suggestions_not_applied_are_counted_in_the_right_number(admin_client):
         made.framework.save()
         return made
 
-    assert run_action(admin_client, "approve_selected", [conflicting()])[1].startswith(
-        "1 suggestion was not applied: its target changed"
-    )
-    assert run_action(admin_client, "approve_selected", [conflicting(), conflicting()])[
-        1
-    ].startswith("2 suggestions were not applied: their targets changed")
+    # Nothing was applied: no "Applied 0 suggestions." before the reason.
+    (message,) = run_action(admin_client, "approve_selected", [conflicting()])
+    assert message.startswith("1 suggestion was not applied: its target changed")
+    (message,) = run_action(admin_client, "approve_selected", [conflicting(), conflicting()])
+    assert message.startswith("2 suggestions were not applied: their targets changed")
 
 
 @pytest.mark.parametrize(
@@ -124,3 +125,51 @@ def test_the_discount_message_counts_votes_and_accounts(votes, accounts, start):
 def test_no_sentence_of_the_vote_report_ends_in_a_doubled_period(admin_client):
     text = admin_client.get("/admin/frameworks/vote/report/").content.decode()
     assert not re.search(r"\.\.(\s|<|$)", text)
+
+
+# (action, maker of an object the action leaves as it is, the message)
+NOTHING_DONE = [
+    ("publish", comment, "No comment was published: the selected ones were published already."),
+    (
+        "reject",
+        lambda: comment(status=Comment.Status.REJECTED),
+        "No comment was rejected: the selected ones were rejected already.",
+    ),
+    ("hide", hidden_comment, "No comment was hidden: the selected ones were hidden already."),
+    ("show", comment, "No comment was shown again: the selected ones were shown already."),
+    (
+        "dismiss_reports",
+        comment,
+        "No report was dismissed: the selected comments had no open report.",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("action", "make", "message"), NOTHING_DONE, ids=[case[0] for case in NOTHING_DONE]
+)
+def test_an_action_that_changes_nothing_says_so_instead_of_counting_zero(
+    admin_client, action, make, message
+):
+    assert run_action(admin_client, action, [make()]) == [message]
+
+
+def test_the_vote_report_says_in_plain_words_what_a_curator_can_do(admin_client):
+    report = "/admin/frameworks/vote/report/"
+    assert (
+        "Nothing was flagged: there is nothing to do." in admin_client.get(report).content.decode()
+    )
+
+    VoteFactory(user=UserFactory())  # an account that voted on the day it joined
+    page = admin_client.get(report).content.decode()
+    assert "If its votes look pushed, tick it, say why, and discount its votes" in page
+    assert "The site's operators set these limits" in page
+
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_vote"))
+    client = Client()
+    client.force_login(viewer)
+    page = client.get(report).content.decode()
+    assert "Discounting its votes needs the permission to delete votes" in page
+    assert 'name="account"' not in page
+    assert not re.search(r"\b[A-Z]+(_[A-Z]+)+\b", page)  # no setting names

@@ -2,7 +2,6 @@
 catalogue; the read-only vote admin stays read-only."""
 
 import itertools
-import re
 
 import pytest
 from django.contrib import admin
@@ -21,7 +20,7 @@ from frameworks.models import (
 )
 from members.models import Comment, Follow, Profile, StackEntry
 from stats.models import SyncRecord
-from tests.admin_helpers import admin_url, inline_prefixes
+from tests.admin_helpers import admin_url, inline_prefixes, table_rows
 from tests.factories import (
     AssessmentFactory,
     CategoryFactory,
@@ -179,6 +178,9 @@ def test_history_pages_answer_404_for_an_id_that_is_no_id(admin_client, label):
         ("simple_history", ["abc", "1"]),
         ("simple_history", [obj.pk, "abc"]),
         ("simple_history", [obj.pk, "99999999999999999999"]),
+        ("revert_before", ["abc", "1"]),
+        ("revert_before", [obj.pk, "abc"]),
+        ("revert_before", [obj.pk, "99999999999999999999"]),
     ]:
         response = admin_client.get(reverse(f"{name}_{view}", args=args), follow=True)
 
@@ -221,13 +223,22 @@ def test_inline_prefixes(admin_client):
     assert 'name="entries-TOTAL_FORMS"' in comparison_page.content.decode()
 
 
-def test_history_rows_without_a_reason_show_an_empty_reason(admin_client):
-    framework = FrameworkFactory()  # its first history row has no reason
+def test_history_rows_say_who_and_why_in_words_never_none(admin_client):
+    framework = FrameworkFactory()  # its first row: no user, no reason
     framework._change_reason = "Statistics sync"
     framework.save()
-    page = admin_client.get(admin_url(Framework, "history", framework.pk)).content.decode()
-    body = page[page.index('<table id="change-history"') :].split("<tbody>")[1].split("</tbody>")[0]
-    rows = [re.findall(r"<td>(.*?)</td>", row, re.S) for row in body.split("<tr>")[1:]]
-    reasons = [cells[4].strip() for cells in rows]  # the "Change reason" column
+    framework = Framework.objects.get(pk=framework.pk)  # without that reason
+    framework.tagline = "Edited by a curator"
+    framework._history_user = UserFactory(username="carla", is_staff=True)
+    framework.save()
 
-    assert reasons == ["Statistics sync", ""]
+    page = admin_client.get(admin_url(Framework, "history", framework.pk))
+    rows = table_rows(page, "change-history")
+
+    assert [(row["Changed by"]["text"], row["Change reason"]["text"]) for row in rows] == [
+        ("carla", "—"),
+        ("automatic update", "Statistics sync"),
+        ("automatic update", "—"),
+    ]
+    changes = " ".join(row["Changes"]["text"] for row in rows)
+    assert "None" not in changes  # a field that had no value shows "—"

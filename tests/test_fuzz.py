@@ -215,14 +215,18 @@ class Site:
     def real(self, route, param):
         """The real values of one path parameter of ``route``."""
         parts = route.template.split("/")
-        if parts[0] == "admin" and param in ("object_id", "_0", "_1") and len(parts) > 3:
+        if (
+            parts[0] == "admin"
+            and param in ("object_id", "_0", "_1", "version_id")
+            and len(parts) > 3
+        ):
             if parts[1] == "r":  # the admin's "view on site" of a framework
                 return [self.framework_pk]
             model = apps.get_model(parts[1], parts[2])
             obj = model._default_manager.order_by("pk").first()
             if obj is None:
                 return ["1"]
-            if param == "_1":  # a history row of that object
+            if param in ("_1", "version_id"):  # a history row of that object
                 history = getattr(obj, "history", None)
                 row = history.order_by("history_id").first() if history is not None else None
                 return [str(row.history_id)] if row else ["1"]

@@ -46,7 +46,7 @@ def as_of(day, prefix="as of"):
         '<span class="as-of">{} <time datetime="{}">{}</time>{}</span>',
         prefix,
         day.isoformat(),
-        date_format(day, "j M Y"),
+        date_format(day),
         format_html(" {}", STALE_MARK) if stats_stale(day) else "",
     )
 

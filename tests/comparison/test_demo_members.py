@@ -1,11 +1,14 @@
 """Demo authors are marked as such, and demo content never goes to a real
 account that took a demo author's name."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from frameworks.models import Decision
 from members.models import Profile
@@ -86,3 +89,32 @@ def test_demo_authors_loaded_before_the_flag_existed_are_recognised(db):
     legacy.refresh_from_db()
     assert legacy.profile.is_demo
     assert Decision.objects.filter(author=legacy).exists()
+
+
+def test_a_demo_author_is_a_member_since_their_first_post(demo):
+    """Not since the day the demo was loaded: "Member since Dec 2026" beside
+    posts from 2020 said something false."""
+    for user in User.objects.filter(username__in=DEMO_NAMES):
+        first = Decision.objects.filter(author=user).earliest("created").created
+        assert user.date_joined == first
+    page = Client().get(reverse("members:detail", args=["sachin"])).content.decode()
+    assert "Member since Mar 2020" in page
+
+
+def test_demo_authors_loaded_on_an_earlier_day_get_their_first_posts_date(demo):
+    User.objects.filter(username__in=DEMO_NAMES).update(date_joined=timezone.now())
+
+    load_demo()
+
+    sachin = User.objects.get(username="sachin")
+    assert sachin.date_joined == Decision.objects.get(author=sachin).created
+
+
+def test_a_real_member_keeps_the_day_they_joined(db):
+    joined = timezone.now() - timedelta(days=3)
+    real = UserFactory(username="alvaro", date_joined=joined)
+
+    load_demo()
+
+    real.refresh_from_db()
+    assert real.date_joined == joined

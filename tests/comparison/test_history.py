@@ -1,6 +1,8 @@
 """History of curated rows (django-simple-history): who, when, what; votes
 write none; curators revert in the admin."""
 
+import re
+
 import pytest
 
 from comparison.models import Assessment, Comparison, ComparisonEntry, Criterion, Difference
@@ -153,3 +155,8 @@ def test_a_curator_sees_the_history_and_reverts_a_change_in_the_admin(admin_clie
     latest = framework.history.latest()
     assert latest.description == "The original text."
     assert latest.history_user.is_staff
+    # The new row says what it was: "Reverted to the version of 6 Dec 2026, 20:55".
+    assert re.fullmatch(
+        r"Reverted to the version of \d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d",
+        latest.history_change_reason,
+    )

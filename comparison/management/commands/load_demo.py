@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Min
 
 from comparison.models import (
     Assessment,
@@ -24,6 +25,7 @@ from comparison.models import (
     framework_set_key,
 )
 from comparison.services import set_comparison_frameworks
+from core.history import DEMO_IMPORT, importing
 from frameworks.models import (
     Category,
     Decision,
@@ -58,7 +60,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {file}: {exc}") from exc
         loader = DemoLoader(data, update=update)
         try:
-            with transaction.atomic():
+            with transaction.atomic(), importing(DEMO_IMPORT):
                 loader.load()
         except (ValidationError, KeyError, LookupError) as exc:
             raise CommandError(f"{file}: {exc}") from exc
@@ -131,6 +133,7 @@ class DemoLoader:
         self.load_comparisons()
         self.load_members()
         self.load_decisions()
+        self.date_members()
         self.load_snapshots()
 
     def load_categories(self):
@@ -327,6 +330,23 @@ class DemoLoader:
             )
             if wrote:
                 decision.frameworks.set([self.frameworks[s] for s in row["frameworks"]])
+
+    def date_members(self):
+        """A demo author joined when they first posted, not when the demo was
+        loaded: their ``date_joined`` becomes their earliest post's date
+        (decision or comment) when that is earlier. "Member since" then
+        agrees with the posts beside it, and so do the admin and every rule
+        that reads how old an account is. Real members are never in
+        ``self.members``, and their posts never predate their account."""
+        for user in self.members.values():
+            posts = [
+                user.decisions.aggregate(first=Min("created"))["first"],
+                user.comments.aggregate(first=Min("created"))["first"],
+            ]
+            first = min((day for day in posts if day is not None), default=None)
+            if first is not None and first < user.date_joined:
+                user.date_joined = first
+                user.save(update_fields=["date_joined"])
 
     def load_snapshots(self):
         """Dated historical figures from the seed documents (never invented)."""
