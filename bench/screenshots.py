@@ -19,6 +19,7 @@ PORT = int(os.environ.get("SCREENSHOTS_PORT", "8797"))
 BASE = f"http://localhost:{PORT}"
 PAGES = {
     "comparison": "/compare/django-vs-flask/",
+    "comparison-table": "/compare/django-vs-flask/#comparison",
     "home": "/",
     "framework": "/frameworks/django/",
     "catalogue": "/frameworks/",
