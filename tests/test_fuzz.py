@@ -184,6 +184,7 @@ def site(demo, member, curator):
             "url": ["frameworks/nope/"],
             "id": [str(member.pk)],
             "content_type_id": [str(ContentType.objects.get_for_model(Framework).pk)],
+            "section": ["frameworks", "comparisons", "categories"],  # sitemap-<section>.xml
         },
         pks={
             "procons": str(procon.pk),
