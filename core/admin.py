@@ -4,8 +4,9 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.admin.utils import quote, unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
@@ -25,6 +26,24 @@ from .history import automatic_author
 #: The admin's index lists the work waiting for curators above the apps
 #: (``Queue``, templates/admin/core/index.html).
 admin.site.index_template = "admin/core/index.html"
+
+_to_field_allowed = BaseModelAdmin.to_field_allowed
+
+
+def _concrete_to_field_allowed(self, request, to_field):
+    """Django 5.2's check of ``?_to_field=``, for concrete fields only: given
+    a reverse relation's name (``?_to_field=differences`` on comparisons) it
+    reads ``primary_key``, which a relation lacks, and answers a curator
+    with a 500. A relation can never be referenced: refused (400) instead."""
+    try:
+        concrete = self.opts.get_field(to_field).concrete
+    except FieldDoesNotExist:
+        return False
+    return concrete and _to_field_allowed(self, request, to_field)
+
+
+# Every admin of the site, and of any app added later, gets the check.
+BaseModelAdmin.to_field_allowed = _concrete_to_field_allowed
 
 #: The longest change reason a history row keeps (django-simple-history's column).
 REASON_MAX_LENGTH = 100
