@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib import admin, messages
+from django.contrib.admin.exceptions import DisallowedModelAdminToField
 from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
@@ -42,8 +43,42 @@ def _concrete_to_field_allowed(self, request, to_field):
     return concrete and _to_field_allowed(self, request, to_field)
 
 
-# Every admin of the site, and of any app added later, gets the check.
+_get_object = admin.ModelAdmin.get_object
+_get_changeform_initial_data = admin.ModelAdmin.get_changeform_initial_data
+
+
+def _checked_get_object(self, request, object_id, from_field=None):
+    """Django's, but a ``?_to_field=`` it would not allow (an empty one, say)
+    is a 400 rather than a FieldDoesNotExist, a 500."""
+    if from_field is not None and not self.to_field_allowed(request, from_field):
+        raise DisallowedModelAdminToField(f"The field {from_field} cannot be referenced.")
+    return _get_object(self, request, object_id, from_field)
+
+
+def _checked_initial_data(self, request):
+    """Django's initial values from the add form's query string, less those
+    their field refuses: ``?framework=django`` for a key made the form's
+    rendering raise (a 500); the field starts empty instead."""
+    kept = {}
+    for name, value in _get_changeform_initial_data(self, request).items():
+        try:
+            field = self.opts.get_field(name)
+            if field.concrete:
+                target = field.target_field if field.is_relation else field
+                for item in value if isinstance(value, list) else [value]:
+                    target.to_python(item)
+        except FieldDoesNotExist:
+            pass
+        except (ValidationError, TypeError, ValueError):
+            continue
+        kept[name] = value
+    return kept
+
+
+# Every admin of the site, and of any app added later, gets the checks.
 BaseModelAdmin.to_field_allowed = _concrete_to_field_allowed
+admin.ModelAdmin.get_object = _checked_get_object
+admin.ModelAdmin.get_changeform_initial_data = _checked_initial_data
 
 #: The longest change reason a history row keeps (django-simple-history's column).
 REASON_MAX_LENGTH = 100

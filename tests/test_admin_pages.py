@@ -255,3 +255,16 @@ def test_a_relation_as_to_field_is_refused_not_a_server_error(admin_client):
             assert response.status_code == 400, (url, relation.name)
     comparisons = reverse("admin:comparison_comparison_changelist")
     assert admin_client.get(comparisons, {"_to_field": "id"}).status_code == 200
+
+
+def test_odd_admin_query_values_get_a_400_or_an_empty_field_not_a_server_error(admin_client):
+    group = Group.objects.create(name="editors")
+    delete = reverse("admin:auth_group_delete", args=[group.pk])
+    assert admin_client.get(delete, {"_to_field": ""}).status_code == 400
+    add = reverse("admin:stats_statsnapshot_add")
+    framework = FrameworkFactory(slug="django")
+    response = admin_client.get(add, {"framework": "django", "value": "many", "day": "soon"})
+    assert response.status_code == 200  # the fields refusing them start empty
+    assert admin_client.get(add, {"framework": framework.pk}).context["adminform"].form.initial == {
+        "framework": str(framework.pk)
+    }
