@@ -40,10 +40,12 @@ def media_type(name):
 
 
 class S3MediaStorage(S3Storage):
-    """django-storages' S3 storage, storing SVGs as downloads."""
+    """django-storages' S3 storage: every object cached for a year, SVGs
+    stored as downloads. (The type, ContentType, is the checked one the
+    content carries: frameworks.logos.store_logo.)"""
 
     def get_object_parameters(self, name):
-        params = super().get_object_parameters(name)
+        params = {"CacheControl": IMMUTABLE, **super().get_object_parameters(name)}
         if media_type(name) == MEDIA_TYPES["svg"]:
             params["ContentDisposition"] = "attachment"
         return params

@@ -195,7 +195,7 @@ def with_and_without(media):
 def img(framework, size):
     return (
         f'<img class="logo{" logo--" + size if size else ""}" src="/media/{framework.logo.name}"'
-        f' alt="" width="{ {"small": 28, "large": 64}.get(size, 44)}"'
+        f' alt="" width="{ {"small": 28, "large": 64}.get(size, 44) }"'
     )
 
 
