@@ -291,6 +291,7 @@ def import_logo(row):
     if row.data["logo"] is None:
         return {"logo": ""}
     entry = row.object("logo")
+    entry.text("name", required=True)  # made from the content again when stored
     encoded = entry.text("data", required=True)
     try:
         data = base64.b64decode(encoded, validate=True)
@@ -298,7 +299,6 @@ def import_logo(row):
         entry.fail("must be the file in base64", "data")
     if hashlib.sha256(data).hexdigest() != entry.text("sha256", required=True):
         entry.fail("is not the SHA-256 of data: the file is damaged", "sha256")
-    entry.text("name", required=True)
     try:
         logo = check_logo(data)
     except ValidationError as error:
