@@ -43,7 +43,9 @@ if settings.STORAGES["default"]["BACKEND"] != S3_MEDIA_BACKEND:
     # Logos in local storage, with their type, a sandbox and a year's cache
     # (a web server in front may serve MEDIA_ROOT itself: docs/operations.md).
     # A bucket serves its own.
-    urlpatterns.append(path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", media.serve))
+    urlpatterns.append(
+        path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", media.serve, name="media")
+    )
 
 # The site's error pages, from handlers that never read the request body again.
 handler400 = "core.views.bad_request"
