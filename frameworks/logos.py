@@ -67,16 +67,20 @@ class Logo:
 
 def check_logo(data):
     """The logo in ``data`` (bytes), or a ValidationError saying why not."""
-    if len(data) > MAX_LOGO_BYTES:
-        raise ValidationError(
-            f"A logo may be at most {MAX_LOGO_BYTES // 1024} KB; this file is "
-            f"{len(data) / 1024:,.0f} KB.",
-            code="too_large",
-        )
+    _check_size(len(data))
     if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
         _check_svg(data)
         return Logo(data, "svg")
     return Logo(data, _raster_kind(data))
+
+
+def _check_size(size):
+    if size > MAX_LOGO_BYTES:
+        raise ValidationError(
+            f"A logo may be at most {MAX_LOGO_BYTES // 1024} KB; this file is "
+            f"{size / 1024:,.0f} KB.",
+            code="too_large",
+        )
 
 
 def _raster_kind(data):
@@ -198,6 +202,7 @@ def validate_logo(value):
     """The model field's validator: checks a new upload; a logo already
     stored was checked when it was stored (and is not read again)."""
     if value and not getattr(value, "_committed", True):
+        _check_size(value.size)  # before reading a large upload into memory
         value.seek(0)
         check_logo(value.read())
 
@@ -205,7 +210,8 @@ def validate_logo(value):
 class LogoFieldFile(FieldFile):
     def save(self, name, content, save=True):
         content.seek(0)
-        self.name = store_logo(check_logo(content.read()), self.storage)
+        logo = check_logo(content.read(MAX_LOGO_BYTES + 1))  # the validator's check, again
+        self.name = store_logo(logo, self.storage)
         setattr(self.instance, self.field.attname, self.name)
         self._committed = True
         if save:
@@ -221,4 +227,15 @@ class LogoField(models.FileField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("upload_to", f"{LOGO_FOLDER}/")
         kwargs.setdefault("validators", [validate_logo])
+        kwargs.setdefault(
+            "help_text",
+            f"PNG, JPEG, WebP or SVG (without script or external links), at most "
+            f"{MAX_LOGO_BYTES // 1024} KB. Shown at up to 64 px: a square logo looks best.",
+        )
         super().__init__(*args, **kwargs)
+
+    def formfield(self, **kwargs):
+        field = super().formfield(**kwargs)
+        # The file picker offers images only; the content is what is checked.
+        field.widget.attrs.setdefault("accept", ",".join(MEDIA_TYPES.values()))
+        return field

@@ -228,3 +228,10 @@ def test_comparison_page_and_catalogue_show_the_logo(client, with_and_without):
     assert initials(plain, "small") in page
     assert img(logo, "") in catalogue
     assert initials(plain, "") in catalogue
+
+
+def test_the_admin_file_picker_offers_images_and_says_what_is_accepted(admin_client):
+    page = admin_client.get(admin_url(Framework, "add")).content.decode()
+
+    assert 'accept="image/png,image/jpeg,image/webp,image/svg+xml"' in page
+    assert "PNG, JPEG, WebP or SVG (without script or external links), at most 512 KB" in page
