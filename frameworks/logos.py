@@ -44,8 +44,12 @@ SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
 #: SMIL elements that can set another attribute (an href, an onclick).
 ANIMATIONS = {"animate", "set", "animateMotion", "animateTransform"}
-#: CSS that reaches outside the file: url() to anything but "#id", @import.
-EXTERNAL_CSS = re.compile(r"url\(\s*(?!['\"]?\s*#)[^)]*\)|@import", re.IGNORECASE)
+#: CSS that reaches outside the file: url() to anything but "#id", @import,
+#: image-set() (which takes bare strings), and hex escapes that could spell
+#: any of them.
+EXTERNAL_CSS = re.compile(
+    r"url\(\s*(?!['\"]?\s*#)[^)]*\)|@import|image-set\(|\\[0-9a-f]", re.IGNORECASE
+)
 
 NOT_AN_IMAGE = "Upload a PNG, JPEG, WebP or SVG image: this file is none of them."
 
@@ -179,8 +183,9 @@ def _svg_problems(data):
     except xml.parsers.expat.ExpatError:
         raise ValidationError(NOT_AN_IMAGE, code="not_an_image") from None
     css = "".join(styles)
-    if EXTERNAL_CSS.search(css):
-        note("external references", EXTERNAL_CSS.search(css).group(0)[:60])
+    outside = EXTERNAL_CSS.search(css)
+    if outside:
+        note("external references", css[outside.start() :][:60].strip())
     return [
         f"{problem} ({', '.join(examples)})" if any(examples) else problem
         for problem, examples in found.items()

@@ -64,6 +64,8 @@ def test_images_are_recognised_by_content_and_named_by_it(data, kind):
         (svg('<rect style="fill: url(https://evil.example/p)"/>'), "external references"),
         (svg("<style>@import 'https://evil.example/a.css';</style>"), "external references"),
         (svg('<rect fill="url( http://evil.example/#x)"/>'), "external references"),
+        (svg("<style>rect { fill: \\75 rl(https://evil.example/) }</style>"), "external"),
+        (svg("<style>svg { background: image-set('https://e.example/' 1x) }</style>"), "ext"),
         (svg("<foreignObject><p>hi</p></foreignObject>"), "embedded HTML (<foreignObject>"),
         (svg('<h:iframe xmlns:h="http://www.w3.org/1999/xhtml"/>'), "embedded HTML (<iframe>)"),
         (svg('<set attributeName="href" to="javascript:alert(1)"/>'), "animations that set"),
