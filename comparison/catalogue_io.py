@@ -16,6 +16,7 @@ Format (``"format": "stackcompare-catalogue"``, ``"version": 1``)::
           "slug", "name", "category": slug, "tagline", "description",
           "website", "repository", "docs_url", "language", "license",
           "first_release_year": int | null,
+          "logo": {"name", "sha256", "data": base64} | null,
           "github_repo", "pypi_project", "npm_package" (the sync's sources),
           "statistics": {"github_stars", "github_forks", "github_open_issues",
                          "weekly_downloads", "stacks", "followers":
@@ -36,7 +37,16 @@ Rules that make it reproducible and portable:
 
 - Only what the public sees: published frameworks, approved pros and cons,
   visible comparisons; links to unpublished frameworks are left out. No
-  member data (accounts, votes, decisions), no logos.
+  member data (accounts, votes, decisions).
+- ``logo`` carries the logo file itself: ``data`` is its bytes in base64,
+  ``sha256`` their digest and ``name`` the stored name, which is made from
+  the content (``logos/<hash>.<kind>``). An import checks the digest, then
+  the file with the admin's own check (``frameworks.logos.check_logo``: an
+  image by content, no bomb, no script in an SVG, at most 512 KB), and
+  stores it under the name its content gives. ``null`` removes a logo; a
+  file without the key leaves it alone. A logo is stored as it is read, so
+  an import that fails later leaves it in storage, unreferenced (harmless:
+  the same file always gets the same name).
 - Every list is sorted by its natural key and the document carries no
   export time, so the same catalogue always gives the same bytes: export,
   import into an empty database, export again gives an identical file.
@@ -62,7 +72,10 @@ a NUL is refused, the other control characters but tab, LF and CR are
 stripped.
 """
 
+import base64
+import binascii
 import datetime
+import hashlib
 import json
 
 from django.core.exceptions import ValidationError
@@ -71,6 +84,7 @@ from django.db.models import Count, Prefetch
 
 from core.history import FILE_IMPORT, importing
 from core.text import ControlCharacterError, clean_text, has_control_character
+from frameworks.logos import check_logo, store_logo
 from frameworks.models import Category, Framework, ProCon, Vote
 from frameworks.services import recount_votes
 from stats.models import StatSnapshot
@@ -118,6 +132,7 @@ FIELDS = {
         *FRAMEWORK_TEXT_FIELDS,
         "category",
         "first_release_year",
+        "logo",
         "statistics",
         "history",
         "alternatives",
@@ -126,6 +141,7 @@ FIELDS = {
         "pros",
         "cons",
     },
+    "logo": {"name", "sha256", "data"},
     "statistics": {*STATISTICS, "as_of", *STATISTICS_DAYS},
     "history": {"metric", "value", "day", "source", "source_url"},
     "assessments": {"criterion", "verdict", "summary", "source_url", "checked_on"},
@@ -221,6 +237,7 @@ def _export_framework(f):
         **{name: getattr(f, name) for name in FRAMEWORK_TEXT_FIELDS},
         "category": f.category.slug,
         "first_release_year": f.first_release_year,
+        "logo": export_logo(f.logo),
         "statistics": {
             **{name: getattr(f, name) for name in STATISTICS},
             "as_of": _day(f.stats_as_of),
@@ -251,6 +268,42 @@ def _export_framework(f):
         "pros": procons[ProCon.Kind.PRO],
         "cons": procons[ProCon.Kind.CON],
     }
+
+
+def export_logo(logo):
+    """A framework's logo as the file carries it (None without one)."""
+    if not logo:
+        return None
+    with logo.storage.open(logo.name, "rb") as stored:
+        data = stored.read()
+    return {
+        "name": logo.name,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "data": base64.b64encode(data).decode("ascii"),
+    }
+
+
+def import_logo(row):
+    """The ``logo`` value an entry sets: {} without the key, "" for null, or
+    the name of the checked and stored file."""
+    if "logo" not in row.data:
+        return {}
+    if row.data["logo"] is None:
+        return {"logo": ""}
+    entry = row.object("logo")
+    entry.text("name", required=True)  # made from the content again when stored
+    encoded = entry.text("data", required=True)
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        entry.fail("must be the file in base64", "data")
+    if hashlib.sha256(data).hexdigest() != entry.text("sha256", required=True):
+        entry.fail("is not the SHA-256 of data: the file is damaged", "sha256")
+    try:
+        logo = check_logo(data)
+    except ValidationError as error:
+        entry.fail(" ".join(error.messages), "data")
+    return {"logo": store_logo(logo, Framework._meta.get_field("logo").storage)}
 
 
 def dumps(document):
@@ -531,6 +584,7 @@ class _Importer:
         values.update(
             category=self.category(row.text("category", required=True), row, "category"),
             first_release_year=row.integer("first_release_year"),
+            **import_logo(row),
             stats_as_of=stats.day("as_of"),
             **{name: stats.day(key) for key, name in STATISTICS_DAYS.items()},
             is_published=True,

@@ -11,7 +11,12 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import email_settings_from_environment, env_bool, env_list
+from config.env import (
+    email_settings_from_environment,
+    env_bool,
+    env_list,
+    media_storage_from_environment,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -307,14 +312,24 @@ USE_TZ = True
 # One way to write a date everywhere, "1 Jun 2025" (core/formats/en/formats.py).
 FORMAT_MODULE_PATH = ["core.formats"]
 
-# --- Static files (whitenoise: compressed, content-hashed) ------------------
+# --- Static files and media -------------------------------------------------
+# Static files: whitenoise, compressed and content-hashed.
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# Media (uploaded logos, core/media.py): local files in MEDIA_ROOT, served
+# at MEDIA_URL; or an S3-compatible bucket (AWS S3, Cloudflare R2, MinIO)
+# named by MEDIA_STORAGE_URL, e.g. s3://bucket/prefix?endpoint_url=https://...,
+# or by AWS_STORAGE_BUCKET_NAME and the AWS_S3_* variables (config.env).
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+try:
+    _media_storage = media_storage_from_environment()
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from None
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -3,7 +3,6 @@ serve it (docs/architecture.md): ``frameworks`` from the catalogue, its
 pages and its history; ``comparison`` likewise."""
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -12,6 +11,8 @@ import frameworks.urls
 import history.urls
 import pages.urls
 from comparison.views import ComparisonFeed
+from config.env import S3_MEDIA_BACKEND
+from core import media
 from members.urls import account_patterns
 
 framework_patterns = [
@@ -38,9 +39,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    # Uploaded logos on `make run`; in production the web server serves MEDIA_ROOT.
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.STORAGES["default"]["BACKEND"] != S3_MEDIA_BACKEND:
+    # Logos in local storage, with their type, a sandbox and a year's cache
+    # (a web server in front may serve MEDIA_ROOT itself: docs/operations.md).
+    # A bucket serves its own.
+    urlpatterns.append(
+        path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", media.serve, name="media")
+    )
 
 # The site's error pages, from handlers that never read the request body again.
 handler400 = "core.views.bad_request"

@@ -6,7 +6,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import (
-    FileExtensionValidator,
     MaxValueValidator,
     MinValueValidator,
     RegexValidator,
@@ -19,6 +18,8 @@ from django.utils import timezone
 from core.history import CuratedHistory
 from core.links import url_for
 from core.models import SLUG_PATTERN, TimeStampedModel
+
+from .logos import LogoField
 
 #: The largest imported baseline of a pro/con. Counters are 32-bit integers on
 #: PostgreSQL (at most 2,147,483,647): this leaves room for over a billion
@@ -170,12 +171,9 @@ class Framework(TimeStampedModel):
     first_release_year = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1950), MaxValueValidator(2100)]
     )
-    logo = models.FileField(
-        upload_to="logos/",
-        blank=True,
-        # No SVG: it can carry script.
-        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp"])],
-    )
+    # PNG, JPEG, WebP or a script-free SVG, checked by content, stored as
+    # logos/<content hash>.<kind> (frameworks/logos.py).
+    logo = LogoField(blank=True)
     # Statistics: NULL means unknown and shows as "–", never as 0.
     github_stars = models.PositiveIntegerField(null=True, blank=True)
     github_forks = models.PositiveIntegerField(null=True, blank=True)

@@ -164,6 +164,18 @@ def framework_add_data(admin_client):
 
 
 @pytest.fixture
+def media(settings):
+    """An empty media storage (in memory) for this test: default_storage."""
+    from django.core.files.storage import default_storage
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    return default_storage
+
+
+@pytest.fixture
 def page_cache(settings):
     """The anonymous page cache and the data cache, switched on."""
     settings.PAGE_CACHE = True

@@ -190,6 +190,7 @@ def site(demo, member, curator):
             "id": [str(member.pk)],
             "content_type_id": [str(ContentType.objects.get_for_model(Framework).pk)],
             "section": ["frameworks", "comparisons", "categories"],  # sitemap-<section>.xml
+            "name": ["logos/0123456789abcdef.png"],  # a stored file: media/<path:name>
         },
         pks={
             "procons": str(procon.pk),

@@ -37,7 +37,7 @@ ALL_DOCS = "\n".join(DOCS.values())
 DROPPED = re.compile(
     r"^(DJANGO_|SECRET_KEY$|DEBUG$|ALLOWED_HOSTS$|CSRF_TRUSTED_ORIGINS$|DATABASE_|REDIS_URL$"
     r"|SECURE_|BEHIND_TLS_PROXY$|PAGE_CACHE$|WEB_CONCURRENCY$|CONN_MAX_AGE$|CACHE_DIR$"
-    r"|GITHUB_|PYPI_URL$|PYPISTATS_URL$|NPM_|SYNC_)"
+    r"|GITHUB_|PYPI_URL$|PYPISTATS_URL$|NPM_|SYNC_|MEDIA_|AWS_)"
 )
 
 #: The management commands the docs show after ``.venv/bin/python manage.py``,

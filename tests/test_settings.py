@@ -27,6 +27,9 @@ SETTINGS_VARIABLES = [
     "SECURE_COOKIES",
     "SECURE_HSTS_SECONDS",
     "BEHIND_TLS_PROXY",
+    "MEDIA_STORAGE_URL",
+    "AWS_STORAGE_BUCKET_NAME",
+    "AWS_S3_ENDPOINT_URL",
 ]
 
 
@@ -100,6 +103,46 @@ def database_settings(**env):
     result = run(PRINT_DATABASE, SECRET_KEY="x" * 50, **env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+PRINT_MEDIA = [
+    "-c",
+    "import django, json; django.setup(); from django.conf import settings; "
+    "from django.core.files.storage import storages; s = storages['default']; "
+    "print(json.dumps([settings.STORAGES['default'], type(s).__name__, "
+    "getattr(s, 'bucket_name', None)]))",
+]
+
+
+def test_media_storage_url_puts_media_on_an_s3_bucket():
+    result = run(
+        PRINT_MEDIA,
+        SECRET_KEY="x" * 50,
+        MEDIA_STORAGE_URL="s3://logos/site?endpoint_url=http://127.0.0.1:9100&region_name=us-east-1",
+    )
+
+    assert result.returncode == 0, result.stderr
+    storage, backend, bucket = json.loads(result.stdout)
+    assert storage["BACKEND"] == "core.media.S3MediaStorage"
+    assert (backend, bucket) == ("S3MediaStorage", "logos")
+    assert storage["OPTIONS"]["endpoint_url"] == "http://127.0.0.1:9100"
+
+
+def test_media_are_local_files_by_default():
+    result = run(PRINT_MEDIA, SECRET_KEY="x" * 50)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[:2] == [
+        {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "FileSystemStorage",
+    ]
+
+
+def test_a_bad_media_storage_url_stops_the_start_with_a_clear_message():
+    result = run(SETUP, SECRET_KEY="x" * 50, MEDIA_STORAGE_URL="s3://bucket?endpoint=x")
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: MEDIA_STORAGE_URL: unknown option 'endpoint'" in result.stderr
 
 
 def test_database_url_sqlite():
