@@ -136,7 +136,7 @@ def test_close_matches_forgive_a_typo_in_any_letter(django_assert_max_num_querie
         "glask": ["flask"],
         "¿?": [],
     }
-    with django_assert_num_queries(0):
+    with django_assert_max_num_queries(0):
         assert suggestions_for(["¿?"]) == {"¿?": []}
 
 
