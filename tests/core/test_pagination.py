@@ -88,7 +88,7 @@ class TestPages:
 
     def test_ascending_by_name_and_past_the_end(self, ordered):
         by_name = Framework.objects.order_by("name")
-        names, last = self.walk(by_name, 3)
+        names, _ = self.walk(by_name, 3)
         assert names == sorted(names)
         beyond = pagination.paginate(by_name, pagination.encode("n", ["F6"]), 3)
         assert beyond.object_list == []

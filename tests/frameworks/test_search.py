@@ -75,7 +75,7 @@ def test_the_catalogue_asks_did_you_mean_with_a_link(client, catalogue, typed, m
 def test_no_did_you_mean_when_a_name_matches(client, catalogue):
     html = client.get("/frameworks/", {"q": "django"}).content.decode()
     assert did_you_mean(html) == []
-    cards = re.findall(r'<h3[^>]*>\s*<a[^>]*>([^<]+)</a>', html)
+    cards = re.findall(r"<h3[^>]*>\s*<a[^>]*>([^<]+)</a>", html)
     assert cards[0].strip() == "Django"
 
 
