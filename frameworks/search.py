@@ -37,7 +37,7 @@ from django.contrib.postgres.search import (
 from django.db import connection
 from django.db.models import Case, FloatField, Q, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Greatest, Length
+from django.db.models.functions import Cast, Greatest, Length
 from django.utils.text import slugify
 
 from core.text import visible_text
@@ -183,7 +183,12 @@ def matching(queryset, text):
             queryset.annotate(document=search_vector())
             .filter(Q(document=query) | Q(name__trigram_similar=text))
             .annotate(
-                rank=SearchRank(search_vector(), query) + TrigramSimilarity("name", text),
+                # As double precision: a real (float4) reaches Python rounded
+                # through its text, so a cursor holding it would not find it.
+                rank=Cast(
+                    SearchRank(search_vector(), query) + TrigramSimilarity("name", text),
+                    FloatField(),
+                ),
             )
         )
     else:
