@@ -15,6 +15,15 @@ from django.db.models import F
 from frameworks import search
 
 
+class TrigramExtensionOnPostgreSQL(TrigramExtension):
+    """Django's goes forwards only on PostgreSQL but reads pg_extension going
+    back on any database."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 def postgresql_indexes():
     return [
         GinIndex(search.search_vector(), name="framework_search"),
@@ -50,6 +59,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        TrigramExtension(),
+        TrigramExtensionOnPostgreSQL(),
         migrations.RunPython(forwards, backwards),
     ]
