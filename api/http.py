@@ -3,7 +3,7 @@
 ``api_view`` wraps every endpoint: GET and HEAD only, a query parameter the
 endpoint does not read is a 400 (not a silent redirect: a typo such as
 ``?sotr=stars`` must not quietly return the unsorted list), and so is one
-given twice (``?page=1&page=2``: Django would read the last), then the page
+given twice (``?page_size=1&page_size=2``: Django would read the last), then the page
 cache's ``cache_anonymous`` with the same parameters, so anonymous answers
 are cached and invalidated like pages. Rate limit, CORS and ETag/304 are in
 ``api.middleware``.
@@ -14,11 +14,12 @@ from urllib.parse import urlencode
 
 from django.http import Http404, JsonResponse
 
+from core import pagination
 from core.cache import cache_anonymous
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
-PAGE_PARAMS = ("page", "page_size")
+PAGE_PARAMS = ("cursor", "page_size")
 
 
 class ApiError(Exception):
@@ -95,29 +96,27 @@ def _positive_int(request, name, default, largest=None):
 
 
 def paginate(request, queryset, serialise):
-    """One page of ``queryset`` in the API's list envelope.
-
-    Two queries whatever the data size: the count and the page."""
-    page = _positive_int(request, "page", 1)
+    """One keyset page of ``queryset`` (core/pagination.py) in the API's
+    list envelope, with ``next`` and ``previous`` as addresses holding a
+    ``cursor``. Two queries whatever the data size or depth: the count and
+    the page. A cursor this API did not make is a 400."""
     size = _positive_int(request, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    count = queryset.count()
-    pages = max(1, -(-count // size))
-    if page > pages:
-        raise ApiError(404, f"There is no page {page}; the last page is {pages}.")
-    start = (page - 1) * size
-    rows = list(queryset[start : start + size])
+    try:
+        page = pagination.paginate(queryset, request.GET.get("cursor") or None, size)
+    except pagination.InvalidCursor as error:
+        raise ApiError(400, error.message, parameter="cursor") from None
 
-    def link(number):
-        query = dict(request.GET.items())
-        query["page"] = number
-        return request.build_absolute_uri(f"{request.path}?{urlencode(sorted(query.items()))}")
+    def link(cursor):
+        query = {k: v for k, v in request.GET.items() if k != "cursor"}
+        if cursor:
+            query["cursor"] = cursor
+        encoded = urlencode(sorted(query.items()))
+        return request.build_absolute_uri(request.path + (f"?{encoded}" if encoded else ""))
 
     return {
-        "count": count,
-        "page": page,
-        "pages": pages,
+        "count": queryset.count(),
         "page_size": size,
-        "next": link(page + 1) if page < pages else None,
-        "previous": link(page - 1) if page > 1 else None,
-        "results": [serialise(row) for row in rows],
+        "next": link(page.next_cursor) if page.has_next else None,
+        "previous": link(page.previous_cursor) if page.has_previous else None,
+        "results": [serialise(row) for row in page.object_list],
     }

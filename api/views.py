@@ -184,14 +184,14 @@ def criterion_data(c):
 def criterion_list(request):
     depends_on(CRITERIA)
     return json_response(
-        paginate(request, Criterion.objects.order_by("position", "name"), criterion_data)
+        paginate(request, Criterion.objects.order_by("position", "name", "pk"), criterion_data)
     )
 
 
 def comparison_list(request):
     """The curated comparisons, by title."""
     depends_on(COMPARISONS, catalogue_tags.FRAMEWORKS)
-    queryset = Comparison.objects.visible().with_frameworks().order_by("title")
+    queryset = Comparison.objects.visible().with_frameworks().order_by("title", "pk")
     return json_response(paginate(request, queryset, lambda c: comparison_summary(request, c)))
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from frameworks.models import COMPARE_SEPARATOR, Framework
-from frameworks.selectors import suggestions_for
+from frameworks.search import suggestions_for
 
 from .models import (
     FRAMEWORK_RANGE,

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # search and pg_trgm lookups (frameworks/search.py)
     "django_filters",
     "axes",
     "simple_history",

@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 from django.conf import settings
-from django.db.models.signals import post_delete, pre_delete
+from django.db.models.signals import post_delete, post_migrate, pre_delete
 
 
 class FrameworksConfig(AppConfig):
@@ -24,3 +24,16 @@ class FrameworksConfig(AppConfig):
             sender=settings.AUTH_USER_MODEL,
             dispatch_uid="frameworks-recount-after-member-deleted",
         )
+        # SQLite drops a table's triggers when a migration rebuilds it: put
+        # the search index's back (frameworks/search.py).
+        post_migrate.connect(
+            _ensure_search_index, sender=self, dispatch_uid="frameworks-search-index"
+        )
+
+
+def _ensure_search_index(using, **kwargs):
+    from django.db import connections
+
+    from .search import ensure_sqlite_index
+
+    ensure_sqlite_index(connections[using])

@@ -1,6 +1,7 @@
 import django_filters
-from django.db.models import F, Q
+from django.db.models import F
 
+from . import search
 from .models import Category, Framework
 from .selectors import category_and_below
 
@@ -130,15 +131,9 @@ class FrameworkFilter(django_filters.FilterSet):
         return queryset.inactive() if value == "inactive" else queryset
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(tagline__icontains=value)
-            | Q(description__icontains=value)
-            | Q(language__icontains=value)
-        )
+        """Ranked full-text search (frameworks/search.py): best match
+        first, unless a sort is chosen."""
+        return search.matching(queryset, value)
 
     def in_category(self, queryset, name, value):
         """A category and everything below it."""

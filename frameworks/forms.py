@@ -4,7 +4,7 @@ from django.core.validators import MaxValueValidator
 from core.text import visible_text
 
 from .models import BASELINE_TOO_LARGE, MAX_BASELINE_VOTES, Decision, ProCon
-from .selectors import NAME_LENGTH, frameworks_named, suggestions_for
+from .search import NAME_LENGTH, frameworks_named, suggestions_for
 
 MAX_DECISION_FRAMEWORKS = 4
 NOTHING_VISIBLE = "Write some visible text: spaces and invisible characters alone do not count."

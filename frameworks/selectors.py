@@ -1,19 +1,16 @@
 """Reads that span several catalogue models, each in a fixed number of queries."""
 
-import difflib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, OuterRef, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
-from django.utils.text import slugify
 
 from core import charts
 from core.templatetags.site import compact, figure
-from core.text import visible_text
 
-from .models import Category, Framework, ProCon, Vote, votes_of
+from .models import Category, ProCon, Vote, votes_of
 
 
 def category_paths():
@@ -167,90 +164,3 @@ def category_tree():
             Prefetch("children", queryset=Category.objects.order_by("name"))
         )
     )
-
-
-# --- Frameworks by name: the picker's lookups ---------------------------------
-
-#: The most names a lookup answers (the picker's suggestions).
-NAME_MATCHES = 10
-#: Longer input names no framework (names and slugs hold 100 characters).
-NAME_LENGTH = 100
-
-
-def frameworks_matching(text, limit=NAME_MATCHES):
-    """Published frameworks for what a reader is typing: those whose slug
-    starts with it first, then those whose name or slug holds it, each
-    group by name; at most ``limit``, in at most two queries. The prefix
-    query reads the slug's unique index (on PostgreSQL its
-    ``varchar_pattern_ops`` twin, which Django creates for ``LIKE 'dj%'``);
-    the substring query runs only when the prefixes leave room."""
-    text = visible_text(text)[:NAME_LENGTH]
-    key = slugify(text)
-    if not text:
-        return []
-    published = Framework.objects.published().only("pk", "name", "slug").order_by("name")
-    found = list(published.filter(slug__startswith=key)[:limit]) if key else []
-    if len(found) < limit:
-        inside = Q(name__icontains=text) | (Q(slug__contains=key) if key else Q())
-        found += published.filter(inside).exclude(pk__in=[f.pk for f in found])[
-            : limit - len(found)
-        ]
-    return found
-
-
-def frameworks_named(texts):
-    """``{text: Framework}`` for each text that names a published framework
-    exactly, by name (any case) or slug (one query)."""
-    texts = [t for t in texts if t]
-    if not texts:
-        return {}
-    wanted = Q(slug__in=[slugify(t) for t in texts] + [t.lower() for t in texts])
-    for text in texts:
-        wanted |= Q(name__iexact=text)
-    candidates = list(Framework.objects.published().filter(wanted).only("pk", "name", "slug"))
-    by_name = {f.name.lower(): f for f in candidates}
-    by_slug = {f.slug: f for f in candidates}
-    named = {}
-    for text in texts:
-        found = by_name.get(text.lower()) or by_slug.get(text.lower()) or by_slug.get(slugify(text))
-        if found is not None:
-            named[text] = found
-    return named
-
-
-def suggest(unknown, candidates):
-    """Published frameworks whose slug or name is close to ``unknown``."""
-    by_key = {}
-    for framework in candidates:
-        by_key.setdefault(framework.slug, framework)
-        by_key.setdefault(framework.name.lower(), framework)
-    matches = difflib.get_close_matches(unknown.lower(), list(by_key), n=6, cutoff=0.6)
-    seen, result = set(), []
-    for key in matches:
-        framework = by_key[key]
-        if framework.pk not in seen:
-            seen.add(framework.pk)
-            result.append(framework)
-    return result[:3]
-
-
-def suggestions_for(unknown):
-    """``{name: close published frameworks}`` for each unknown name (one
-    query): what a bad compare address, picker entry, API address or
-    assistant's tool call is offered instead. Candidates share the name's
-    first letter (the slug's index finds them): a typo in the first letter
-    finds nothing, the price of comparing a few hundred names rather than a
-    20,000-framework catalogue's every one (0.7 s of difflib)."""
-    initials = {name: slugify(name)[:1] for name in unknown}
-    if not any(initials.values()):
-        return {name: [] for name in unknown}
-    sharing = Q()
-    for initial in set(filter(None, initials.values())):
-        sharing |= Q(slug__startswith=initial)
-    candidates = list(Framework.objects.published().filter(sharing).only("pk", "slug", "name"))
-    return {
-        name: suggest(name, [f for f in candidates if f.slug.startswith(initials[name])])
-        if initials[name]
-        else []
-        for name in unknown
-    }

@@ -25,7 +25,7 @@ from core.cache import depends_on
 from core.http import etag_of, safe_next, too_many, wants_json
 from core.models import SLUG_PATTERN
 
-from . import badges, moderation, selectors, services
+from . import badges, moderation, search, selectors, services
 from . import cache as tags
 from .forms import DecisionForm
 from .models import Decision, Framework, ProCon
@@ -196,7 +196,7 @@ def framework_names(request):
     for everyone: kept in the page cache under its ``q``, and the script
     asks without cookies so members read the same entry."""
     depends_on(tags.FRAMEWORKS)
-    found = selectors.frameworks_matching(request.GET.get("q", ""))
+    found = search.frameworks_matching(request.GET.get("q", ""))
     return JsonResponse({"frameworks": [{"name": f.name, "slug": f.slug} for f in found]})
 
 

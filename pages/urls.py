@@ -36,7 +36,7 @@ framework_patterns = [
     path(
         "frameworks/",
         cache_anonymous(
-            views.FrameworkListView.as_view(), params=[*FrameworkFilter.base_filters, "page"]
+            views.FrameworkListView.as_view(), params=[*FrameworkFilter.base_filters, "cursor"]
         ),
         name="list",
     ),
@@ -48,7 +48,7 @@ framework_patterns = [
     path("frameworks/<slug:slug>/suggest/", views.suggest, name="suggest"),
     path(
         "categories/<slug:slug>/",
-        cache_anonymous(views.CategoryDetailView.as_view()),
+        cache_anonymous(views.CategoryDetailView.as_view(), params=["cursor"]),
         name="category",
     ),
     path(

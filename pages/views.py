@@ -35,11 +35,12 @@ from comparison.views import (
     compare_not_found,
     comparison_page,
 )
-from core import ratelimit, snippets, structured_data
+from core import pagination, ratelimit, snippets, structured_data
 from core.cache import depends_on, derived
 from core.http import canonical_query, too_many
 from core.links import script_prefix
 from frameworks import cache as catalogue_tags
+from frameworks import search
 from frameworks.filters import FrameworkFilter
 from frameworks.forms import SuggestionForm
 from frameworks.models import Category, Decision, Framework
@@ -55,13 +56,32 @@ from members.selectors import TRENDING_DAYS, decision_comments
 
 from . import selectors
 
+#: Frameworks per page of the catalogue and of a category.
+PER_PAGE = 24
 
-class FrameworkListView(FilterView):
-    """The catalogue: filters, sort and page all live in the query string."""
+
+class CursorPagesMixin:
+    """Keyset pages (``?cursor=``, core/pagination.py): a cursor this site
+    did not make is a 400 page saying so."""
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except pagination.InvalidCursor as error:
+            return render(request, "400.html", {"message": error.message}, status=400)
+
+    def cursor_page(self, queryset):
+        return pagination.paginate(queryset, self.request.GET.get("cursor") or None, PER_PAGE)
+
+
+class FrameworkListView(CursorPagesMixin, FilterView):
+    """The catalogue: filters, sort and cursor all live in the query string.
+    A search is ranked, best match first; when its first page holds no
+    name like the words typed, it offers close names ("did you mean")."""
 
     filterset_class = FrameworkFilter
     template_name = "frameworks/framework_list.html"
-    paginate_by = 24
+    paginate_by = PER_PAGE
     strict = False
 
     def get_queryset(self):
@@ -72,10 +92,21 @@ class FrameworkListView(FilterView):
         return selectors.catalogue(votes=by_votes).order_by("name")
 
     def paginate_queryset(self, queryset, page_size):
-        try:
-            return super().paginate_queryset(queryset, page_size)
-        except Http404:
-            raise Http404("That page of the catalogue does not exist.") from None
+        page = self.cursor_page(queryset)
+        return None, page, page.object_list, page.has_next or page.has_previous
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["count"] = self.object_list.count()
+        query = (self.filterset.form.cleaned_data.get("q") or "").strip()
+        page = context["page_obj"]
+        named = any(query.casefold() in f.name.casefold() for f in page.object_list)
+        context["did_you_mean"] = (
+            [f for f in search.close_names([query])[query] if f.name.casefold() != query.casefold()]
+            if query and not page.has_previous and not named
+            else []
+        )
+        return context
 
 
 FRAMEWORK_TEMPLATE = "frameworks/framework_detail.html"
@@ -126,14 +157,18 @@ class FrameworkDetailView(View):
         return render_framework_page(request, slug)
 
 
-class CategoryDetailView(TemplateView):
+class CategoryDetailView(CursorPagesMixin, TemplateView):
+    """A category and everything below it, a page of frameworks at a time."""
+
     template_name = "frameworks/category_detail.html"
 
     def get_context_data(self, slug, **kwargs):
         category = get_object_or_404(Category, slug=slug)
         paths = category_paths()
         below = category_and_below(category, paths)
-        frameworks = list(selectors.catalogue().filter(category_id__in=below).order_by("name"))
+        listed = selectors.catalogue().filter(category_id__in=below).order_by("name")
+        page = self.cursor_page(listed)
+        frameworks = page.object_list
         depends_on(
             catalogue_tags.CATEGORIES,
             catalogue_tags.FRAMEWORKS,
@@ -145,6 +180,8 @@ class CategoryDetailView(TemplateView):
             breadcrumb=paths[category.pk],
             children=list(category.children.order_by("name")),
             frameworks=frameworks,
+            page_obj=page,
+            count=listed.count(),
             comparisons=related_comparisons([f.pk for f in frameworks], limit=12),
             **kwargs,
         )

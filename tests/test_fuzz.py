@@ -110,7 +110,8 @@ def test_the_walk_finds_every_kind_of_route():
     assert {"home", "detail", "export", "vote", "password_reset_confirm"} <= names
     assert "compare/%(slugs)s/" in templates
     assert "admin/frameworks/framework/%(object_id)s/change/" in templates
-    assert {"q", "page"} <= set(cached_routes()["frameworks/"].keys)
+    assert {"q", "cursor"} <= set(cached_routes()["frameworks/"].keys)
+    assert "cursor" in cached_routes()["categories/%(slug)s/"].keys
     assert "w-url-routing" in cached_routes()["compare/%(slugs)s/"].keys
     assert "frameworks/%(slug)s/feed/" in cached_routes()
 

@@ -54,21 +54,39 @@ def test_frameworks_take_the_catalogues_filters(client, demo):
     assert "flask" in {f["slug"] for f in found}
 
 
-def test_frameworks_are_paginated(client):
+def walk(client, url, link="next"):
+    """The pages of a list, following its ``next`` (or ``previous``) links."""
+    pages = []
+    while url:
+        data = client.get(url).json()
+        pages.append(data)
+        url = data[link]
+    return pages
+
+
+def test_frameworks_are_paginated_by_cursor(client):
     FrameworkFactory.create_batch(5)
-    first = client.get("/api/v1/frameworks/?page_size=2").json()
-    assert (first["count"], first["pages"], first["page"]) == (5, 3, 1)
-    assert first["previous"] is None
-    assert first["next"] == "http://testserver/api/v1/frameworks/?page=2&page_size=2"
-    last = client.get("/api/v1/frameworks/?page_size=2&page=3").json()
-    assert len(last["results"]) == 1
-    assert last["next"] is None
-    seen = [
-        f["slug"]
-        for page in (1, 2, 3)
-        for f in client.get(f"/api/v1/frameworks/?page_size=2&page={page}").json()["results"]
-    ]
-    assert sorted(seen) == sorted(Framework.objects.values_list("slug", flat=True))
+    pages = walk(client, "/api/v1/frameworks/?page_size=2")
+    assert [len(p["results"]) for p in pages] == [2, 2, 1]
+    assert {p["count"] for p in pages} == {5}
+    assert pages[0]["previous"] is None
+    assert pages[0]["next"].startswith("http://testserver/api/v1/frameworks/?cursor=n.")
+    assert pages[0]["next"].endswith("&page_size=2")
+    seen = [f["slug"] for p in pages for f in p["results"]]
+    assert seen == list(Framework.objects.order_by("name").values_list("slug", flat=True))
+    # Back from the last page: the same pages, in reverse.
+    back = walk(client, pages[-1]["previous"], link="previous")
+    assert [f["slug"] for p in reversed(back) for f in p["results"]] == seen[:4]
+
+
+def test_filters_and_sort_are_kept_across_cursor_pages(client):
+    for stars in (10, None, 30, 20, None):
+        FrameworkFactory(language="Python", github_stars=stars)
+    FrameworkFactory(language="Go", github_stars=99)
+    pages = walk(client, "/api/v1/frameworks/?language=Python&sort=-stars&page_size=2")
+    stars = [f["statistics"]["github_stars"] for p in pages for f in p["results"]]
+    assert stars == [30, 20, 10, None, None]  # unknown last, the Go one never
+    assert all("language=Python" in p["next"] for p in pages[:-1])
 
 
 def test_one_framework_with_its_cells_pros_cons_and_comparisons(client, demo):

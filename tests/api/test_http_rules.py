@@ -3,6 +3,8 @@
 import pytest
 from django.test import Client
 
+from comparison.models import Criterion
+from core import pagination
 from frameworks import services
 from frameworks.models import ProCon
 from tests.factories import FrameworkFactory, UserFactory
@@ -25,23 +27,24 @@ ENDPOINTS = [
         ("/api/v1/frameworks/?category=nosuch", "Invalid filter"),
         ("/api/v1/frameworks/?language=Klingon", "Invalid filter"),
         ("/api/v1/frameworks/?q=" + "x" * 101, "Invalid filter"),
-        ("/api/v1/frameworks/?page=0", "page must be"),
-        ("/api/v1/frameworks/?page=-1", "page must be"),
-        ("/api/v1/frameworks/?page=1.5", "page must be"),
-        ("/api/v1/frameworks/?page=99999999999999999999", "page must be"),
+        ("/api/v1/frameworks/?cursor=0", "cursor is not valid"),
+        ("/api/v1/frameworks/?cursor=n.bm90IGpzb24", "cursor is not valid"),
+        ("/api/v1/frameworks/?sort=-stars&cursor=n.WzFd", "cursor is not valid"),  # one key
+        ("/api/v1/frameworks/?sort=-stars&cursor=n.WyJ4IiwxXQ", "cursor is not valid"),  # "x"
+        ("/api/v1/frameworks/?page=2", "Unknown query parameter 'page'"),
         ("/api/v1/frameworks/?page_size=101", "at most 100"),
         ("/api/v1/frameworks/?page_size=abc", "page_size must be"),
         # The text policy refuses a NUL before the endpoint reads it.
-        ("/api/v1/criteria/?page=%00", "This request cannot be read"),
+        ("/api/v1/criteria/?cursor=%00", "This request cannot be read"),
         ("/api/v1/comparisons/dj%00ango-vs-flask/", "This request cannot be read"),
-        ("/api/v1/criteria/?page=%C2%B2", "page must be"),  # "²" passes isdigit()
-        ("/api/v1/criteria/?page=%D9%A1", "page must be"),  # Arabic-Indic one
+        ("/api/v1/criteria/?page_size=%C2%B2", "page_size must be"),  # "²" passes isdigit()
+        ("/api/v1/criteria/?page_size=%D9%A1", "page_size must be"),  # Arabic-Indic one
         ("/api/v1/comparisons/django-vs-flask/?only=all", 'only must be "differences"'),
         ("/api/v1/frameworks/?sotr=-stars", "Unknown query parameter 'sotr'"),
         ("/api/v1/comparisons/?only=differences", "Unknown query parameter 'only'"),
-        ("/api/v1/frameworks/django/?page=2", "Unknown query parameter"),
+        ("/api/v1/frameworks/django/?cursor=2", "Unknown query parameter"),
         # Which of two values was meant is anyone's guess (Django reads the last).
-        ("/api/v1/criteria/?page=1&page=2", "'page' is given 2 times"),
+        ("/api/v1/criteria/?page_size=1&page_size=2", "'page_size' is given 2 times"),
         ("/api/v1/frameworks/?language=Python&language=Go", "'language' is given 2 times"),
         ("/api/v1/comparisons/django-vs-flask/?only=differences&only=", "'only' is given"),
     ],
@@ -59,10 +62,12 @@ def test_filter_errors_name_the_parameter(client, demo):
     assert list(errors) == ["sort"]
 
 
-def test_a_page_past_the_end_is_a_json_404(client, demo):
-    response = client.get("/api/v1/criteria/?page=9")
-    assert response.status_code == 404
-    assert "last page is 1" in response.json()["error"]
+def test_a_cursor_past_the_end_is_an_empty_page_back_to_the_first(client, demo):
+    last = Criterion.objects.order_by("position", "name", "pk").last()
+    cursor = pagination.encode("n", [last.position, last.name, last.pk])
+    data = client.get(f"/api/v1/criteria/?cursor={cursor}").json()
+    assert (data["results"], data["next"]) == ([], None)
+    assert data["previous"] == "http://testserver/api/v1/criteria/"
 
 
 def test_an_unknown_api_address_is_a_json_404(client):
@@ -165,7 +170,7 @@ def test_a_new_framework_reaches_the_list_but_not_the_criteria(demo, page_cache,
     for url in ("/api/v1/frameworks/", "/api/v1/criteria/"):
         reader.get(url)
     framework = committed(FrameworkFactory, slug="zzz-new", name="ZZZ New")
-    listed = reader.get("/api/v1/frameworks/?page=1")
+    listed = reader.get("/api/v1/frameworks/?page_size=50")
     assert framework.slug in {
         f["slug"] for f in reader.get("/api/v1/frameworks/").json()["results"]
     }

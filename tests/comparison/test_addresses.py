@@ -4,7 +4,7 @@ import pytest
 
 from comparison.addresses import MAX_PATH_LENGTH, CompareError, parse_slugs
 from frameworks.models import Framework
-from frameworks.selectors import suggest
+from frameworks.search import suggest
 
 
 @pytest.mark.parametrize(

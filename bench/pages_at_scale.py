@@ -1,0 +1,131 @@
+"""Pages at scale (issue 30): each page type's uncached time, queries and
+size with N frameworks, on the database of ``DATABASE_URL``. Print-only.
+
+    DATABASE_URL=sqlite:////tmp/scale.sqlite3 .venv/bin/python bench/pages_at_scale.py 2000 20000
+
+It builds its own quick catalogue (frameworks in a few categories, one
+holding half of them, three pros and cons each), not the realistic one
+of ``generate_catalogue``: it measures the pages' shape, flat or not. The
+database is flushed first: never point it at a real catalogue.
+Figures go to docs/benchmarks/, under "Pages at scale (issue 30)".
+"""
+
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ["PAGE_CACHE"] = "0"
+os.environ.setdefault("DEBUG", "1")  # templates and static files as in development
+
+PATHS = [
+    "/",
+    "/compare/",
+    "/frameworks/",
+    "/frameworks/?sort=-stars",
+    "/frameworks/?sort=-votes",
+    "/frameworks/?q=fast+async",
+    "/frameworks/?q=djnago",
+    "/categories/big/",
+    "/api/v1/frameworks/",
+    "/frameworks/names.json?q=fas",
+    "/frameworks/django/",
+    "/compare/django-vs-flask/",
+]
+REQUESTS = int(os.environ.get("SCALE_REQUESTS", "15"))
+
+
+def build(total):
+    from django.core.management import call_command
+    from django.db import connection
+
+    from frameworks.models import Category, Framework, ProCon
+
+    call_command("flush", interactive=False, verbosity=0)
+    big = Category.objects.create(name="Big", slug="big")
+    others = [Category.objects.create(name=f"Kind {n}", slug=f"kind-{n}") for n in range(10)]
+    words = ["fast", "async", "typed", "friendly", "minimal", "batteries", "reactive", "secure"]
+    rows = []
+    for n in range(total):
+        name = "Django" if n == 0 else "Flask" if n == 1 else f"Framework {n:05}"
+        rows.append(
+            Framework(
+                name=name,
+                slug=name.lower().replace(" ", "-"),
+                category=big if n % 2 == 0 else others[n % 10],
+                tagline=f"A {words[n % 8]} framework for the web",
+                description=f"{words[n % 5]} and {words[(n * 3) % 8]} tools. " * 8,
+                language=["Python", "Go", "Rust", "JavaScript"][n % 4],
+                license="MIT",
+                github_stars=(n * 7919) % 90000 or None,
+                weekly_downloads=(n * 104729) % 5_000_000 or None,
+            )
+        )
+    Framework.objects.bulk_create(rows, batch_size=2000)
+    ids = list(Framework.objects.values_list("pk", flat=True))
+    ProCon.objects.bulk_create(
+        [
+            ProCon(
+                framework_id=pk,
+                kind=kind,
+                text=f"{kind} {k}",
+                baseline_votes=(pk * 31 + k) % 500,
+                votes_count=(pk * 31 + k) % 500,
+            )
+            for pk in ids
+            for k, kind in enumerate(["pro", "pro", "con"])
+        ],
+        batch_size=5000,
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # as autovacuum would after such a load
+
+
+def measure(path):
+    from django.db import connection, reset_queries
+    from django.test import Client
+
+    client = Client(HTTP_COOKIE="sessionid=bench-uncached", HTTP_HOST="127.0.0.1")
+    for _ in range(3):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+    client.get(path)
+    queries = connection.queries  # DEBUG=1 logs the last request's queries
+    times = []
+    for _ in range(REQUESTS):
+        start = time.perf_counter()
+        client.get(path)
+        times.append((time.perf_counter() - start) * 1000)
+    reset_queries()
+    return statistics.median(times), len(queries), len(response.content)
+
+
+def main(sizes):
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    print(f"database: {connection.vendor}, requests per page: {REQUESTS} (median)")
+    results = {}
+    for total in sizes:
+        build(total)
+        results[total] = {path: measure(path) for path in PATHS}
+    print("| page | " + " | ".join(f"{n:,} frameworks" for n in sizes) + " |")
+    print("| --- |" + " --- |" * len(sizes))
+    for path in PATHS:
+        cells = [
+            f"{results[n][path][0]:.1f} ms, {results[n][path][1]} q, "
+            f"{results[n][path][2] / 1000:.0f} KB"
+            for n in sizes
+        ]
+        print(f"| `{path}` | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main([int(arg) for arg in sys.argv[1:]] or [2000, 20000])

@@ -1,0 +1,323 @@
+"""Finding frameworks by what a reader types: the one place for it.
+
+- ``matching(queryset, text)``: the catalogue's search (``?q=``), ranked
+  (``rank``, higher first: a name match above a tagline match above a
+  description match), over name, tagline and description.
+- ``close_names(texts)``: "did you mean" for misspellings (``djnago``,
+  ``fask``): the catalogue, the picker, bad compare addresses, the API
+  and the assistants' tools all ask it.
+- ``frameworks_matching(text)``: the picker's as-you-type names
+  (``/frameworks/names.json``), with close names when few match.
+
+Each database searches with what it has:
+
+- PostgreSQL: full-text search (weighted ``SearchVector``, ``SearchRank``,
+  a GIN expression index) and ``pg_trgm`` (``TrigramSimilarity`` and a
+  trigram index on the name) for typos; migration 0016.
+- SQLite: an FTS5 table (``frameworks_search``) kept in step with
+  Framework by triggers, which ``ensure_sqlite_index`` creates (the
+  migration, and again after every ``migrate``: SQLite rebuilds a table
+  it alters, and the rebuilt table has no triggers).
+- SQLite without FTS5, the fallback: substring matches.
+
+On SQLite both paths rank by tiers and suggest with difflib over the
+names sharing a pair of letters with the typed text. docs/features.md has
+the reader's side.
+"""
+
+import difflib
+import re
+
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    TrigramSimilarity,
+)
+from django.db import connection
+from django.db.models import Case, FloatField, Q, Value, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Greatest, Length
+from django.utils.text import slugify
+
+from core.text import visible_text
+
+from .models import Framework
+
+#: The most names a lookup answers (the picker's suggestions).
+NAME_MATCHES = 10
+#: Longer input names no framework (names and slugs hold 100 characters).
+NAME_LENGTH = 100
+#: How close a name must be to be suggested (pg_trgm similarity; difflib ratio).
+TRIGRAM_CLOSE = 0.2
+DIFFLIB_CLOSE = 0.6
+#: Most suggestions per typed name.
+SUGGESTIONS = 3
+
+SEARCH_CONFIG = "english"
+SQLITE_TABLE = "frameworks_search"
+
+
+def search_vector():
+    """The weighted document; the GIN index of migration 0016 is on this very
+    expression, so PostgreSQL reads the index for it."""
+    return (
+        SearchVector("name", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("tagline", weight="B", config=SEARCH_CONFIG)
+        + SearchVector("description", weight="C", config=SEARCH_CONFIG)
+    )
+
+
+# --- SQLite's FTS5 table ---------------------------------------------------------
+
+_SQLITE_TRIGGERS = {
+    f"{SQLITE_TABLE}_insert": f"""
+        AFTER INSERT ON frameworks_framework BEGIN
+          INSERT INTO {SQLITE_TABLE}(rowid, name, tagline, description)
+          VALUES (new.id, new.name, new.tagline, new.description);
+        END""",
+    f"{SQLITE_TABLE}_delete": f"""
+        AFTER DELETE ON frameworks_framework BEGIN
+          INSERT INTO {SQLITE_TABLE}({SQLITE_TABLE}, rowid, name, tagline, description)
+          VALUES ('delete', old.id, old.name, old.tagline, old.description);
+        END""",
+    f"{SQLITE_TABLE}_update": f"""
+        AFTER UPDATE OF name, tagline, description ON frameworks_framework BEGIN
+          INSERT INTO {SQLITE_TABLE}({SQLITE_TABLE}, rowid, name, tagline, description)
+          VALUES ('delete', old.id, old.name, old.tagline, old.description);
+          INSERT INTO {SQLITE_TABLE}(rowid, name, tagline, description)
+          VALUES (new.id, new.name, new.tagline, new.description);
+        END""",
+}
+
+
+def fts5_compiled(conn):
+    """Whether this SQLite has FTS5 (most builds do; some distributions' do not)."""
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT sqlite_compileoption_used('ENABLE_FTS5')")
+        if cursor.fetchone()[0]:
+            return True
+        try:  # Built as a loadable module rather than a compile option.
+            cursor.execute("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
+        except Exception:
+            return False
+        cursor.execute("DROP TABLE temp.fts5_probe")
+        return True
+
+
+def ensure_sqlite_index(conn=connection):
+    """Create the FTS5 table and its triggers where missing, and rebuild the
+    table from Framework when a trigger was missing. Nothing on PostgreSQL
+    or without FTS5 (the fallback then searches)."""
+    if conn.vendor != "sqlite" or not fts5_compiled(conn):
+        return
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') AND name LIKE %s",
+            [f"{SQLITE_TABLE}%"],
+        )
+        present = {row[0] for row in cursor.fetchall()}
+        if "frameworks_framework" not in conn.introspection.table_names(cursor):
+            return
+        missing = [name for name in _SQLITE_TRIGGERS if name not in present]
+        if SQLITE_TABLE in present and not missing:
+            return
+        cursor.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {SQLITE_TABLE} USING fts5("
+            "name, tagline, description, content='frameworks_framework', content_rowid='id')"
+        )
+        for name in missing:
+            cursor.execute(f"CREATE TRIGGER {name} {_SQLITE_TRIGGERS[name]}")
+        cursor.execute(f"INSERT INTO {SQLITE_TABLE}({SQLITE_TABLE}) VALUES ('rebuild')")
+
+
+def drop_sqlite_index(conn=connection):
+    if conn.vendor != "sqlite":
+        return
+    with conn.cursor() as cursor:
+        for name in _SQLITE_TRIGGERS:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        cursor.execute(f"DROP TABLE IF EXISTS {SQLITE_TABLE}")
+
+
+def sqlite_index_ready():
+    """Whether the FTS5 table is there to search (else: the fallback)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [SQLITE_TABLE]
+        )
+        return cursor.fetchone() is not None
+
+
+def _fts5_query(text):
+    """The words typed as an FTS5 query: each a quoted prefix, all required
+    (so no FTS5 syntax from the reader reaches the parser)."""
+    words = re.findall(r"\w+", text)
+    return " ".join(f'"{word}"*' for word in words[:20])
+
+
+def _tiers(text):
+    """Rank on SQLite: whole name, name start, name, tagline, description."""
+    return Case(
+        When(name__iexact=text, then=Value(4.0)),
+        When(name__istartswith=text, then=Value(3.0)),
+        When(name__icontains=text, then=Value(2.0)),
+        When(tagline__icontains=text, then=Value(1.0)),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+
+
+# --- The catalogue's search ---------------------------------------------------
+
+
+def matching(queryset, text):
+    """``queryset`` narrowed to what matches ``text`` and annotated with
+    ``rank`` (higher is better), ordered by it, then by name."""
+    text = visible_text(text)[:NAME_LENGTH].strip()
+    if not text:
+        return queryset
+    if connection.vendor == "postgresql":
+        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+        found = (
+            queryset.annotate(document=search_vector())
+            .filter(Q(document=query) | Q(name__trigram_similar=text))
+            .annotate(
+                # As double precision: a real (float4) reaches Python rounded
+                # through its text, so a cursor holding it would not find it.
+                rank=Cast(
+                    SearchRank(search_vector(), query) + TrigramSimilarity("name", text),
+                    FloatField(),
+                ),
+            )
+        )
+    else:
+        words = _fts5_query(text)
+        if connection.vendor == "sqlite" and words and sqlite_index_ready():
+            found = queryset.filter(
+                pk__in=RawSQL(
+                    f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s", [words]
+                )
+            )
+        else:
+            found = queryset.filter(
+                Q(name__icontains=text)
+                | Q(tagline__icontains=text)
+                | Q(description__icontains=text)
+            )
+        found = found.annotate(rank=_tiers(text))
+    return found.order_by("-rank", "name")
+
+
+# --- Did you mean ------------------------------------------------------------
+
+
+def suggest(unknown, candidates):
+    """Among ``candidates``, the frameworks whose slug or name is close to
+    ``unknown`` (difflib), closest first."""
+    by_key = {}
+    for framework in candidates:
+        by_key.setdefault(framework.slug, framework)
+        by_key.setdefault(framework.name.lower(), framework)
+    matches = difflib.get_close_matches(
+        unknown.lower(), list(by_key), n=SUGGESTIONS * 2, cutoff=DIFFLIB_CLOSE
+    )
+    seen, result = set(), []
+    for key in matches:
+        framework = by_key[key]
+        if framework.pk not in seen:
+            seen.add(framework.pk)
+            result.append(framework)
+    return result[:SUGGESTIONS]
+
+
+def _pairs(key):
+    return {key[i : i + 2] for i in range(len(key) - 1)} - {"--"}
+
+
+def close_names(texts):
+    """``{text: [up to three close published frameworks]}`` for each text:
+    what a misspelling (``djnago``, ``fask``) most likely meant. On
+    PostgreSQL one trigram query per text; elsewhere one query for all,
+    of the names of about the same length sharing a pair of letters with
+    one of them, compared with difflib."""
+    keys = {text: slugify(visible_text(text))[:40] for text in texts}
+    published = Framework.objects.published().only("pk", "slug", "name")
+    if connection.vendor == "postgresql":
+        return {
+            text: list(
+                published.annotate(
+                    similarity=Greatest(
+                        TrigramSimilarity("name", key), TrigramSimilarity("slug", key)
+                    )
+                )
+                .filter(similarity__gt=TRIGRAM_CLOSE)
+                .order_by("-similarity", "name")[:SUGGESTIONS]
+            )
+            if key
+            else []
+            for text, key in keys.items()
+        }
+    wanted = Q()
+    for key in filter(None, keys.values()):
+        near = Q()
+        for pair in _pairs(key):
+            near |= Q(slug__contains=pair)
+        wanted |= near & Q(slug_length__range=(len(key) - 3, len(key) + 3))
+    if not wanted:
+        return {text: [] for text in texts}
+    candidates = list(published.alias(slug_length=Length("slug")).filter(wanted)[:5000])
+    return {text: suggest(key, candidates) if key else [] for text, key in keys.items()}
+
+
+def suggestions_for(unknown):
+    """``{name: close published frameworks}`` for each unknown name: what a
+    bad compare address, picker entry, API address or assistant's tool
+    call is offered instead."""
+    return close_names(unknown)
+
+
+# --- Frameworks by name: the picker's lookups ---------------------------------
+
+
+def frameworks_matching(text, limit=NAME_MATCHES):
+    """Published frameworks for what a reader is typing: those whose slug
+    starts with it first, then those whose name or slug holds it, each
+    group by name, then close names for a misspelling; at most ``limit``.
+    The prefix query reads the slug's unique index (on PostgreSQL its
+    ``varchar_pattern_ops`` twin); the others run only when the earlier
+    ones leave room."""
+    text = visible_text(text)[:NAME_LENGTH]
+    key = slugify(text)
+    if not text:
+        return []
+    published = Framework.objects.published().only("pk", "name", "slug").order_by("name")
+    found = list(published.filter(slug__startswith=key)[:limit]) if key else []
+    if len(found) < limit:
+        inside = Q(name__icontains=text) | (Q(slug__contains=key) if key else Q())
+        found += published.filter(inside).exclude(pk__in=[f.pk for f in found])[
+            : limit - len(found)
+        ]
+    if not found and key:
+        found = close_names([text])[text]
+    return found
+
+
+def frameworks_named(texts):
+    """``{text: Framework}`` for each text that names a published framework
+    exactly, by name (any case) or slug (one query)."""
+    texts = [t for t in texts if t]
+    if not texts:
+        return {}
+    wanted = Q(slug__in=[slugify(t) for t in texts] + [t.lower() for t in texts])
+    for text in texts:
+        wanted |= Q(name__iexact=text)
+    candidates = list(Framework.objects.published().filter(wanted).only("pk", "name", "slug"))
+    by_name = {f.name.lower(): f for f in candidates}
+    by_slug = {f.slug: f for f in candidates}
+    named = {}
+    for text in texts:
+        found = by_name.get(text.lower()) or by_slug.get(text.lower()) or by_slug.get(slugify(text))
+        if found is not None:
+            named[text] = found
+    return named

@@ -1,0 +1,135 @@
+"""The catalogue and category pages a page at a time (keyset cursors,
+core/pagination.py), and every page type staying small and flat as the
+catalogue grows (issue 30; the timed figures are in docs/benchmarks)."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from frameworks.models import Framework
+from tests.factories import CategoryFactory, FrameworkFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def link(html, rel):
+    found = re.search(rf'<a rel="{rel}" href="([^"]+)"', html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def card_names(html):
+    return [name.strip() for name in re.findall(r"<h3[^>]*>\s*<a[^>]*>([^<]+)</a>", html)]
+
+
+def walk(client, path, query=""):
+    """Every page from ``path?query`` on by its Next links: (names, pages' HTML)."""
+    names, pages, url = [], [], f"{path}?{query}" if query else path
+    while url:
+        html = client.get(url).content.decode()
+        pages.append(html)
+        names += card_names(html)
+        found = link(html, "next")
+        url = f"{path}{found}" if found else None
+    return names, pages
+
+
+def test_the_catalogue_pages_keep_filters_and_sort(client):
+    for n, stars in enumerate([5, None, 50, 7, None] * 6):
+        FrameworkFactory(name=f"Py {n:02}", github_stars=stars, language="Python")
+    FrameworkFactory(name="Go one", language="Go", github_stars=999)
+    names, pages = walk(client, "/frameworks/", "language=Python&sort=-stars")
+    expected = sorted(
+        Framework.objects.filter(language="Python"),
+        key=lambda f: (f.github_stars is None, -(f.github_stars or 0), f.name),
+    )
+    assert names == [f.name for f in expected]
+    assert len(pages) == 2 and "Go one" not in names
+    assert link(pages[0], "prev") is None and link(pages[-1], "next") is None
+    assert "language=Python" in link(pages[-1], "prev") and "sort=-stars" in link(pages[-1], "prev")
+    assert "30 frameworks match your filters" in re.sub(r"\s+", " ", pages[-1])
+    back = client.get("/frameworks/" + link(pages[-1], "prev")).content.decode()
+    assert card_names(back) == names[:24]
+
+
+def test_a_search_pages_by_rank(client):
+    FrameworkFactory.create_batch(30, description="friendly")
+    FrameworkFactory(name="Friendly", description="")
+    names, _ = walk(client, "/frameworks/", "q=friendly")
+    assert names[0] == "Friendly" and len(names) == 31 and len(set(names)) == 31
+
+
+def test_a_category_page_lists_a_page_at_a_time(client):
+    category = CategoryFactory(slug="web")
+    child = CategoryFactory(slug="micro", parent=category)
+    FrameworkFactory.create_batch(20, category=category)
+    FrameworkFactory.create_batch(10, category=child)
+    names, pages = walk(client, "/categories/web/")
+    assert names == sorted(names) and len(names) == len(set(names)) == 30
+    assert [len(card_names(p)) for p in pages] == [24, 6]
+    assert "(30)" in pages[0] and 'name="robots" content="noindex' in pages[1]
+    assert 'name="robots"' not in pages[0]
+
+
+BAD_CURSORS = ["garbage", "n.WzEsMl0", "p." + "A" * 5000, "n.WyJ4IiwxXQ", "%00"]
+
+
+@pytest.mark.parametrize("path", ["/frameworks/", "/categories/web/"])
+@pytest.mark.parametrize("cursor", BAD_CURSORS)
+def test_a_bad_cursor_is_a_400_page_saying_so(client, path, cursor):
+    CategoryFactory(slug="web")
+    response = client.get(f"{path}?cursor={cursor}")
+    assert response.status_code == 400
+    if cursor != "%00":  # refused by the text policy before the view
+        assert "cursor is not valid" in response.content.decode()
+
+
+# --- At scale: flat queries, small pages -----------------------------------------
+
+PAGES = [
+    "/",
+    "/compare/",
+    "/frameworks/",
+    "/frameworks/?sort=-stars",
+    "/frameworks/?q=fast",
+    "/categories/big/",
+    "/api/v1/frameworks/",
+    "/frameworks/names.json?q=fr",
+    "/sitemap.xml",
+]
+
+
+def add_frameworks(category, start, count):
+    Framework.objects.bulk_create(
+        Framework(
+            name=f"Framework {n:05}",
+            slug=f"framework-{n:05}",
+            category=category,
+            tagline="A fast framework",
+            description="Fast, friendly and well documented. " * 5,
+            language="Python",
+            github_stars=n * 7 % 1000 or None,
+        )
+        for n in range(start, start + count)
+    )
+
+
+def measure(client, path):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return len(queries), len(response.content)
+
+
+def test_every_page_stays_small_and_flat_as_a_category_grows(client):
+    big = CategoryFactory(slug="big")
+    add_frameworks(big, 0, 60)  # more than a page of each list
+    small = {path: measure(client, path) for path in PAGES}
+    add_frameworks(big, 60, 3000)
+    for path in PAGES:
+        queries, size = measure(client, path)
+        assert queries <= small[path][0], path
+        assert size < 100_000, path
+        # The page holds a page of frameworks, not the catalogue.
+        assert size < small[path][1] * 1.5 + 2_000, path

@@ -1,0 +1,135 @@
+"""Search that forgives (frameworks/search.py): ranked matches over name,
+tagline and description, "did you mean" for misspellings, on PostgreSQL
+(full-text search and pg_trgm) and SQLite (FTS5, or the fallback)."""
+
+import re
+
+import pytest
+from django.db import connection
+
+from frameworks import search
+from frameworks.models import Framework
+from tests.factories import FrameworkFactory
+
+pytestmark = pytest.mark.django_db
+
+sqlite_only = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="SQLite's FTS5 table and its fallback"
+)
+
+
+@pytest.fixture
+def catalogue():
+    FrameworkFactory(name="Django", slug="django", tagline="The web framework", description="")
+    FrameworkFactory(name="Flask", slug="flask", tagline="A microframework", description="")
+    FrameworkFactory(
+        name="Wagtail",
+        slug="wagtail",
+        tagline="A CMS",
+        description="Content management built on Django, with a friendly editor.",
+    )
+    FrameworkFactory(
+        name="Ninja", slug="ninja", tagline="Django APIs with type hints", description=""
+    )
+
+
+def found(text):
+    return [f.name for f in search.matching(Framework.objects.all(), text)]
+
+
+def test_a_name_match_ranks_above_a_tagline_match_above_a_description_match(catalogue):
+    assert found("django") == ["Django", "Ninja", "Wagtail"]
+
+
+def test_words_match_anywhere_in_the_text(catalogue):
+    assert found("friendly editor") == ["Wagtail"]
+    assert found("nothing like this") == []
+
+
+@pytest.mark.parametrize(
+    "text", ['"', "AND OR NOT", "(", "*", "name:django", "^", "x" * 100, "é ü", "\u200b", "-"]
+)
+def test_search_syntax_typed_by_a_reader_is_only_text(catalogue, text):
+    assert isinstance(found(text), list)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("djnago", "django"), ("fask", "flask")])
+def test_a_misspelling_is_close_to_the_name_meant(catalogue, typed, meant):
+    assert [f.slug for f in search.close_names([typed])[typed]][:1] == [meant]
+
+
+def did_you_mean(html):
+    found = re.search(r'class="did-you-mean">(.*?)</p>', html, re.S)
+    return re.findall(r'<a href="([^"]+)">([^<]+)</a>', found.group(1)) if found else []
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("djnago", "Django"), ("fask", "Flask")])
+def test_the_catalogue_asks_did_you_mean_with_a_link(client, catalogue, typed, meant):
+    html = client.get("/frameworks/", {"q": typed}).content.decode()
+    href, name = did_you_mean(html)[0]
+    assert name == meant
+    assert f"q={meant}" in href
+    assert meant in client.get("/frameworks/" + href.replace("&amp;", "&")).content.decode()
+
+
+def test_no_did_you_mean_when_a_name_matches(client, catalogue):
+    html = client.get("/frameworks/", {"q": "django"}).content.decode()
+    assert did_you_mean(html) == []
+    cards = re.findall(r"<h3[^>]*>\s*<a[^>]*>([^<]+)</a>", html)
+    assert cards[0].strip() == "Django"
+
+
+def test_the_picker_offers_close_names_for_a_misspelling(client, catalogue):
+    names = client.get("/frameworks/names.json", {"q": "fask"}).json()["frameworks"]
+    assert names[0] == {"name": "Flask", "slug": "flask"}
+
+
+def test_the_index_follows_every_write_even_without_signals(catalogue):
+    Framework.objects.filter(slug="flask").update(tagline="Serverless sprockets")
+    assert found("sprockets") == ["Flask"]
+    assert found("microframework") == []
+    Framework.objects.filter(slug="flask").delete()
+    assert found("sprockets") == []
+    Framework.objects.bulk_create(
+        [Framework(name="Bulky", slug="bulky", category_id=Framework.objects.first().category_id)]
+    )
+    assert found("bulky") == ["Bulky"]
+
+
+@sqlite_only
+def test_without_fts5_the_fallback_still_ranks_and_suggests(catalogue, monkeypatch, client):
+    monkeypatch.setattr(search, "sqlite_index_ready", lambda: False)
+    assert found("django") == ["Django", "Ninja", "Wagtail"]
+    assert found("friendly") == ["Wagtail"]
+    html = client.get("/frameworks/", {"q": "djnago"}).content.decode()
+    assert did_you_mean(html)[0][1] == "Django"
+
+
+@sqlite_only
+def test_a_sqlite_without_fts5_gets_no_table_and_the_fallback(catalogue, monkeypatch):
+    search.drop_sqlite_index(connection)
+    monkeypatch.setattr(search, "fts5_compiled", lambda conn: False)
+    search.ensure_sqlite_index(connection)
+    assert not search.sqlite_index_ready()
+    assert found("friendly") == ["Wagtail"]
+
+
+@sqlite_only
+def test_triggers_a_table_rebuild_dropped_come_back_with_the_rows(catalogue):
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER frameworks_search_update")
+    Framework.objects.filter(slug="flask").update(tagline="Serverless sprockets")
+    search.ensure_sqlite_index(connection)  # what every migrate runs (post_migrate)
+    assert found("sprockets") == ["Flask"]
+    Framework.objects.filter(slug="flask").update(tagline="Gears")
+    assert found("gears") == ["Flask"]
+
+
+def test_a_search_costs_the_same_queries_at_any_size(client, django_assert_max_num_queries):
+    def count(n):
+        FrameworkFactory.create_batch(n, description="fast and friendly")
+        with django_assert_max_num_queries(100) as captured:
+            assert client.get("/frameworks/", {"q": "friendly"}).status_code == 200
+        return len(captured)
+
+    assert count(3) == count(40)
