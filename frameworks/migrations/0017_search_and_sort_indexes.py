@@ -55,7 +55,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("frameworks", "0015_framework_name_upper"),
+        ("frameworks", "0016_logo_checked_by_content_and_hashed"),
     ]
 
     operations = [
