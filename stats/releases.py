@@ -167,12 +167,16 @@ def read_endoflife(client, product):
         if not isinstance(lts, bool):  # a date: LTS from that day on
             _day(lts, "lts", where, future=True)
             lts = True
+        released = _day(cycle.get("releaseDate"), "releaseDate", where)
+        latest_released = _day(cycle.get("latestReleaseDate"), "latestReleaseDate", where)
+        if released and latest_released and latest_released < released:
+            raise SourceError(f"{where}: its latest patch predates its first release")
         found.append(
             Series(
                 name=name,
-                released=_day(cycle.get("releaseDate"), "releaseDate", where),
+                released=released,
                 latest=_version(cycle.get("latest"), "latest", where, required=False),
-                latest_released=_day(cycle.get("latestReleaseDate"), "latestReleaseDate", where),
+                latest_released=latest_released,
                 lts=lts,
                 support_ends=support_ends,
                 security_ends=security_ends,
@@ -434,11 +438,6 @@ def _write_series(framework, found, outcome, today):
     for facts in found:
         series = existing.get(facts.name) or ReleaseSeries(framework=framework, name=facts.name)
         if series.curated:
-            continue
-        if facts.released and facts.latest_released and facts.latest_released < facts.released:
-            outcome.failures.append(
-                (facts.source, f"series {facts.name}: its latest patch predates its first release")
-            )
             continue
         changed = [f for f in SYNCED_FIELDS if getattr(series, f) != getattr(facts, f)]
         for name in changed:
