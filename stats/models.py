@@ -106,9 +106,18 @@ class ApiPause(models.Model):
 
 
 class ReleaseSeriesQuerySet(models.QuerySet):
-    def for_display(self):
-        """Newest first, with their advisories (two queries in all)."""
-        return self.prefetch_related("advisories").order_by("framework_id", "-released", "-name")
+    def for_display(self, *, advisories=True):
+        """Newest first, with their advisory counts by severity and latest
+        advisory date (one query), and with ``advisories`` the advisories
+        themselves (one more)."""
+        counts = {
+            f"advisories_{value}": models.Count("advisories", filter=Q(advisories__severity=value))
+            for value in Advisory.Severity.values
+        }
+        queryset = self.annotate(
+            **counts, latest_advisory_at=models.Max("advisories__published")
+        ).order_by("framework_id", "-released", "-name")
+        return queryset.prefetch_related("advisories") if advisories else queryset
 
 
 class ReleaseSeries(TimeStampedModel):
@@ -196,19 +205,15 @@ class ReleaseSeries(TimeStampedModel):
 
     def advisory_counts(self):
         """[(severity label, count)] of the advisories on the latest patch,
-        most severe first; None while OSV was never asked (unknown)."""
+        most severe first (``for_display()``'s counts); None while OSV was
+        never asked (unknown)."""
         if self.advisories_checked_on is None:
             return None
-        counts = {}
-        for advisory in self.advisories.all():
-            counts[advisory.severity] = counts.get(advisory.severity, 0) + 1
-        return [
-            (label, counts[value]) for value, label in Advisory.Severity.choices if value in counts
+        counts = [
+            (label, getattr(self, f"advisories_{value}"))
+            for value, label in Advisory.Severity.choices
         ]
-
-    def latest_advisory(self):
-        dated = [a for a in self.advisories.all() if a.published]
-        return max(dated, key=lambda a: a.published) if dated else None
+        return [(label, n) for label, n in counts if n]
 
 
 class Advisory(models.Model):
