@@ -10,11 +10,17 @@ themselves (two).
 """
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
 
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from .models import HealthSignal, ReleaseSeries
+from .models import Advisory, HealthSignal, ReleaseSeries
+
+#: A watch feed announces an end of support this many days ahead.
+END_NOTICE = timedelta(days=90)
+#: Events of each kind a watch feed lists at most.
+EVENTS = 10
 
 
 @dataclass(frozen=True)
@@ -227,3 +233,79 @@ def _commit(framework):
         source_url=f"https://github.com/{framework.github_repo}" if framework.github_repo else "",
         as_of=framework.github_as_of,
     )
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something a framework's watchers want to hear of: a new series, an
+    end of support 90 days ahead, a new advisory."""
+
+    key: str  # stable: the feed entry's id
+    title: str
+    text: str
+    when: datetime
+    link: str  # the framework page's anchor, or the advisory's page
+
+
+def _moment(day):
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def lifecycle_events(frameworks, today=None):
+    """The Events of these frameworks, newest first (two queries)."""
+    today = today or timezone.localdate()
+    names = {f.pk: f for f in frameworks}
+    events = []
+    series = ReleaseSeries.objects.filter(framework_id__in=names).order_by("-released", "-created")
+    new = 0
+    for s in series:
+        framework = names[s.framework_id]
+        link = f"{framework.get_absolute_url()}#series-{s.name}"
+        if new < EVENTS:
+            new += 1
+            events.append(
+                Event(
+                    f"series:{s.pk}",
+                    f"New release series: {framework.name} {s.name}",
+                    f"{framework.name} {s.name}{' (LTS)' if s.lts else ''} "
+                    + (
+                        f"was first released on {_day(s.released)}." if s.released else "is listed."
+                    ),
+                    _moment(s.released) if s.released else s.created,
+                    link,
+                )
+            )
+        for end, kind, key in (
+            (s.support_ends, "Active support", "support"),
+            (s.security_ends, "Security fixes", "security"),
+        ):
+            if end is not None and end - END_NOTICE <= today <= end + timedelta(days=365):
+                events.append(
+                    Event(
+                        f"end:{s.pk}:{key}",
+                        f"{kind} for {framework.name} {s.name} end on {_day(end)}",
+                        f"{kind} for {framework.name} {s.name} end{'ed' if end < today else ''} "
+                        f"on {_day(end)}; plan the upgrade to a supported series.",
+                        _moment(end - END_NOTICE),
+                        link,
+                    )
+                )
+    advisories = (
+        Advisory.objects.filter(series__framework_id__in=names, published__isnull=False)
+        .select_related("series")
+        .order_by("-published")[:EVENTS]
+    )
+    for a in advisories:
+        framework = names[a.series.framework_id]
+        events.append(
+            Event(
+                f"advisory:{a.osv_id}",
+                f"New advisory on {framework.name} {a.series.latest}: {a.osv_id}",
+                f"{a.osv_id} ({a.get_severity_display()}) affects {framework.name} "
+                f"{a.series.latest}: {a.summary}",
+                a.published,
+                a.get_absolute_url(),
+            )
+        )
+    events.sort(key=lambda e: e.when, reverse=True)
+    return events
