@@ -113,8 +113,8 @@ def _day(value, key, what, *, future=False):
 def _version(value, key, what, *, required=True):
     if value in (None, "") and not required:
         return ""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        value = str(value)  # endoflife.date writes some cycles as numbers
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # a cycle written as a whole number ("cycle": 18)
     if not isinstance(value, str) or not VERSION_RE.match(value):
         raise SourceError(f"{what}: {key!r} is missing or not a version")
     return value
