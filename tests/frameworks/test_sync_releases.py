@@ -256,6 +256,11 @@ GARBAGE = [
         Reply(200, [{**DJANGO_CYCLES[0], "releaseDate": "2025-12-01"}]),
         "predates its first release",
     ),
+    (
+        "/eol/api/django.json",
+        Reply(200, [{**DJANGO_CYCLES[0], "cycle": 3.10}]),  # a float: 3.1
+        "not a version",
+    ),
     ("/eol/api/django.json", Reply(size=20_000), "sent more than"),
     ("/eol/api/django.json", Reply(503, {"message": "down"}), "HTTP 503 (3 attempts)"),
     ("/osv/v1/querybatch", Reply(200, {"results": []}), "does not answer each query"),
