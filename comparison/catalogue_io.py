@@ -5,11 +5,11 @@
 the portable form of the site's open data and how an operator seeds a new
 site.
 
-Format (``"format": "stackcompare-catalogue"``, ``"version": 1``)::
+Format (``"format": "stackcompare-catalogue"``, ``"version": 2``)::
 
     {
       "format": "stackcompare-catalogue",
-      "version": 1,
+      "version": 2,
       "categories": [{"slug", "name", "description", "parent": slug | null}],
       "criteria":   [{"slug", "name", "description", "question", "position"}],
       "frameworks": [{
@@ -17,12 +17,18 @@ Format (``"format": "stackcompare-catalogue"``, ``"version": 1``)::
           "website", "repository", "docs_url", "language", "license",
           "first_release_year": int | null,
           "logo": {"name", "sha256", "data": base64} | null,
-          "github_repo", "pypi_project", "npm_package" (the sync's sources),
+          "github_repo", "pypi_project", "npm_package", "endoflife_product"
+          (the sync's sources),
           "statistics": {"github_stars", "github_forks", "github_open_issues",
                          "weekly_downloads", "stacks", "followers":
                          int | null (unknown), "as_of" (stacks and followers),
                          "github_as_of", "downloads_as_of": "YYYY-MM-DD" | null},
           "history": [{"metric", "value", "day", "source", "source_url"}],
+          "release_series": [{"name", "released", "latest", "latest_released",
+                              "support_ends", "security_ends", "checked_on":
+                              "YYYY-MM-DD" | null, "lts", "ended", "curated":
+                              true | false, "language_versions", "source",
+                              "source_url"}],
           "alternatives": [slug], "integrations": [slug],
           "assessments": [{"criterion": slug, "verdict", "summary",
                            "source_url", "checked_on": "YYYY-MM-DD" | null}],
@@ -59,6 +65,11 @@ Rules that make it reproducible and portable:
 - ``history`` is the statistics history behind the charts, one entry per
   metric and day with its source (``StatSnapshot``); an import adds or
   updates each day's figure and keeps days the file does not list.
+- ``release_series`` are the framework's series (``ReleaseSeries``), added
+  or updated by name; their advisories are OSV's and come back with the
+  next sync_stats run.
+- Version 2 added ``endoflife_product`` and ``release_series``. A version 1
+  file is still read: it leaves both as the site has them.
 
 Import adds and updates by natural key (slugs; framework + criterion;
 framework + kind + text; comparison + criterion) and never deletes: running
@@ -87,13 +98,15 @@ from core.text import ControlCharacterError, clean_text, has_control_character
 from frameworks.logos import check_logo, store_logo
 from frameworks.models import Category, Framework, ProCon, Vote
 from frameworks.services import recount_votes
-from stats.models import StatSnapshot
+from stats.models import ReleaseSeries, StatSnapshot
 
 from .models import Assessment, Comparison, Criterion, Difference, framework_set_key
 from .services import set_comparison_frameworks
 
 FORMAT = "stackcompare-catalogue"
-VERSION = 1
+VERSION = 2
+#: The versions an import reads: 1 lacks the release series.
+READS = (1, 2)
 
 STATISTICS = (
     "github_stars",
@@ -120,6 +133,17 @@ FRAMEWORK_TEXT_FIELDS = (
 )
 
 
+SERIES_DAYS = (
+    "released",
+    "latest_released",
+    "support_ends",
+    "security_ends",
+    "checked_on",
+)
+SERIES_FLAGS = ("lts", "ended", "curated")
+SERIES_TEXTS = ("latest", "language_versions", "source", "source_url")
+
+
 #: The fields of each kind of entry, by the key that holds it (the format
 #: above). Any other field is refused rather than ignored: a file that sets
 #: ``is_staff`` or ``id`` expects something this import would not do.
@@ -133,8 +157,10 @@ FIELDS = {
         "category",
         "first_release_year",
         "logo",
+        "endoflife_product",
         "statistics",
         "history",
+        "release_series",
         "alternatives",
         "integrations",
         "assessments",
@@ -144,6 +170,7 @@ FIELDS = {
     "logo": {"name", "sha256", "data"},
     "statistics": {*STATISTICS, "as_of", *STATISTICS_DAYS},
     "history": {"metric", "value", "day", "source", "source_url"},
+    "release_series": {"name", *SERIES_DAYS, *SERIES_FLAGS, *SERIES_TEXTS},
     "assessments": {"criterion", "verdict", "summary", "source_url", "checked_on"},
     "pros": {"text", "detail", "votes"},
     "cons": {"text", "detail", "votes"},
@@ -175,6 +202,7 @@ def export_catalogue():
             Prefetch("assessments", queryset=Assessment.objects.select_related("criterion")),
             Prefetch("procons", queryset=ProCon.objects.approved()),
             "snapshots",
+            "release_series",
         ),
         key=lambda f: f.slug,
     )
@@ -235,6 +263,7 @@ def _export_framework(f):
     return {
         "slug": f.slug,
         **{name: getattr(f, name) for name in FRAMEWORK_TEXT_FIELDS},
+        "endoflife_product": f.endoflife_product,
         "category": f.category.slug,
         "first_release_year": f.first_release_year,
         "logo": export_logo(f.logo),
@@ -252,6 +281,15 @@ def _export_framework(f):
                 "source_url": s.source_url,
             }
             for s in sorted(f.snapshots.all(), key=lambda s: (s.metric, s.day))
+        ],
+        "release_series": [
+            {
+                "name": s.name,
+                **{name: _day(getattr(s, name)) for name in SERIES_DAYS},
+                **{name: getattr(s, name) for name in SERIES_FLAGS},
+                **{name: getattr(s, name) for name in SERIES_TEXTS},
+            }
+            for s in sorted(f.release_series.all(), key=lambda s: s.name)
         ],
         "alternatives": sorted(a.slug for a in f.alternatives.all()),
         "integrations": sorted(i.slug for i in f.integrations.all()),
@@ -381,6 +419,9 @@ class _Reader:
         except ValueError:
             self.fail(f'must be a date as YYYY-MM-DD, not "{value[:40]}"', key)
 
+    def flag(self, key):
+        return self._get(key, bool, False, False)
+
     def slug_or_none(self, key):
         return self._get(key, (str, type(None)), False)
 
@@ -406,7 +447,13 @@ def _tuple(types):
 
 
 def _type_names(types):
-    names = {str: "text", int: "a whole number", list: "a list", dict: "an object"}
+    names = {
+        str: "text",
+        int: "a whole number",
+        bool: "true or false",
+        list: "a list",
+        dict: "an object",
+    }
     named = [names.get(t, "null") for t in _tuple(types)]
     return " or ".join(named)
 
@@ -427,10 +474,10 @@ def parse(raw):
         raise CatalogueError(f'This is not a catalogue file (its "format" is not "{FORMAT}").')
     _refuse_duplicates(data, "catalogue")  # which "version" would be anyone's guess
     version = data.get("version")
-    if version != VERSION:
+    if isinstance(version, bool) or version not in READS:
         raise CatalogueError(
             f"This catalogue file has format version {json.dumps(version)}; "
-            f"this site reads version {VERSION} only."
+            f"this site reads versions {' and '.join(map(str, READS))}."
         )
     _apply_text_policy(data)
     return data
@@ -581,6 +628,8 @@ class _Importer:
         values = {name: row.text(name) for name in FRAMEWORK_TEXT_FIELDS}
         if not values["name"]:
             row.fail("is missing", "name")
+        if "endoflife_product" in row.data:  # version 1 has none: leave the site's
+            values["endoflife_product"] = row.text("endoflife_product")
         values.update(
             category=self.category(row.text("category", required=True), row, "category"),
             first_release_year=row.integer("first_release_year"),
@@ -607,6 +656,17 @@ class _Importer:
                     "value": value,
                     "source": entry.text("source", required=True),
                     "source_url": entry.text("source_url"),
+                },
+                entry.where,
+            )
+        for entry in row.items("release_series"):
+            self.upsert(
+                ReleaseSeries,
+                {"framework": framework, "name": entry.text("name", required=True)},
+                {
+                    **{name: entry.day(name) for name in SERIES_DAYS},
+                    **{name: entry.flag(name) for name in SERIES_FLAGS},
+                    **{name: entry.text(name) for name in SERIES_TEXTS},
                 },
                 entry.where,
             )

@@ -23,6 +23,7 @@ from frameworks.models import (
 )
 from frameworks.selectors import breadcrumb_for, procons_by_framework
 from members.models import Comment
+from stats.health import SIGNALS, health_for
 from stats.models import StatSnapshot
 from stats.selectors import stat_history
 
@@ -108,6 +109,7 @@ class ComparisonPage:
     related: list = field(default_factory=list)
     # the compared frameworks' star histories on one SVG, with its legend
     star_chart: charts.Chart | None = None
+    health: dict = field(default_factory=dict)  # {framework id: stats.health.Health}
 
     @property
     def address(self):
@@ -118,6 +120,18 @@ class ComparisonPage:
     def ids(self):
         """The frameworks' ids, "3,7": what the page's holes are about."""
         return ",".join(str(f.pk) for f in self.frameworks)
+
+    @property
+    def health_rows(self):
+        """(label, why, [(framework, Signal)]) per health signal, in order."""
+        return [
+            (
+                label,
+                why,
+                [(f, self.health[f.pk].signals[index]) for f in self.frameworks],
+            )
+            for index, (_, label, why) in enumerate(SIGNALS)
+        ]
 
     @property
     def is_curated(self):
@@ -205,6 +219,7 @@ def comparison_page(raw, *, only_differences=False):
         breadcrumb=breadcrumb_for([f.category_id for f in frameworks]),
     )
     page.star_chart = star_chart(frameworks)
+    page.health = health_for(frameworks, advisories=False)
     page.criterion_rows = criterion_rows(frameworks)
     if comparison is not None:
         page.differences = list(

@@ -379,6 +379,12 @@ PYPI_URL = os.environ.get("PYPI_URL", "https://pypi.org").rstrip("/")
 PYPISTATS_URL = os.environ.get("PYPISTATS_URL", "https://pypistats.org").rstrip("/")
 NPM_REGISTRY_URL = os.environ.get("NPM_REGISTRY_URL", "https://registry.npmjs.org").rstrip("/")
 NPM_DOWNLOADS_URL = os.environ.get("NPM_DOWNLOADS_URL", "https://api.npmjs.org").rstrip("/")
+# Release series, advisories and health (stats/releases.py).
+ENDOFLIFE_API_URL = os.environ.get("ENDOFLIFE_API_URL", "https://endoflife.date").rstrip("/")
+OSV_API_URL = os.environ.get("OSV_API_URL", "https://api.osv.dev").rstrip("/")
+SCORECARD_API_URL = os.environ.get(
+    "SCORECARD_API_URL", "https://api.securityscorecards.dev"
+).rstrip("/")
 # Seconds per request in all (connecting, headers and body), not per read.
 SYNC_TIMEOUT = float(os.environ.get("SYNC_TIMEOUT", "10"))
 SYNC_RETRIES = int(os.environ.get("SYNC_RETRIES", "3"))  # attempts after the first

@@ -113,7 +113,7 @@ class FrameworkAdmin(HistoryAdmin):
         ),
         (
             "Sources read by sync_stats (each optional)",
-            {"fields": ["github_repo", "pypi_project", "npm_package"]},
+            {"fields": ["github_repo", "pypi_project", "npm_package", "endoflife_product"]},
         ),
         (
             "Statistics (leave empty when unknown)",

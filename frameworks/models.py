@@ -49,6 +49,11 @@ validate_pypi_project = RegexValidator(
 validate_npm_package = RegexValidator(
     NPM_PACKAGE_PATTERN, 'Write the npm package name, e.g. "express" or "@nestjs/core".'
 )
+#: A product's name on endoflife.date (its URL: endoflife.date/django).
+ENDOFLIFE_PRODUCT_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+validate_endoflife_product = RegexValidator(
+    ENDOFLIFE_PRODUCT_PATTERN, 'Write the product as in its endoflife.date address, e.g. "django".'
+)
 
 #: A repository with no push and no release for this long is inactive.
 INACTIVE_AFTER = timedelta(days=730)
@@ -200,6 +205,14 @@ class Framework(TimeStampedModel):
     )
     npm_package = models.CharField(
         "npm package", max_length=214, blank=True, validators=[validate_npm_package]
+    )
+    endoflife_product = models.CharField(
+        "endoflife.date product",
+        max_length=100,
+        blank=True,
+        validators=[validate_endoflife_product],
+        help_text='The product on endoflife.date, e.g. "django": its release series and their '
+        "support dates. Without one, series come from the PyPI or npm release list.",
     )
     # Written by sync_stats; each group carries the date its figures were read.
     github_open_issues = models.PositiveIntegerField("open issues", null=True, blank=True)

@@ -82,6 +82,7 @@ SOURCES = {
                 "github_repo",
                 "pypi_project",
                 "npm_package",
+                "endoflife_product",
                 "github_open_issues",
                 "github_as_of",
                 "weekly_downloads",

@@ -17,6 +17,7 @@ from core.cache import depends_on
 from core.feeds import XmlSafeFeed
 from frameworks import cache as catalogue_tags
 from frameworks.models import Decision, Framework
+from stats.health import lifecycle_events
 
 from . import changes
 
@@ -58,6 +59,19 @@ def decision_entries(decisions):
             when=decision.created,
             author=decision.author.username,
             guid=link,
+        )
+
+
+def lifecycle_entries(frameworks):
+    """New series, ends of support 90 days ahead and new advisories."""
+    for event in lifecycle_events(frameworks):
+        yield Entry(
+            title=event.title,
+            link=event.link,
+            html=feed_html(event.text),
+            when=event.when,
+            author="StackCompare",
+            guid=f"urn:stackcompare:{event.key}",
         )
 
 
@@ -115,7 +129,12 @@ class WatchFeed(XmlSafeFeed):
 class FrameworkChangesFeed(WatchFeed):
     def get_object(self, request, slug):
         framework = get_object_or_404(Framework.objects.published(), slug=slug)
-        depends_on(*changes_tags([framework.pk]), catalogue_tags.decisions(framework.pk))
+        # framework:<pk> covers its release series and advisories.
+        depends_on(
+            *changes_tags([framework.pk]),
+            catalogue_tags.decisions(framework.pk),
+            catalogue_tags.framework(framework.pk),
+        )
         changes_url = reverse("frameworks:changes", args=[slug])
         decisions = (
             Decision.objects.published()
@@ -126,12 +145,14 @@ class FrameworkChangesFeed(WatchFeed):
         scope = changes.Scope.of_framework(framework)
         return {
             "title": f"{framework.name}: changes and decisions · StackCompare",
-            "subtitle": f"Every change to {framework.name}'s page and new decisions about it.",
+            "subtitle": f"Every change to {framework.name}'s page, new decisions about it, "
+            "new release series, ends of support and advisories.",
             "changes_url": changes_url,
             "feed_url": reverse("frameworks:feed", args=[slug]),
             "entries": self.merged(
                 change_entries(request, changes.latest_changes(scope, FEED_CHANGES), changes_url),
                 decision_entries(decisions),
+                lifecycle_entries([framework]),
             ),
         }
 
@@ -145,6 +166,7 @@ class ComparisonChangesFeed(WatchFeed):
         depends_on(
             *changes_tags(ids, comparison),
             *(catalogue_tags.decisions(pk) for pk in ids),
+            *(catalogue_tags.framework(pk) for pk in ids),
             catalogue_tags.FRAMEWORKS,
             COMPARISONS,
         )
@@ -165,6 +187,7 @@ class ComparisonChangesFeed(WatchFeed):
             "entries": self.merged(
                 change_entries(request, changes.latest_changes(scope, FEED_CHANGES), changes_url),
                 decision_entries(decisions),
+                lifecycle_entries(frameworks),
             ),
         }
 

@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 
 from frameworks.models import Decision, Framework
 from frameworks.selectors import breadcrumb_for
+from stats.health import Health, health_for
 from stats.selectors import stat_history, trends_for, with_stars_gained
 
 
@@ -19,6 +20,7 @@ class FrameworkPage:
     integrations: list
     trends: list = field(default_factory=list)  # Trend per charted metric
     decisions: list = field(default_factory=list)
+    health: Health | None = None  # release series and health signals
 
 
 def framework_page(slug):
@@ -39,6 +41,7 @@ def framework_page(slug):
         framework=framework,
         breadcrumb=breadcrumb_for([framework.category_id]),
         trends=trends_for(framework, stat_history([framework.pk])[framework.pk]),
+        health=health_for([framework])[framework.pk],
         alternatives=list(framework.alternatives.all()),
         integrations=list(framework.integrations.all()),
         decisions=list(

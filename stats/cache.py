@@ -7,4 +7,7 @@ from frameworks.cache import CATALOGUE
 #: Tables of this app, as ``frameworks.cache.READS``.
 READS = {
     "stats.StatSnapshot": ("framework", CATALOGUE),
+    "stats.ReleaseSeries": ("framework",),
+    "stats.Advisory": ("framework",),
+    "stats.HealthSignal": ("framework",),
 }

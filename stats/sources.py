@@ -107,19 +107,24 @@ class ApiClient:
         self.close()
 
     # -- transport -----------------------------------------------------------
-    def get_json(self, url, *, headers=None, missing_ok=False, github=False):
-        """GET ``url`` as JSON, conditionally when an ETag is known.
+    def get_json(self, url, *, headers=None, missing_ok=False, github=False, post=None):
+        """GET ``url`` as JSON, conditionally when an ETag is known; with
+        ``post`` (a JSON-able value), POST it instead, unconditionally (OSV's
+        queries).
 
         Returns an Answer (``data`` None for a 404 when ``missing_ok``)."""
         if github and self.github_blocked_until:
             if timezone.now() < self.github_blocked_until:
                 raise RateLimited(self.github_blocked_until)
             self.github_blocked_until = None
-        cached = CachedResponse.objects.filter(url=url).first()
+        body = None if post is None else json.dumps(post).encode()
+        cached = CachedResponse.objects.filter(url=url).first() if body is None else None
         request_headers = dict(headers or {})
         if cached is not None:
             request_headers["If-None-Match"] = cached.etag
-        response = self._send(url, request_headers)
+        if body is not None:
+            request_headers["Content-Type"] = "application/json"
+        response = self._send(url, request_headers, body)
         exhausted = response.headers.get("X-RateLimit-Remaining") == "0"
         if github and response.status_code in (403, 429) and exhausted:
             self.github_blocked_until = _reset_time(response.headers)
@@ -135,7 +140,7 @@ class ApiClient:
         if response.status_code != 200:
             raise SourceError(f"{_short(url)} answered HTTP {response.status_code}")
         data = _parse(response.text, url)
-        etag = response.headers.get("ETag", "")
+        etag = response.headers.get("ETag", "") if body is None else ""
         if etag and len(etag) <= 200 and len(url) <= 500 and len(response.text) <= MAX_CACHED:
             CachedResponse.objects.update_or_create(
                 url=url, defaults={"etag": etag, "body": response.text}
@@ -144,7 +149,7 @@ class ApiClient:
             cached.delete()
         return Answer(data, str(response.url))
 
-    def _send(self, url, headers):
+    def _send(self, url, headers, body=None):
         host = httpx.URL(url).netloc.decode()
         if host in self.unreachable:
             raise SourceError(f"{host} could not be reached earlier in this run")
@@ -153,7 +158,7 @@ class ApiClient:
             self.requests += 1
             unreachable = False
             try:
-                response = self._fetch(url, headers)
+                response = self._fetch(url, headers, body)
             except httpx.TimeoutException as exc:
                 error = f"{_short(url)} timed out after {self.timeout:g} s"
                 unreachable = isinstance(exc, httpx.ConnectTimeout)
@@ -172,7 +177,7 @@ class ApiClient:
             self.sleep(min(self.backoff * 2**attempt, MAX_BACKOFF))
             attempt += 1
 
-    def _fetch(self, url, headers):
+    def _fetch(self, url, headers, body=None):
         """One GET, over within ``timeout`` seconds in all.
 
         httpx's timeouts bound each network operation, not their sum: a
@@ -189,7 +194,7 @@ class ApiClient:
 
         def work():
             try:
-                done["answer"] = self._read(url, headers, stop, trace)
+                done["answer"] = self._read(url, headers, stop, trace, body)
             except Exception as exc:  # raised again below, in the caller
                 done["error"] = exc
 
@@ -206,11 +211,14 @@ class ApiClient:
             raise done["error"]
         return done["answer"]
 
-    def _read(self, url, headers, stop, trace):
+    def _read(self, url, headers, stop, trace, content=None):
         """The answer to a GET, reading no more than ``max_bytes`` of body
         (decompressed): a larger one is a failure, not worth a retry."""
         too_large = f"{_short(url)} sent more than {self.max_bytes} bytes"
-        with self.http.stream("GET", url, headers=headers, extensions={"trace": trace}) as response:
+        method = "GET" if content is None else "POST"
+        with self.http.stream(
+            method, url, headers=headers, content=content, extensions={"trace": trace}
+        ) as response:
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > self.max_bytes:
                 raise SourceError(too_large)  # not a byte of it read
@@ -362,6 +370,7 @@ def read_pypi(client, project):
         "released_at": max(uploads) if uploads else None,
         "weekly_downloads": _count(recent, "last_week", what_stats, MAX_DOWNLOADS),
         "not_modified": answer.not_modified and stats.not_modified,
+        "document": data,  # its release list, read by releases.py
     }
 
 
@@ -384,4 +393,5 @@ def read_npm(client, package):
         "released_at": released,
         "weekly_downloads": _count(point, "downloads", f"npm downloads {package}", MAX_DOWNLOADS),
         "not_modified": answer.not_modified and downloads.not_modified,
+        "document": data,  # its release list, read by releases.py
     }

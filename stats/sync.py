@@ -15,6 +15,7 @@ from frameworks.models import Framework
 
 from . import sources
 from .models import StatSnapshot, SyncRecord
+from .releases import sync_releases
 
 Metric = StatSnapshot.Metric
 
@@ -25,12 +26,13 @@ class Outcome:
     changed: list = field(default_factory=list)  # field names written
     failures: list = field(default_factory=list)  # (source, reason)
     notes: list = field(default_factory=list)  # e.g. a followed rename
+    written: list = field(default_factory=list)  # other rows changed (releases.py)
 
     @property
     def status(self):
         if self.failures:
             return "failed"
-        return "updated" if self.changed else "unchanged"
+        return "updated" if self.changed or self.written else "unchanged"
 
 
 def record_snapshot(framework, metric, value, day, source, source_url=""):
@@ -63,6 +65,7 @@ def _sync_framework(framework, client, *, now=None):
     snapshots = []
     releases = []
     downloads = []
+    documents = []  # the PyPI and npm answers, whose release lists releases.py reads
 
     if framework.github_repo:
         try:
@@ -101,6 +104,7 @@ def _sync_framework(framework, client, *, now=None):
         if pkg["released_at"]:
             releases.append((pkg["version"], pkg["released_at"]))
         downloads.append((label, project, pkg["weekly_downloads"]))
+        documents.append((label, project, pkg["document"]))
 
     if releases:
         version, released_at = max(releases, key=lambda item: item[1])
@@ -122,6 +126,7 @@ def _sync_framework(framework, client, *, now=None):
         framework.save(update_fields=[*outcome.changed, "updated"])
     for metric, value, source, url in snapshots:
         record_snapshot(framework, metric, value, today, source, url)
+    sync_releases(framework, client, outcome, documents, today)
     record, _ = SyncRecord.objects.get_or_create(framework=framework)
     record.attempted_at = now
     record.last_failures = "\n".join(f"{s}: {r}" for s, r in outcome.failures)

@@ -1,4 +1,6 @@
-"""A local HTTP server on 127.0.0.1 that plays GitHub, PyPI, pypistats and npm.
+"""A local HTTP server on 127.0.0.1 that plays GitHub, PyPI, pypistats, npm,
+endoflife.date, OSV (its querybatch POST and its records) and OpenSSF
+Scorecard.
 
 It answers with JSON shaped like the real APIs (only the fields we read, plus
 a few others), sends ETags and honours If-None-Match with 304, follows
@@ -52,6 +54,46 @@ class Package:
     version: str = "1.0.0"
     uploaded: str = "2026-10-02T08:00:00Z"
     downloads: int = 5000
+    #: Earlier releases, {version: upload time}; the release list holds them
+    #: and the latest.
+    earlier: dict = field(default_factory=dict)
+    requires_python: str = ">=3.10"
+
+    def releases(self):
+        return {**self.earlier, self.version: self.uploaded}
+
+
+@dataclass
+class Vuln:
+    """An OSV record, as ``GET /v1/vulns/{id}`` answers it."""
+
+    id: str
+    summary: str = "A vulnerability"
+    published: str = "2026-09-01T00:00:00Z"
+    severity: str | None = "HIGH"  # database_specific.severity (GitHub's advisories)
+    #: (ecosystem, package, [affected versions])
+    affects: tuple = ("PyPI", "Django", ())
+
+    def record(self):
+        ecosystem, package, versions = self.affects
+        record = {
+            "schema_version": "1.6.0",
+            "id": self.id,
+            "modified": "2026-09-02T00:00:00Z",
+            "published": self.published,
+            "aliases": [],
+            "summary": self.summary,
+            "affected": [
+                {
+                    "package": {"ecosystem": ecosystem, "name": package},
+                    "versions": list(versions),
+                }
+            ],
+            "references": [{"type": "ADVISORY", "url": f"https://example.org/{self.id}"}],
+        }
+        if self.severity is not None:
+            record["database_specific"] = {"severity": self.severity, "github_reviewed": True}
+        return record
 
 
 class FakeApis:
@@ -60,6 +102,9 @@ class FakeApis:
         self.renamed = {}  # old "owner/name" -> new "owner/name"
         self.pypi = {}  # project -> Package
         self.npm = {}  # package -> Package
+        self.endoflife = {}  # product -> [cycle objects, as endoflife.date's API]
+        self.vulns = {}  # id -> Vuln
+        self.scorecards = {}  # "owner/name" -> Scorecard answer (dict)
         self.overrides = {}  # path -> [Reply, ...]; the last one repeats
         self.log = []  # (path, headers)
         self.sent = {}  # path -> body bytes written for its last answer
@@ -88,6 +133,40 @@ class FakeApis:
             "PYPISTATS_URL": f"{self.base}/pypistats",
             "NPM_REGISTRY_URL": f"{self.base}/npm",
             "NPM_DOWNLOADS_URL": f"{self.base}/npmdl",
+            "ENDOFLIFE_API_URL": f"{self.base}/eol",
+            "OSV_API_URL": f"{self.base}/osv",
+            "SCORECARD_API_URL": f"{self.base}/scorecard",
+        }
+
+    def add_scorecard(self, repo, score=7.5, date="2026-11-30", checks=None):
+        checks = checks or [
+            {
+                "name": "Code-Review",
+                "score": 10,
+                "reason": "all changesets reviewed",
+                "details": None,
+                "documentation": {
+                    "short": "Determines if the project requires human code review",
+                    "url": "https://github.com/ossf/scorecard/blob/main/docs/checks.md#code-review",
+                },
+            },
+            {
+                "name": "Fuzzing",
+                "score": 0,
+                "reason": "project is not fuzzed",
+                "details": ["Warn: no fuzzer integrations found"],
+                "documentation": {
+                    "short": "Determines if the project uses fuzzing",
+                    "url": "https://github.com/ossf/scorecard/blob/main/docs/checks.md#fuzzing",
+                },
+            },
+        ]
+        self.scorecards[repo] = {
+            "date": date,
+            "repo": {"name": f"github.com/{repo}", "commit": "0" * 40},
+            "scorecard": {"version": "v5.1.1", "commit": "1" * 40},
+            "score": score,
+            "checks": checks,
         }
 
     def add_repo(self, name, **values):
@@ -128,19 +207,46 @@ class FakeApis:
             pkg = self.pypi.get(parts[2])
             if pkg is None:
                 return Reply(404, {"message": "Not Found"})
+
+            def files(version, uploaded):
+                return [
+                    {
+                        "filename": f"{parts[2]}-{version}.tar.gz",
+                        "packagetype": "sdist",
+                        "requires_python": pkg.requires_python,
+                        "upload_time_iso_8601": uploaded,
+                        "yanked": False,
+                    },
+                ]
+
             return Reply(
                 200,
                 {
-                    "info": {"name": parts[2], "version": pkg.version, "summary": "A framework"},
-                    "urls": [
-                        {
-                            "filename": f"{parts[2]}-{pkg.version}.tar.gz",
-                            "packagetype": "sdist",
-                            "upload_time_iso_8601": pkg.uploaded,
-                        },
-                    ],
+                    "info": {
+                        "name": parts[2],
+                        "version": pkg.version,
+                        "summary": "A framework",
+                        "requires_python": pkg.requires_python,
+                    },
+                    "releases": {v: files(v, up) for v, up in pkg.releases().items()},
+                    "urls": files(pkg.version, pkg.uploaded),
                 },
             )
+        if parts[:2] == ["eol", "api"] and len(parts) == 3 and parts[2].endswith(".json"):
+            cycles = self.endoflife.get(parts[2].removesuffix(".json"))
+            if cycles is None:
+                return Reply(404, "<h1>Not found</h1>")
+            return Reply(200, cycles)
+        if parts[:3] == ["osv", "v1", "vulns"] and len(parts) == 4:
+            vuln = self.vulns.get(parts[3])
+            if vuln is None:
+                return Reply(404, {"code": 5, "message": "Bug not found."})
+            return Reply(200, vuln.record())
+        if parts[:2] == ["scorecard", "projects"] and len(parts) == 5:
+            answer = self.scorecards.get(f"{parts[3]}/{parts[4]}")
+            if answer is None:
+                return Reply(404, {"code": 404, "message": "Not Found"})
+            return Reply(200, answer)
         if parts[:3] == ["pypistats", "api", "packages"] and parts[-1] == "recent":
             pkg = self.pypi.get(parts[3])
             if pkg is None:
@@ -181,11 +287,30 @@ class FakeApis:
                 {
                     "name": name,
                     "dist-tags": {"latest": pkg.version},
-                    "time": {"created": "2010-12-29T19:38:25.450Z", pkg.version: pkg.uploaded},
-                    "versions": {pkg.version: {"name": name, "version": pkg.version}},
+                    "time": {"created": "2010-12-29T19:38:25.450Z", **pkg.releases()},
+                    "versions": {v: {"name": name, "version": v} for v in pkg.releases()},
                 },
             )
         return Reply(404, {"message": "Not Found"})
+
+    def querybatch(self, body):
+        """OSV's POST /v1/querybatch: per query, the ids (and modified dates)
+        of the records whose affected versions hold the queried version."""
+        try:
+            queries = json.loads(body)["queries"]
+        except (ValueError, KeyError, TypeError):
+            return Reply(400, {"code": 3, "message": "Invalid query."})
+        results = []
+        for query in queries:
+            package = query.get("package", {})
+            key = (package.get("ecosystem"), package.get("name"))
+            vulns = [
+                {"id": v.id, "modified": "2026-09-02T00:00:00Z"}
+                for v in self.vulns.values()
+                if v.affects[:2] == key and query.get("version") in v.affects[2]
+            ]
+            results.append({"vulns": vulns} if vulns else {})
+        return Reply(200, {"results": results})
 
     def _github(self, name, rest):
         repo = self.repos[name]
@@ -218,11 +343,21 @@ class FakeApis:
             protocol_version = "HTTP/1.1"  # keep-alive, as the real APIs
             disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall per answer
 
-            def do_GET(self):
+            def do_POST(self):
+                self.do_GET(post=True)
+
+            def do_GET(self, post=False):
                 path = urlsplit(self.path).path
+                body = b""
+                if post:
+                    body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with apis._lock:
                     apis.log.append((path, dict(self.headers)))
-                reply = apis.answer(path)
+                    queued = apis.overrides.get(path)
+                if post and path == "/osv/v1/querybatch" and not queued:
+                    reply = apis.querybatch(body)
+                else:
+                    reply = apis.answer(path)
                 if reply.delay:
                     time.sleep(reply.delay)
                 if reply.trickle or reply.size:

@@ -19,7 +19,7 @@ from frameworks.models import (
     VoteOrigin,
 )
 from members.models import Comment, Follow, Profile, StackEntry
-from stats.models import SyncRecord
+from stats.models import Advisory, HealthSignal, ReleaseSeries, SyncRecord
 from tests.admin_helpers import admin_url, inline_prefixes, table_rows
 from tests.factories import (
     AssessmentFactory,
@@ -76,6 +76,16 @@ OBJECT_BUILDERS = {
     "stats.SyncRecord": lambda: SyncRecord.objects.create(
         framework=FrameworkFactory(), last_failures="GitHub: a/b answered HTTP 500"
     ),
+    "stats.ReleaseSeries": lambda: _release_series(),
+    "stats.HealthSignal": lambda: HealthSignal.objects.create(
+        framework=FrameworkFactory(),
+        kind="scorecard",
+        value=7,
+        details={"checks": [{"name": "Fuzzing", "score": 0, "reason": "not fuzzed", "url": ""}]},
+        source="OpenSSF Scorecard",
+        as_of="2026-11-30",
+        checked_on="2026-12-01",
+    ),
     "members.Profile": lambda: Profile.objects.create(user=UserFactory(), headline="Engineer"),
     "members.Follow": lambda: Follow.objects.create(
         user=UserFactory(), framework=FrameworkFactory()
@@ -100,6 +110,14 @@ OBJECT_BUILDERS = {
 }
 
 
+def _release_series():
+    series = ReleaseSeries.objects.create(
+        framework=FrameworkFactory(), name="5.2", latest="5.2.8", source="endoflife.date"
+    )
+    Advisory.objects.create(series=series, osv_id="GHSA-aaaa-bbbb-cccc", severity="high")
+    return series
+
+
 def _edit_suggestion():
     cell = AssessmentFactory()
     return EditSuggestion.objects.create(
@@ -121,6 +139,7 @@ NO_ADD = {
     "frameworks.AbuseMark",
     "comparison.EditSuggestion",
     "stats.SyncRecord",
+    "stats.HealthSignal",
     "members.Follow",
     "members.StackEntry",
     "members.Comment",

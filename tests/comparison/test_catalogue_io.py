@@ -1,5 +1,6 @@
 """The catalogue file: export, import, round trip and refused files."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -9,7 +10,7 @@ from django.core.management import CommandError, call_command
 from comparison import catalogue_io
 from comparison.models import Assessment, Comparison, Criterion, Difference
 from frameworks.models import Category, Decision, Framework, ProCon, Vote
-from stats.models import StatSnapshot
+from stats.models import ReleaseSeries, StatSnapshot
 from tests.factories import ProConFactory, UserFactory, VoteFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,13 +61,15 @@ def test_round_trip_through_an_empty_database_gives_identical_bytes(demo, tmp_pa
     # Every row is new: none counts as updated (a category's parent, set
     # after both exist, was counted as an update of the created row).
     assert summary == {"created": summary["created"], "updated": 0, "unchanged": 0}
-    assert summary["created"] == sum(counts().values()) + StatSnapshot.objects.count()
+    assert summary["created"] == (
+        sum(counts().values()) + StatSnapshot.objects.count() + ReleaseSeries.objects.count()
+    )
 
 
 def test_export_holds_statistics_provenance_and_counts(demo, tmp_path):
     document = json.loads(export(tmp_path).read_text())
     assert document["format"] == "stackcompare-catalogue"
-    assert document["version"] == 1
+    assert document["version"] == 2
     django = next(f for f in document["frameworks"] if f["slug"] == "django")
     source = Framework.objects.get(slug="django")
     assert django["statistics"]["github_stars"] == source.github_stars
@@ -122,7 +125,9 @@ def test_each_row_counts_once_in_the_summary(demo, tmp_path):
 
     assert summary["created"] == 0
     assert summary["updated"] == 1  # the category, not also "unchanged" before its parent
-    assert sum(summary.values()) == sum(counts().values()) + StatSnapshot.objects.count()
+    assert sum(summary.values()) == (
+        sum(counts().values()) + StatSnapshot.objects.count() + ReleaseSeries.objects.count()
+    )
 
 
 def test_import_keeps_members_votes_and_shows_the_files_count(demo, tmp_path):
@@ -187,7 +192,8 @@ def test_import_seeds_an_empty_site(tmp_path):
         (b"\xff\xfe", "not a JSON file"),
         (b"[]", "not a catalogue file"),
         (b'{"format": "other", "version": 1}', "not a catalogue file"),
-        (b'{"format": "stackcompare-catalogue", "version": 2}', "version 2"),
+        (b'{"format": "stackcompare-catalogue", "version": 3}', "version 3"),
+        (b'{"format": "stackcompare-catalogue", "version": true}', "version true"),
         (b'{"format": "stackcompare-catalogue"}', "version null"),
         (b'{"format": "stackcompare-catalogue", "version": 1}', "catalogue.frameworks: is missing"),
         # Deeper than Python's JSON parser can follow: one line, no RecursionError.
@@ -304,7 +310,7 @@ def test_an_invalid_file_is_refused_and_nothing_is_written(demo, tmp_path, chang
             ('"tagline": "Changed by the refused import"', '"tagline": "Another"'),
             r"catalogue\.frameworks\[0\]: \"tagline\" is given twice",
         ),
-        (('"version": 1', '"version": 2'), r" catalogue: \"version\" is given twice"),
+        (('"version": 2', '"version": 1'), r" catalogue: \"version\" is given twice"),
     ],
 )
 def test_a_key_given_twice_is_refused_and_nothing_is_written(demo, tmp_path, duplicate, message):
@@ -397,4 +403,47 @@ def test_the_command_line_refuses_a_bad_file_without_a_traceback(tmp_path):
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
     assert "CommandError:" in run.stderr
-    assert "format version 7; this site reads version 1 only" in run.stderr
+    assert "format version 7; this site reads versions 1 and 2" in run.stderr
+
+
+def test_release_series_travel_with_their_framework(demo, tmp_path):
+    document = json.loads(export(tmp_path).read_text())
+    django = next(f for f in document["frameworks"] if f["slug"] == "django")
+    assert django["endoflife_product"] == "django"
+    lts = next(s for s in django["release_series"] if s["name"] == "5.2")
+    assert lts["released"] == "2025-04-02" and lts["security_ends"] == "2028-04-30"
+    assert lts["lts"] is True and lts["latest"] == ""  # unknown stays unknown
+    lts["security_ends"] = "2028-05-31"
+    lts["curated"] = True
+    catalogue_io.import_catalogue(json.dumps(document).encode())
+    series = ReleaseSeries.objects.get(framework__slug="django", name="5.2")
+    assert series.security_ends == dt.date(2028, 5, 31) and series.curated
+
+
+def test_a_version_1_file_is_read_and_leaves_series_and_product_alone(demo, tmp_path):
+    document = json.loads(export(tmp_path).read_text())
+    document["version"] = 1
+    for framework in document["frameworks"]:
+        del framework["endoflife_product"], framework["release_series"]
+    catalogue_io.import_catalogue(json.dumps(document).encode())
+    assert Framework.objects.get(slug="django").endoflife_product == "django"
+    assert ReleaseSeries.objects.filter(framework__slug="django").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"released": "April 2025"}, "must be a date as YYYY-MM-DD"),
+        ({"lts": "yes"}, "must be true or false"),
+        ({"latest": "<script>"}, "Write a version such as"),
+        ({"source": ""}, "source"),
+    ],
+)
+def test_a_bad_release_series_is_refused_and_nothing_is_written(demo, tmp_path, change, message):
+    document = json.loads(export(tmp_path).read_text())
+    django = next(f for f in document["frameworks"] if f["slug"] == "django")
+    django["tagline"] = "Changed by the refused import"
+    django["release_series"][0].update(change)
+    with pytest.raises(catalogue_io.CatalogueError, match=message):
+        catalogue_io.import_catalogue(json.dumps(document).encode())
+    assert Framework.objects.get(slug="django").tagline != "Changed by the refused import"

@@ -17,9 +17,11 @@ URL = "/compare/django-vs-flask/"
 DETAILS = URL + "?details=1"
 FOUR_WAY = "/compare/bottle-vs-fastapi-vs-pyramid-vs-tornado/"
 
-#: Django vs Flask, rendered with every cache empty (issue 29).
+#: Django vs Flask, rendered with every cache empty (issue 29). Issue 31's
+#: health rows cost two queries (the release series with their advisory
+#: counts, the health signals) whatever the number of frameworks.
 MAX_BYTES = 60_000
-MAX_QUERIES = 15
+MAX_QUERIES = 17
 
 
 def html_of(client, url):

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from comparison.models import Assessment, Criterion
 from frameworks.models import Framework, ProCon
+from stats.models import Advisory, HealthSignal, ReleaseSeries
 from tests.factories import (
     AssessmentFactory,
     ComparisonFactory,
@@ -329,6 +330,26 @@ def test_comparison_page_query_count_is_constant(client, django_assert_max_num_q
         ProConFactory.create_batch(200, framework=framework)
         framework.alternatives.add(FrameworkFactory())
         framework.integrations.add(FrameworkFactory())
+    for framework in [*small, *more]:  # health rows: series, advisories, signals
+        for minor in range(5):
+            series = ReleaseSeries.objects.create(
+                framework=framework,
+                name=f"1.{minor}",
+                latest=f"1.{minor}.3",
+                security_ends="2030-01-01",
+                source="endoflife.date",
+                advisories_checked_on="2026-11-01",
+            )
+            Advisory.objects.create(series=series, osv_id=f"GHSA-{minor}", severity="high")
+        for kind in HealthSignal.Kind.values:
+            HealthSignal.objects.create(
+                framework=framework,
+                kind=kind,
+                value=7,
+                source="test",
+                as_of="2026-11-01",
+                checked_on="2026-11-01",
+            )
     DecisionFactory(frameworks=[*small, *more])
     url_large = "/compare/fw0-vs-fw1-vs-fw2-vs-fw3/"
     if curated:
@@ -339,8 +360,9 @@ def test_comparison_page_query_count_is_constant(client, django_assert_max_num_q
     # comparisons with their frameworks (+ the curated one's differences),
     # the star history, the assessments with their criteria, integrations,
     # alternatives, decisions with their frameworks, the decisions citing
-    # each criterion, and the holes' current counts and pros and cons.
-    expected = 14 if curated else 13
+    # each criterion, the holes' current counts and pros and cons, and the
+    # health rows (release series with their advisory counts, health signals).
+    expected = 16 if curated else 15
     with django_assert_max_num_queries(expected):
         client.get(url_large)
 

@@ -35,7 +35,7 @@ from frameworks.models import (
 )
 from frameworks.services import recount_votes
 from members.models import Profile
-from stats.models import StatSnapshot
+from stats.models import ReleaseSeries, StatSnapshot
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "demo" / "catalogue.toml"
 STATISTICS = ("github_stars", "github_forks", "stacks", "followers")
@@ -135,6 +135,7 @@ class DemoLoader:
         self.load_decisions()
         self.date_members()
         self.load_snapshots()
+        self.load_release_series()
 
     def load_categories(self):
         for row in self.data.get("categories", []):
@@ -168,6 +169,7 @@ class DemoLoader:
                 "github_repo": row.get("github_repo", ""),
                 "pypi_project": row.get("pypi_project", ""),
                 "npm_package": row.get("npm_package", ""),
+                "endoflife_product": row.get("endoflife_product", ""),
                 # A statistic missing from the file is unknown: NULL, never 0.
                 **{stat: row.get(stat) for stat in STATISTICS},
                 "stats_as_of": as_of if has_stats else None,
@@ -360,6 +362,24 @@ class DemoLoader:
                 },
                 {
                     "value": row["value"],
+                    "source": row["source"],
+                    "source_url": row.get("source_url", ""),
+                },
+            )
+
+    def load_release_series(self):
+        """Release series from the projects' own pages; a date the page does
+        not give is left out (unknown), and sync_stats fills what it can."""
+        for row in self.data.get("release_series", []):
+            self.upsert(
+                ReleaseSeries,
+                {"framework": self.frameworks[row["framework"]], "name": row["name"]},
+                {
+                    "released": row.get("released"),
+                    "lts": row.get("lts", False),
+                    "support_ends": row.get("support_ends"),
+                    "security_ends": row.get("security_ends"),
+                    "language_versions": row.get("language_versions", ""),
                     "source": row["source"],
                     "source_url": row.get("source_url", ""),
                 },

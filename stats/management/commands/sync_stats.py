@@ -1,4 +1,6 @@
-"""Read the frameworks' statistics from GitHub, PyPI, pypistats and npm.
+"""Read the frameworks' statistics from GitHub, PyPI, pypistats and npm, and
+their release series, advisories and health from endoflife.date, OSV and
+OpenSSF Scorecard (stats/releases.py).
 
     python manage.py sync_stats [--only SLUG ...] [--stale-hours N]
 
@@ -21,7 +23,10 @@ from stats.sync import sync_framework
 
 
 class Command(BaseCommand):
-    help = "Sync GitHub, PyPI and npm statistics into the catalogue and its history."
+    help = (
+        "Sync GitHub, PyPI and npm statistics, release series (endoflife.date), advisories "
+        "(OSV) and Scorecards into the catalogue and its history."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -37,7 +42,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, only, stale_hours, **options):
         frameworks = Framework.objects.exclude(
-            github_repo="", pypi_project="", npm_package=""
+            github_repo="", pypi_project="", npm_package="", endoflife_product=""
         ).order_by("name")
         if only:
             known = set(Framework.objects.filter(slug__in=only).values_list("slug", flat=True))
