@@ -122,8 +122,9 @@ def start_postgres():
         )
     pg("pg_ctl", "-D", str(primary), "-l", str(data / "primary.log"), "-w", "start")
     pg("createdb", "-h", HOST, "-p", str(PRIMARY_PORT), "-U", PG_USER, "site")
+    # A fast checkpoint: the default spreads it over minutes.
     pg("pg_basebackup", "-h", HOST, "-p", str(PRIMARY_PORT), "-U", PG_USER,
-       "-D", str(replica), "-R", "-X", "stream")  # fmt: skip
+       "-D", str(replica), "-R", "-X", "stream", "-c", "fast")  # fmt: skip
     with open(replica / "postgresql.conf", "a") as conf:
         conf.write(f"port = {REPLICA_PORT}\n")
     pg("pg_ctl", "-D", str(replica), "-l", str(data / "replica.log"), "-w", "start")
