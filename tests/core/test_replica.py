@@ -16,6 +16,7 @@ from django.test import Client
 from core import replica
 from core.cache import tags
 from frameworks.models import Framework
+from tests.conftest import use_cache
 from tests.factories import FrameworkFactory, UserFactory
 
 PRIMARY_TAGLINE = "Read from the primary."
@@ -169,3 +170,19 @@ def test_router_sends_writes_transactions_and_requestless_reads_to_the_primary(t
         assert router.db_for_read(Framework) == "replica"
     finally:
         replica._choice.reset(token)
+
+
+@pytest.fixture(params=["locmem", "files", "redis"])
+def any_cache(request, settings, tmp_path):
+    yield from use_cache(settings, request.param, tmp_path)
+
+
+def test_every_cache_records_when_a_tag_was_bumped(any_cache):
+    from django.core.cache import cache
+
+    before = time.time_ns() // 1_000_000
+    tags.bump("framework:1")
+    after = time.time_ns() // 1_000_000
+
+    # The file cache's clock may run a little ahead of the wall clock.
+    assert before <= cache.get(tags.WRITTEN_KEY) <= after + 1000
