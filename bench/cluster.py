@@ -35,7 +35,6 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from core.replica import RETRY_SECONDS  # noqa: E402
 from ops import cluster  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_CLUSTER_SECONDS", "15"))
@@ -350,6 +349,8 @@ def replica_transactions():
 
 
 def stop_the_replica(env):
+    from core.replica import RETRY_SECONDS
+
     print("\n5. The replica stopped under anonymous reads of uncached pages")
     pages = comparison_pages()
     random.shuffle(pages)
