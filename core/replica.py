@@ -6,7 +6,9 @@ tag was bumped for ``REPLICA_LAG`` seconds (the write clock's last bump,
 ``core.cache.tags.WRITTEN_KEY``): a page rendered then is stored in the
 shared page cache, and a replica a vote has not reached yet would store the
 old count under the vote's new version, where the tag check cannot see it
-(docs/architecture.md, "A read replica"). Everything else reads the
+(docs/architecture.md, "A read replica"). The same test runs again when a
+render read from the replica is kept (``tags.versions``): a hole or value
+that read the clock after a vote the request's first read did not see. Everything else reads the
 primary: signed-in members, the admin, writes and the requests that follow
 a client's own write (the ``primary`` cookie), every transaction, the
 management commands, and every read while the replica is unreachable.
@@ -94,13 +96,20 @@ def _reads_replica():
     return choice == "replica"
 
 
+def read_by_this_request():
+    """True once this request's reads went to the replica."""
+    return _choice.get() == "replica"
+
+
 def _quiet():
-    """True when no tag was bumped for ``REPLICA_LAG`` seconds; False when
-    that is unknown (cache down, the key missing: it is set now)."""
     found = store.get_many([tags.WRITTEN_KEY])
-    if found is None:
-        return False
-    written, now = found.get(tags.WRITTEN_KEY), time.time_ns() // 1_000_000
+    return found is not None and quiet(found.get(tags.WRITTEN_KEY))
+
+
+def quiet(written):
+    """True when the last bump (``written``, ms) is ``REPLICA_LAG`` seconds
+    old; False when unknown (the key missing: it is started now)."""
+    now = time.time_ns() // 1_000_000
     if written is None:
         store.add(tags.WRITTEN_KEY, now, None)
         return False

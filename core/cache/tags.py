@@ -108,9 +108,16 @@ def read_clock(found=None):
 def versions(*renders):
     """For each render, ``{tag key: version}`` to store with what it computed,
     or None when that must not be kept: no tag declared, the cache down, or
-    a tag bumped after its clock was read. One round trip for all."""
+    a tag bumped after its clock was read, or (read from the replica) a
+    write within ``REPLICA_LAG``, which the replica may lack though the
+    render read the clock after it (core.replica). One round trip for all."""
+    from core import replica  # which reads this module
+
     wanted = sorted({tag_key(t) for r in renders if r.clock is not None for t in r.tags})
-    found = store.get_many(wanted) if wanted else {}
+    lagging = wanted and replica.read_by_this_request()
+    found = store.get_many([*wanted, WRITTEN_KEY] if lagging else wanted) if wanted else {}
+    if lagging and (found is None or not replica.quiet(found.get(WRITTEN_KEY))):
+        return [None] * len(renders)
     missing = [k for k in wanted if found is not None and k not in found]
     if missing:  # never bumped, or evicted: the clock's value
         now = read_clock()

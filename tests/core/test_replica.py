@@ -186,3 +186,26 @@ def test_every_cache_records_when_a_tag_was_bumped(any_cache):
 
     # The file cache's clock may run a little ahead of the wall clock.
     assert before <= cache.get(tags.WRITTEN_KEY) <= after + 1000
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+def test_a_render_read_from_the_replica_is_not_kept_after_a_recent_write(two_copies):
+    """A request chose the replica while all was quiet; a vote then bumped
+    a tag, and a hole read the clock after it: its render read a replica
+    that may lack the vote, so it is not kept (a render of the primary is)."""
+    token = replica._choice.set("maybe")
+    try:
+        written(seconds_ago=60)
+        assert replica.ReplicaRouter().db_for_read(Framework) == "replica"
+        clock = tags.read_clock()
+        with tags.rendering(clock, inherit=False) as render:
+            tags.depends_on(f"framework:{two_copies.pk}")
+        assert tags.versions(render) != [None]  # quiet: kept
+
+        written(seconds_ago=1)  # the vote
+
+        assert tags.versions(render) == [None]
+        replica._choice.set("primary")
+        assert tags.versions(render) != [None]
+    finally:
+        replica._choice.reset(token)
