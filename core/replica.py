@@ -21,7 +21,7 @@ import time
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 
 from core.cache import store, tags
 
@@ -67,6 +67,16 @@ class ReplicaMiddleware:
                 samesite="Lax",
             )
         return response
+
+    def process_exception(self, request, exception):
+        """The replica failed during the view (it went down after the
+        request's check): mark it down and answer again from the primary
+        (the request is an anonymous GET or HEAD, which writes nothing)."""
+        if _choice.get() != "replica" or not isinstance(exception, DatabaseError):
+            return None
+        health.failed(exception)
+        _choice.set("primary")
+        return self.get_response(request)
 
 
 class ReplicaRouter:

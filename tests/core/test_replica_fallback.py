@@ -56,3 +56,22 @@ def test_with_the_replica_down_reads_fall_back_with_one_warning(replica_down, ca
     assert len(warnings) == 1
     assert "reading the primary" in warnings[0].getMessage()
     assert "not allowed" not in warnings[0].getMessage()  # a real failure, not the harness
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+def test_a_replica_that_fails_during_the_view_is_retried_on_the_primary(
+    replica_down, caplog, monkeypatch
+):
+    """It answered the request's check, then went down: the reader still
+    gets the page, from the primary, and the replica is left alone."""
+    framework = FrameworkFactory(tagline=PRIMARY_TAGLINE)
+    written(seconds_ago=60)
+    monkeypatch.setattr(replica.Health, "usable", lambda self: True)
+
+    with caplog.at_level(logging.WARNING, logger="core.replica"):
+        response = Client().get(framework.get_absolute_url())
+
+    assert response.status_code == 200
+    assert PRIMARY_TAGLINE in response.content.decode()
+    assert replica.health.down_until > 0
+    assert [r.name for r in caplog.records if r.name == "core.replica"] == ["core.replica"]
