@@ -7,6 +7,7 @@ database served it.
 """
 
 import copy
+import json
 import time
 
 import pytest
@@ -18,6 +19,7 @@ from core.cache import tags
 from frameworks.models import Framework
 from tests.conftest import use_cache
 from tests.factories import FrameworkFactory, UserFactory
+from tests.test_settings import run
 
 PRIMARY_TAGLINE = "Read from the primary."
 REPLICA_TAGLINE = "Read from the replica."
@@ -209,3 +211,42 @@ def test_a_render_read_from_the_replica_is_not_kept_after_a_recent_write(two_cop
         assert tags.versions(render) != [None]
     finally:
         replica._choice.reset(token)
+
+
+PRINT_ROUTING = [
+    "-c",
+    "import django, json; django.setup(); from django.conf import settings; "
+    "print(json.dumps({'replica': settings.DATABASES.get('replica'), "
+    "'routers': settings.DATABASE_ROUTERS, 'middleware': settings.MIDDLEWARE}, default=str))",
+]
+
+
+def routing_settings(**env):
+    result = run(PRINT_ROUTING, SECRET_KEY="x" * 50, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_database_replica_url_adds_the_alias_router_and_middleware():
+    found = routing_settings(
+        DATABASE_URL="postgres://site@primary/site",
+        DATABASE_REPLICA_URL="postgres://site@replica:5433/site",
+    )
+
+    assert (found["replica"]["HOST"], found["replica"]["PORT"]) == ("replica", 5433)
+    # A replica down costs a request at most a second.
+    assert found["replica"]["OPTIONS"]["pool"]["timeout"] == 1
+    assert found["replica"]["OPTIONS"]["connect_timeout"] == 1
+    assert found["routers"] == ["core.replica.ReplicaRouter"]
+    middleware = found["middleware"]
+    assert middleware.index("core.replica.ReplicaMiddleware") + 1 == middleware.index(
+        "core.cache.pages.AnonymousPageCacheMiddleware"
+    )
+
+
+def test_without_a_replica_nothing_routes():
+    found = routing_settings()
+
+    assert found["replica"] is None
+    assert found["routers"] == []
+    assert "core.replica.ReplicaMiddleware" not in found["middleware"]
