@@ -7,7 +7,8 @@ PORT   ?= 8000
 # Test processes (pytest-xdist): one per core; TEST_WORKERS=0 runs in this one.
 TEST_WORKERS ?= auto
 
-.PHONY: run test lint format serve bench bench-sync sync audit screenshots clean
+.PHONY: run test lint format serve bench bench-sync sync audit screenshots clean \
+	cluster cluster-stop bench-cluster backup-check
 
 # The venv is (re)built when pyproject.toml changes; a stamp per extra.
 $(BIN)/python:
@@ -62,6 +63,27 @@ serve: $(VENV)/.installed
 bench: $(VENV)/.installed
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/run.py
+
+# Several hosts on one machine (ops/cluster.py, docs/operations.md): nginx in
+# front of two gunicorn app hosts, a PostgreSQL primary and streaming replica
+# of their own, Redis and moto's S3 for media, all under .cluster/. Needs
+# root (PostgreSQL runs as the postgres user) and Debian's nginx.
+cluster: $(VENV)/.installed-dev
+	$(BIN)/python ops/cluster.py start
+
+cluster-stop:
+	$(BIN)/python ops/cluster.py stop
+
+# Load and faults on a cluster of its own (bench/cluster.py): votes on one
+# host while the other serves readers, a host killed, Redis restarted, the
+# replica stopped; prints the numbers in docs/benchmarks/2026-12-07.md.
+bench-cluster: $(VENV)/.installed-dev
+	$(BIN)/python bench/cluster.py
+
+# pg_dump of a demo database restored into a fresh one: export_catalogue
+# must match byte for byte (ops/backup_check.py; needs PostgreSQL, DATABASE_URL).
+backup-check: $(VENV)/.installed
+	$(BIN)/python ops/backup_check.py
 
 # Read GitHub, PyPI, pypistats and npm (see docs/statistics.md); exits 1 when
 # a source failed. SYNC_ARGS passes options, e.g. SYNC_ARGS="--only django".

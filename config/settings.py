@@ -133,43 +133,74 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
-_db = DATABASES["default"]
-if _db["ENGINE"] == "django.db.backends.sqlite3":
-    # Several gunicorn threads/workers write at once: WAL lets readers go on
-    # while one writes, IMMEDIATE takes the write lock at BEGIN (no upgrade
-    # deadlocks), and the busy timeout makes writers queue instead of failing
-    # with "database is locked".
-    _db["OPTIONS"] = {
-        "init_command": (
-            "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
-        ),
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-    }
-    # Reuse each thread's connection instead of opening the file and running
-    # the PRAGMAs on every request.
-    _db["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "600"))
-    _db["CONN_HEALTH_CHECKS"] = True
-elif _db["ENGINE"] == "django.db.backends.postgresql":
-    if env_bool("DATABASE_POOL", True):
-        # Django's psycopg 3 pool; it requires persistent connections off.
-        _db["CONN_MAX_AGE"] = 0
-        _db.setdefault("OPTIONS", {})["pool"] = {
-            "min_size": int(os.environ.get("DATABASE_POOL_MIN", "2")),
-            "max_size": int(os.environ.get("DATABASE_POOL_MAX", "16")),
-            "timeout": 10,
+
+
+def _database(url, *, pool_timeout=10):
+    """Django's settings for one database address, with our engine options."""
+    db = dj_database_url.parse(url)
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # Several gunicorn threads/workers write at once: WAL lets readers go on
+        # while one writes, IMMEDIATE takes the write lock at BEGIN (no upgrade
+        # deadlocks), and the busy timeout makes writers queue instead of failing
+        # with "database is locked".
+        db["OPTIONS"] = {
+            "init_command": (
+                "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
         }
-    else:
-        _db["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
-        _db["CONN_HEALTH_CHECKS"] = True
-    # The written-out statements of votes and signed-in requests (core.rows)
-    # are prepared once per connection. psycopg prepares only server-bound
-    # statements and Django's ORM binds on the client, so nothing else is.
-    # Behind a pooler that drops prepared statements (PgBouncer in
-    # transaction mode before 1.21), set DATABASE_PREPARE=0.
-    if env_bool("DATABASE_PREPARE", True):
-        _db.setdefault("OPTIONS", {})["prepare_threshold"] = 0
+        # Reuse each thread's connection instead of opening the file and running
+        # the PRAGMAs on every request.
+        db["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "600"))
+        db["CONN_HEALTH_CHECKS"] = True
+    elif db["ENGINE"] == "django.db.backends.postgresql":
+        if env_bool("DATABASE_POOL", True):
+            # Django's psycopg 3 pool; it requires persistent connections off.
+            db["CONN_MAX_AGE"] = 0
+            db.setdefault("OPTIONS", {})["pool"] = {
+                "min_size": int(os.environ.get("DATABASE_POOL_MIN", "2")),
+                "max_size": int(os.environ.get("DATABASE_POOL_MAX", "16")),
+                "timeout": pool_timeout,
+            }
+        else:
+            db["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
+            db["CONN_HEALTH_CHECKS"] = True
+        # The written-out statements of votes and signed-in requests (core.rows)
+        # are prepared once per connection. psycopg prepares only server-bound
+        # statements and Django's ORM binds on the client, so nothing else is.
+        # Behind a pooler that drops prepared statements (PgBouncer in
+        # transaction mode before 1.21), set DATABASE_PREPARE=0.
+        if env_bool("DATABASE_PREPARE", True):
+            db.setdefault("OPTIONS", {})["prepare_threshold"] = 0
+    return db
+
+
+DATABASES = {"default": _database(DATABASE_URL)}
+
+# A streaming replica of the primary (docs/operations.md, "Several hosts"):
+# anonymous readers' reads go there when no write is recent (core.replica);
+# with it down, everything reads the primary. REPLICA_LAG (seconds) must
+# exceed the replica's worst lag: a client reads the primary this long after
+# its own write, and a page is rendered from the replica only this long
+# after the last write anyone made.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+REPLICA_LAG = float(os.environ.get("REPLICA_LAG", "5"))
+if DATABASE_REPLICA_URL:
+    # A replica down costs a request at most this long (then one per 5 s).
+    DATABASES["replica"] = _database(DATABASE_REPLICA_URL, pool_timeout=1)
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 1
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+    # Before the page cache, which renders what it stores inside it.
+    _at = MIDDLEWARE.index("core.cache.pages.AnonymousPageCacheMiddleware")
+    MIDDLEWARE.insert(_at, "core.replica.ReplicaMiddleware")
+
+# The number of app hosts serving the site (behind one load balancer). With
+# more than one, nothing may be kept on a host: core.checks refuses a local
+# cache, sessions, database or media storage.
+DEPLOYMENT_HOSTS = int(os.environ.get("DEPLOYMENT_HOSTS", "1"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -14,7 +14,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Site plumbing"
 
     def ready(self):
-        from . import converters, history
+        from . import checks, converters, history  # noqa: F401 (checks registers itself)
 
         # <id:pk> in every app's URLconf, which is read after this.
         converters.register()

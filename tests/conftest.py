@@ -182,6 +182,19 @@ def page_cache(settings):
 
 
 @pytest.fixture
+def routed(settings, monkeypatch):
+    """The router and its middleware on, as DATABASE_REPLICA_URL turns them on."""
+    settings.DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+    at = settings.MIDDLEWARE.index("core.cache.pages.AnonymousPageCacheMiddleware")
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE[:at], "core.replica.ReplicaMiddleware",
+                           *settings.MIDDLEWARE[at:]]  # fmt: skip
+    settings.REPLICA_LAG = 5
+    from core import replica
+
+    monkeypatch.setattr(replica, "health", replica.Health())
+
+
+@pytest.fixture
 def committed(django_capture_on_commit_callbacks):
     """Run a write and its on-commit callbacks, as a real commit would."""
 

@@ -59,6 +59,9 @@ RUN_HERE = {
 #: Shell commands of the docs that need what this test does not start.
 NEEDS_SERVICES = {
     "createdb": "creates a PostgreSQL database",
+    "pg_basebackup": "copies a running PostgreSQL primary (make cluster does)",
+    "pg_restore": "restores into PostgreSQL (make backup-check does)",
+    "systemctl": "starts a systemd unit",
 }
 
 #: The make targets the docs show, none run here (each must exist in the Makefile).
@@ -71,6 +74,10 @@ MAKE_NOT_RUN = {
     "bench-sync": "times sync_stats for 200 frameworks (sync_stats is run here)",
     "audit": "needs chromium and Lighthouse from npm",
     "screenshots": "needs chromium; writes docs/screenshots/",
+    "cluster": "needs root, nginx and PostgreSQL's binaries; runs until cluster-stop",
+    "cluster-stop": "stops what cluster started",
+    "bench-cluster": "starts a cluster and puts minutes of load and faults on it",
+    "backup-check": "needs a PostgreSQL server (pg_dump, pg_restore)",
 }
 
 _MANAGE = re.compile(r"\.venv/bin/python manage\.py ([^\n`#>;&|]*)")

@@ -20,14 +20,19 @@ from . import store
 
 PAGE_TIMEOUT = 60 * 60  # the bound on staleness if a bump was lost (cache down)
 CLOCK_KEY = "cache:clock"
+#: When a tag was last bumped (ms since the epoch, the bumping host's clock):
+#: the read replica is read only when that is long enough ago (core.replica).
+WRITTEN_KEY = "cache:written"
 TAG_PREFIX = "cache:tag:"
-#: Advance the counter KEYS[1] (started at ARGV[1] when missing) and set the
-#: other keys to its text (a Lua double cannot hold 19 digits), as one step.
+#: Advance the counter KEYS[1] (started at ARGV[1] when missing), set KEYS[2]
+#: to ARGV[2] (the time) and the other keys to the counter's text (a Lua
+#: double cannot hold 19 digits), as one step.
 ADVANCE_AND_STAMP = """
 if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[1]) end
 redis.call('INCR', KEYS[1])
+redis.call('SET', KEYS[2], ARGV[2])
 local value = redis.call('GET', KEYS[1])
-for i = 2, #KEYS do redis.call('SET', KEYS[i], value) end
+for i = 3, #KEYS do redis.call('SET', KEYS[i], value) end
 """
 
 
@@ -103,9 +108,16 @@ def read_clock(found=None):
 def versions(*renders):
     """For each render, ``{tag key: version}`` to store with what it computed,
     or None when that must not be kept: no tag declared, the cache down, or
-    a tag bumped after its clock was read. One round trip for all."""
+    a tag bumped after its clock was read, or (read from the replica) a
+    write within ``REPLICA_LAG``, which the replica may lack though the
+    render read the clock after it (core.replica). One round trip for all."""
+    from core import replica  # which reads this module
+
     wanted = sorted({tag_key(t) for r in renders if r.clock is not None for t in r.tags})
-    found = store.get_many(wanted) if wanted else {}
+    lagging = wanted and replica.read_by_this_request()
+    found = store.get_many([*wanted, WRITTEN_KEY] if lagging else wanted) if wanted else {}
+    if lagging and (found is None or not replica.quiet(found.get(WRITTEN_KEY))):
+        return [None] * len(renders)
     missing = [k for k in wanted if found is not None and k not in found]
     if missing:  # never bumped, or evicted: the clock's value
         now = read_clock()
@@ -137,7 +149,10 @@ def bump(*tags):
         return
     try:
         if hasattr(cache, "run_script"):  # Redis: one step
-            cache.run_script(ADVANCE_AND_STAMP, [CLOCK_KEY, *keys], [time.time_ns()])
+            now = time.time_ns()
+            cache.run_script(
+                ADVANCE_AND_STAMP, [CLOCK_KEY, WRITTEN_KEY, *keys], [now, now // 1_000_000]
+            )
         else:
             _advance_clock_stamping(keys)
     except Exception:
@@ -166,5 +181,5 @@ def _advance_clock_stamping(keys):
             handle = turn.enter_context(open(Path(folder) / "bump.lock", "a"))
             fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
         value = max(time.time_ns(), (cache.get(CLOCK_KEY) or 0) + 1)
-        cache.set_many(dict.fromkeys(keys, value), timeout=None)
+        cache.set_many(dict.fromkeys(keys, value) | {WRITTEN_KEY: value // 1_000_000}, None)
         cache.set(CLOCK_KEY, value, timeout=None)  # last: a reader who sees it sees the tags
