@@ -293,7 +293,8 @@ def test_the_catalogue_file_history_and_view_commands_work_as_written(fresh_env,
 
 
 def test_sync_stats_works_as_written_against_local_apis(fresh_env):
-    """The sync's commands, with GitHub, PyPI and npm played on 127.0.0.1."""
+    """The sync's commands, with GitHub, PyPI, npm and endoflife.date played on
+    127.0.0.1."""
     apis = FakeApis().start()
     try:
         demo = tomllib.loads((ROOT / "comparison/demo/catalogue.toml").read_text())
@@ -307,6 +308,11 @@ def test_sync_stats_works_as_written_against_local_apis(fresh_env):
                 apis.pypi[framework["pypi_project"]] = Package()
             if framework.get("npm_package"):
                 apis.npm[framework["npm_package"]] = Package()
+            if framework.get("endoflife_product"):
+                apis.endoflife[framework["endoflife_product"]] = [
+                    {"cycle": "5.2", "releaseDate": "2025-04-02", "eol": "2028-04-30",
+                     "latest": "5.2.8", "latestReleaseDate": "2025-11-05", "lts": True}
+                ]  # fmt: skip
         env = fresh_env | apis.urls | {"SYNC_BACKOFF": "0.01"}
         assert manage(env, "migrate", "--noinput").returncode == 0
         assert run_as_documented(env, "load_demo").returncode == 0
