@@ -19,6 +19,7 @@ start them if anything would stay on a host (core/checks.py).
 ``bench/cluster.py`` drives it under load and faults.
 """
 
+import json
 import os
 import secrets
 import shutil
@@ -149,10 +150,17 @@ def start_s3():
     wait_for("moto", lambda: answers(f"http://{HOST}:{S3_PORT}/moto-api/"))
     import boto3
 
-    boto3.client(
+    s3 = boto3.client(
         "s3", endpoint_url=f"http://{HOST}:{S3_PORT}", region_name="us-east-1",
         aws_access_key_id="cluster", aws_secret_access_key="cluster-secret",
-    ).create_bucket(Bucket=BUCKET)  # fmt: skip
+    )  # fmt: skip
+    s3.create_bucket(Bucket=BUCKET)
+    # Pages link logos by plain address (docs/operations.md, "Media"): anyone reads.
+    s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                       "Resource": f"arn:aws:s3:::{BUCKET}/*"}],
+    }))  # fmt: skip
 
 
 def manage(env, *args):
