@@ -3,7 +3,8 @@
 It answers with JSON shaped like the real APIs (only the fields we read, plus
 a few others), sends ETags and honours If-None-Match with 304, follows
 GitHub's rename redirects, and can be told to answer a path slowly, with an
-error status, rate-limit headers or garbage, a byte at a time (a trickle
+error status, rate-limit headers or garbage (or keep GitHub's rate limit:
+``github_remaining``), a byte at a time (a trickle
 that no per-read timeout catches) or with a body of any size, made as it is
 sent. Used by the tests and by ``bench/sync.py``; it never talks to anything
 but its own socket.
@@ -61,6 +62,9 @@ class FakeApis:
         self.pypi = {}  # project -> Package
         self.npm = {}  # package -> Package
         self.overrides = {}  # path -> [Reply, ...]; the last one repeats
+        #: GitHub requests left this hour, when set: every GitHub answer but a
+        #: 304 takes one and says what is left; at 0 GitHub answers 403.
+        self.github_remaining = None
         self.log = []  # (path, headers)
         self.sent = {}  # path -> body bytes written for its last answer
         self.stopped = threading.Event()  # ends the answers still trickling
@@ -213,6 +217,20 @@ class FakeApis:
             return Reply(200, {"tag_name": tag, "name": tag, "published_at": published})
         return Reply(404, {"message": "Not Found"})
 
+    def rate_limited(self, reply, etag):
+        """``reply`` under GitHub's rate limit, as GitHub answers it: the
+        headers on every answer, a 403 once none is left; a 304 is free."""
+        reset = {"X-RateLimit-Reset": "4102444800", "X-RateLimit-Limit": "5000"}
+        with self._lock:
+            if self.github_remaining <= 0:
+                body = {"message": "API rate limit exceeded"}
+                return Reply(403, body, {**reset, "X-RateLimit-Remaining": "0"})
+            free = reply.status == 200 and etag is not None and etag == _etag(reply.body)
+            self.github_remaining -= 0 if free else 1
+            left = str(self.github_remaining)
+        return Reply(**{**vars(reply), "headers": {**reply.headers, **reset,
+                                                   "X-RateLimit-Remaining": left}})  # fmt: skip
+
     def _handler(apis):
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as the real APIs
@@ -223,6 +241,8 @@ class FakeApis:
                 with apis._lock:
                     apis.log.append((path, dict(self.headers)))
                 reply = apis.answer(path)
+                if path.startswith("/github/") and apis.github_remaining is not None:
+                    reply = apis.rate_limited(reply, self.headers.get("If-None-Match"))
                 if reply.delay:
                     time.sleep(reply.delay)
                 if reply.trickle or reply.size:
@@ -238,8 +258,7 @@ class FakeApis:
                     body = reply.body or b""
                 headers = {"Content-Type": "application/json", **reply.headers}
                 if reply.status == 200:
-                    etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
-                    headers.setdefault("ETag", etag)
+                    headers.setdefault("ETag", _etag(reply.body))
                     if self.headers.get("If-None-Match") == headers["ETag"]:
                         self.send_response(304)
                         self.send_header("ETag", headers["ETag"])
@@ -304,3 +323,12 @@ class FakeApis:
                 pass
 
         return Handler
+
+
+def _etag(body):
+    """The ETag of an answer of ``body`` (as the handler sends it)."""
+    if isinstance(body, dict | list):
+        body = json.dumps(body).encode()
+    elif isinstance(body, str):
+        body = body.encode()
+    return '"' + hashlib.sha1(body or b"").hexdigest()[:20] + '"'
