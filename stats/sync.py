@@ -36,12 +36,22 @@ class Source:
     as_of: str  # the framework's field dating its figures: oldest first
     requests: int  # requests one framework costs, retries aside
     read: object  # read(client, name) -> figures, or raises SourceError
+    #: batch(client, names): reads ahead in bulk what ``read`` would ask one by one
+    batch: object = None
 
 
 SOURCES = (
     Source("GitHub", "github", "github_repo", "github_as_of", 2, sources.read_github),
     Source("PyPI", "pypi", "pypi_project", "downloads_as_of", 2, sources.read_pypi),
-    Source("npm", "npm", "npm_package", "downloads_as_of", 2, sources.read_npm),
+    Source(
+        "npm",
+        "npm",
+        "npm_package",
+        "downloads_as_of",
+        2,
+        sources.read_npm,
+        batch=sources.batch_npm_downloads,
+    ),
 )
 SOURCE = {source.label: source for source in SOURCES}
 
@@ -66,6 +76,15 @@ def oldest_first(frameworks):
         return (min((d or never) for d in dates), framework.name, framework.pk)
 
     return sorted(frameworks, key=age)
+
+
+def read_ahead(frameworks, client):
+    """Let each source that can read in bulk do so for ``frameworks``, in
+    their order (so a budget goes to the oldest first)."""
+    for source in SOURCES:
+        if source.batch is not None:
+            names = [getattr(f, source.field) for f in frameworks if getattr(f, source.field)]
+            source.batch(client, names)
 
 
 @dataclass

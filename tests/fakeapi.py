@@ -163,18 +163,14 @@ class FakeApis:
             )
         if parts[:4] == ["npmdl", "downloads", "point", "last-week"]:
             name = "/".join(parts[4:])
-            pkg = self.npm.get(name)
-            if pkg is None:
+            if "," in name:  # bulk: unscoped names only, each answer or null
+                if "@" in name:
+                    return Reply(400, {"error": "scoped packages not supported in bulk"})
+                return Reply(200, {n: self._npm_point(n) for n in name.split(",")})
+            point = self._npm_point(name)
+            if point is None:
                 return Reply(404, {"error": "package not found"})
-            return Reply(
-                200,
-                {
-                    "downloads": pkg.downloads,
-                    "start": "2026-11-14",
-                    "end": "2026-11-20",
-                    "package": name,
-                },
-            )
+            return Reply(200, point)
         if parts[0] == "npm":
             name = "/".join(parts[1:])
             pkg = self.npm.get(name)
@@ -190,6 +186,13 @@ class FakeApis:
                 },
             )
         return Reply(404, {"message": "Not Found"})
+
+    def _npm_point(self, name):
+        pkg = self.npm.get(name)
+        if pkg is None:
+            return None
+        return {"downloads": pkg.downloads, "start": "2026-11-14", "end": "2026-11-20",
+                "package": name}  # fmt: skip
 
     def _github(self, name, rest):
         repo = self.repos[name]

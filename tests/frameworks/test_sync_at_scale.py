@@ -202,3 +202,32 @@ def test_a_failure_exits_1_and_a_skip_beside_it_changes_nothing(fake_apis):
     assert (
         "GitHub: 1 refreshed, 0 unchanged (304), 1 skipped (budget or rate limit), 1 failed" in out
     )
+
+
+def test_npm_downloads_are_read_in_bulk_and_scoped_names_alone(fake_apis):
+    for index, name in enumerate(["left-pad", "express", "@scope/thing", "gone"]):
+        if name != "gone":
+            fake_apis.npm[name] = Package(downloads=1000 + index)
+        FrameworkFactory(slug=f"n{index}", name=f"N {index}", npm_package=name)
+    out, error = sync()
+    assert error is not None  # "gone" is no npm package: its single reads fail
+    downloads = [p for p in fake_apis.paths() if p.startswith("/npmdl/")]
+    assert downloads == [
+        "/npmdl/downloads/point/last-week/left-pad,express,gone",  # the catalogue's order
+        "/npmdl/downloads/point/last-week/@scope/thing",  # bulk takes no scoped names
+    ]
+    figures = dict(Framework.objects.values_list("npm_package", "weekly_downloads"))
+    assert figures == {"left-pad": 1000, "express": 1001, "@scope/thing": 1002, "gone": None}
+    assert "FAILED n3 (npm): " in out  # its registry document is missing too
+    assert "npm: 3 refreshed, 0 unchanged (304), 0 skipped (budget or rate limit), 1 failed" in out
+
+
+def test_a_failed_bulk_read_falls_back_to_single_reads(fake_apis):
+    for name in ("a", "b"):
+        fake_apis.npm[name] = Package(downloads=5)
+        FrameworkFactory(slug=name, name=name, npm_package=name)
+    fake_apis.override("/npmdl/downloads/point/last-week/a,b", Reply(400, {"error": "no"}))
+    out, error = sync()
+    assert error is None, out
+    assert "/npmdl/downloads/point/last-week/a" in fake_apis.paths()
+    assert set(Framework.objects.values_list("weekly_downloads", flat=True)) == {5}

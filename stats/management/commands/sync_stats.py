@@ -21,7 +21,13 @@ from django.utils import timezone
 
 from frameworks.models import Framework
 from stats.sources import API_NAMES, ApiClient
-from stats.sync import SOURCES, frameworks_to_sync, oldest_first, sync_framework
+from stats.sync import (
+    SOURCES,
+    frameworks_to_sync,
+    oldest_first,
+    read_ahead,
+    sync_framework,
+)
 
 READS = ("refreshed", "unchanged", "skipped", "failed")
 
@@ -105,6 +111,7 @@ class Command(BaseCommand):
         failures, notes, skips = [], [], Counter()
         started = time.monotonic()
         with ApiClient(budgets={k: v for k, v in budgets.items() if v is not None}) as client:
+            read_ahead(frameworks, client)
             for index, framework in enumerate(frameworks, start=1):
                 if progress:
                     self._progress(index - 1, len(frameworks), framework.name)
