@@ -129,7 +129,8 @@ class Command(BaseCommand):
             if progress:
                 self._progress(len(frameworks), len(frameworks), "done")
                 self.stdout.write("")
-            requests, not_modified, sent = client.requests, client.not_modified, client.sent
+            requests, not_modified = client.requests, client.not_modified
+            sent, unchanged = client.sent, client.unchanged
 
         if verbosity > 0:
             elapsed = time.monotonic() - started
@@ -146,7 +147,7 @@ class Command(BaseCommand):
                     self.stdout.write(
                         f"{source.label}: {done[0]} refreshed, {done[1]} unchanged (304), "
                         f"{done[2]} skipped (budget or rate limit), {done[3]} failed; "
-                        f"{sent[source.api]} requests."
+                        f"{sent[source.api]} requests ({unchanged[source.api]} not modified)."
                     )
             total, held = len(frameworks), counts["skipped"]
             summary = (
