@@ -2,9 +2,9 @@
 
 ``SOURCES`` is the plan of a run in one place: each source a framework may
 name, the API its requests count against (budgets, rate limits) and what
-one framework costs. ``frameworks_to_sync`` and ``oldest_first`` pick a run's
-frameworks and their order. ``sync_framework`` reads
-each source one framework has, writes the figures that changed with
+one framework costs. ``frameworks_to_sync`` and ``oldest_first`` pick a
+run's frameworks and their order. ``sync_framework`` reads each source one
+framework has, writes the figures that changed with
 ``save(update_fields=...)`` (so the page cache's signals fire) and records
 today's snapshot of each figure. A failed or skipped source changes
 nothing: its last good value and that value's date stay.
