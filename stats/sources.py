@@ -4,9 +4,11 @@
 request as a whole and a cap on its body (``SYNC_TIMEOUT``,
 ``SYNC_MAX_BYTES``), retries with exponential backoff on 5xx answers and
 network errors, conditional GETs (If-None-Match with the ETag kept in
-``CachedResponse``) and GitHub's rate limit (a 403/429 with
-``X-RateLimit-Remaining: 0`` stops every further GitHub call until
-``X-RateLimit-Reset``).
+``CachedResponse``), each API's request budget for the run, and rate
+limits (no call an API's ``X-RateLimit-Remaining`` says it would refuse
+before ``X-RateLimit-Reset``; at 0 the pause is stored for later runs).
+A budget spent or a rate limit reached is ``Skipped``: that source is not
+read this run, which is no failure.
 
 The ``read_*`` functions turn one API's answer into checked figures, or raise
 ``SourceError`` with a one-line reason: an answer that is not JSON, lacks a
@@ -20,6 +22,7 @@ import json
 import re
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
@@ -47,11 +50,27 @@ class SourceError(Exception):
     """One source of one framework failed; the message is the reason."""
 
 
-class RateLimited(SourceError):
-    def __init__(self, reset_at):
+class Skipped(SourceError):
+    """A source not read this run, by plan (its budget) or by the API's
+    request (its rate limit): reported, but no failure."""
+
+
+class RateLimited(Skipped):
+    def __init__(self, api, reset_at):
         self.reset_at = reset_at
         when = reset_at.strftime("%Y-%m-%d %H:%M UTC") if reset_at else "an unknown time"
-        super().__init__(f"GitHub rate limit reached; no GitHub calls until {when}")
+        name = API_NAMES.get(api, api)
+        super().__init__(f"{name} rate limit reached; no {name} calls until {when}")
+
+
+class BudgetSpent(Skipped):
+    def __init__(self, api, budget):
+        name = API_NAMES.get(api, api)
+        super().__init__(f"{name} budget of {budget} requests for this run spent")
+
+
+#: The APIs a request is counted against (``get_json(api=...)``), by name.
+API_NAMES = {"github": "GitHub", "pypi": "PyPI", "npm": "npm"}
 
 
 @dataclass
@@ -78,9 +97,18 @@ class ApiClient:
     backoff: float = field(default_factory=lambda: settings.SYNC_BACKOFF)
     max_bytes: int = field(default_factory=lambda: settings.SYNC_MAX_BYTES)
     sleep: object = time.sleep
+    #: {api: requests} at most this run, 304s aside (``--budget``).
+    budgets: dict = field(default_factory=dict)
     requests: int = 0
     not_modified: int = 0
-    github_blocked_until: datetime | None = None
+    #: {api: requests sent}, {api: of them answered 304}.
+    sent: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)
+    #: {api: (requests left, when that resets)}, as it last said.
+    limits: dict = field(default_factory=dict)
+    #: {url: data} read by a batch request (``batch_npm_downloads``): a GET
+    #: of ``url`` takes it instead of asking, once.
+    batched: dict = field(default_factory=dict)
     #: Hosts (with their port) no connection could be opened to, after the
     #: retries, in this run: later requests to them fail at once instead of
     #: waiting out every timeout (a machine without internet access).
@@ -88,9 +116,8 @@ class ApiClient:
 
     def __post_init__(self):
         # A pause an earlier run recorded still holds.
-        pause = ApiPause.objects.filter(api="github", until__gt=timezone.now()).first()
-        if pause is not None:
-            self.github_blocked_until = pause.until
+        for pause in ApiPause.objects.filter(until__gt=timezone.now()):
+            self.limits[pause.api] = (0, pause.until)
         self.http = httpx.Client(
             timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0)),
             follow_redirects=True,  # renamed GitHub repositories answer 301
@@ -106,17 +133,57 @@ class ApiClient:
     def __exit__(self, *exc):
         self.close()
 
+    # -- budgets and rate limits ---------------------------------------------
+    def spent(self, api):
+        """Requests counted against ``api``'s budget: a 304 is not."""
+        return self.sent[api] - self.unchanged[api]
+
+    def _limited(self, api, requests):
+        """The time ``api``'s rate limit resets when it has fewer than
+        ``requests`` left until then, else None."""
+        left, reset = self.limits.get(api, (None, None))
+        if left is None or left >= requests or timezone.now() >= reset:
+            return None
+        return reset
+
+    def can_spend(self, api, requests):
+        """True when ``api``'s rate limit and budget have ``requests`` left."""
+        budget = self.budgets.get(api)
+        within = budget is None or self.spent(api) + requests <= budget
+        return within and self._limited(api, requests) is None
+
+    def reserve(self, api, requests=1):
+        """Raise ``Skipped`` unless ``api`` can take ``requests`` more."""
+        if api is None or self.can_spend(api, requests):
+            return
+        reset = self._limited(api, requests)
+        if reset is not None:
+            raise RateLimited(api, reset)
+        raise BudgetSpent(api, self.budgets[api])
+
+    def _heed(self, api, response):
+        """Keep what ``api`` says of its rate limit; past it, stop calling
+        it (this run and the next ones) until it resets."""
+        left = response.headers.get("X-RateLimit-Remaining", "")
+        refused = response.status_code in (403, 429)
+        if left.isdigit() or (refused and "Retry-After" in response.headers):
+            left = int(left) if left.isdigit() else 0
+            self.limits[api] = (left, _reset_time(response.headers))
+            if left == 0:
+                ApiPause.objects.update_or_create(api=api, defaults={"until": self.limits[api][1]})
+                if refused:
+                    raise RateLimited(api, self.limits[api][1])
+
     # -- transport -----------------------------------------------------------
-    def get_json(self, url, *, headers=None, missing_ok=False, github=False, post=None):
-        """GET ``url`` as JSON, conditionally when an ETag is known; with
-        ``post`` (a JSON-able value), POST it instead, unconditionally (OSV's
-        queries).
+    def get_json(self, url, *, api=None, headers=None, missing_ok=False, post=None):
+        """GET ``url`` as JSON, conditionally when an ETag is known, counted
+        against ``api`` (its budget and rate limit); with ``post`` (a
+        JSON-able value), POST it instead, unconditionally (OSV's queries).
 
         Returns an Answer (``data`` None for a 404 when ``missing_ok``)."""
-        if github and self.github_blocked_until:
-            if timezone.now() < self.github_blocked_until:
-                raise RateLimited(self.github_blocked_until)
-            self.github_blocked_until = None
+        if post is None and url in self.batched:
+            return Answer(self.batched.pop(url), url)
+        self.reserve(api)
         body = None if post is None else json.dumps(post).encode()
         cached = CachedResponse.objects.filter(url=url).first() if body is None else None
         request_headers = dict(headers or {})
@@ -124,16 +191,14 @@ class ApiClient:
             request_headers["If-None-Match"] = cached.etag
         if body is not None:
             request_headers["Content-Type"] = "application/json"
+        before = self.requests
         response = self._send(url, request_headers, body)
-        exhausted = response.headers.get("X-RateLimit-Remaining") == "0"
-        if github and response.status_code in (403, 429) and exhausted:
-            self.github_blocked_until = _reset_time(response.headers)
-            ApiPause.objects.update_or_create(
-                api="github", defaults={"until": self.github_blocked_until}
-            )
-            raise RateLimited(self.github_blocked_until)
+        self.sent[api] += self.requests - before
+        if api is not None:
+            self._heed(api, response)
         if response.status_code == 304 and cached is not None:
             self.not_modified += 1
+            self.unchanged[api] += 1
             return Answer(_parse(cached.body, url), str(response.url), not_modified=True)
         if response.status_code == 404 and missing_ok:
             return Answer(None, str(response.url))
@@ -310,7 +375,7 @@ def read_github(client, repo):
         headers["Authorization"] = f"Bearer {settings.GITHUB_TOKEN}"
     base = settings.GITHUB_API_URL
     what = f"GitHub {repo}"
-    answer = client.get_json(f"{base}/repos/{repo}", headers=headers, github=True)
+    answer = client.get_json(f"{base}/repos/{repo}", api="github", headers=headers)
     data = _object(answer.data, what)
     full_name = _text(data, "full_name", what, limit=140)
     if not GITHUB_REPO_RE.match(full_name):
@@ -334,7 +399,7 @@ def read_github(client, repo):
         "not_modified": answer.not_modified,
     }
     release = client.get_json(
-        f"{base}/repos/{full_name}/releases/latest", headers=headers, missing_ok=True, github=True
+        f"{base}/repos/{full_name}/releases/latest", api="github", headers=headers, missing_ok=True
     )
     figures["release"] = None
     if release.data is not None:
@@ -350,7 +415,7 @@ def read_github(client, repo):
 def read_pypi(client, project):
     """Latest version and its upload date, and last week's downloads."""
     what = f"PyPI {project}"
-    answer = client.get_json(f"{settings.PYPI_URL}/pypi/{quote(project)}/json")
+    answer = client.get_json(f"{settings.PYPI_URL}/pypi/{quote(project)}/json", api="pypi")
     data = _object(answer.data, what)
     info = _object(data.get("info"), what)
     version = _text(info, "version", what)
@@ -362,7 +427,9 @@ def read_pypi(client, project):
         for f in files
         if isinstance(f, dict)
     ]
-    stats = client.get_json(f"{settings.PYPISTATS_URL}/api/packages/{quote(project)}/recent")
+    stats = client.get_json(
+        f"{settings.PYPISTATS_URL}/api/packages/{quote(project)}/recent", api="pypi"
+    )
     what_stats = f"pypistats {project}"
     recent = _object(_object(stats.data, what_stats).get("data"), what_stats)
     return {
@@ -374,19 +441,48 @@ def read_pypi(client, project):
     }
 
 
+def _npm_downloads_url(package):
+    return f"{settings.NPM_DOWNLOADS_URL}/downloads/point/last-week/{quote(package, safe='@/,')}"
+
+
+#: Packages per bulk request of npm's downloads API (its limit), which
+#: takes unscoped names only.
+NPM_BULK = 128
+
+
+def batch_npm_downloads(client, packages):
+    """Read the weekly downloads of ``packages`` in bulk requests, 128 at a
+    time, for ``read_npm`` to take instead of one request each. What a bulk
+    answer lacks (a scoped name, a failed request, the budget spent) is
+    left to those single requests."""
+    names = [name for name in dict.fromkeys(packages) if not name.startswith("@")]
+    for start in range(0, len(names), NPM_BULK):
+        chunk = names[start : start + NPM_BULK]
+        # One name answers in the single shape: nothing to save. Within a
+        # budget, only what leaves the chunk's frameworks their own reads.
+        if len(chunk) < 2 or not client.can_spend("npm", 1 + 2 * len(chunk)):
+            return
+        try:
+            answer = client.get_json(_npm_downloads_url(",".join(chunk)), api="npm")
+        except SourceError:
+            return
+        if isinstance(answer.data, dict):
+            for name in chunk:
+                if isinstance(answer.data.get(name), dict):
+                    client.batched[_npm_downloads_url(name)] = answer.data[name]
+
+
 def read_npm(client, package):
     """Latest version (dist-tags.latest) and its date, and last week's downloads."""
     what = f"npm {package}"
     name = quote(package, safe="@")
-    answer = client.get_json(f"{settings.NPM_REGISTRY_URL}/{name}")
+    answer = client.get_json(f"{settings.NPM_REGISTRY_URL}/{name}", api="npm")
     data = _object(answer.data, what)
     tags = _object(data.get("dist-tags"), what)
     version = _text(tags, "latest", what)
     times = _object(data.get("time"), what)
     released = _when(times.get(version), f"time.{version}", what)
-    downloads = client.get_json(
-        f"{settings.NPM_DOWNLOADS_URL}/downloads/point/last-week/{quote(package, safe='@/')}"
-    )
+    downloads = client.get_json(_npm_downloads_url(package), api="npm")
     point = _object(downloads.data, f"npm downloads {package}")
     return {
         "version": version,

@@ -5,7 +5,8 @@ Scorecard.
 It answers with JSON shaped like the real APIs (only the fields we read, plus
 a few others), sends ETags and honours If-None-Match with 304, follows
 GitHub's rename redirects, and can be told to answer a path slowly, with an
-error status, rate-limit headers or garbage, a byte at a time (a trickle
+error status, rate-limit headers or garbage (or keep GitHub's rate limit:
+``github_remaining``), a byte at a time (a trickle
 that no per-read timeout catches) or with a body of any size, made as it is
 sent. Used by the tests and by ``bench/sync.py``; it never talks to anything
 but its own socket.
@@ -106,6 +107,9 @@ class FakeApis:
         self.vulns = {}  # id -> Vuln
         self.scorecards = {}  # "owner/name" -> Scorecard answer (dict)
         self.overrides = {}  # path -> [Reply, ...]; the last one repeats
+        #: GitHub requests left this hour, when set: every GitHub answer but a
+        #: 304 takes one and says what is left; at 0 GitHub answers 403.
+        self.github_remaining = None
         self.log = []  # (path, headers)
         self.sent = {}  # path -> body bytes written for its last answer
         self.stopped = threading.Event()  # ends the answers still trickling
@@ -265,18 +269,14 @@ class FakeApis:
             )
         if parts[:4] == ["npmdl", "downloads", "point", "last-week"]:
             name = "/".join(parts[4:])
-            pkg = self.npm.get(name)
-            if pkg is None:
+            if "," in name:  # bulk: unscoped names only, each answer or null
+                if "@" in name:
+                    return Reply(400, {"error": "scoped packages not supported in bulk"})
+                return Reply(200, {n: self._npm_point(n) for n in name.split(",")})
+            point = self._npm_point(name)
+            if point is None:
                 return Reply(404, {"error": "package not found"})
-            return Reply(
-                200,
-                {
-                    "downloads": pkg.downloads,
-                    "start": "2026-11-14",
-                    "end": "2026-11-20",
-                    "package": name,
-                },
-            )
+            return Reply(200, point)
         if parts[0] == "npm":
             name = "/".join(parts[1:])
             pkg = self.npm.get(name)
@@ -312,6 +312,13 @@ class FakeApis:
             results.append({"vulns": vulns} if vulns else {})
         return Reply(200, {"results": results})
 
+    def _npm_point(self, name):
+        pkg = self.npm.get(name)
+        if pkg is None:
+            return None
+        return {"downloads": pkg.downloads, "start": "2026-11-14", "end": "2026-11-20",
+                "package": name}  # fmt: skip
+
     def _github(self, name, rest):
         repo = self.repos[name]
         if not rest:
@@ -338,6 +345,20 @@ class FakeApis:
             return Reply(200, {"tag_name": tag, "name": tag, "published_at": published})
         return Reply(404, {"message": "Not Found"})
 
+    def rate_limited(self, reply, etag):
+        """``reply`` under GitHub's rate limit, as GitHub answers it: the
+        headers on every answer, a 403 once none is left; a 304 is free."""
+        reset = {"X-RateLimit-Reset": "4102444800", "X-RateLimit-Limit": "5000"}
+        with self._lock:
+            if self.github_remaining <= 0:
+                body = {"message": "API rate limit exceeded"}
+                return Reply(403, body, {**reset, "X-RateLimit-Remaining": "0"})
+            free = reply.status == 200 and etag is not None and etag == _etag(reply.body)
+            self.github_remaining -= 0 if free else 1
+            left = str(self.github_remaining)
+        return Reply(**{**vars(reply), "headers": {**reply.headers, **reset,
+                                                   "X-RateLimit-Remaining": left}})  # fmt: skip
+
     def _handler(apis):
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as the real APIs
@@ -358,6 +379,8 @@ class FakeApis:
                     reply = apis.querybatch(body)
                 else:
                     reply = apis.answer(path)
+                if path.startswith("/github/") and apis.github_remaining is not None:
+                    reply = apis.rate_limited(reply, self.headers.get("If-None-Match"))
                 if reply.delay:
                     time.sleep(reply.delay)
                 if reply.trickle or reply.size:
@@ -373,8 +396,7 @@ class FakeApis:
                     body = reply.body or b""
                 headers = {"Content-Type": "application/json", **reply.headers}
                 if reply.status == 200:
-                    etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
-                    headers.setdefault("ETag", etag)
+                    headers.setdefault("ETag", _etag(reply.body))
                     if self.headers.get("If-None-Match") == headers["ETag"]:
                         self.send_response(304)
                         self.send_header("ETag", headers["ETag"])
@@ -439,3 +461,12 @@ class FakeApis:
                 pass
 
         return Handler
+
+
+def _etag(body):
+    """The ETag of an answer of ``body`` (as the handler sends it)."""
+    if isinstance(body, dict | list):
+        body = json.dumps(body).encode()
+    elif isinstance(body, str):
+        body = body.encode()
+    return '"' + hashlib.sha1(body or b"").hexdigest()[:20] + '"'

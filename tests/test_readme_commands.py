@@ -54,6 +54,9 @@ RUN_HERE = {
     "sync_stats",
     "sync_stats --only django flask",
     "sync_stats --stale-hours 20",
+    "sync_stats --budget github=4500",
+    "sync_stats --shard 2/7",
+    "sync_stats --stale-hours 20 --budget github=4500",
 }
 
 #: Shell commands of the docs that need what this test does not start.
@@ -71,7 +74,7 @@ MAKE_NOT_RUN = {
     "serve": "serves until stopped; check --deploy and the SECRET_KEY rule are tested here",
     "sync": "reads GitHub, PyPI and npm; sync_stats is run here against local fakes",
     "bench": "needs wrk, and minutes of load on gunicorn",
-    "bench-sync": "times sync_stats for 200 frameworks (sync_stats is run here)",
+    "bench-sync": "times sync_stats for 20,000 frameworks (sync_stats is run here)",
     "audit": "needs chromium and Lighthouse from npm",
     "screenshots": "needs chromium; writes docs/screenshots/",
     "cluster": "needs root, nginx and PostgreSQL's binaries; runs until cluster-stop",
@@ -331,6 +334,15 @@ def test_sync_stats_works_as_written_against_local_apis(fresh_env):
         assert f"Synced 0 frameworks: 0 updated, 0 unchanged, 0 failed, {sources} skipped" in (
             stale.stdout
         )
+
+        for command in (
+            "sync_stats --budget github=4500",
+            "sync_stats --shard 2/7",
+            "sync_stats --stale-hours 20 --budget github=4500",
+        ):
+            done = run_as_documented(env, command)
+            assert done.returncode == 0, done.stdout + done.stderr
+            assert ", 0 failed" in done.stdout and "Synced " in done.stdout
     finally:
         apis.stop()
 

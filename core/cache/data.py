@@ -6,6 +6,7 @@ values it served, so a hit costs one round trip for its tags' versions.
 import time
 
 from django.conf import settings
+from django.utils import timezone
 
 from . import store, tags
 
@@ -46,16 +47,18 @@ def cached(name, compute, tags_of, timeout=tags.PAGE_TIMEOUT):
 DERIVED_MAX = 96  # values kept on one owner: ALLOWED_HOSTS may allow a domain
 
 
-def derived(owner, key, compute, *, timeout=None):
+def derived(owner, key, compute, *, timeout=None, fresh=None):
     """``compute()``, kept on ``owner`` (a ``cached()`` value) for calls with
-    the same ``key``, at most ``timeout`` seconds. ``compute`` may read only
-    ``owner`` and what ``key`` names; its value is shared, so read-only."""
+    the same ``key``, at most ``timeout`` seconds and while ``fresh(value)``
+    holds. ``compute`` may read only ``owner`` and what ``key`` names; its
+    value is shared, so read-only."""
     kept = getattr(owner, "__dict__", None)
     if kept is None:
         return compute()
     kept, now = kept.setdefault("_derived", {}), time.monotonic()
     found = kept.get(key)
-    if found is not None and (found[0] is None or found[0] > now):
+    current = found is not None and (found[0] is None or found[0] > now)
+    if current and (fresh is None or fresh(found[1])):
         return found[1]
     value = compute()
     if key in kept or len(kept) < DERIVED_MAX:
@@ -65,5 +68,20 @@ def derived(owner, key, compute, *, timeout=None):
 
 def fragment(owner, key, render):
     """HTML every reader sees alike, kept on ``owner`` like ``derived()`` (its
-    holes filled per request), as long as a page: "2 years ago" ages."""
-    return derived(owner, ("fragment", *key), render, timeout=tags.PAGE_TIMEOUT)
+    holes filled per request), as long as a page and within one local day:
+    "2 years ago" ages and "out of date" marks come with a new day. The
+    tags it declared (``tags.DAY``) are declared again each time it serves."""
+
+    def compute():
+        with tags.rendering(None) as inner:
+            html = render()
+        return timezone.localdate(), html, frozenset(inner.tags)
+
+    def today(kept):
+        return kept[0] == timezone.localdate()
+
+    _, html, shown = derived(
+        owner, ("fragment", *key), compute, timeout=tags.PAGE_TIMEOUT, fresh=today
+    )
+    tags.depends_on(*shown)
+    return html

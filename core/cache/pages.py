@@ -115,6 +115,8 @@ class AnonymousPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if settings.PAGE_CACHE:
+            tags.new_day()  # before anything kept is served
         cookies = request.COOKIES
         signed_in = settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies
         if not settings.PAGE_CACHE or signed_in or request.method not in ("GET", "HEAD"):

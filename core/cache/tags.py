@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.core.cache import cache, caches
 from django.db import transaction
+from django.utils import timezone
 
 from . import store
 
@@ -38,6 +39,28 @@ for i = 3, #KEYS do redis.call('SET', KEYS[i], value) end
 
 def tag_key(tag):
     return TAG_PREFIX + tag
+
+
+#: What shows a date's age (an "out of date" mark): it stands until the
+#: local date changes. The first request of a day bumps it (``new_day``).
+DAY = "day"
+DAY_KEY = "cache:day"
+_today = [None]  # the local date this process last saw DAY_KEY hold
+
+
+def new_day():
+    """At the first request of a local day (in each process: one reading
+    of the shared cache), bump ``DAY`` unless another process did."""
+    today = timezone.localdate().isoformat()
+    if _today[0] == today:
+        return
+    found = store.get_many([DAY_KEY])
+    if found is None:  # the cache is down: nothing is kept meanwhile
+        return
+    if found.get(DAY_KEY) != today:
+        bump(DAY)
+        store.set_many({DAY_KEY: today}, None)
+    _today[0] = today
 
 
 @dataclass

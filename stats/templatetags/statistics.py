@@ -8,12 +8,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
+from core.cache import tags
 from core.templatetags.site import UNKNOWN, compact
 
 register = template.Library()
 
 
 def _days_old(day):
+    tags.depends_on(tags.DAY)  # what it shows changes with the date
     if isinstance(day, datetime.datetime):
         day = timezone.localdate(day)
     return (timezone.localdate() - day).days

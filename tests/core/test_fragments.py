@@ -3,15 +3,17 @@ alike are rendered once per version of their data and reused by the pages
 the page cache cannot serve (signed-in members), never across versions or
 variants. Holes inside them are filled per request (test_holes.py)."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from comparison.models import Assessment
 from comparison.views import comparison_page
 from core import cache
-from core.cache import data
+from core.cache import data, tags
 from core.cache.tags import PAGE_TIMEOUT
 from frameworks.models import Decision
 from tests.factories import UserFactory
@@ -80,6 +82,29 @@ def test_a_fragment_is_rendered_again_once_it_is_as_old_as_a_cached_page(monkeyp
     assert len(calls) == 1
     now[0] += 2
     cache.fragment(owner, ("table",), render)
+    assert len(calls) == 2
+
+
+def test_a_fragment_is_rendered_again_on_a_new_day_and_declares_its_tags_each_time(
+    monkeypatch,
+):
+    """An "out of date" mark inside a fragment appears with the day, and a
+    page reusing the fragment shows the day as one rendering it does."""
+    calls = []
+
+    def render():
+        calls.append(1)
+        tags.depends_on(tags.DAY)
+        return "<p>as of 1 Nov</p>"
+
+    owner, later = Owner(), timezone.now() + dt.timedelta(days=1)
+    for _ in range(2):
+        with tags.rendering(None) as page:
+            cache.fragment(owner, ("card",), render)
+        assert page.tags == {tags.DAY}
+    assert len(calls) == 1
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    cache.fragment(owner, ("card",), render)
     assert len(calls) == 2
 
 

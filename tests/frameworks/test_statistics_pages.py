@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from core import charts
@@ -233,3 +234,37 @@ def test_comparison_chart_legend_follows_the_series_drawn(client):
     assert legend == [("1", "Django"), ("2", "Flask")]
     chart = re.search(r'<svg class="chart".*?</svg>', html, re.S).group(0)
     assert set(re.findall(r"chart__dot--(\d)", chart)) == {"1", "2"}
+
+
+def test_the_out_of_date_mark_comes_with_the_day_on_cached_pages_too(
+    client, demo, page_cache, settings, monkeypatch
+):
+    """A figure read STATS_STALE_DAYS ago is marked from the next day on,
+    on every page showing it, though nothing was written in between: what
+    shows a date's age is cached until the local date changes."""
+
+    settings.STATS_STALE_DAYS = 30
+    read_on = TODAY() - dt.timedelta(days=30)
+    Framework.objects.filter(slug__in=["django", "flask"]).update(github_as_of=read_on)
+    urls = ["/frameworks/django/", "/compare/django-vs-flask/"]
+    urls.append("/compare/django-vs-flask/?details=1")
+    day = read_on.isoformat()
+    mark = re.compile(rf'<time datetime="{day}">[^<]*</time>( <span class="stale">)?')
+
+    def marks(url, cached):
+        response = client.get(url)
+        assert response.status_code == 200 and response["X-Cache"] == cached, url
+        html = response.content.decode()
+        with override_settings(PAGE_CACHE=False):
+            assert html == Client().get(url).content.decode(), f"{url} is not exact"
+        return [bool(found) for found in mark.findall(html)]
+
+    for url in urls:
+        assert marks(url, "miss") and not any(marks(url, "hit")), url
+
+    later = timezone.now() + dt.timedelta(days=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    for url in urls:
+        shown = marks(url, "miss")
+        assert shown and all(shown), url
+        assert marks(url, "hit") == shown  # kept again, for the new day

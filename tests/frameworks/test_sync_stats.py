@@ -211,7 +211,7 @@ def test_absurd_download_count_is_a_failure(fake_apis, django_fw):
     assert Framework.objects.get(pk=django_fw.pk).weekly_downloads is None
 
 
-def test_rate_limit_stops_github_calls_and_is_reported(fake_apis):
+def test_rate_limit_stops_github_calls_and_is_reported_as_skipped(fake_apis):
     for index in range(3):
         fake_apis.add_repo(f"org/repo{index}")
         FrameworkFactory(slug=f"fw{index}", name=f"Fw {index}", github_repo=f"org/repo{index}")
@@ -224,14 +224,19 @@ def test_rate_limit_stops_github_calls_and_is_reported(fake_apis):
         ),
     )
     out, error = sync()
-    assert error is not None
-    assert out.count("GitHub rate limit reached; no GitHub calls until 2100-01-01 00:00 UTC") == 3
+    assert error is None, out  # skipped, not failed: cron is not woken for a limit
+    assert (
+        "SKIPPED GitHub for 3 frameworks: GitHub rate limit reached; "
+        "no GitHub calls until 2100-01-01 00:00 UTC" in out
+    )
+    assert "Synced 3 frameworks: 0 updated, 0 unchanged, 0 failed, 3 skipped" in out
     assert [p for p in fake_apis.paths() if p.startswith("/github")] == ["/github/repos/org/repo0"]
+    assert not SyncRecord.objects.exclude(synced_at=None).exists()  # not read completely
 
     # The next run, before the reset, does not call GitHub at all.
     fake_apis.log.clear()
     out, error = sync()
-    assert error is not None and "no GitHub calls until 2100-01-01" in out
+    assert error is None and "no GitHub calls until 2100-01-01" in out
     assert not any(p.startswith("/github") for p in fake_apis.paths())
 
 
