@@ -148,6 +148,7 @@ def test_members_reuse_the_comparison_pages_fragments(demo, page_cache):
         ("differences",),
         ("decisions",),
         ("criteria", False, False),  # no "Suggest an edit" links without details
+        ("health", False),  # its sources only with details
         ("weights", False, False),
         ("alternatives",),
     }
