@@ -15,6 +15,8 @@ from datetime import UTC, datetime, time, timedelta
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from core.cache import tags
+
 from .models import Advisory, HealthSignal, ReleaseSeries
 
 #: A watch feed announces an end of support this many days ahead.
@@ -81,7 +83,7 @@ WHY = {key: (label, why) for key, label, why in SIGNALS}
 def health_for(frameworks, *, advisories=True, today=None):
     """{framework id: Health} of these frameworks, in three queries (two
     without ``advisories``, the list of each series' advisories)."""
-    today = today or timezone.localdate()
+    today = today or tags.today()
     ids = [f.pk for f in frameworks]
     series = {pk: [] for pk in ids}
     rows = ReleaseSeries.objects.filter(framework_id__in=ids).for_display(advisories=advisories)
@@ -253,7 +255,7 @@ def _moment(day):
 
 def lifecycle_events(frameworks, today=None):
     """The Events of these frameworks, newest first (two queries)."""
-    today = today or timezone.localdate()
+    today = today or tags.today()
     names = {f.pk: f for f in frameworks}
     events = []
     series = ReleaseSeries.objects.filter(framework_id__in=names).order_by("-released", "-created")

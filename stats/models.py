@@ -5,8 +5,8 @@ release series, their advisories and the health signals (releases.py)."""
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
+from core.cache import tags
 from core.history import CuratedHistory
 from core.models import TimeStampedModel
 from frameworks.models import Framework
@@ -196,11 +196,11 @@ class ReleaseSeries(TimeStampedModel):
     def is_past_support(self, today=None):
         """No more fixes of any kind: the source says so, or security fixes
         ended before ``today``. Unknown dates never count as ended."""
-        today = today or timezone.localdate()
+        today = today or tags.today()
         return self.ended or (self.security_ends is not None and self.security_ends < today)
 
     def is_past_active_support(self, today=None):
-        today = today or timezone.localdate()
+        today = today or tags.today()
         return self.support_ends is not None and self.support_ends < today
 
     def advisory_counts(self):

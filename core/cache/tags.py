@@ -48,6 +48,13 @@ DAY_KEY = "cache:day"
 _today = [None]  # the local date this process last saw DAY_KEY hold
 
 
+def today():
+    """The local date, for what shows it or an age: declares ``DAY``, so
+    what is cached of it stands only until the date changes."""
+    depends_on(DAY)
+    return timezone.localdate()
+
+
 def new_day():
     """At the first request of a local day (in each process: one reading
     of the shared cache), bump ``DAY`` unless another process did."""

@@ -15,10 +15,9 @@ register = template.Library()
 
 
 def _days_old(day):
-    tags.depends_on(tags.DAY)  # what it shows changes with the date
     if isinstance(day, datetime.datetime):
         day = timezone.localdate(day)
-    return (timezone.localdate() - day).days
+    return (tags.today() - day).days
 
 
 @register.filter

@@ -182,3 +182,24 @@ def test_the_watch_feed_announces_series_ends_of_support_and_advisories(client, 
     assert "<b>" not in (advisory.findtext(f"{ATOM}summary") or "")
     comparison = client.get("/compare/django-vs-" + FrameworkFactory(slug="flask").slug + "/feed/")
     assert b"New release series: Django 5.2" in comparison.content
+
+
+def test_an_end_of_support_comes_with_the_day_on_cached_pages(
+    client, django_fw, page_cache, monkeypatch
+):
+    """A series whose security fixes end today is marked from tomorrow on,
+    on cached pages too, though nothing was written in between."""
+    ReleaseSeries.objects.filter(name="5.2").update(security_ends=TODAY)
+    url = "/frameworks/django/"
+
+    def ended(cached):
+        response = client.get(url)
+        assert response["X-Cache"] == cached
+        html = response.content.decode()
+        row = html[html.index('id="series-5.2"') :]
+        return "End of support" in row[: row.index("</tr>")]
+
+    assert not ended("miss") and not ended("hit")
+    later = timezone.now() + dt.timedelta(days=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert ended("miss") and ended("hit")
