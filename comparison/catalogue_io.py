@@ -70,8 +70,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch
 from django.utils import timezone
 
-from core.cache import bump_on_commit
+from core.cache import bump_on_commit, bumping_once
 from core.history import FILE_IMPORT, importing
+from core.rows import insert, insert_values
 from core.text import ControlCharacterError, clean_text, has_control_character
 from frameworks import cache as catalogue_tags
 from frameworks.models import Category, Framework, ProCon, Vote
@@ -414,7 +415,10 @@ def _apply_text_policy(data):
 #: left alone and then changed was updated.
 _RANK = {"unchanged": 0, "updated": 1, "created": 2}
 
-#: Rows per INSERT or UPDATE statement of the bulk writes.
+METRICS = tuple(StatSnapshot.Metric.values)
+VERDICTS = (*Assessment.Verdict.values, "")
+
+#: Rows per UPDATE statement of the bulk writes.
 BATCH = 500
 #: Frameworks between two progress reports.
 PROGRESS_EVERY = 1000
@@ -449,6 +453,7 @@ class _Rows:
         #: Fields full_clean() leaves out: relations set from rows already
         #: read (checking them is a query per row).
         self.unchecked = unchecked
+        self.unchecked_too = None
 
     def put(self, key, lookup, values, where):
         obj = self.found.get(key)
@@ -466,6 +471,12 @@ class _Rows:
                 self.changed[key] = (where, before | changed)
             kind = "updated" if changed else "unchanged"
         if kind != "unchanged":
+            if self.unchecked_too is None:  # fields the file never sets keep their defaults
+                given = {*lookup, *values}
+                self.unchecked_too = [
+                    *self.unchecked,
+                    *(f.name for f in self.model._meta.fields if f.name not in given),
+                ]
             self.check(obj, where)
         self.importer.count(self.model, key, kind)
         return obj
@@ -476,7 +487,7 @@ class _Rows:
                 obj.full_clean()
             else:
                 obj.full_clean(
-                    exclude=self.unchecked, validate_unique=False, validate_constraints=False
+                    exclude=self.unchecked_too, validate_unique=False, validate_constraints=False
                 )
         except ValidationError as error:
             raise CatalogueError(f"{where}: {_messages(error)}") from None
@@ -491,22 +502,18 @@ class _Rows:
             for obj, _ in changed:
                 obj.updated = now
             fields.append("updated")
-        for batch in _chunks(created):
-            self._write(batch, lambda rows: self.model.objects.bulk_create(rows))
+        for batch in _chunks(created, 5000):
+            self._write(batch, lambda objs: insert(self.model, objs))
         for batch in _chunks(changed):
-            self._write(batch, lambda rows: self.model.objects.bulk_update(rows, fields))
+            self._write(batch, lambda objs: self.model.objects.bulk_update(objs, fields))
         history = getattr(self.model, "history", None)
         if history is not None:
             recorded = {field.name for field in history.model.tracked_fields}
-            written = [obj for obj, _ in created]
-            history.bulk_history_create(
-                written, default_change_reason=FILE_IMPORT, batch_size=BATCH
-            )
-            history.bulk_history_create(
+            _write_history(history.model, [obj for obj, _ in created], "+")
+            _write_history(
+                history.model,
                 [self.found[k] for k, (_, names) in self.changed.items() if names & recorded],
-                update=True,
-                default_change_reason=FILE_IMPORT,
-                batch_size=BATCH,
+                "~",
             )
         touched = {_framework_id(obj) for obj, _ in (*created, *changed)}
         self.new, self.changed = {}, {}
@@ -529,6 +536,18 @@ class _Rows:
                 raise CatalogueError(f"{where}: the database refused it: {error}") from None
 
 
+def _write_history(model, objs, kind):
+    """One history row per object, as ``save()`` writes inside ``importing()``
+    (``core.history``): by no one, for the import's reason."""
+    now = timezone.now()
+    names = [field.attname for field in model.tracked_fields]
+    insert_values(
+        model,
+        ["history_date", "history_type", "history_change_reason", *names],
+        [[now, kind, FILE_IMPORT, *(getattr(obj, name) for name in names)] for obj in objs],
+    )
+
+
 def _framework_id(obj):
     return obj.pk if isinstance(obj, Framework) else obj.framework_id
 
@@ -546,7 +565,12 @@ class _Importer:
         #: Frameworks whose rows were written in bulk (no signals): their
         #: cached pages are invalidated at the end.
         self.touched = set()
-        self.progress = progress or (lambda stage, done, total: None)
+        self.report = progress or (lambda stage, done, total: None)
+
+    def progress(self, stage, done, total):
+        """Every ``PROGRESS_EVERY`` frameworks of a long import, and at its end."""
+        if total >= PROGRESS_EVERY and (done % PROGRESS_EVERY == 0 or done == total):
+            self.report(stage, done, total)
 
     def count(self, model, key, kind):
         self.rows[model, key] = max(kind, self.rows.get((model, key), kind), key=_RANK.get)
@@ -587,13 +611,13 @@ class _Importer:
         self.load_criteria()
         rows = list(self.doc.items("frameworks", required=True))
         total = len(rows)
+        existed = set(Framework.objects.values_list("pk", flat=True))
         self.framework_rows = _Rows(
             self, Framework, Framework.objects.all(), key=lambda f: f.slug, unchecked=["category"]
         )
         for done, row in enumerate(rows, start=1):
             self.load_framework(row)
-            if done % PROGRESS_EVERY == 0:
-                self.progress("read", done, total)
+            self.progress("read", done, total)
         self.touched |= self.framework_rows.flush()
         self.snapshots = _Rows(
             self,
@@ -627,8 +651,7 @@ class _Importer:
             self.load_history(row)
             self.load_assessments(row)
             self.load_procons(row)
-            if done % PROGRESS_EVERY == 0:
-                self.progress("checked", done, total)
+            self.progress("checked", done, total)
         for rows_of in (self.snapshots, self.assessments):
             self.touched |= rows_of.flush()
         updated = [self.procons.found[key] for key in self.procons.changed]
@@ -640,8 +663,12 @@ class _Importer:
         self.progress("written", total, total)
         for row in self.doc.items("comparisons"):
             self.load_comparison(row)
-        if self.touched:
-            # Rows written in bulk sent no signals: their pages, said here.
+        # Rows written in bulk sent no signals: their pages, said here. No
+        # page can show a framework this import created but through the
+        # lists of all frameworks.
+        created = self.touched - existed
+        self.touched &= existed
+        if self.touched or created:
             bump_on_commit(
                 catalogue_tags.FRAMEWORKS,
                 catalogue_tags.FRAMEWORK_REFS,
@@ -733,8 +760,8 @@ class _Importer:
         framework = self.frameworks[row.data["slug"]]
         for entry in row.items("history"):
             metric = entry.text("metric", required=True)
-            if metric not in StatSnapshot.Metric.values:
-                entry.fail(f"must be one of {', '.join(StatSnapshot.Metric.values)}", "metric")
+            if metric not in METRICS:
+                entry.fail(f"must be one of {', '.join(METRICS)}", "metric")
             value = entry.integer("value", required=True, null=False)
             day = entry.day("day")
             if day is None:
@@ -775,10 +802,7 @@ class _Importer:
             added = wanted - current.keys()
             for batch in _chunks(sorted(current[pair] for pair in stale), 5000):
                 through.objects.filter(pk__in=batch).delete()
-            through.objects.bulk_create(
-                [through(from_framework_id=a, to_framework_id=b) for a, b in sorted(added)],
-                batch_size=BATCH,
-            )
+            insert_values(through, ["from_framework_id", "to_framework_id"], sorted(added))
             self.touched |= {pk for pair in stale | added for pk in pair}
 
     def load_assessments(self, row):
@@ -786,8 +810,8 @@ class _Importer:
         for item in row.items("assessments"):
             criterion = self.criterion(item.text("criterion", required=True), item, "criterion")
             verdict = item.text("verdict")
-            if verdict not in Assessment.Verdict.values and verdict != "":
-                item.fail(f'must be one of {", ".join(Assessment.Verdict.values)} or ""', "verdict")
+            if verdict not in VERDICTS:
+                item.fail(f'must be one of {", ".join(VERDICTS[:-1])} or ""', "verdict")
             self.assessments.put(
                 (framework.pk, criterion.pk),
                 {"framework": framework, "criterion": criterion},
@@ -887,7 +911,7 @@ def import_catalogue(raw, progress=None):
     data = parse(raw)
     importer = _Importer(data, progress)
     try:
-        with transaction.atomic(), importing(FILE_IMPORT):
+        with transaction.atomic(), importing(FILE_IMPORT), bumping_once():
             importer.run()
     except IntegrityError as error:
         raise CatalogueError(f"The database refused the file: {error}") from None
