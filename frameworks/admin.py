@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import ngettext
 
-from core.admin import HistoryAdmin, Queue
+from core.admin import ChosenOnlyFilter, HistoryAdmin, Queue
 
 from . import moderation, services
 from .forms import DecisionAdminForm, ProConAdminForm
@@ -176,7 +176,7 @@ class ProConAdmin(HistoryAdmin):
     form = ProConAdminForm
     list_display = ["text", "framework", "kind", "votes_count", "status", "submitted_by", "created"]
     list_select_related = ["framework", "submitted_by"]
-    list_filter = ["status", "kind", VotedFilter, "framework"]
+    list_filter = ["status", "kind", VotedFilter, ("framework", ChosenOnlyFilter)]
     search_fields = ["text", "detail", "framework__name"]
     autocomplete_fields = ["framework", "submitted_by"]
     readonly_fields = ["votes_count", "created"]
@@ -209,7 +209,7 @@ class PendingProConAdmin(ProConAdmin):
     """The moderation queue: members' suggestions waiting for review."""
 
     list_display = ["text", "framework", "kind", "detail", "submitted_by", "created"]
-    list_filter = ["kind", "framework"]
+    list_filter = ["kind", ("framework", ChosenOnlyFilter)]
     pending_work = [
         Queue(
             "%(count)d pro or con suggested by a member to approve or reject",
@@ -253,7 +253,7 @@ class VoteAdmin(admin.ModelAdmin):
 
     list_display = ["procon", "user", "created"]
     list_select_related = ["procon__framework", "user"]
-    list_filter = ["procon__framework"]
+    list_filter = [("procon__framework", ChosenOnlyFilter)]
     search_fields = ["user__username", "procon__text"]
     date_hierarchy = "created"
 
@@ -343,7 +343,7 @@ class DecisionAdmin(admin.ModelAdmin):
         "created",
     ]
     list_select_related = ["author"]
-    list_filter = ["status", "kind", "frameworks"]
+    list_filter = ["status", "kind", ("frameworks", ChosenOnlyFilter)]
     actions = ["publish", "reject"]
     search_fields = ["title", "body", "author__username"]
     autocomplete_fields = ["author", "frameworks", "criteria"]
