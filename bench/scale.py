@@ -173,7 +173,8 @@ def pg_admin(base, statement):
         conn.execute(statement)
 
 
-def run_one(vendor, size, workdir):
+def environment(workdir):
+    """Production settings (DEBUG off, hashed static files), no Redis."""
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
@@ -183,9 +184,15 @@ def run_one(vendor, size, workdir):
         SECURE_SSL_REDIRECT="0",
         SECURE_COOKIES="0",
         LOG_LEVEL="ERROR",
-        CACHE_DIR=str(workdir / f"cache-{vendor}-{size}"),
+        STATIC_ROOT=str(workdir / "static"),
     )
-    env.pop("REDIS_URL", None)  # the file cache in a folder of its own
+    env.pop("REDIS_URL", None)  # the file cache, in a folder of each run's own
+    return env
+
+
+def run_one(vendor, size, workdir):
+    env = environment(workdir)
+    env["CACHE_DIR"] = str(workdir / f"cache-{vendor}-{size}")
     drop = None
     if vendor == "sqlite":
         env["DATABASE_URL"] = f"sqlite:///{workdir / f'scale-{size}.sqlite3'}"
@@ -283,6 +290,12 @@ def main():
         f"{VOTES} vote toggles"
     )
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as folder:
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=ROOT,
+            env={**environment(Path(folder)), "DATABASE_URL": "sqlite:///:memory:"},
+            check=True,
+        )
         for vendor in DATABASES:
             results = []
             for size in SIZES:
