@@ -62,11 +62,12 @@ a NUL is refused, the other control characters but tab, LF and CR are
 stripped.
 """
 
+import contextlib
 import datetime
 import json
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Prefetch
 from django.utils import timezone
 
@@ -911,8 +912,27 @@ def import_catalogue(raw, progress=None):
     data = parse(raw)
     importer = _Importer(data, progress)
     try:
-        with transaction.atomic(), importing(FILE_IMPORT), bumping_once():
+        with _big_page_cache(), transaction.atomic(), importing(FILE_IMPORT), bumping_once():
             importer.run()
     except IntegrityError as error:
         raise CatalogueError(f"The database refused the file: {error}") from None
     return importer.stats
+
+
+@contextlib.contextmanager
+def _big_page_cache():
+    """On SQLite, a page cache of 256 MiB for the import's one transaction
+    (the default 2 MiB spills and rereads index pages all along a large
+    import: a quarter of its time at 20,000 frameworks); then the default."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (before,) = cursor.fetchone()
+        cursor.execute("PRAGMA cache_size = -262144")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
