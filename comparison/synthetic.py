@@ -31,7 +31,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 
+from core.rows import insert_values
 from frameworks.models import Framework, ProCon, Vote
 from frameworks.services import recount_votes
 from members.models import Follow, StackEntry
@@ -313,27 +315,32 @@ def add_members(document, members, seed=DEFAULT_SEED):
             )
         }
 
-        def votes():
-            for entry in document["frameworks"]:
-                for key, kind in (("pros", ProCon.Kind.PRO), ("cons", ProCon.Kind.CON)):
-                    for item in entry[key]:
-                        procon = procon_ids[entry["slug"], kind, item["text"].lower()]
-                        voters = rng.sample(user_ids, min(item["votes"] // 3, len(user_ids)))
-                        yield from (Vote(user_id=user, procon_id=procon) for user in voters)
+        now = timezone.now()
 
-        added["votes"] = _add(Vote, votes())
+        def when():
+            """Any time in the last two years."""
+            return now - datetime.timedelta(days=730 * rng.random())
+
+        votes = []
+        for entry in document["frameworks"]:
+            for key, kind in (("pros", ProCon.Kind.PRO), ("cons", ProCon.Kind.CON)):
+                for item in entry[key]:
+                    procon = procon_ids[entry["slug"], kind, item["text"].lower()]
+                    voters = rng.sample(user_ids, min(item["votes"] // 3, len(user_ids)))
+                    votes.extend((user, procon, when()) for user in voters)
+        added["votes"] = _add(Vote, "procon_id", votes)
         slugs = [entry["slug"] for entry in document["frameworks"]]
         follows, stacks = [], []
         for user in user_ids:
             # The popular frameworks (first in the list) are followed most.
-            for rows, model in ((follows, Follow), (stacks, StackEntry)):
+            for rows in (follows, stacks):
                 picked = {
                     slugs[int(len(slugs) * rng.random() ** 3)]
                     for _ in range(rng.randint(0, 2 * FOLLOWS_PER_MEMBER))
                 }
-                rows.extend(model(user_id=user, framework_id=framework_ids[s]) for s in picked)
-        added["follows"] = _add(Follow, follows)
-        added["stack entries"] = _add(StackEntry, stacks)
+                rows.extend((user, framework_ids[s], when()) for s in sorted(picked))
+        added["follows"] = _add(Follow, "framework_id", follows)
+        added["stack entries"] = _add(StackEntry, "framework_id", stacks, note="")
         # The file's count stays the one shown: the members' votes come out
         # of the baseline, as an import does (catalogue_io's docstring).
         rows = Coalesce(
@@ -354,14 +361,12 @@ def add_members(document, members, seed=DEFAULT_SEED):
     return added
 
 
-def _add(model, rows):
-    """Insert the rows not there yet, 2,000 a statement; how many were new."""
-    before = model.objects.count()
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == 2000:
-            model.objects.bulk_create(batch, ignore_conflicts=True)
-            batch = []
-    model.objects.bulk_create(batch, ignore_conflicts=True)
-    return model.objects.count() - before
+def _add(model, target, rows, **same):
+    """Insert the rows ``(user id, target id, created)`` whose pair is not
+    there yet, with the values ``same`` in every row; how many were new.
+    Written out (``core.rows``): the creation dates are the generator's,
+    which ``auto_now_add`` would overwrite."""
+    there = set(model.objects.values_list("user_id", target))
+    new = [(*row, *same.values()) for row in rows if row[:2] not in there]
+    insert_values(model, ["user_id", target, "created", *same], new)
+    return len(new)
