@@ -297,8 +297,17 @@ def add_members(document, members, seed=DEFAULT_SEED):
     added = {}
     with transaction.atomic():
         before = users.objects.count()
+        now = timezone.now()
         users.objects.bulk_create(
-            [users(username=name, password=password) for name in usernames],
+            [
+                # Members for two to three years: before any of their votes.
+                users(
+                    username=name,
+                    password=password,
+                    date_joined=now - datetime.timedelta(days=730 + 365 * rng.random()),
+                )
+                for name in usernames
+            ],
             batch_size=2000,
             ignore_conflicts=True,
         )
@@ -314,8 +323,6 @@ def add_members(document, members, seed=DEFAULT_SEED):
                 "pk", "framework__slug", "kind", "text"
             )
         }
-
-        now = timezone.now()
 
         def when():
             """Any time in the last two years."""

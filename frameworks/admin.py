@@ -181,8 +181,9 @@ class ProConAdmin(HistoryAdmin):
     autocomplete_fields = ["framework", "submitted_by"]
     readonly_fields = ["votes_count", "created"]
     actions = ["approve", "reject"]
-    date_hierarchy = "created"
-    show_full_result_count = False  # a filtered list does not count all 200,000 again
+    # No date drill-down: each level read all 200,000 dates through a
+    # function (4 s on SQLite); a filtered list does not count them all again.
+    show_full_result_count = False
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
