@@ -7,7 +7,7 @@ PORT   ?= 8000
 # Test processes (pytest-xdist): one per core; TEST_WORKERS=0 runs in this one.
 TEST_WORKERS ?= auto
 
-.PHONY: run test lint format serve bench bench-sync sync audit screenshots clean \
+.PHONY: run test lint format serve bench bench-sync bench-scale sync audit screenshots clean \
 	cluster cluster-stop bench-cluster backup-check
 
 # The venv is (re)built when pyproject.toml changes; a stamp per extra.
@@ -95,6 +95,12 @@ sync: $(VENV)/.installed
 # only): time and HTTP requests of a first and a conditional second run.
 bench-sync: $(VENV)/.installed-dev
 	$(BIN)/python bench/sync.py
+
+# The site with 18, 2,000 and 20,000 synthetic frameworks (generate_catalogue)
+# on SQLite and PostgreSQL: uncached pages, the import, votes and the admin;
+# see bench/scale.py. SCALE_SIZES=18,2000 for a quicker run.
+bench-scale: $(VENV)/.installed
+	$(BIN)/python bench/scale.py
 
 # Lighthouse scores (mobile and desktop) of a local production server, run
 # with Debian's chromium; see bench/audit.py. AUDIT_RUNS=3 for medians.

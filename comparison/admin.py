@@ -7,7 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 
-from core.admin import HistoryAdmin, Queue, RewriteChangedRowsFormSet
+from core.admin import ChosenOnlyFilter, HistoryAdmin, Queue, RewriteChangedRowsFormSet
 from frameworks.admin import FrameworkAdmin
 from frameworks.models import Framework
 
@@ -124,7 +124,7 @@ class CriterionAdmin(HistoryAdmin):
 class AssessmentAdmin(HistoryAdmin):
     list_display = ["framework", "criterion", "verdict", "checked_on", "has_source"]
     list_select_related = ["framework", "criterion"]
-    list_filter = ["criterion", "verdict", "framework"]
+    list_filter = ["criterion", "verdict", ("framework", ChosenOnlyFilter)]
     search_fields = ["framework__name", "criterion__name", "summary"]
     autocomplete_fields = ["framework", "criterion"]
     date_hierarchy = "checked_on"
@@ -141,7 +141,7 @@ class DifferenceAdmin(HistoryAdmin):
 
     list_display = ["comparison", "criterion", "position"]
     list_select_related = ["comparison", "criterion"]
-    list_filter = ["comparison"]
+    list_filter = [("comparison", ChosenOnlyFilter)]
     search_fields = ["comparison__title", "criterion__name", "text"]
     autocomplete_fields = ["criterion"]
 
@@ -175,7 +175,7 @@ class EditSuggestionAdmin(admin.ModelAdmin):
     the note the member reads on their suggestions page."""
 
     list_display = ["target_label", "author", "created", "status", "conflicting"]
-    list_filter = ["status", "target", "framework"]
+    list_filter = ["status", "target", ("framework", ChosenOnlyFilter)]
     search_fields = ["framework__name", "criterion__name", "author__username", "reason"]
     date_hierarchy = "created"
     actions = ["approve_selected"]

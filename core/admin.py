@@ -423,3 +423,25 @@ class RewriteChangedRowsFormSet(BaseInlineFormSet):
                 obj.pk = None
                 obj.save()
         return objects
+
+
+class ChosenOnlyFilter(admin.RelatedFieldListFilter):
+    """A filter by a related object that stays short on a large catalogue:
+    Django's lists every framework (20,000 links in the sidebar, and a
+    query for all of them on every page). This one lists every choice while
+    there are at most ``LIMIT``, else only the one chosen: reach the others
+    through the changelist's search, or a link that names one
+    (``?framework__id__exact=7``), which it keeps filtering by."""
+
+    LIMIT = 100
+
+    def field_choices(self, field, request, model_admin):
+        related = field.remote_field.model._default_manager
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if not related.all()[self.LIMIT : self.LIMIT + 1].exists():
+            return field.get_choices(include_blank=False, ordering=ordering)
+        chosen = [v for v in (self.lookup_val or []) if str(v).isdigit()]
+        return [(obj.pk, str(obj)) for obj in related.filter(pk__in=chosen)]
+
+    def has_output(self):
+        return bool(self.lookup_choices) or super().has_output()

@@ -27,6 +27,7 @@ admin.site.unregister(get_user_model())
 @admin.register(get_user_model())
 class MemberAdmin(UserAdmin):
     form = MemberChangeForm
+    show_full_result_count = False  # a search does not count 100,000 members again
 
 
 class ReportedFilter(admin.SimpleListFilter):
@@ -175,6 +176,10 @@ class FollowAdmin(admin.ModelAdmin):
     list_display = ["user", "framework", "created"]
     list_select_related = ["user", "framework"]
     search_fields = ["user__username", "framework__name"]
+    # Hundreds of thousands of rows: newest first by key, not a sort of the
+    # whole table by ``created``; a search does not count them all again.
+    ordering = ["-pk"]
+    show_full_result_count = False
 
     def has_add_permission(self, request):
         return False

@@ -6,4 +6,4 @@ docs/architecture.md ("Caching") explains the design."""
 from .data import cached, derived, fragment  # noqa: F401
 from .holes import hole, register  # noqa: F401
 from .pages import AnonymousPageCacheMiddleware, cache_anonymous  # noqa: F401
-from .tags import bump, bump_on_commit, depends_on  # noqa: F401
+from .tags import bump, bump_on_commit, bumping_once, depends_on  # noqa: F401

@@ -189,10 +189,32 @@ def bump(*tags):
         store.logger.exception("Could not invalidate cached pages for %s", keys)
 
 
+_batch = ContextVar("cache_bump_batch", default=None)
+
+
 def bump_on_commit(*tags):
-    """Bump the tags once the current transaction commits (at once outside one)."""
-    if tags:
+    """Bump the tags once the current transaction commits (at once outside
+    one); inside ``bumping_once()``, once when it ends."""
+    batch = _batch.get()
+    if batch is not None:
+        batch.update(tags)
+    elif tags:
         transaction.on_commit(lambda: bump(*tags))
+
+
+@contextlib.contextmanager
+def bumping_once():
+    """For a transaction that writes many rows (an import): the tags its
+    writes bump are collected and bumped in one step when it commits, not
+    once per row. Use it inside the transaction: if the block fails, the
+    transaction rolls back and nothing is bumped."""
+    batch = set()
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    bump_on_commit(*batch)
 
 
 _bump_lock = threading.Lock()

@@ -74,3 +74,35 @@ def test_a_new_curated_comparison_replaces_a_generated_page(cached_pages, commit
     committed(curate)
     assert "fastapi vs flask" in cached_pages()
     assert "Two APIs." in Client().get("/compare/fastapi-vs-flask/").content.decode()
+
+
+def test_an_import_that_changes_flask_reaches_its_pages(cached_pages, committed, tmp_path):
+    """The import writes in bulk (no model signals); it names the pages itself."""
+    from django.core.management import call_command
+
+    from comparison import catalogue_io
+
+    path = tmp_path / "catalogue.json"
+    call_command("export_catalogue", str(path), verbosity=0)
+    document = __import__("json").loads(path.read_text())
+    flask = next(f for f in document["frameworks"] if f["slug"] == "flask")
+    flask["tagline"] = "Imported tagline"
+    flask["assessments"][0]["summary"] = "Imported summary."
+    flask["pros"][0]["votes"] += 7
+
+    committed(catalogue_io.import_catalogue, catalogue_io.dumps(document))
+
+    stale = cached_pages()  # and every page equals a fresh render
+    assert {"flask", "django vs flask", "fastapi vs flask"} <= stale
+    assert "Imported tagline" in Client().get("/frameworks/flask/").content.decode()
+
+
+def test_importing_the_same_file_again_leaves_every_page_cached(cached_pages, committed, tmp_path):
+    from django.core.management import call_command
+
+    path = tmp_path / "catalogue.json"
+    call_command("export_catalogue", str(path), verbosity=0)
+
+    committed(call_command, "import_catalogue", str(path), verbosity=0)
+
+    assert cached_pages() == set()

@@ -447,3 +447,73 @@ def test_a_bad_release_series_is_refused_and_nothing_is_written(demo, tmp_path, 
     with pytest.raises(catalogue_io.CatalogueError, match=message):
         catalogue_io.import_catalogue(json.dumps(document).encode())
     assert Framework.objects.get(slug="django").tagline != "Changed by the refused import"
+
+
+def test_a_row_the_database_refuses_is_named_and_nothing_is_written(demo, tmp_path):
+    """Uniqueness is the database's to check in a bulk write: the batch it
+    refuses is written again row by row, so the error still names the entry."""
+    path = export(tmp_path)
+    document = json.loads(path.read_text())
+    document["frameworks"][0]["tagline"] = "Changed by the refused import"
+    twin = {**document["frameworks"][1], "slug": "a-twin"}  # the same name, another slug
+    document["frameworks"].append(twin)
+    path.write_text(json.dumps(document))
+    before = counts()
+
+    with pytest.raises(CommandError, match=r"catalogue\.frameworks\[\d+\]: name: ") as raised:
+        call_command("import_catalogue", str(path), verbosity=0)
+
+    assert "\n" not in str(raised.value)
+    assert counts() == before
+    assert not Framework.objects.filter(tagline="Changed by the refused import").exists()
+
+
+def test_an_entry_given_twice_in_one_framework_is_one_row(demo, tmp_path):
+    path = export(tmp_path)
+    document = json.loads(path.read_text())
+    flask = next(f for f in document["frameworks"] if f["slug"] == "flask")
+    flask["pros"].append({**flask["pros"][0], "text": flask["pros"][0]["text"].upper()})
+    path.write_text(json.dumps(document))
+    before = counts()
+
+    call_command("import_catalogue", str(path), verbosity=0)
+
+    assert counts() == before
+    assert ProCon.objects.filter(text=flask["pros"][0]["text"].upper()).exists()
+
+
+def test_an_import_updates_only_what_changed(demo, tmp_path):
+    path = export(tmp_path)
+    document = json.loads(path.read_text())
+    flask = next(f for f in document["frameworks"] if f["slug"] == "flask")
+    flask["tagline"] = "New words"
+    flask["alternatives"] = flask["alternatives"][1:]
+    dropped = next(f for f in document["frameworks"] if f["slug"] == flask["alternatives"][0])
+    path.write_text(json.dumps(document))
+
+    summary = catalogue_io.import_catalogue(path.read_bytes())
+
+    assert (summary["created"], summary["updated"]) == (0, 1)
+    stored = Framework.objects.get(slug="flask")
+    assert stored.tagline == "New words"
+    assert set(stored.alternatives.values_list("slug", flat=True)) == set(flask["alternatives"]) | {
+        f["slug"] for f in document["frameworks"] if "flask" in f["alternatives"]
+    }
+    assert dropped["slug"] in flask["alternatives"]
+
+
+def test_a_long_import_reports_progress_on_stderr(demo, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(catalogue_io, "PROGRESS_EVERY", 5)
+    path = export(tmp_path)
+    frameworks = Framework.objects.count()
+
+    call_command("import_catalogue", str(path))
+    err = capsys.readouterr().err
+    assert f"Read: 5 of {frameworks} frameworks" in err
+    assert f"Written: {frameworks} of {frameworks} frameworks" in err
+
+    call_command("import_catalogue", str(path), verbosity=0)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(catalogue_io, "PROGRESS_EVERY", 1000)  # a short import: no lines
+    call_command("import_catalogue", str(path))
+    assert capsys.readouterr().err == ""

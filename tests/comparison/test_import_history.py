@@ -142,3 +142,23 @@ def test_saves_after_an_import_are_not_the_imports(db):
 
     reasons = list(criterion.history.order_by("history_date").values_list("history_change_reason"))
     assert reasons == [(DEMO_IMPORT,), (None,), (None,)]
+
+
+def test_an_import_that_changes_a_framework_is_one_changed_row(demo, tmp_path):
+    path = tmp_path / "catalogue.json"
+    call_command("export_catalogue", str(path), verbosity=0)
+    document = __import__("json").loads(path.read_text())
+    flask = next(f for f in document["frameworks"] if f["slug"] == "flask")
+    flask["tagline"] = "New words"
+    flask["pros"][0]["detail"] = "New detail."
+    pros = ProCon.objects.filter(framework__slug="flask")
+    before = {model: model.history.count() for model in CURATED}
+
+    catalogue_io.import_catalogue(catalogue_io.dumps(document))
+
+    flask_pk = Framework.objects.get(slug="flask").pk
+    assert rows_by_object(Framework)[flask_pk][-1] == ("~", FILE_IMPORT, None)
+    changed = pros.get(text=flask["pros"][0]["text"])
+    assert rows_by_object(ProCon)[changed.pk][-1] == ("~", FILE_IMPORT, None)
+    after = {model: model.history.count() for model in CURATED}
+    assert after == {**before, Framework: before[Framework] + 1, ProCon: before[ProCon] + 1}

@@ -11,6 +11,7 @@ from frameworks.models import (
     Framework,
     PendingProCon,
     ProCon,
+    Vote,
 )
 from frameworks.services import recount_votes
 from tests.admin_helpers import add_rows, admin_url, content, form_data
@@ -347,3 +348,32 @@ def test_well_formed_sources_save(admin_client, framework_add_data):
         "Flask",
         "@nestjs/core",
     )
+
+
+@pytest.mark.parametrize("model", [ProCon, Vote])
+def test_the_framework_filter_lists_only_the_chosen_one_in_a_large_catalogue(
+    admin_client, monkeypatch, model
+):
+    """With more frameworks than ``ChosenOnlyFilter.LIMIT`` the sidebar does
+    not list them all (20,000 links); a link naming one still filters."""
+    from core.admin import ChosenOnlyFilter
+
+    monkeypatch.setattr(ChosenOnlyFilter, "LIMIT", 2)
+    pros = [ProConFactory(framework=FrameworkFactory(name=f"Framework {n}")) for n in range(3)]
+    for pro in pros:
+        VoteFactory(procon=pro)
+    url = admin_url(model, "changelist")
+    lookup = "framework__id__exact" if model is ProCon else "procon__framework__id__exact"
+
+    listed = content(admin_client.get(url))
+    assert f"{lookup}=" not in listed
+
+    chosen = admin_client.get(url, {lookup: pros[1].framework_id})
+    assert chosen.status_code == 200
+    assert f"{lookup}={pros[1].framework_id}" in content(chosen)
+    assert f"{lookup}={pros[0].framework_id}" not in content(chosen)
+    assert chosen.context["cl"].result_count == 1
+
+    monkeypatch.setattr(ChosenOnlyFilter, "LIMIT", 100)  # a small catalogue: all listed
+    small = content(admin_client.get(url))
+    assert all(f"{lookup}={pro.framework_id}" in small for pro in pros)
