@@ -75,6 +75,7 @@ MAKE_NOT_RUN = {
     "sync": "reads GitHub, PyPI and npm; sync_stats is run here against local fakes",
     "bench": "needs wrk, and minutes of load on gunicorn",
     "bench-sync": "times sync_stats for 20,000 frameworks (sync_stats is run here)",
+    "bench-scale": "builds catalogues of up to 20,000 frameworks (generate_catalogue is tested)",
     "audit": "needs chromium and Lighthouse from npm",
     "screenshots": "needs chromium; writes docs/screenshots/",
     "cluster": "needs root, nginx and PostgreSQL's binaries; runs until cluster-stop",
