@@ -245,7 +245,16 @@ def _filtered(data, **only):
     return list(filterset.qs[:SEARCH_ROWS])
 
 
-MATCHES = ("exact name", "name starts with it", "name", "tagline", "description or language")
+MATCHES = (
+    "exact name",
+    "name starts with it",
+    "name",
+    "tagline",
+    "description or language",
+    # The catalogue's search forgives typos (on PostgreSQL, a name close in
+    # spelling matches: frameworks/search.py).
+    "close spelling",
+)
 
 
 def _rank(framework, query):
@@ -256,7 +265,9 @@ def _rank(framework, query):
         return 1
     if q in name:
         return 2
-    return 3 if q in framework.tagline.casefold() else 4
+    if q in framework.tagline.casefold():
+        return 3
+    return 4 if q in f"{framework.description} {framework.language}".casefold() else 5
 
 
 def _match(framework, query):

@@ -181,7 +181,8 @@ def matching(queryset, text):
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
         found = (
             queryset.annotate(document=search_vector())
-            .filter(Q(document=query) | Q(name__trigram_similar=text))
+            # A part of a name ("djan", or a stop word such as "a") too.
+            .filter(Q(document=query) | Q(name__trigram_similar=text) | Q(name__icontains=text))
             .annotate(
                 # As double precision: a real (float4) reaches Python rounded
                 # through its text, so a cursor holding it would not find it.

@@ -208,7 +208,7 @@ CALLS = {
 #: the rows and previous versions of each kind of history row it lists (a
 #: framework's own, its pros' and cons', its assessments'): at most 12.
 MOST_QUERIES = {
-    "search_frameworks": 1,
+    "search_frameworks": 2,  # the search; on SQLite first the look for its FTS5 table
     "get_framework": 13,
     "compare": 17,
     "list_criteria": 1,

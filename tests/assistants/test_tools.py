@@ -65,8 +65,23 @@ def test_tab_and_newlines_pass_the_text_policy():
 
 @pytest.mark.parametrize(
     ("query", "rank"),
-    [("Flask", 0), ("flask", 0), ("fla", 1), ("las", 2), ("micro", 3), ("nothing", 4)],
+    [
+        ("Flask", 0),
+        ("flask", 0),
+        ("fla", 1),
+        ("las", 2),
+        ("micro", 3),
+        ("simple", 4),
+        ("python", 4),
+        ("flsk", 5),  # found by the search's typo forgiveness: "close spelling"
+    ],
 )
 def test_search_ranks_names_before_taglines(query, rank):
-    flask = SimpleNamespace(name="Flask", slug="flask", tagline="A microframework")
+    flask = SimpleNamespace(
+        name="Flask",
+        slug="flask",
+        tagline="A microframework",
+        description="Small and simple.",
+        language="Python",
+    )
     assert _rank(flask, query) == rank
