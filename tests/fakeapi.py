@@ -14,12 +14,16 @@ but its own socket.
 
 import contextlib
 import hashlib
+import io
 import json
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
+
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 
 @dataclass
@@ -470,3 +474,13 @@ def _etag(body):
     elif isinstance(body, str):
         body = body.encode()
     return '"' + hashlib.sha1(body or b"").hexdigest()[:20] + '"'
+
+
+def sync(*args):
+    """``sync_stats`` with these arguments: (its output, its CommandError or None)."""
+    out = io.StringIO()
+    try:
+        call_command("sync_stats", *args, stdout=out, stderr=io.StringIO())
+    except CommandError as exc:
+        return out.getvalue(), exc
+    return out.getvalue(), None

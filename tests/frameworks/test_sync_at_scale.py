@@ -13,20 +13,11 @@ from frameworks.models import Framework
 from stats.models import ApiPause, SyncRecord
 from stats.sync import frameworks_to_sync, oldest_first
 from tests.factories import FrameworkFactory
-from tests.fakeapi import Package, Reply
+from tests.fakeapi import Package, Reply, sync
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate
-
-
-def sync(*args):
-    out = io.StringIO()
-    try:
-        call_command("sync_stats", *args, stdout=out, stderr=io.StringIO())
-    except CommandError as exc:
-        return out.getvalue(), exc
-    return out.getvalue(), None
 
 
 def github_frameworks(fake_apis, count, **values):

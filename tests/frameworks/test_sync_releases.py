@@ -2,18 +2,15 @@
 the local fake of endoflife.date, PyPI, npm, OSV and OpenSSF Scorecard."""
 
 import datetime as dt
-import io
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.utils import timezone
 
 from stats.models import Advisory, HealthSignal, ReleaseSeries
 from stats.releases import cadence, series_from_releases
 from tests.factories import FrameworkFactory
-from tests.fakeapi import Package, Reply, Vuln
+from tests.fakeapi import Package, Reply, Vuln, sync
 
 pytestmark = pytest.mark.django_db
 
@@ -47,15 +44,6 @@ DJANGO_CYCLES = [
         "support": False,
     },
 ]
-
-
-def sync(*args):
-    out = io.StringIO()
-    try:
-        call_command("sync_stats", *args, stdout=out, stderr=io.StringIO())
-    except CommandError as exc:
-        return out.getvalue(), exc
-    return out.getvalue(), None
 
 
 @pytest.fixture

@@ -12,18 +12,9 @@ from django.utils import timezone
 from frameworks.models import Framework
 from stats.models import ApiPause, StatSnapshot, SyncRecord
 from tests.factories import FrameworkFactory
-from tests.fakeapi import Package, Reply
+from tests.fakeapi import Package, Reply, sync
 
 pytestmark = pytest.mark.django_db
-
-
-def sync(*args):
-    out = io.StringIO()
-    try:
-        call_command("sync_stats", *args, stdout=out, stderr=io.StringIO())
-    except CommandError as exc:
-        return out.getvalue(), exc
-    return out.getvalue(), None
 
 
 @pytest.fixture
