@@ -115,7 +115,7 @@ def _signal(key, **values):
 
 
 def _day(value):
-    return date_format(value, "j M Y")
+    return date_format(value)
 
 
 def _cadence(row):
