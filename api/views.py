@@ -20,11 +20,12 @@ from comparison.cache import COMPARISONS, CRITERIA, comparison_links_tags
 from comparison.models import Assessment, Comparison, Criterion
 from comparison.selectors import SHOWN, comparison_counts, related_comparisons
 from comparison.views import EXPORT_FORMATS, canonical_slugs, comparison_page
-from core.cache import depends_on
+from core.cache import depends_on, tags
 from frameworks import cache as catalogue_tags
 from frameworks.filters import FrameworkFilter
 from frameworks.models import COMPARE_SEPARATOR
 from pages import selectors as catalogue
+from stats.health import series_data, signal_data
 
 from .http import PAGE_PARAMS, ApiError, json_response, paginate
 
@@ -128,7 +129,9 @@ def framework_detail(request, slug):
 def framework_document(request, page):
     """A ``FrameworkPage`` as the API answers it, declaring its tags: the
     framework's facts, statistics, assessments with their sources, pros and
-    cons with their votes, alternatives, integrations and comparisons."""
+    cons with their votes, alternatives, integrations and comparisons, the
+    release series with their advisories and the health signals, each with
+    its source (``page.health``: read with the page, no query here)."""
     # The framework with its counts (votes), and its pros and cons.
     f, pros, cons = comparison_counts([page.framework]).procon_columns[0]
     assessments = list(
@@ -137,6 +140,7 @@ def framework_document(request, page):
         .order_by("criterion__position", "criterion__name")
     )
     comparisons = related_comparisons([f.pk], limit=50)
+    today = tags.today()  # what is past its support changes with the date
     depends_on(
         catalogue_tags.framework(f.pk),
         catalogue_tags.decisions(f.pk),  # read with the page, though not shown
@@ -167,6 +171,8 @@ def framework_document(request, page):
         alternatives=[reference(request, a) for a in page.alternatives],
         integrations=[reference(request, i) for i in page.integrations],
         comparisons=[comparison_summary(request, c) for c in comparisons],
+        release_series=[series_data(s, today, listed=True) for s in page.health.series],
+        health=[signal_data(s) for s in page.health.signals],
     )
     return data
 
