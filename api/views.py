@@ -25,7 +25,8 @@ from frameworks import cache as catalogue_tags
 from frameworks.filters import FrameworkFilter
 from frameworks.models import COMPARE_SEPARATOR
 from pages import selectors as catalogue
-from stats.health import series_data, signal_data
+from stats.health import latest_series, series_data, signal_data, supported_series
+from stats.models import ReleaseSeries
 
 from .http import PAGE_PARAMS, ApiError, json_response, paginate
 
@@ -112,7 +113,35 @@ def framework_list(request):
                 name: [str(m) for m in messages] for name, messages in filterset.errors.items()
             },
         )
-    return json_response(paginate(request, filterset.qs, lambda f: framework_summary(request, f)))
+    listed = []  # the page's frameworks, in the order paginate serialises them
+
+    def serialise(f):
+        listed.append(f)
+        return framework_summary(request, f)
+
+    data = paginate(request, filterset.qs, serialise)
+    for item, lifecycle in zip(data["results"], series_names(listed), strict=True):
+        item.update(lifecycle)
+    return json_response(data)
+
+
+def series_names(frameworks):
+    """Each framework's latest and supported release series by name (None:
+    unknown), as its health panel reads them, in one query; the detail
+    endpoint has the rest. Declares the frameworks' tags (a new series)."""
+    today = tags.today()
+    depends_on(*(catalogue_tags.framework(f.pk) for f in frameworks))
+    series = {f.pk: [] for f in frameworks}
+    rows = ReleaseSeries.objects.filter(framework_id__in=series).order_by("-released", "-name")
+    for row in rows:
+        series[row.framework_id].append(row)
+    for f in frameworks:
+        latest = latest_series(f, series[f.pk])
+        supported = supported_series(series[f.pk], today)
+        yield {
+            "latest_series": latest.name if latest else None,
+            "supported_series": None if supported is None else [s.name for s in supported],
+        }
 
 
 def framework_detail(request, slug):

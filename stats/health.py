@@ -149,10 +149,10 @@ def _latest(framework):
 def _support(series, today):
     """The supported series and the next end of support; unknown unless a
     source gave a date (or said support ended) for some series."""
-    known = [s for s in series if s.ended or s.security_ends is not None]
+    known = _with_known_support(series)
     if not known:
         return _signal("support")
-    supported = [s for s in known if not s.is_past_support(today)]
+    supported = supported_series(known, today)
     ends = [
         (day, kind, s)
         for s in supported
@@ -177,6 +177,19 @@ def _support(series, today):
         as_of=max((s.checked_on for s in known if s.checked_on), default=None),
         warn=warn,
     )
+
+
+def _with_known_support(series):
+    return [s for s in series if s.ended or s.security_ends is not None]
+
+
+def supported_series(series, today):
+    """The series still supported on ``today``, or None (unknown) when no
+    source gave an end (or said support ended) for any of them."""
+    known = _with_known_support(series)
+    if not known:
+        return None
+    return [s for s in known if not s.is_past_support(today)]
 
 
 def latest_series(framework, series):

@@ -187,3 +187,34 @@ def test_a_new_series_changes_the_cached_answer_and_its_etag(tracked, page_cache
     assert after.status_code == 200, "the old ETag no longer matches"
     assert after["ETag"] != before["ETag"]
     assert "6.0" in [s["name"] for s in after.json()["release_series"]]
+
+
+def test_the_list_names_the_latest_and_supported_series_only(client, tracked):
+    FrameworkFactory(slug="untracked")
+    results = {f["slug"]: f for f in client.get("/api/v1/frameworks/").json()["results"]}
+    assert results["tracked"]["latest_series"] == "5.2"
+    assert results["tracked"]["supported_series"] == ["5.2"], "4.2 is past its support"
+    assert results["untracked"]["latest_series"] is None
+    assert results["untracked"]["supported_series"] is None, "unknown, not none supported"
+    assert "release_series" not in results["tracked"] and "health" not in results["tracked"]
+
+
+def test_list_queries_stay_flat_with_more_series(client, tracked):
+    small = queries(client, "/api/v1/frameworks/")
+    for _ in range(3):
+        framework = FrameworkFactory()
+        for name in ("1.0", "2.0"):
+            series = ReleaseSeriesFactory(framework=framework, name=name, security_ends=TODAY)
+            AdvisoryFactory.create_batch(2, series=series)
+    assert queries(client, "/api/v1/frameworks/") == small
+
+
+def test_a_new_series_reaches_the_cached_list(tracked, page_cache, committed):
+    reader = Client()
+    reader.get("/api/v1/frameworks/")
+    assert reader.get("/api/v1/frameworks/")["X-Cache"] == "hit"
+    committed(ReleaseSeriesFactory, framework=tracked, name="6.0", released=TODAY,
+              security_ends=TODAY + dt.timedelta(days=900))  # fmt: skip
+    listed = reader.get("/api/v1/frameworks/")
+    assert listed["X-Cache"] == "miss"
+    assert listed.json()["results"][0]["supported_series"] == ["6.0", "5.2"]
