@@ -5,8 +5,9 @@ Both are built from the same ``ComparisonPage`` the HTML page renders
 exactly the table shown: the frameworks with their descriptions, the
 statistics with their as-of date, every criterion cell with its verdict,
 summary, source and checked date, the health signals with their source and
-date and the release series (``stats.health``), the pros and cons with their vote counts,
-the integrations, and a curated comparison's overview and differences.
+date and the release series (``stats.health``), the pros and cons with
+their vote counts, the integrations, and a curated comparison's overview
+and differences.
 
 JSON maps framework slugs to values in column order. The CSV is one row per
 cell (``section, item, framework, value, text, source, date``): a spreadsheet
