@@ -20,11 +20,13 @@ from comparison.cache import COMPARISONS, CRITERIA, comparison_links_tags
 from comparison.models import Assessment, Comparison, Criterion
 from comparison.selectors import SHOWN, comparison_counts, related_comparisons
 from comparison.views import EXPORT_FORMATS, canonical_slugs, comparison_page
-from core.cache import depends_on
+from core.cache import depends_on, tags
 from frameworks import cache as catalogue_tags
 from frameworks.filters import FrameworkFilter
 from frameworks.models import COMPARE_SEPARATOR
 from pages import selectors as catalogue
+from stats.health import latest_series, series_data, signal_data, supported_series
+from stats.models import ReleaseSeries
 
 from .http import PAGE_PARAMS, ApiError, json_response, paginate
 
@@ -111,7 +113,35 @@ def framework_list(request):
                 name: [str(m) for m in messages] for name, messages in filterset.errors.items()
             },
         )
-    return json_response(paginate(request, filterset.qs, lambda f: framework_summary(request, f)))
+    listed = []  # the page's frameworks, in the order paginate serialises them
+
+    def serialise(f):
+        listed.append(f)
+        return framework_summary(request, f)
+
+    data = paginate(request, filterset.qs, serialise)
+    for item, lifecycle in zip(data["results"], series_names(listed), strict=True):
+        item.update(lifecycle)
+    return json_response(data)
+
+
+def series_names(frameworks):
+    """Each framework's latest and supported release series by name (None:
+    unknown), as its health panel reads them, in one query; the detail
+    endpoint has the rest. Declares the frameworks' tags (a new series)."""
+    today = tags.today()
+    depends_on(*(catalogue_tags.framework(f.pk) for f in frameworks))
+    series = {f.pk: [] for f in frameworks}
+    rows = ReleaseSeries.objects.filter(framework_id__in=series).order_by("-released", "-name")
+    for row in rows:
+        series[row.framework_id].append(row)
+    for f in frameworks:
+        latest = latest_series(f, series[f.pk])
+        supported = supported_series(series[f.pk], today)
+        yield {
+            "latest_series": latest.name if latest else None,
+            "supported_series": None if supported is None else [s.name for s in supported],
+        }
 
 
 def framework_detail(request, slug):
@@ -128,7 +158,9 @@ def framework_detail(request, slug):
 def framework_document(request, page):
     """A ``FrameworkPage`` as the API answers it, declaring its tags: the
     framework's facts, statistics, assessments with their sources, pros and
-    cons with their votes, alternatives, integrations and comparisons."""
+    cons with their votes, alternatives, integrations and comparisons, the
+    release series with their advisories and the health signals, each with
+    its source (``page.health``: read with the page, no query here)."""
     # The framework with its counts (votes), and its pros and cons.
     f, pros, cons = comparison_counts([page.framework]).procon_columns[0]
     assessments = list(
@@ -137,6 +169,7 @@ def framework_document(request, page):
         .order_by("criterion__position", "criterion__name")
     )
     comparisons = related_comparisons([f.pk], limit=50)
+    today = tags.today()  # what is past its support changes with the date
     depends_on(
         catalogue_tags.framework(f.pk),
         catalogue_tags.decisions(f.pk),  # read with the page, though not shown
@@ -167,6 +200,8 @@ def framework_document(request, page):
         alternatives=[reference(request, a) for a in page.alternatives],
         integrations=[reference(request, i) for i in page.integrations],
         comparisons=[comparison_summary(request, c) for c in comparisons],
+        release_series=[series_data(s, today, listed=True) for s in page.health.series],
+        health=[signal_data(s) for s in page.health.signals],
     )
     return data
 

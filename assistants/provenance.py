@@ -63,3 +63,36 @@ def cell(assessment):
         "checked_on": checked or UNKNOWN,
         "stale": assessment_stale(date.fromisoformat(checked)) if checked else UNKNOWN,
     }
+
+
+def signal(data):
+    """A health signal (as ``stats.health.signal_data`` gives it) with
+    "unknown" for its value, source and date when we do not know them."""
+    return {
+        **data,
+        "value": UNKNOWN if data["value"] is None else data["value"],
+        "text": data["text"] or UNKNOWN,
+        "source": data["source"] or UNKNOWN,
+        "as_of": data["as_of"] or UNKNOWN,
+    }
+
+
+#: A series' fields where None means "the source did not say".
+SERIES_UNKNOWNS = ("released", "latest", "latest_released", "support_ends", "security_ends")
+
+
+def series(data):
+    """A release series (``stats.health.series_data``) with its source and
+    "unknown" for its dates and advisory counts that no source gave."""
+    advisories = data["advisories"]
+    return {
+        **data,
+        **{key: data[key] or UNKNOWN for key in SERIES_UNKNOWNS},
+        "source_url": data["source_url"] or UNKNOWN,
+        "checked_on": data["checked_on"] or UNKNOWN,
+        "advisories": {
+            **advisories,
+            "counts": UNKNOWN if advisories["counts"] is None else advisories["counts"],
+            "checked_on": advisories["checked_on"] or UNKNOWN,
+        },
+    }

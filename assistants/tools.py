@@ -38,6 +38,7 @@ from frameworks.models import COMPARE_SEPARATOR, Framework
 from history import changes
 from pages import selectors as catalogue
 
+from . import provenance
 from .provenance import UNKNOWN, cell, dated, iso, statistic_dates, today
 
 #: Longest text an error message quotes from the arguments.
@@ -277,7 +278,8 @@ def _match(framework, query):
 @tool(
     "Get a framework",
     "One framework: facts, statistics with their 'as of' dates, each criterion's assessment "
-    "with its source and checked date, pros and cons with vote counts, alternatives, "
+    "with its source and checked date, release series (support ends, advisories) and health "
+    "signals each with its source and date, pros and cons with vote counts, alternatives, "
     "integrations and the curated comparisons that include it. Cite its 'url'.",
     {"slug": {**SLUG, "description": "The framework's slug, e.g. 'django'."}},
     required=["slug"],
@@ -300,19 +302,30 @@ def get_framework(request, slug):
         **{k: v for k, v in data.items() if k not in REWRITTEN},
         "statistics": dated(data["statistics"], found["dates"]),
         "assessments": [cell(a) for a in data["assessments"]],
+        "release_series": [provenance.series(s) for s in data["release_series"]],
+        "health": [provenance.signal(s) for s in data["health"]],
         "pros_and_cons": {"votes_as_of": today(), "pros": data["pros"], "cons": data["cons"]},
         "changes_url": request.build_absolute_uri(reverse("frameworks:changes", args=[slug])),
     }
 
 
 #: What get_framework gives otherwise than the API does.
-REWRITTEN = {"statistics", "statistics_as_of", "assessments", "pros", "cons"}
+REWRITTEN = {
+    "statistics",
+    "statistics_as_of",
+    "assessments",
+    "pros",
+    "cons",
+    "release_series",
+    "health",
+}
 
 
 @tool(
     "Compare frameworks",
     f"Compare {FRAMEWORK_RANGE} frameworks as the comparison page does: statistics with their "
     "dates, each criterion's cell (verdict, summary, source URL, checked date, staleness), "
+    "health signals and release series with their sources, "
     "pros and cons with votes, integrations, and scores under your criterion weights "
     "(0 ignore to 3 essential; list_criteria names the weighable criteria). Cite its 'url'.",
     {
@@ -369,12 +382,17 @@ def compare(request, slugs, weights=None, versions=None):
             {
                 **{k: v for k, v in f.items() if k != "statistics_as_of"},
                 "statistics": dated(f["statistics"], dates[f["slug"]]),
+                "release_series": [provenance.series(s) for s in f["release_series"]],
             }
             for f in document["frameworks"]
         ],
         "criteria": [
             {**row, "cells": {slug: cell(c) for slug, c in row["cells"].items()}}
             for row in document["criteria"]
+        ],
+        "health": [
+            {**row, "cells": {slug: provenance.signal(s) for slug, s in row["cells"].items()}}
+            for row in document["health"]
         ],
         "pros_and_cons": {"votes_as_of": today(), **document["pros_and_cons"]},
         "scores": _scores(weighting),

@@ -4,8 +4,10 @@ Both are built from the same ``ComparisonPage`` the HTML page renders
 (``selectors.comparison_page`` through the data cache), so an export holds
 exactly the table shown: the frameworks with their descriptions, the
 statistics with their as-of date, every criterion cell with its verdict,
-summary, source and checked date, the pros and cons with their vote counts,
-the integrations, and a curated comparison's overview and differences.
+summary, source and checked date, the health signals with their source and
+date and the release series (``stats.health``), the pros and cons with
+their vote counts, the integrations, and a curated comparison's overview
+and differences.
 
 JSON maps framework slugs to values in column order. The CSV is one row per
 cell (``section, item, framework, value, text, source, date``): a spreadsheet
@@ -17,6 +19,9 @@ import csv
 import io
 
 from django.urls import reverse
+
+from core.cache import tags
+from stats.health import SIGNALS, series_data, signal_data
 
 from .selectors import comparison_counts
 
@@ -56,6 +61,7 @@ def comparison_document(request, page, *, only_differences=False):
     frameworks = page.frameworks
     counts = comparison_counts(frameworks, only_differences=only_differences)
     stats = {row.key: row for row in counts.stat_rows}
+    today = tags.today()  # what is past its support changes with the date
     document = {
         "title": page.title,
         "url": absolute(page.canonical_url),
@@ -71,6 +77,7 @@ def comparison_document(request, page, *, only_differences=False):
                 "description": f.description,
                 "statistics": {key: row.values[column] for key, row in stats.items()},
                 "statistics_as_of": _day(f.stats_as_of),
+                "release_series": [series_data(s, today) for s in page.health[f.pk].series],
             }
             for column, f in enumerate(frameworks)
         ],
@@ -89,6 +96,15 @@ def comparison_document(request, page, *, only_differences=False):
                 "cited_by_decisions": [c.decision_id for c in row.citations],
             }
             for row in page.criterion_rows
+        ],
+        "health": [
+            {
+                "key": key,
+                "label": label,
+                "why": why,
+                "cells": {f.slug: signal_data(signal) for f, signal in pairs},
+            }
+            for (key, _, _), (label, why, pairs) in zip(SIGNALS, page.health_rows, strict=True)
         ],
         "pros_and_cons": {
             f.slug: {
@@ -146,6 +162,17 @@ def comparison_rows(request, page, *, only_differences=False):
                 "criterion", row.criterion.name, f.name, verdict, cell.summary, cell.source_url,
                 checked,
             ]  # fmt: skip
+    for label, _, pairs in page.health_rows:
+        for f, signal in pairs:
+            if not signal.known:
+                yield ["health", label, f.name, "", "Unknown", "", ""]
+                continue
+            yield ["health", label, f.name, signal.value, signal.source, signal.source_url,
+                   _day(signal.as_of) or ""]  # fmt: skip
+    for f in page.frameworks:
+        for s in page.health[f.pk].series:
+            yield ["release series", s.name, f.name, s.latest, _series_text(s), s.source_url,
+                   _day(s.checked_on) or ""]  # fmt: skip
     for f, pros, cons in counts.procon_columns:
         for kind, items in (("pro", pros), ("con", cons)):
             for p in items:
@@ -158,6 +185,17 @@ def comparison_rows(request, page, *, only_differences=False):
         yield ["overview", "Summary", "", "", page.comparison.summary, "", ""]
     for d in page.differences:
         yield ["difference", d.criterion.name, "", "", d.text, "", ""]
+
+
+def _series_text(s):
+    """A series' support in a line: "LTS; support until …; security fixes until …"."""
+    parts = ["LTS"] if s.lts else []
+    for day, what in ((s.support_ends, "active support"), (s.security_ends, "security fixes")):
+        if day or not s.ended:
+            parts.append(f"{what} until {_day(day)}" if day else f"{what}: end unknown")
+    if s.ended:
+        parts.append("no longer supported")
+    return "; ".join(parts)
 
 
 def comparison_csv(request, page, *, only_differences=False):

@@ -30,7 +30,8 @@ class Signal:
     key: str
     label: str
     why: str
-    value: str | None = None  # None: unknown
+    value: str | None = None  # display text; None: unknown
+    data: object = None  # the value for machines (``signal_data``); None: unknown
     source: str = ""
     source_url: str = ""
     as_of: object = None  # a date or datetime
@@ -126,6 +127,7 @@ def _cadence(row):
     return _signal(
         "cadence",
         value=f"a release every {days:f} days (median of {releases} releases in two years)",
+        data={"median_days": float(row.value), "releases": releases},
         source=row.source,
         source_url=row.source_url,
         as_of=row.checked_on,
@@ -138,6 +140,7 @@ def _latest(framework):
     return _signal(
         "latest",
         value=framework.latest_version,
+        data=framework.latest_version,
         source="GitHub releases, PyPI or npm, the newest",
         as_of=framework.latest_release_at,
     )
@@ -146,10 +149,10 @@ def _latest(framework):
 def _support(series, today):
     """The supported series and the next end of support; unknown unless a
     source gave a date (or said support ended) for some series."""
-    known = [s for s in series if s.ended or s.security_ends is not None]
+    known = _with_known_support(series)
     if not known:
         return _signal("support")
-    supported = [s for s in known if not s.is_past_support(today)]
+    supported = supported_series(known, today)
     ends = [
         (day, kind, s)
         for s in supported
@@ -158,19 +161,35 @@ def _support(series, today):
     ]
     names = ", ".join(f"{s.name}{' LTS' if s.lts else ''}" for s in supported) or "none"
     value = names
+    data = {"supported": [s.name for s in supported], "next_end": None}
     warn = not supported
     if ends:
         day, kind, nearest = min(ends, key=lambda end: end[0])
         value += f"; next end: {nearest.name} {kind}, {_day(day)}"
+        data["next_end"] = {"series": nearest.name, "ends": kind, "on": day.isoformat()}
         warn = warn or (day - today).days <= 90
     return _signal(
         "support",
         value=value,
+        data=data,
         source=", ".join(sorted({s.source for s in known})),
         source_url=known[0].source_url,
         as_of=max((s.checked_on for s in known if s.checked_on), default=None),
         warn=warn,
     )
+
+
+def _with_known_support(series):
+    return [s for s in series if s.ended or s.security_ends is not None]
+
+
+def supported_series(series, today):
+    """The series still supported on ``today``, or None (unknown) when no
+    source gave an end (or said support ended) for any of them."""
+    known = _with_known_support(series)
+    if not known:
+        return None
+    return [s for s in known if not s.is_past_support(today)]
 
 
 def latest_series(framework, series):
@@ -194,6 +213,7 @@ def _advisories(framework, series, listed):
     return _signal(
         "advisories",
         value=value,
+        data={"version": current.latest or None, "counts": current.severity_counts()},
         source="OSV",
         source_url="https://osv.dev/",
         as_of=current.latest_advisory_at or current.advisories_checked_on,
@@ -212,6 +232,7 @@ def _scorecard(row):
     return _signal(
         "scorecard",
         value=f"{row.value.normalize():f} / 10",
+        data={"score": float(row.value), "out_of": 10, "checks": checks},
         source=row.source,
         source_url=row.source_url,
         as_of=row.as_of,
@@ -231,10 +252,78 @@ def _commit(framework):
     return _signal(
         "commit",
         value=_day(timezone.localtime(framework.pushed_at)),
+        data=framework.pushed_at.isoformat(),
         source="GitHub (last push)",
         source_url=f"https://github.com/{framework.github_repo}" if framework.github_repo else "",
         as_of=framework.github_as_of,
     )
+
+
+# --- As data: the API, the exports and the assistants' tools --------------------
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def signal_data(signal):
+    """A Signal as JSON-ready data: ``value`` for machines and ``text`` for
+    people, both None when unknown (never 0); dates ISO."""
+    return {
+        "key": signal.key,
+        "label": signal.label,
+        "value": signal.data if signal.known else None,
+        "text": signal.value,
+        "source": signal.source or None,
+        "source_url": signal.source_url or None,
+        "as_of": _iso(signal.as_of),
+        "why": signal.why,
+        "attention": signal.warn,
+        "details": [{"text": text, "url": url or None} for text, url in signal.details],
+    }
+
+
+def series_data(series, today, *, listed=False):
+    """A ReleaseSeries of ``for_display()`` as JSON-ready data; unknown
+    dates and versions are None, versions text. With ``listed``, its
+    advisories one by one (read with it: ``health_for``'s default)."""
+    return {
+        "name": series.name,
+        "released": _iso(series.released),
+        "latest": series.latest or None,
+        "latest_released": _iso(series.latest_released),
+        "lts": series.lts,
+        "support_ends": _iso(series.support_ends),
+        "security_ends": _iso(series.security_ends),
+        "ended": series.ended,
+        "past_support": series.is_past_support(today),
+        "language_versions": series.language_versions or None,
+        "source": series.source,
+        "source_url": series.source_url or None,
+        "checked_on": _iso(series.checked_on),
+        "advisories": {
+            "checked_on": _iso(series.advisories_checked_on),
+            "counts": series.severity_counts(),
+            "latest_published": _iso(series.latest_advisory_at),
+            "source_url": "https://osv.dev/",
+            **(
+                {
+                    "items": [
+                        {
+                            "id": a.osv_id,
+                            "severity": a.severity,
+                            "published": _iso(a.published),
+                            "summary": a.summary,
+                            "url": a.get_absolute_url(),
+                        }
+                        for a in series.advisories.all()
+                    ]
+                }
+                if listed
+                else {}
+            ),
+        },
+    }
 
 
 @dataclass(frozen=True)

@@ -207,13 +207,18 @@ class ReleaseSeries(TimeStampedModel):
         """[(severity label, count)] of the advisories on the latest patch,
         most severe first (``for_display()``'s counts); None while OSV was
         never asked (unknown)."""
+        counts = self.severity_counts()
+        if counts is None:
+            return None
+        labels = dict(Advisory.Severity.choices)
+        return [(labels[value], n) for value, n in counts.items() if n]
+
+    def severity_counts(self):
+        """{severity: count} of every severity, most severe first (zeros
+        too: OSV was asked); None while OSV was never asked (unknown)."""
         if self.advisories_checked_on is None:
             return None
-        counts = [
-            (label, getattr(self, f"advisories_{value}"))
-            for value, label in Advisory.Severity.choices
-        ]
-        return [(label, n) for label, n in counts if n]
+        return {value: getattr(self, f"advisories_{value}") for value in Advisory.Severity.values}
 
 
 class Advisory(models.Model):

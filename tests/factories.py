@@ -7,7 +7,7 @@ from comparison.models import Assessment, Comparison, Criterion, Difference
 from comparison.services import set_comparison_frameworks
 from comparison.suggestions import EditSuggestion
 from frameworks.models import Category, Decision, Framework, ProCon, Vote
-from stats.models import StatSnapshot
+from stats.models import Advisory, ReleaseSeries, StatSnapshot
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -157,3 +157,23 @@ def stacks_suggestion():
         snapshot={"value": 10},
         author=UserFactory(),
     )
+
+
+class ReleaseSeriesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReleaseSeries
+
+    framework = factory.SubFactory(FrameworkFactory)
+    name = factory.Sequence(lambda n: f"{n + 1}.0")
+    source = "endoflife.date"
+    source_url = "https://endoflife.date/django"
+
+
+class AdvisoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Advisory
+
+    series = factory.SubFactory(ReleaseSeriesFactory)
+    osv_id = factory.Sequence(lambda n: f"PYSEC-2026-{n + 1}")
+    severity = Advisory.Severity.HIGH
+    summary = "A vulnerability for tests."

@@ -9,6 +9,7 @@ import logging
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
@@ -17,8 +18,15 @@ from mcp import types
 from assistants import tools, views
 from frameworks import services
 from frameworks.models import Framework, ProCon
-from tests.factories import AssessmentFactory, ProConFactory, UserFactory
+from tests.factories import (
+    AdvisoryFactory,
+    AssessmentFactory,
+    ProConFactory,
+    ReleaseSeriesFactory,
+    UserFactory,
+)
 
+TODAY = timezone.localdate()
 pytestmark = pytest.mark.django_db
 
 ACCEPT = {"HTTP_ACCEPT": "application/json, text/event-stream"}
@@ -197,6 +205,32 @@ def test_recent_changes_of_the_catalogue_and_since_a_date(client, demo):
     assert later["since"] == "2000-01-01T00:00:00+02:00" and later["changes"]
 
 
+def test_a_framework_and_a_comparison_carry_series_and_health_with_sources(client, demo):
+    django = Framework.objects.get(slug="django")
+    series = ReleaseSeriesFactory(
+        framework=django, name="90.1", latest="90.1.3", advisories_checked_on=TODAY
+    )
+    AdvisoryFactory(series=series, osv_id="PYSEC-2099-1", severity="critical")
+    framework = answer(client, "get_framework", slug="django")
+    listed = next(s for s in framework["release_series"] if s["name"] == "90.1")
+    assert listed["latest"] == "90.1.3" and listed["released"] == "unknown"
+    assert listed["source"] == "endoflife.date" and listed["source_url"].startswith("https://")
+    assert listed["advisories"]["counts"]["critical"] == 1
+    assert listed["advisories"]["items"][0]["url"] == "https://osv.dev/vulnerability/PYSEC-2099-1"
+    for signal in framework["health"]:
+        assert signal["why"] and signal["as_of"], signal
+        assert signal["source"] or signal["value"] == "unknown", "a known figure names its source"
+
+    compared = answer(client, "compare", slugs=["django", "flask"])
+    rows = {row["key"]: row for row in compared["health"]}
+    assert set(rows["cadence"]["cells"]) == {"django", "flask"}
+    for row in compared["health"]:
+        for signal in row["cells"].values():
+            assert signal["value"] != None and signal["as_of"] != None  # noqa: E711
+    django_column = next(f for f in compared["frameworks"] if f["slug"] == "django")
+    assert "90.1" in [s["name"] for s in django_column["release_series"]]
+
+
 CALLS = {
     "search_frameworks": {"query": "python"},
     "get_framework": {"slug": "django"},
@@ -208,8 +242,8 @@ CALLS = {
 #: the rows and previous versions of each kind of history row it lists (a
 #: framework's own, its pros' and cons', its assessments'): at most 12.
 MOST_QUERIES = {
-    "search_frameworks": 2,  # the search; on SQLite first the look for its FTS5 table
-    "get_framework": 13,
+    "search_frameworks": 2,  # on SQLite, one more: is the FTS5 table there?
+    "get_framework": 16,  # 13, and the release series, advisories and health signals
     "compare": 17,
     "list_criteria": 1,
     "recent_changes": 12,
@@ -231,6 +265,9 @@ def test_each_tool_runs_a_fixed_number_of_queries(client, demo, django_assert_ma
         ProConFactory.create_batch(5, framework=framework, baseline_votes=3)
         ProConFactory.create_batch(3, framework=framework, kind=ProCon.Kind.CON)
     AssessmentFactory.create_batch(2, framework=django)
+    for name in ("90.0", "90.1", "90.2"):
+        series = ReleaseSeriesFactory(framework=django, name=name, advisories_checked_on=TODAY)
+        AdvisoryFactory.create_batch(2, series=series)
     after = counts()
     del before["recent_changes"], after["recent_changes"]
     assert after == before

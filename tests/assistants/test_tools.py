@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils.timezone import localdate
 
+from assistants import provenance
 from assistants.provenance import cell, dated
 from assistants.tools import ArgumentError, _rank, refuse_control_characters
 
@@ -42,6 +43,35 @@ def test_a_cell_says_what_we_do_not_know():
     assert (fresh["stale"], fresh["assessed"]) == (False, True)
     bare = cell({"verdict": None, "summary": "s", "source_url": None, "checked_on": None})
     assert bare["source_url"] == bare["checked_on"] == bare["stale"] == "unknown"
+
+
+def test_a_health_signal_says_what_we_do_not_know_and_keeps_its_source():
+    unknown = {"key": "scorecard", "label": "OpenSSF Scorecard", "value": None, "text": None,
+               "source": None, "source_url": None, "as_of": None, "why": "w",
+               "attention": False, "details": []}  # fmt: skip
+    said = provenance.signal(unknown)
+    assert said["value"] == said["text"] == said["source"] == said["as_of"] == "unknown"
+    known = {**unknown, "value": {"score": 7.3}, "text": "7.3 / 10", "source": "OpenSSF",
+             "source_url": "https://scorecard.dev/", "as_of": "2026-12-01"}  # fmt: skip
+    assert provenance.signal(known) == known
+
+
+def test_a_series_says_which_dates_and_counts_no_source_gave():
+    series = {"name": "5.2", "released": "2025-04-02", "latest": None, "latest_released": None,
+              "lts": True, "support_ends": None, "security_ends": "2028-04-01", "ended": False,
+              "past_support": False, "language_versions": None, "source": "endoflife.date",
+              "source_url": "https://endoflife.date/django", "checked_on": None,
+              "advisories": {"checked_on": None, "counts": None, "latest_published": None,
+                             "source_url": "https://osv.dev/"}}  # fmt: skip
+    said = provenance.series(series)
+    assert said["released"] == "2025-04-02" and said["security_ends"] == "2028-04-01"
+    assert said["latest"] == said["support_ends"] == said["checked_on"] == "unknown"
+    assert said["advisories"]["counts"] == said["advisories"]["checked_on"] == "unknown"
+    assert said["source"] == "endoflife.date"
+    asked = {**series["advisories"], "checked_on": "2026-12-01", "counts": {"high": 0}}
+    assert provenance.series({**series, "advisories": asked})["advisories"]["counts"] == {
+        "high": 0
+    }, "none found is 0, not unknown"
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,15 @@
 """/compare/<slugs>.json and .csv: exactly the table of the comparison page."""
 
 import csv
+import datetime as dt
 import io
+from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -12,11 +17,14 @@ from comparison.exports import neutralise
 from comparison.models import Assessment
 from frameworks import services
 from frameworks.models import Framework, ProCon
+from stats.models import HealthSignal
 from tests.factories import (
+    AdvisoryFactory,
     AssessmentFactory,
     CriterionFactory,
     FrameworkFactory,
     ProConFactory,
+    ReleaseSeriesFactory,
     UserFactory,
 )
 
@@ -216,3 +224,79 @@ def test_the_comparison_page_links_its_exports(client, demo):
     assert 'href="/compare/django-vs-flask.csv"' in html
     only = client.get("/compare/django-vs-flask/?only=differences").content.decode()
     assert 'href="/compare/django-vs-flask.csv?only=differences"' in only
+
+
+# --- Health rows and release series (issue 31) ------------------------------
+
+
+@pytest.fixture
+def with_health():
+    """Two frameworks: one with a Scorecard and an LTS series, one with nothing."""
+    today = timezone.localdate()
+    left = FrameworkFactory(slug="left", name="Left", latest_version="2.1.0")
+    FrameworkFactory(slug="right", name="Right")
+    ReleaseSeriesFactory(
+        framework=left,
+        name="2.1",
+        latest="2.1.0",
+        lts=True,
+        security_ends=dt.date(2099, 4, 1),
+        checked_on=today,
+        advisories_checked_on=today,
+    )
+    HealthSignal.objects.create(
+        framework=left,
+        kind="scorecard",
+        value=Decimal("6.5"),
+        source="OpenSSF Scorecard",
+        source_url="https://scorecard.dev/viewer/?uri=github.com/x/left",
+        as_of=dt.date(2026, 12, 1),
+        checked_on=today,
+    )
+    return left
+
+
+def test_json_export_has_a_health_row_per_signal_and_each_frameworks_series(client, with_health):
+    document = client.get("/compare/left-vs-right.json").json()
+    rows = {row["key"]: row for row in document["health"]}
+    assert list(rows) == ["cadence", "latest", "support", "advisories", "scorecard", "commit"]
+    scorecard = rows["scorecard"]
+    assert scorecard["label"] == "OpenSSF Scorecard" and scorecard["why"]
+    assert scorecard["cells"]["left"]["value"] == {"score": 6.5, "out_of": 10, "checks": []}
+    assert scorecard["cells"]["left"]["source_url"].startswith("https://scorecard.dev/")
+    assert scorecard["cells"]["left"]["as_of"] == "2026-12-01"
+    assert scorecard["cells"]["right"]["value"] is None, "unknown, never 0"
+    assert rows["advisories"]["cells"]["left"]["value"]["counts"]["high"] == 0
+    left, right = document["frameworks"]
+    (series,) = left["release_series"]
+    assert series["name"] == "2.1" and series["security_ends"] == "2099-04-01"
+    assert "items" not in series["advisories"], "the table reads counts, not the list"
+    assert right["release_series"] == []
+
+
+def test_csv_export_has_one_row_per_health_signal_and_series(client, with_health):
+    rows = rows_of(client.get("/compare/left-vs-right.csv"))
+    health = [r for r in rows if r[0] == "health"]
+    assert len(health) == 6 * 2
+    source = "https://scorecard.dev/viewer/?uri=github.com/x/left"
+    assert ["health", "OpenSSF Scorecard", "Left", "6.5 / 10", "OpenSSF Scorecard", source,
+            "2026-12-01"] in health  # fmt: skip
+    assert ["health", "OpenSSF Scorecard", "Right", "", "Unknown", "", ""] in health
+    assert [r[2] for r in health if r[1] == "Latest release"] == ["Left", "Right"]
+    (series,) = [r for r in rows if r[0] == "release series"]
+    assert series[:4] == ["release series", "2.1", "Left", "2.1.0"]
+    assert series[4] == "LTS; active support: end unknown; security fixes until 2099-04-01"
+    assert series[5] == "https://endoflife.date/django"
+
+
+def test_export_queries_stay_flat_with_more_series_and_advisories(client, with_health):
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/compare/left-vs-right.json").status_code == 200
+        return len(queries)
+
+    small = count()
+    for name in ("1.0", "1.1", "2.0"):
+        series = ReleaseSeriesFactory(framework=with_health, name=name)
+        AdvisoryFactory.create_batch(3, series=series)
+    assert count() == small
