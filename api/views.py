@@ -17,8 +17,13 @@ from django.urls import reverse
 
 from comparison import addresses, exports
 from comparison.cache import COMPARISONS, CRITERIA, comparison_links_tags
-from comparison.models import Assessment, Comparison, Criterion
-from comparison.selectors import SHOWN, comparison_counts, related_comparisons
+from comparison.models import Comparison, Criterion
+from comparison.selectors import (
+    SHOWN,
+    comparison_counts,
+    framework_assessments,
+    related_comparisons,
+)
 from comparison.views import EXPORT_FORMATS, canonical_slugs, comparison_page
 from core.cache import depends_on, tags
 from frameworks import cache as catalogue_tags
@@ -163,11 +168,7 @@ def framework_document(request, page):
     its source (``page.health``: read with the page, no query here)."""
     # The framework with its counts (votes), and its pros and cons.
     f, pros, cons = comparison_counts([page.framework]).procon_columns[0]
-    assessments = list(
-        Assessment.objects.filter(framework=f)
-        .select_related("criterion")
-        .order_by("criterion__position", "criterion__name")
-    )
+    assessments = framework_assessments(f)
     comparisons = related_comparisons([f.pk], limit=50)
     today = tags.today()  # what is past its support changes with the date
     depends_on(
@@ -192,6 +193,8 @@ def framework_document(request, page):
                 "summary": a.summary,
                 "source_url": a.source_url or None,
                 "checked_on": _day(a.checked_on),
+                "since": a.since or None,
+                "until": a.until or None,
             }
             for a in assessments
         ],

@@ -349,21 +349,33 @@ REWRITTEN = {
             "maxProperties": MAX_FRAMEWORKS,
             "propertyNames": {"maxLength": 60},
             "additionalProperties": {"type": "string", "maxLength": 50},
-            "description": "Framework slug -> version. Not tracked yet: leave it out.",
+            "description": (
+                "Framework slug -> release series to compare, e.g. {'django': '5.2'} "
+                "(get_framework lists each framework's series). A framework left out "
+                "shows its latest supported series."
+            ),
         },
     },
     required=["slugs"],
 )
 def compare(request, slugs, weights=None, versions=None):
-    if versions:
-        raise ToolError(
-            "Versions are not tracked yet: every answer is about the current release. "
-            "Call compare again without versions."
-        )
     wanted = [slug.lower() for slug in slugs]
     if any(COMPARE_SEPARATOR in slug for slug in wanted):
         raise ArgumentError(f'Invalid slugs: no "{COMPARE_SEPARATOR}" in a slug.', "slugs")
-    page = _comparison_page(COMPARE_SEPARATOR.join(wanted))
+    versions = {k.lower(): v.strip().lower() for k, v in (versions or {}).items()}
+    stray = sorted(set(versions) - set(wanted))
+    if stray:
+        raise ArgumentError(
+            f"Invalid versions: {', '.join(stray)[:QUOTED]} is not among the slugs.", "versions"
+        )
+    bad = sorted(v for v in versions.values() if not addresses.PINNABLE.match(v))
+    if bad:
+        raise ArgumentError(
+            f'Invalid versions: "{bad[0][:QUOTED]}" is no release series such as "5.2".',
+            "versions",
+        )
+    parts = [f"{slug}-{versions[slug]}" if versions.get(slug) else slug for slug in wanted]
+    page = _comparison_page(COMPARE_SEPARATOR.join(parts))
     weighting = scoring.weigh(
         page, [(scoring.WEIGHT_PREFIX + k, [str(v)]) for k, v in (weights or {}).items()]
     )
@@ -401,7 +413,7 @@ def compare(request, slugs, weights=None, versions=None):
             fmt: absolute(reverse("comparison:export", args=[page.address, fmt]))
             for fmt in EXPORT_FORMATS
         },
-        "changes_url": absolute(reverse("comparison:changes", args=[page.address])),
+        "changes_url": absolute(reverse("comparison:changes", args=[page.frameworks_address])),
     }
 
 

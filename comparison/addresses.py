@@ -24,6 +24,13 @@ from .models import (
 
 MAX_PATH_LENGTH = 300
 _SLUGS_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+#: Slugs, each perhaps pinned to a release series: "django-5.2-vs-flask".
+_ADDRESS_RE = re.compile(r"^[a-z0-9]+([.-][a-z0-9]+)*$")
+#: A series an address can pin a framework to: "5.2", "18" (not "2024-lts").
+_SERIES = r"[0-9][0-9a-z]*(\.[0-9a-z]+)*"
+PINNABLE = re.compile(rf"^{_SERIES}$")
+#: One framework pinned to a series: "django-5.2", "vue-3-3.4".
+_PINNED_RE = re.compile(rf"^(?P<slug>[a-z0-9]+(-[a-z0-9]+)*)-(?P<series>{_SERIES})$")
 
 
 class CompareError(Exception):
@@ -48,16 +55,20 @@ class Redirect:
 
 
 def parse_slugs(raw):
-    """Split "django-vs-flask" into slugs, or raise CompareError."""
+    """Split "django-vs-flask-3.1" into its parts ("django", "flask-3.1"),
+    or raise CompareError."""
     if len(raw) > MAX_PATH_LENGTH:
         raise CompareError(f"That address is far too long to name {FRAMEWORK_RANGE} frameworks.")
     cleaned = raw.strip().strip("/")
-    if not _SLUGS_RE.match(cleaned.lower()):
-        raise CompareError(
-            "A comparison address holds framework slugs (letters, digits and hyphens) "
-            'joined by "-vs-", such as django-vs-flask.'
-        )
     slugs = cleaned.lower().split(COMPARE_SEPARATOR)
+    if not _ADDRESS_RE.match(cleaned.lower()) or not all(
+        _SLUGS_RE.match(s) or _PINNED_RE.match(s) for s in slugs
+    ):
+        raise CompareError(
+            "A comparison address holds framework slugs (letters, digits and hyphens), "
+            'each perhaps followed by a release series, joined by "-vs-": '
+            "django-vs-flask, or django-5.2-vs-flask-3.1."
+        )
     if len(slugs) < MIN_FRAMEWORKS:
         raise CompareError(
             f'A comparison needs at least {MIN_FRAMEWORKS} frameworks, joined by "-vs-".'
@@ -91,22 +102,41 @@ def corrected_comparison(slugs, found, suggestions):
     return " vs ".join(f.name for f in fixed), compare_path(fixed)
 
 
+def _split(part, found):
+    """``(slug, series or None)`` of one part of an address: the whole part
+    when a framework has it as slug ("vue-3"), else a slug and a series
+    ("django-5.2")."""
+    pinned = _PINNED_RE.match(part)
+    if part in found or pinned is None:
+        return part, None
+    return pinned["slug"], pinned["series"]
+
+
 def resolve_frameworks(raw):
-    """Frameworks named by a compare URL, in URL order, or a Redirect.
+    """``(frameworks in URL order, {framework id: series named})`` of a
+    compare URL, or a Redirect. Whether each series exists is checked with
+    the series (``selectors.comparison_page``).
 
     Raises CompareError for anything that names no valid set.
     """
     try:
-        slugs = parse_slugs(raw)
+        parts = parse_slugs(raw)
     except CompareError:
         alias = curated_alias(raw)
         if alias is not None:
             return Redirect(alias.get_absolute_url())
         raise
+    candidates = {*parts, *(m["slug"] for m in map(_PINNED_RE.match, parts) if m)}
     found = {
         f.slug: f
-        for f in Framework.objects.published().select_related("category").filter(slug__in=slugs)
+        for f in Framework.objects.published()
+        .select_related("category")
+        .filter(slug__in=candidates)
     }
+    named = [_split(part, found) for part in parts]
+    slugs = [slug for slug, _ in named]
+    if len(set(slugs)) < len(slugs):
+        raise CompareError("A framework is named more than once; compare different frameworks.")
     missing = [s for s in slugs if s not in found]
     if missing:
         alias = curated_alias(raw)
@@ -119,4 +149,4 @@ def resolve_frameworks(raw):
             suggestions,
             corrected_comparison(slugs, found, suggestions),
         )
-    return [found[s] for s in slugs]
+    return [found[s] for s in slugs], {found[s].pk: series for s, series in named if series}

@@ -1,3 +1,6 @@
+from copy import copy
+
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Subquery
@@ -23,6 +26,7 @@ from .models import (
     EditSuggestion,
     framework_set_key,
     holds_framework_count,
+    overlap_error,
 )
 
 
@@ -120,9 +124,28 @@ class CriterionAdmin(HistoryAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class AssessmentForm(forms.ModelForm):
+    """One assessment on its own page: its versions may not overlap those
+    of the framework's other assessments on the criterion."""
+
+    def clean(self):
+        data = super().clean()
+        framework, criterion = data.get("framework"), data.get("criterion")
+        if framework and criterion and not self.errors:
+            instance = copy(self.instance)
+            instance.framework, instance.criterion = framework, criterion
+            instance.since, instance.until = data.get("since", ""), data.get("until", "")
+            others = Assessment.objects.filter(framework=framework, criterion=criterion)
+            error = overlap_error([instance, *others.exclude(pk=self.instance.pk)])
+            if error:
+                raise ValidationError(error)
+        return data
+
+
 @admin.register(Assessment)
 class AssessmentAdmin(HistoryAdmin):
-    list_display = ["framework", "criterion", "verdict", "checked_on", "has_source"]
+    form = AssessmentForm
+    list_display = ["framework", "criterion", "scope", "verdict", "checked_on", "has_source"]
     list_select_related = ["framework", "criterion"]
     list_filter = ["criterion", "verdict", ("framework", ChosenOnlyFilter)]
     search_fields = ["framework__name", "criterion__name", "summary"]
@@ -146,10 +169,33 @@ class DifferenceAdmin(HistoryAdmin):
     autocomplete_fields = ["criterion"]
 
 
+class AssessmentFormSet(RewriteChangedRowsFormSet):
+    """A framework's assessments: no two on one criterion for a same version."""
+
+    def get_unique_error_message(self, unique_check):
+        if "until" in unique_check:  # two current ones, or two ending at one version
+            return "Two assessments of one criterion hold for the same versions: " + (
+                "give each version one answer."
+            )
+        return super().get_unique_error_message(unique_check)
+
+    def clean(self):
+        super().clean()
+        kept = [
+            form.instance
+            for form in self.forms
+            if form.has_changed() or form.instance.pk
+            if not self._should_delete_form(form) and form.cleaned_data
+        ]
+        error = overlap_error([a for a in kept if a.criterion_id])
+        if error:
+            raise ValidationError(error)
+
+
 class AssessmentInline(admin.TabularInline):
     model = Assessment
-    formset = RewriteChangedRowsFormSet
-    fields = ["criterion", "verdict", "summary", "source_url", "checked_on"]
+    formset = AssessmentFormSet
+    fields = ["criterion", "since", "until", "verdict", "summary", "source_url", "checked_on"]
     autocomplete_fields = ["criterion"]
     extra = 0
 
@@ -212,7 +258,7 @@ class EditSuggestionAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        cell = Assessment.objects.filter(
+        cell = Assessment.objects.current().filter(
             framework=OuterRef("framework"), criterion=OuterRef("criterion")
         )
         return (

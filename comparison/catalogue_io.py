@@ -105,7 +105,15 @@ from frameworks.models import Category, Framework, ProCon, Vote
 from frameworks.services import recount_votes
 from stats.models import ReleaseSeries, StatSnapshot
 
-from .models import Assessment, Comparison, Criterion, Difference, framework_set_key
+from .models import (
+    Assessment,
+    Comparison,
+    Criterion,
+    Difference,
+    framework_set_key,
+    overlap_error,
+    version_key,
+)
 from .services import set_comparison_frameworks
 
 FORMAT = "stackcompare-catalogue"
@@ -176,7 +184,15 @@ FIELDS = {
     "statistics": {*STATISTICS, "as_of", *STATISTICS_DAYS},
     "history": {"metric", "value", "day", "source", "source_url"},
     "release_series": {"name", *SERIES_DAYS, *SERIES_FLAGS, *SERIES_TEXTS},
-    "assessments": {"criterion", "verdict", "summary", "source_url", "checked_on"},
+    "assessments": {
+        "criterion",
+        "since",
+        "until",
+        "verdict",
+        "summary",
+        "source_url",
+        "checked_on",
+    },
     "pros": {"text", "detail", "votes"},
     "cons": {"text", "detail", "votes"},
     "comparisons": {"slug", "title", "intro", "summary", "frameworks", "differences"},
@@ -301,12 +317,17 @@ def _export_framework(f):
         "assessments": [
             {
                 "criterion": a.criterion.slug,
+                # A version range only where there is one: files of
+                # unscoped assessments read as before.
+                **{name: getattr(a, name) for name in ("since", "until") if getattr(a, name)},
                 "verdict": a.verdict,
                 "summary": a.summary,
                 "source_url": a.source_url,
                 "checked_on": _day(a.checked_on),
             }
-            for a in sorted(f.assessments.all(), key=lambda a: a.criterion.slug)
+            for a in sorted(
+                f.assessments.all(), key=lambda a: (a.criterion.slug, version_key(a.until))
+            )
         ],
         "pros": procons[ProCon.Kind.PRO],
         "cons": procons[ProCon.Kind.CON],
@@ -738,9 +759,14 @@ class _Importer:
             self,
             Assessment,
             Assessment.objects.all(),
-            key=lambda a: (a.framework_id, a.criterion_id),
+            key=lambda a: (a.framework_id, a.criterion_id, a.until),
             unchecked=["framework", "criterion"],
         )
+        #: Each framework's assessments already saved: with the file's,
+        #: no two may hold for a same version.
+        self.saved_assessments = {}
+        for a in self.assessments.found.values():
+            self.saved_assessments.setdefault(a.framework_id, []).append(a)
         self.procons = _Rows(
             self,
             ProCon,
@@ -930,22 +956,32 @@ class _Importer:
 
     def load_assessments(self, row):
         framework = self.frameworks[row.data["slug"]]
+        read = []
         for item in row.items("assessments"):
             criterion = self.criterion(item.text("criterion", required=True), item, "criterion")
             verdict = item.text("verdict")
             if verdict not in VERDICTS:
                 item.fail(f'must be one of {", ".join(VERDICTS[:-1])} or ""', "verdict")
-            self.assessments.put(
-                (framework.pk, criterion.pk),
-                {"framework": framework, "criterion": criterion},
-                {
-                    "verdict": verdict,
-                    "summary": item.text("summary", required=True),
-                    "source_url": item.text("source_url"),
-                    "checked_on": item.day("checked_on"),
-                },
-                item.where,
+            since, until = item.text("since"), item.text("until")
+            read.append(
+                self.assessments.put(
+                    (framework.pk, criterion.pk, until),
+                    {"framework": framework, "criterion": criterion, "until": until},
+                    {
+                        "since": since,
+                        "verdict": verdict,
+                        "summary": item.text("summary", required=True),
+                        "source_url": item.text("source_url"),
+                        "checked_on": item.day("checked_on"),
+                    },
+                    item.where,
+                )
             )
+        ids = {id(a) for a in read}
+        kept = [a for a in self.saved_assessments.get(framework.pk, []) if id(a) not in ids]
+        error = overlap_error([*read, *kept])
+        if error:
+            row.fail(error, "assessments")
 
     def load_procons(self, row):
         framework = self.frameworks[row.data["slug"]]

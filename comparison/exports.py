@@ -10,9 +10,11 @@ their vote counts, the integrations, and a curated comparison's overview
 and differences.
 
 JSON maps framework slugs to values in column order. The CSV is one row per
-cell (``section, item, framework, value, text, source, date``): a spreadsheet
-filters and pivots it, and a cell's provenance stays in its own columns
-instead of being squeezed into one grid cell.
+cell (``section, item, framework, value, text, source, date, versions``): a
+spreadsheet filters and pivots it, and a cell's provenance stays in its own
+columns instead of being squeezed into one grid cell. Both say which
+release series each column shows (pinned by the address, or the latest
+supported) and the versions each assessment holds for.
 """
 
 import csv
@@ -29,7 +31,7 @@ from .selectors import comparison_counts
 #: votes are counted live on this site.
 LIVE_STATISTICS = {"votes"}
 
-CSV_HEADER = ["section", "item", "framework", "value", "text", "source", "date"]
+CSV_HEADER = ["section", "item", "framework", "value", "text", "source", "date", "versions"]
 #: A spreadsheet reads a cell starting with one of these as a formula
 #: (OWASP "CSV injection"); tab and carriage return hide such a start.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -48,7 +50,15 @@ def _cell(assessment):
         "summary": assessment.summary,
         "source_url": assessment.source_url or None,
         "checked_on": _day(assessment.checked_on),
+        "since": assessment.since or None,
+        "until": assessment.until or None,
     }
+
+
+def _version(page, framework):
+    """The series a column shows, and whether the address pins it."""
+    series = page.versions.get(framework.pk)
+    return {"series": series.name if series else None, "pinned": framework.pk in page.pins}
 
 
 def _procon(procon):
@@ -77,6 +87,7 @@ def comparison_document(request, page, *, only_differences=False):
                 "description": f.description,
                 "statistics": {key: row.values[column] for key, row in stats.items()},
                 "statistics_as_of": _day(f.stats_as_of),
+                "version": _version(page, f),
                 "release_series": [series_data(s, today) for s in page.health[f.pk].series],
             }
             for column, f in enumerate(frameworks)
@@ -92,6 +103,8 @@ def comparison_document(request, page, *, only_differences=False):
                 "question": row.criterion.question or None,
                 "differs": row.differs,
                 "cells": {f.slug: _cell(cell) for f, cell in row.pairs},
+                # Columns whose assessments hold only for other versions.
+                "other_versions": {f.slug: gaps for f, _, gaps in row.columns if gaps},
                 # Published decisions about these frameworks that cite it.
                 "cited_by_decisions": [c.decision_id for c in row.citations],
             }
@@ -147,20 +160,36 @@ def comparison_rows(request, page, *, only_differences=False):
     for f in page.frameworks:
         yield ["framework", "Tagline", f.name, "", f.tagline, absolute(f.get_absolute_url()), ""]
         yield ["framework", "Description", f.name, "", f.description, "", ""]
+        version = _version(page, f)
+        if version["series"]:
+            shown = "pinned" if version["pinned"] else "latest supported"
+            yield ["framework", "Series shown", f.name, "", shown, "", "", version["series"]]
     for row in counts.stat_rows:
         for f, value in zip(page.frameworks, row.values, strict=True):
             as_of = "" if row.key in LIVE_STATISTICS else _day(f.stats_as_of) or ""
             yield ["statistic", row.label, f.name, "" if value is None else value, "", "", as_of]
     for row in page.criterion_rows:
-        for f, cell in row.pairs:
+        for f, cell, gaps in row.columns:
             if cell is None:
-                yield ["criterion", row.criterion.name, f.name, "", "Not assessed yet", "", ""]
+                text = (
+                    f"Not assessed for {page.versions[f.pk].name}" if gaps else "Not assessed yet"
+                )
+                yield [
+                    "criterion",
+                    row.criterion.name,
+                    f.name,
+                    "",
+                    text,
+                    "",
+                    "",
+                    ", ".join(gaps or []),
+                ]
                 continue
             verdict = cell.get_verdict_display() if cell.verdict else ""
             checked = _day(cell.checked_on) or ""
             yield [
                 "criterion", row.criterion.name, f.name, verdict, cell.summary, cell.source_url,
-                checked,
+                checked, cell.scope,
             ]  # fmt: skip
     for label, _, pairs in page.health_rows:
         for f, signal in pairs:
@@ -204,5 +233,6 @@ def comparison_csv(request, page, *, only_differences=False):
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for row in comparison_rows(request, page, only_differences=only_differences):
+        row += [""] * (len(CSV_HEADER) - len(row))  # "versions" only where there are some
         writer.writerow([neutralise(value) for value in row])
     return out.getvalue()

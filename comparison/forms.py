@@ -4,10 +4,14 @@ from django.core.validators import URLValidator
 
 from core.text import visible_text
 from frameworks.forms import FrameworkNamesMixin
+from stats.models import ReleaseSeries
 
 from .models import MAX_FRAMEWORKS, MAX_STATISTIC, MIN_FRAMEWORKS, EditSuggestion
 
 PICKER_FIELDS = ["a", "b", "c", "d"][:MAX_FRAMEWORKS]
+#: The series each framework box may be pinned to ("av=5.2"): the version
+#: picker of a comparison page sends them with its frameworks.
+VERSION_FIELDS = [f"{name}v" for name in PICKER_FIELDS]
 
 
 class CompareForm(FrameworkNamesMixin, forms.Form):
@@ -23,11 +27,43 @@ class CompareForm(FrameworkNamesMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_name_fields()
+        for name in VERSION_FIELDS:
+            self.fields[name] = forms.CharField(
+                required=False, max_length=50, widget=forms.HiddenInput
+            )
 
     def clean(self):
         data = super().clean()
         data["chosen"] = self.clean_names()
+        data["pins"] = self.clean_versions(data["chosen"]) if data["chosen"] else {}
         return data
+
+    def clean_versions(self, chosen):
+        """{framework id: series name} of the boxes given a version (one
+        query), each a series the framework has; else a form error."""
+        asked = {}
+        filled = [name for name in PICKER_FIELDS if self.cleaned_data.get(name)]
+        for name, framework in zip(filled, chosen, strict=True):
+            version = visible_text(self.cleaned_data.get(f"{name}v", "")).lower()
+            if version:
+                asked[framework] = version
+        if not asked:
+            return {}
+        known = {
+            (pk, name.lower()): name
+            for pk, name in ReleaseSeries.objects.filter(framework__in=list(asked)).values_list(
+                "framework_id", "name"
+            )
+        }
+        pins = {}
+        for framework, version in asked.items():
+            if (framework.pk, version) not in known:
+                self.add_error(
+                    None, f"{framework.name} has no release series {version[:20]} that we know of."
+                )
+            else:
+                pins[framework.pk] = known[(framework.pk, version)]
+        return pins
 
 
 #: A source must be a web page the curator can open: http(s) only.

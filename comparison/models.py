@@ -1,7 +1,10 @@
 """Criteria, per-framework assessments and curated comparisons."""
 
+import re
+
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -34,9 +37,30 @@ def framework_set_key(frameworks):
 _FRAMEWORK_KEY_RE = rf"^\d+(,\d+){{{MIN_FRAMEWORKS - 1},{MAX_FRAMEWORKS - 1}}}$"
 
 
-def compare_path(frameworks):
-    """The compare URL of frameworks in the given order."""
-    return url_for("comparison:detail", COMPARE_SEPARATOR.join(f.slug for f in frameworks))
+def compare_path(frameworks, versions=None):
+    """The compare URL of frameworks in the given order, each pinned to its
+    series in ``versions`` ({framework id: series name}) if it has one there:
+    /compare/django-5.2-vs-flask-3.1/."""
+    return url_for("comparison:detail", compare_address(frameworks, versions))
+
+
+def compare_address(frameworks, versions=None):
+    """The slugs part of ``compare_path``: "django-5.2-vs-flask"."""
+    versions = versions or {}
+    return COMPARE_SEPARATOR.join(
+        f"{f.slug}-{versions[f.pk].lower()}" if versions.get(f.pk) else f.slug for f in frameworks
+    )
+
+
+#: An assessment's version bound: a series or release number, "4.1" or "3.0.2".
+BOUND_PATTERN = r"^\d{1,6}(\.\d{1,6}){0,2}$"
+validate_bound = RegexValidator(BOUND_PATTERN, 'Write a version such as "4.1" or "3.0".')
+
+
+def version_key(name):
+    """A series or version name as a sortable tuple: "5.2" -> (5, 2), so
+    that "5.10" comes after "5.9". Names without digits sort first."""
+    return tuple(int(part) for part in re.findall(r"\d+", name)[:4])
 
 
 class Criterion(models.Model):
@@ -67,6 +91,13 @@ class Criterion(models.Model):
         return self.name
 
 
+class AssessmentQuerySet(models.QuerySet):
+    def current(self):
+        """The assessments of the latest versions: one per framework and
+        criterion at most (the one without an end version)."""
+        return self.filter(until="")
+
+
 class Assessment(models.Model):
     class Verdict(models.TextChoices):
         YES = "yes", "Yes"
@@ -85,16 +116,39 @@ class Assessment(models.Model):
     summary = models.TextField(max_length=600)
     source_url = models.URLField("source", blank=True, max_length=500)
     checked_on = models.DateField(null=True, blank=True)
+    # The versions it holds for, as caniuse scopes a note: "since 4.1",
+    # "until 3.0". Both empty: every version. The current assessment is
+    # the one without ``until``; earlier versions' answers end at one.
+    since = models.CharField(
+        "from version",
+        max_length=20,
+        blank=True,
+        validators=[validate_bound],
+        help_text='The first series it holds for, e.g. "4.1". Empty: every earlier one.',
+    )
+    until = models.CharField(
+        "to version",
+        max_length=20,
+        blank=True,
+        validators=[validate_bound],
+        help_text='The last series it holds for, e.g. "3.0". Empty: up to the latest.',
+    )
 
+    objects = AssessmentQuerySet.as_manager()
     history = CuratedHistory()
 
     class Meta:
-        ordering = ["criterion", "framework"]
+        ordering = ["criterion", "framework", "since"]
         constraints = [
+            # One current assessment (no ``until``) per framework and
+            # criterion, and one per end version: what every page that
+            # shows "the" assessment reads is unique by construction.
             models.UniqueConstraint(
-                fields=["framework", "criterion"],
-                name="assessment_once_per_framework_criterion",
-                violation_error_message="This framework is already assessed on this criterion.",
+                fields=["framework", "criterion", "until"],
+                name="assessment_once_per_framework_criterion_until",
+                violation_error_message=(
+                    "This framework is already assessed on this criterion up to this version."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(summary=""),
@@ -104,10 +158,64 @@ class Assessment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.framework} – {self.criterion}"
+        scope = f" ({self.scope})" if self.scope else ""
+        return f"{self.framework} – {self.criterion}{scope}"
 
     def get_absolute_url(self):
         return self.framework.get_absolute_url()
+
+    @property
+    def scope(self):
+        """The versions it holds for, in words: "4.1 to 4.2", "since 4.1",
+        "until 3.0", or "" for every version."""
+        if self.since and self.until:
+            return self.since if self.since == self.until else f"{self.since} to {self.until}"
+        if self.since:
+            return f"since {self.since}"
+        return f"until {self.until}" if self.until else ""
+
+    def covers(self, series):
+        """Whether it holds for the series named ``series`` ("4.2"). With
+        no series (a framework without known releases) only the current
+        assessment does."""
+        if series is None:
+            return not self.until
+        key = version_key(series)
+        return (not self.since or version_key(self.since) <= key) and (
+            not self.until or key <= version_key(self.until)
+        )
+
+    def clean(self):
+        super().clean()
+        if self.since and self.until and version_key(self.since) > version_key(self.until):
+            raise ValidationError({"until": "The last version cannot come before the first."})
+
+
+def overlap_error(assessments):
+    """The error to show when two of one framework's assessments on one
+    criterion hold for a same version, else None. The forms and the
+    importer check the whole set they save (a constraint cannot compare
+    version ranges)."""
+    groups = {}
+    for a in assessments:
+        groups.setdefault((a.framework_id, a.criterion_id), []).append(a)
+    for group in groups.values():
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                if _overlap(a, b):
+                    scopes = " and ".join(x.scope or "for every version" for x in (a, b))
+                    return (
+                        f"Two assessments of {a.criterion} hold for the same versions "
+                        f"({scopes}): give each version one answer."
+                    )
+    return None
+
+
+def _overlap(a, b):
+    """Whether two assessments' version ranges share a version."""
+    low = max(version_key(a.since) if a.since else (), version_key(b.since) if b.since else ())
+    highs = [version_key(x.until) for x in (a, b) if x.until]
+    return not highs or low <= min(highs)
 
 
 class ComparisonQuerySet(models.QuerySet):

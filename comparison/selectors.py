@@ -12,29 +12,30 @@ from itertools import combinations
 from django.db.models import Case, Count, Q, Sum, Value, When
 
 from core import charts
-from core.cache import cached, depends_on
+from core.cache import cached, depends_on, tags
 from core.links import url_for
 from frameworks import cache as catalogue_tags
 from frameworks.models import (
-    COMPARE_SEPARATOR,
     Decision,
     Framework,
     ProCon,
 )
 from frameworks.selectors import breadcrumb_for, procons_by_framework
 from members.models import Comment
-from stats.health import SIGNALS, health_for
+from stats.health import SIGNALS, health_for, latest_series, supported_series
 from stats.models import StatSnapshot
 from stats.selectors import stat_history
 
-from .addresses import Redirect, resolve_frameworks
+from .addresses import PINNABLE, CompareError, Redirect, resolve_frameworks
 from .cache import COMPARISONS as COMPARISONS_TAG
 from .models import (
     Assessment,
     Comparison,
     Criterion,
+    compare_address,
     compare_path,
     framework_set_key,
+    version_key,
 )
 
 #: (attribute, label, attribute holding the figure's date; None for counts of ours)
@@ -87,11 +88,20 @@ class CriterionRow:
     differs: bool
     frameworks: list = field(default_factory=list)
     citations: list = field(default_factory=list)  # Citations, newest first
+    #: per column: None, or the scopes of assessments that hold only for
+    #: other versions than the one shown (["since 5.0"])
+    gaps: list = field(default_factory=list)
 
     @property
     def pairs(self):
         """(framework, assessment or None) per column."""
         return list(zip(self.frameworks, self.cells, strict=True))
+
+    @property
+    def columns(self):
+        """(framework, assessment or None, gap scopes or None) per column."""
+        gaps = self.gaps or [None] * len(self.cells)
+        return list(zip(self.frameworks, self.cells, gaps, strict=True))
 
 
 @dataclass
@@ -110,11 +120,42 @@ class ComparisonPage:
     # the compared frameworks' star histories on one SVG, with its legend
     star_chart: charts.Chart | None = None
     health: dict = field(default_factory=dict)  # {framework id: stats.health.Health}
+    #: {framework id: the ReleaseSeries its column shows, or None}
+    versions: dict = field(default_factory=dict)
+    #: {framework id: ReleaseSeries} of the series the address names
+    #: (/compare/django-5.2-vs-flask/): the others show their latest
+    pins: dict = field(default_factory=dict)
 
     @property
     def address(self):
-        """The canonical slugs part of the page's URL ("django-vs-flask")."""
-        return COMPARE_SEPARATOR.join(f.slug for f in self.frameworks)
+        """The canonical slugs part of the page's URL ("django-vs-flask",
+        "django-5.2-vs-flask")."""
+        return compare_address(self.frameworks, {pk: s.name for pk, s in self.pins.items()})
+
+    @property
+    def unpinned_url(self):
+        return compare_path(self.frameworks)
+
+    @property
+    def frameworks_address(self):
+        """``address`` without series: the comparison's changes, feed and
+        watch are the same at every version."""
+        return compare_address(self.frameworks)
+
+    @property
+    def version_choices(self):
+        """(framework, [ReleaseSeries it can be pinned to, newest first]) per
+        column; empty when no framework has one."""
+        choices = [
+            (f, [s for s in self.health[f.pk].series if PINNABLE.match(s.name.lower())])
+            for f in self.frameworks
+        ]
+        return choices if any(series for _, series in choices) else []
+
+    @property
+    def columns(self):
+        """(framework, ReleaseSeries shown or None) per column."""
+        return [(f, self.versions.get(f.pk)) for f in self.frameworks]
 
     @property
     def ids(self):
@@ -160,13 +201,17 @@ def sorted_by_slug(*frameworks):
     return sorted(frameworks, key=lambda f: f.slug)
 
 
-def canonical_set(raw, *, curated):
+def canonical_set(raw, *, curated, pinned=False):
     """``(frameworks in page order, curated Comparison or None)`` of a compare
     address, or a Redirect to its canonical URL. Raises CompareError.
-    ``curated(frameworks)`` reads the curated comparison of a set."""
+    ``curated(frameworks)`` reads the curated comparison of a set. With
+    ``pinned`` a third item: {framework id: series named}; without, an
+    address with series redirects to the frameworks' own (a comparison's
+    changes and feed are the same at every version)."""
     resolved = resolve_frameworks(raw)
     if isinstance(resolved, Redirect):
         return resolved
+    resolved, pins = resolved
     comparison = curated(resolved)
     if comparison is not None:
         order = [f.slug for f in comparison.ordered_frameworks()]
@@ -174,19 +219,50 @@ def canonical_set(raw, *, curated):
         order = sorted(f.slug for f in resolved)
     by_slug = {f.slug: f for f in resolved}
     frameworks = [by_slug[s] for s in order]
-    if [f.slug for f in resolved] != order or raw != COMPARE_SEPARATOR.join(order):
-        return Redirect(compare_path(frameworks))
-    return frameworks, comparison
+    pins = pins if pinned else {}
+    if [f.slug for f in resolved] != order or raw != compare_address(frameworks, pins):
+        return Redirect(compare_path(frameworks, pins))
+    return (frameworks, comparison, pins) if pinned else (frameworks, comparison)
 
 
-def canonical_path(frameworks):
-    """The canonical compare URL of a set of frameworks (one query): the
-    curated comparison's order when there is one, else by slug, as
-    ``canonical_set`` redirects to."""
+def canonical_path(frameworks, pins=None):
+    """The canonical compare URL of a set of frameworks (one query), each
+    pinned to its series in ``pins`` if any: the curated comparison's order
+    when there is one, else by slug, as ``canonical_set`` redirects to."""
     comparison = curated_set(frameworks)
     if comparison is not None:
-        return compare_path(comparison.ordered_frameworks())
-    return compare_path(sorted(frameworks, key=lambda f: f.slug))
+        return compare_path(comparison.ordered_frameworks(), pins)
+    return compare_path(sorted(frameworks, key=lambda f: f.slug), pins)
+
+
+def shown_series(frameworks, health, pins):
+    """{framework id: the ReleaseSeries its column shows, or None}: the
+    pinned one, else the newest still supported (the newest, or the latest
+    release's, when no source says which are). Raises CompareError for a
+    pinned series the framework does not have."""
+    shown = {}
+    for f in frameworks:
+        series = health[f.pk].series
+        if f.pk in pins:
+            by_name = {s.name.lower(): s for s in series}
+            shown[f.pk] = by_name.get(pins[f.pk])
+            if shown[f.pk] is None:
+                known = ", ".join(s.name for s in series)
+                others = [*(g for g in frameworks if g is not f)]
+                raise CompareError(
+                    f"{f.name} has no release series {pins[f.pk][:20]} that we know of"
+                    + (f"; we know {known}." if known else "; we know none of its series yet."),
+                    corrected=(
+                        " vs ".join(g.name for g in frameworks),
+                        compare_path(
+                            frameworks, {g.pk: pins[g.pk] for g in others if g.pk in pins}
+                        ),
+                    ),
+                )
+            continue
+        supported = supported_series(series, tags.today())
+        shown[f.pk] = supported[0] if supported else latest_series(f, series)
+    return shown
 
 
 def curated_set(frameworks):
@@ -205,11 +281,13 @@ def comparison_page(raw, *, only_differences=False):
         around["curated"], around["related"] = curated_and_related(frameworks)
         return around["curated"]
 
-    resolved = canonical_set(raw, curated=curated)
+    resolved = canonical_set(raw, curated=curated, pinned=True)
     if isinstance(resolved, Redirect):
         return resolved
-    frameworks, comparison = resolved
-    canonical = compare_path(frameworks)
+    frameworks, comparison, pins = resolved
+    health = health_for(frameworks, advisories=False)
+    versions = shown_series(frameworks, health, pins)
+    canonical = compare_path(frameworks, pins)
 
     page = ComparisonPage(
         frameworks=frameworks,
@@ -217,10 +295,18 @@ def comparison_page(raw, *, only_differences=False):
         title=comparison.title if comparison else " vs ".join(f.name for f in frameworks),
         canonical_url=canonical,
         breadcrumb=breadcrumb_for([f.category_id for f in frameworks]),
+        health=health,
+        versions=versions,
+        pins={pk: versions[pk] for pk in pins},
     )
+    if pins:
+        page.title += (
+            " ("
+            + ", ".join(f"{f.name} {versions[f.pk].name}" for f in frameworks if f.pk in pins)
+            + ")"
+        )
     page.star_chart = star_chart(frameworks)
-    page.health = health_for(frameworks, advisories=False)
-    page.criterion_rows = criterion_rows(frameworks)
+    page.criterion_rows = criterion_rows(frameworks, versions)
     if comparison is not None:
         page.differences = list(
             comparison.differences.select_related("criterion").order_by("position", "id")
@@ -315,10 +401,15 @@ def star_chart(frameworks):
     return charts.chart_with_legend(series, title="GitHub stars over time", chart_id="star-history")
 
 
-def criterion_rows(frameworks):
+def criterion_rows(frameworks, versions=None):
     """A row per criterion any of ``frameworks`` is assessed on, in the
-    criteria's order (one query: the assessments with their criteria)."""
-    criteria, cells = {}, {}
+    criteria's order (one query: the assessments with their criteria). Each
+    cell is the assessment that holds for the series its column shows
+    (``versions``: {framework id: ReleaseSeries or None}; none shown: the
+    current one); a column whose assessments all hold for other versions
+    gets their scopes in ``row.gaps`` instead."""
+    versions = versions or {}
+    criteria, found = {}, {}
     for assessment in (
         Assessment.objects.filter(framework__in=frameworks)
         .select_related("criterion")
@@ -326,16 +417,24 @@ def criterion_rows(frameworks):
     ):
         criterion = criteria.setdefault(assessment.criterion_id, assessment.criterion)
         assessment.criterion = criterion  # one instance per criterion
-        cells.setdefault(criterion.pk, {})[assessment.framework_id] = assessment
+        found.setdefault(criterion.pk, {}).setdefault(assessment.framework_id, []).append(
+            assessment
+        )
     rows = []
     for criterion in criteria.values():
-        by_framework = cells[criterion.pk]
-        row = [by_framework.get(f.pk) for f in frameworks]
+        by_framework = found[criterion.pk]
+        row, gaps = [], []
+        for f in frameworks:
+            shown = versions.get(f.pk)
+            held = by_framework.get(f.pk, [])
+            cell = next((a for a in held if a.covers(shown and shown.name)), None)
+            row.append(cell)
+            gaps.append(sorted(a.scope for a in held) if held and cell is None else None)
         if criterion.question:
             answers = {cell.verdict if cell else None for cell in row}
         else:
             answers = {cell.summary if cell else None for cell in row}
-        rows.append(CriterionRow(criterion, row, len(answers) > 1, frameworks))
+        rows.append(CriterionRow(criterion, row, len(answers) > 1, frameworks, gaps=gaps))
     return rows
 
 
@@ -361,12 +460,18 @@ def cite_criteria(rows, frameworks, *, shown=()):
 
 
 def framework_assessments(framework):
-    """One framework's assessments in criterion order (one query): its page
-    lists them, each with "Suggest an edit"."""
-    return list(
-        Assessment.objects.filter(framework=framework)
-        .select_related("criterion")
-        .order_by("criterion__position", "criterion__name")
+    """One framework's assessments in criterion order, on each criterion the
+    current one first, then earlier versions' newest first (one query): its
+    page lists them, each with "Suggest an edit"."""
+    found = Assessment.objects.filter(framework=framework).select_related("criterion")
+    return sorted(
+        found,
+        key=lambda a: (
+            a.criterion.position,
+            a.criterion.name,
+            bool(a.until),
+            tuple(-n for n in version_key(a.until)),
+        ),
     )
 
 

@@ -49,7 +49,7 @@ def statistic_values(framework, statistic):
 def current_values(suggestion, *, lock=False):
     """The target's values now (reads one row; locks it when ``lock``)."""
     if suggestion.target == EditSuggestion.Target.ASSESSMENT:
-        queryset = Assessment.objects.filter(
+        queryset = Assessment.objects.current().filter(
             framework_id=suggestion.framework_id, criterion_id=suggestion.criterion_id
         )
         if lock:
@@ -169,7 +169,7 @@ def _close(suggestion, status, curator, note):
 def _apply(suggestion, curator):
     today = timezone.localdate()
     if suggestion.target == EditSuggestion.Target.ASSESSMENT:
-        assessment = Assessment.objects.filter(
+        assessment = Assessment.objects.current().filter(
             framework_id=suggestion.framework_id, criterion_id=suggestion.criterion_id
         ).first() or Assessment(
             framework_id=suggestion.framework_id, criterion_id=suggestion.criterion_id

@@ -7,18 +7,19 @@ from django.urls import path, re_path
 from core.cache import cache_anonymous
 
 from . import views
-from .forms import PICKER_FIELDS
+from .forms import PICKER_FIELDS, VERSION_FIELDS
 
 urlpatterns = [
     path(
         "",
-        cache_anonymous(views.CompareIndexView.as_view(), params=PICKER_FIELDS),
+        cache_anonymous(views.CompareIndexView.as_view(), params=[*PICKER_FIELDS, *VERSION_FIELDS]),
         name="index",
     ),
-    # The table as data: /compare/django-vs-flask.json or .csv (an unknown
-    # suffix is a 404 page; slugs never hold a dot).
+    # The table as data: /compare/django-vs-flask.json or .csv, pinned ones
+    # too (/compare/django-5.2-vs-flask.json). An unknown suffix is a 404
+    # page; a suffix holds no digit, so "-3.1" (no slash yet) is no suffix.
     re_path(
-        r"^(?P<slugs>[^/.]+)\.(?P<fmt>[^/.]+)$",
+        r"^(?P<slugs>[^/]+)\.(?P<fmt>[^/.0-9]+)$",
         cache_anonymous(views.ComparisonExportView.as_view(), params=["only"]),
         name="export",
     ),

@@ -36,7 +36,8 @@ class CompareIndexView(TemplateView):
         if any(request.GET.get(name) for name in PICKER_FIELDS):
             form = CompareForm(request.GET)
             if form.is_valid():
-                return redirect(selectors.canonical_path(form.cleaned_data["chosen"]))
+                data = form.cleaned_data
+                return redirect(selectors.canonical_path(data["chosen"], data["pins"]))
             status = 400
         else:
             form = CompareForm()

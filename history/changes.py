@@ -288,7 +288,8 @@ def _subject(kind, row, names):
     if kind == "procon":
         return ("Pro" if row.kind == ProCon.Kind.PRO else "Con"), f"{framework}: {row.text}"
     if kind == "assessment":
-        return "Assessment", f"{framework} on {criterion}"
+        scope = Assessment.scope.fget(row)  # a historical row: no model methods
+        return "Assessment", f"{framework} on {criterion}" + (f" ({scope})" if scope else "")
     if kind == "comparison":
         return "Comparison", row.title
     if kind == "difference":

@@ -314,9 +314,9 @@ class ComparisonDetailView(TemplateView):
                 changes.Scope.of_frameworks(ids, page.comparison),
                 framework_key=framework_set_key(ids),
             ),
-            changes_url=reverse("comparison:changes", args=[page.address]),
-            feed_url=reverse("comparison:feed", args=[page.address]),
-            watch_url=reverse("comparison:watch", args=[page.address]),
+            changes_url=reverse("comparison:changes", args=[page.frameworks_address]),
+            feed_url=reverse("comparison:feed", args=[page.frameworks_address]),
+            watch_url=reverse("comparison:watch", args=[page.frameworks_address]),
         )
         response = self.render_to_response(context)
         # The exports of this very table, for clients that read headers.

@@ -32,7 +32,7 @@ def test_two_assessments_on_one_criterion_are_a_form_error(admin_client):
     response = admin_client.post(url, data)
 
     assert response.status_code == 200
-    assert "Please correct the duplicate data for criterion." in content(response)
+    assert "hold for the same versions: give each version one answer." in content(response)
     assert Assessment.objects.count() == 1
 
 
@@ -50,7 +50,7 @@ def test_two_assessments_on_one_criterion_in_a_new_framework(admin_client, frame
     response = admin_client.post(admin_url(Framework, "add"), framework_add_data)
 
     assert response.status_code == 200
-    assert "Please correct the duplicate data for criterion." in content(response)
+    assert "hold for the same versions: give each version one answer." in content(response)
     assert not Framework.objects.exists()
     assert not Assessment.objects.exists()
 

@@ -56,7 +56,9 @@ def test_json_export_holds_every_cell_of_the_table(client, demo):
     # Flask's stars are unknown: null, never 0.
     assert document["frameworks"][1]["statistics"]["github_stars"] == flask.github_stars
 
-    cells = Assessment.objects.filter(framework__in=[django, flask]).select_related("criterion")
+    # The unpinned table shows the current assessments (Django 5.2 and Flask 3.1).
+    cells = Assessment.objects.current().filter(framework__in=[django, flask])
+    cells = cells.select_related("criterion")
     by_slug = {row["slug"]: row for row in document["criteria"]}
     for cell in cells:
         exported = by_slug[cell.criterion.slug]["cells"][cell.framework.slug]
@@ -84,17 +86,19 @@ def test_csv_export_is_one_row_per_cell_with_a_header(client, demo):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="django-vs-flask.csv"'
     rows = rows_of(response)
-    assert rows[0] == ["section", "item", "framework", "value", "text", "source", "date"]
+    assert rows[0] == [
+        "section", "item", "framework", "value", "text", "source", "date", "versions"
+    ]  # fmt: skip
     django = Framework.objects.get(slug="django")
     assert ["statistic", "GitHub stars", "Django", str(django.github_stars), "", "",
-            django.stats_as_of.isoformat()] in rows  # fmt: skip
+            django.stats_as_of.isoformat(), ""] in rows  # fmt: skip
     cell = Assessment.objects.filter(framework=django).exclude(source_url="").first()
     criterion_rows = [r for r in rows if r[0] == "criterion" and r[1] == cell.criterion.name]
     assert [r[2] for r in criterion_rows] == ["Django", "Flask"]
     assert criterion_rows[0][4] == cell.summary
     assert criterion_rows[0][5] == cell.source_url
     top = ProCon.objects.approved().filter(framework=django, kind="pro").first()
-    assert ["pro", top.text, "Django", str(top.votes_count), top.detail, "", ""] in rows
+    assert ["pro", top.text, "Django", str(top.votes_count), top.detail, "", "", ""] in rows
     assert {r[0] for r in rows[1:]} >= {"framework", "statistic", "criterion", "pro", "con"}
 
 
@@ -280,8 +284,8 @@ def test_csv_export_has_one_row_per_health_signal_and_series(client, with_health
     assert len(health) == 6 * 2
     source = "https://scorecard.dev/viewer/?uri=github.com/x/left"
     assert ["health", "OpenSSF Scorecard", "Left", "6.5 / 10", "OpenSSF Scorecard", source,
-            "2026-12-01"] in health  # fmt: skip
-    assert ["health", "OpenSSF Scorecard", "Right", "", "Unknown", "", ""] in health
+            "2026-12-01", ""] in health  # fmt: skip
+    assert ["health", "OpenSSF Scorecard", "Right", "", "Unknown", "", "", ""] in health
     assert [r[2] for r in health if r[1] == "Latest release"] == ["Left", "Right"]
     (series,) = [r for r in rows if r[0] == "release series"]
     assert series[:4] == ["release series", "2.1", "Left", "2.1.0"]

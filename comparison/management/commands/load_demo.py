@@ -235,8 +235,10 @@ class DemoLoader:
                 {
                     "framework": self.frameworks[row["framework"]],
                     "criterion": self.criteria[row["criterion"]],
+                    "until": row.get("until", ""),
                 },
                 {
+                    "since": row.get("since", ""),
                     "verdict": row.get("verdict", ""),
                     "summary": row["summary"],
                     "source_url": row.get("source_url", ""),
