@@ -29,6 +29,7 @@ VISITOR_PAGES = [
     "/compare/bottle-vs-fastapi-vs-pyramid-vs-tornado/",  # four: two lines of cells on a phone
     "/compare/django-vs-flask/?w-url-routing=3&w-license=0&w-security=9",  # weighted, one ignored
     "/compare/django-vs-flask/embed/",  # the iframe card
+    "/compare/django-4.2-vs-flask/",  # pinned to a series: its picker and scoped cells
     "/accounts/login/",
     "/accounts/signup/",
     "/accounts/password/reset/",
@@ -37,6 +38,7 @@ VISITOR_PAGES = [
     "/members/alvaro/",
     "/no-such-page/",  # the site's 404
     "/compare/django-vs-flsk/",  # the comparison 404 with suggestions
+    "/compare/django-9.9-vs-flask/",  # the 404 of a series Django does not have
     "/compare/?a=django&b=flsk",  # the picker with a form error and its suggestion
 ]
 

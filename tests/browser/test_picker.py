@@ -73,3 +73,17 @@ def test_the_picker_works_without_javascript(new_context, screenshot):
     page.locator("form.picker").get_by_role("button", name="Compare").click()
     expect(page).to_have_url(re.compile(r"/compare/django-vs-fastapi-vs-flask/$"))
     expect(page.locator(".page-head__meta")).to_contain_text("Generated comparison of 3")
+
+
+def test_the_version_picker_pins_a_series_without_javascript(new_context):
+    page = new_context(java_script_enabled=False).new_page()
+    page.goto("/compare/django-vs-flask/")
+    picker = page.locator("form.version-picker")
+    picker.get_by_label("Django").select_option("4.2")
+    picker.get_by_role("button", name="Compare").click()
+    page.wait_for_url("**/compare/django-4.2-vs-flask/")
+    row = page.locator("#criterion-orm-databases")
+    expect(row.locator(".scope")).to_have_text("until 5.1")
+    expect(page.locator(".compare-table__series").first).to_contain_text("4.2 LTS")
+    picker.get_by_role("link", name="Latest versions").click()
+    page.wait_for_url("**/compare/django-vs-flask/")
