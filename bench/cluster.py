@@ -121,31 +121,15 @@ def setup_django(env):
 
 
 def member_sessions():
-    """Signed-in members: (cookies, csrf token) each, as bench/run.py makes them."""
-    from importlib import import_module
-
+    """Signed-in members: (cookies, csrf token, user id) each."""
     from django.conf import settings
-    from django.contrib.auth import (
-        BACKEND_SESSION_KEY,
-        HASH_SESSION_KEY,
-        SESSION_KEY,
-        get_user_model,
-    )
-    from django.middleware.csrf import _get_new_csrf_string
 
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    sessions = []
-    for n in range(MEMBERS):
-        user, _ = get_user_model().objects.get_or_create(username=f"cluster-member-{n}")
-        session = store()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "core.backends.MemberBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        token = _get_new_csrf_string()
-        sessions.append(({settings.SESSION_COOKIE_NAME: session.session_key, "csrftoken": token},
-                         token, user.pk))  # fmt: skip
-    return sessions
+    from bench.sessions import signed_in
+
+    return [
+        ({settings.SESSION_COOKIE_NAME: key, "csrftoken": token}, token, user.pk)
+        for user, key, token in signed_in("cluster-member", MEMBERS)
+    ]
 
 
 class Voting:

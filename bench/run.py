@@ -84,31 +84,14 @@ def prepare(env):
 
 def member_sessions():
     """Signed-in bench members: (cookie header, csrf token) each."""
-    from importlib import import_module
-
     from django.conf import settings
-    from django.contrib.auth import (
-        BACKEND_SESSION_KEY,
-        HASH_SESSION_KEY,
-        SESSION_KEY,
-        get_user_model,
-    )
-    from django.middleware.csrf import _get_new_csrf_string
 
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    users = get_user_model()
-    sessions = []
-    for n in range(MEMBERS):
-        user, _ = users.objects.get_or_create(username=f"bench-member-{n}")
-        session = store()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "core.backends.MemberBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        token = _get_new_csrf_string()
-        cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}; csrftoken={token}"
-        sessions.append((cookie, token))
-    return sessions
+    from bench.sessions import signed_in
+
+    return [
+        (f"{settings.SESSION_COOKIE_NAME}={key}; csrftoken={token}", token)
+        for _, key, token in signed_in("bench-member", MEMBERS)
+    ]
 
 
 def start_server(env):
