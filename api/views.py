@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from comparison import addresses, exports
 from comparison.cache import COMPARISONS, CRITERIA, comparison_links_tags
-from comparison.models import Comparison, Criterion
+from comparison.models import Comparison, Criterion, compare_address
 from comparison.selectors import (
     SHOWN,
     comparison_counts,
@@ -28,7 +28,6 @@ from comparison.views import EXPORT_FORMATS, canonical_slugs, comparison_page
 from core.cache import depends_on, tags
 from frameworks import cache as catalogue_tags
 from frameworks.filters import FrameworkFilter
-from frameworks.models import COMPARE_SEPARATOR
 from pages import selectors as catalogue
 from stats.health import latest_series, series_data, signal_data, supported_series
 from stats.models import ReleaseSeries
@@ -74,7 +73,7 @@ def reference(request, f):
 
 def comparison_summary(request, c):
     frameworks = c.ordered_frameworks()
-    slugs = exports_slugs(frameworks)
+    slugs = compare_address(frameworks)
     return {
         "slug": c.slug,
         "title": c.title,
@@ -88,10 +87,6 @@ def comparison_summary(request, c):
         "created": c.created.isoformat(),
         "updated": c.updated.isoformat(),
     }
-
-
-def exports_slugs(frameworks):
-    return COMPARE_SEPARATOR.join(f.slug for f in frameworks)
 
 
 # --- Endpoints ---------------------------------------------------------------

@@ -17,7 +17,7 @@ from core.cache import cached, depends_on
 from core.feeds import XmlSafeFeed
 from core.http import too_many
 from frameworks import cache as catalogue_tags
-from frameworks.models import COMPARE_SEPARATOR, Framework
+from frameworks.models import Framework
 
 from . import addresses, exports, selectors, suggestions
 from .cache import COMPARISONS, comparison_page_tags
@@ -109,14 +109,10 @@ class ComparisonExportView(View):
                 request, page, only_differences=only_differences
             )
             response = HttpResponse(content.encode(), content_type="text/csv; charset=utf-8")
-            name = canonical_slugs_of(page) + ("-differences" if only_differences else "")
+            name = page.address + ("-differences" if only_differences else "")
             response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         response["Access-Control-Allow-Origin"] = "*"
         return response
-
-
-def canonical_slugs_of(page):
-    return COMPARE_SEPARATOR.join(f.slug for f in page.frameworks)
 
 
 class ComparisonFeed(XmlSafeFeed):
