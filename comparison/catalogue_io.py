@@ -567,7 +567,9 @@ class _Rows:
         )
         self.fields = {f.name: f for f in model._meta.concrete_fields}
         self.defaults = {}  # names given -> fields not given (build())
-        self.checked = None  # [(field, memo or None)], the fields check() cleans
+        #: [(field, memo or None, longest URL checked per site or 0)]: what
+        #: clean_fields() checks.
+        self.checked = None
 
     def put(self, key, lookup, values, where):
         obj = self.found.get(key)
