@@ -173,6 +173,44 @@ def measure_site(size):
     return result
 
 
+def measure_admin():
+    """Each ``ADMIN`` page as a superuser: the median of ``RUNS`` requests
+    after one, the cache cleared before each, wall and this process's CPU
+    (on PostgreSQL the server's is not in it), and the queries of one."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from frameworks.models import Vote
+
+    admin = get_user_model().objects.filter(username="bench-admin").first()
+    admin = admin or get_user_model().objects.create_superuser("bench-admin", "", None)
+    curator = Client(HTTP_HOST="127.0.0.1")
+    curator.force_login(admin)
+    print(f"{connection.vendor}, {Vote.objects.count():,} votes; {machine()}")
+    for label, path in ADMIN:
+        curator.get(path)
+        walls, cpus = [], []
+        for _ in range(RUNS):
+            cache.clear()
+            wall, cpu = time.perf_counter(), time.process_time()
+            curator.get(path)
+            walls.append((time.perf_counter() - wall) * 1000)
+            cpus.append((time.process_time() - cpu) * 1000)
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            curator.get(path)
+        print(
+            f"{label}: {statistics.median(walls):.0f} ms, CPU {statistics.median(cpus):.0f} ms, "
+            f"{len(queries)} q, load {os.getloadavg()[0]:.1f}"
+        )
+
+
 # --- The driver: databases, processes, tables -------------------------------
 
 #: What --measure prints where a run's own build would be.
@@ -322,6 +360,12 @@ def main():
 
         result = measure_site(Framework.objects.count())
         table(result["vendor"], [result])
+        return
+    if sys.argv[1:2] == ["--admin"]:
+        # The admin pages only, of a database already built (as --measure),
+        # with the process's CPU beside the wall: nothing is written.
+        sys.path.insert(0, str(ROOT))
+        measure_admin()
         return
     print(f"Machine: {machine()}")
     print(

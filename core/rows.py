@@ -184,29 +184,41 @@ def insert_values(model, names, rows):
     keys = []
     for start in range(0, len(rows), size):
         batch = rows[start : start + size]
-        values = [
-            [
-                value
-                if as_is and type(value) in _AS_IS
-                else field.get_db_prep_save(value, connection)
-                for field, as_is, value in zip(fields, plain, row, strict=True)
-            ]
-            for row in batch
+        columns = [
+            _prepared(field, as_is, column, connection)
+            for field, as_is, column in zip(fields, plain, zip(*batch, strict=True), strict=True)
         ]
         if unnest:
             arrays = ", ".join(f"%s::{t}[]" for t in types)
-            sql, params = (
-                f"{head}SELECT * FROM UNNEST({arrays})",
-                [list(c) for c in zip(*values, strict=True)],
-            )
+            sql, params = f"{head}SELECT * FROM UNNEST({arrays})", columns
         else:
             one = "(" + ", ".join(["%s"] * len(fields)) + ")"
             sql = head + "VALUES " + ", ".join([one] * len(batch))
-            params = [value for row in values for value in row]
+            params = [value for row in zip(*columns, strict=True) for value in row]
         with connection.cursor() as statement:
             statement.execute(sql + returning, params)
             keys.extend(key for (key,) in statement.fetchall())
     return keys
+
+
+def _prepared(field, as_is, column, connection):
+    """One column's values for the database: through ``get_db_prep_save``
+    but for the types it leaves as they are, and once for the same value in
+    consecutive rows (the one time on every history row an import writes)."""
+    prepared = []
+    last = prep = _NOTHING
+    for value in column:
+        if as_is and type(value) in _AS_IS:
+            prepared.append(value)
+        elif value is last:
+            prepared.append(prep)
+        else:
+            last, prep = value, field.get_db_prep_save(value, connection)
+            prepared.append(prep)
+    return prepared
+
+
+_NOTHING = object()
 
 
 def _insert_fields(model):

@@ -184,6 +184,11 @@ class ProConAdmin(HistoryAdmin):
     # No date drill-down: each level read all 200,000 dates through a
     # function (4 s on SQLite); a filtered list does not count them all again.
     show_full_result_count = False
+    # Newest first, by key: the model's order (framework name, kind, votes,
+    # text) sorted all 200,000 rows for each page (a quarter of a second on
+    # SQLite). The columns still sort on a click; a framework's own items
+    # are one filter away.
+    ordering = ["-pk"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -517,3 +517,85 @@ def test_a_long_import_reports_progress_on_stderr(demo, tmp_path, monkeypatch, c
     monkeypatch.setattr(catalogue_io, "PROGRESS_EVERY", 1000)  # a short import: no lines
     call_command("import_catalogue", str(path))
     assert capsys.readouterr().err == ""
+
+
+def assessment_source_urls(document, *urls):
+    """Give the first assessments of the file the source ``urls``, in file
+    order; their places, as an error names them."""
+    places = []
+    for index, entry in enumerate(document["frameworks"]):
+        for position, assessment in enumerate(entry["assessments"]):
+            if len(places) == len(urls):
+                return places
+            assessment["source_url"] = urls[len(places)]
+            places.append(rf"catalogue\.frameworks\[{index}\]\.assessments\[{position}\]")
+    return places
+
+
+def test_a_bad_url_given_twice_is_named_where_it_first_appears(demo, tmp_path):
+    """A URL is checked once per distinct value (or site): the error still
+    names the first entry that holds it, and nothing is written."""
+    document = json.loads(export(tmp_path).read_text())
+    document["frameworks"][0]["tagline"] = "Changed by the refused import"
+    first, _ = assessment_source_urls(document, "https://exa_mple.com/a", "https://exa_mple.com/a")
+    before = counts()
+
+    with pytest.raises(
+        catalogue_io.CatalogueError, match=rf"^{first}: source_url: Enter a valid URL"
+    ):
+        catalogue_io.import_catalogue(json.dumps(document).encode())
+
+    assert counts() == before
+    assert not Framework.objects.filter(tagline="Changed by the refused import").exists()
+
+
+def test_a_url_is_checked_whole_though_its_site_was_seen(demo, tmp_path):
+    """Once a site's URL passed, another URL of the same site is still
+    refused for what its path holds (a space), with its own place."""
+    document = json.loads(export(tmp_path).read_text())
+    _, second = assessment_source_urls(
+        document, "https://docs.example.org/ok", "https://docs.example.org/not ok"
+    )
+    with pytest.raises(catalogue_io.CatalogueError, match=rf"^{second}: source_url: Enter a valid"):
+        catalogue_io.import_catalogue(json.dumps(document).encode())
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://docs.example.org/guide/",
+        "https://docs.example.org/a b",
+        "https://docs.example.org/a\u00a0b",
+        "http://user:pw@host.example:8080/p?q=1#f",
+        "http://a?b@host.example/p",
+        "https://example.com?x/y",
+        "https://example.com#x/y",
+        "https://[::1]/x",
+        "https://[::1/x",
+        "https://münchen.example/x",
+        "https://exa_mple.com/a",
+        "https://example.com:999999/a",
+        "https://.example.com/x",
+        "https:///x",
+        "foo/bar://example.com/x",
+        "://example.com/x",
+        "https://" + "a" * 250 + ".com/x",
+        "https://example.com/" + "x" * 2100,
+        "example.com/x",
+    ],
+)
+def test_a_url_is_valid_exactly_when_its_site_is(url):
+    """``_url_site()``: what Django's URL validator reads of a URL."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import URLValidator
+
+    def valid(value):
+        try:
+            URLValidator()(value)
+        except ValidationError:
+            return False
+        return True
+
+    site = catalogue_io._url_site(url, URLValidator.max_length)
+    assert len(site) <= len(url)
+    assert valid(site) == valid(url)
