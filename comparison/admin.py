@@ -26,7 +26,7 @@ from .models import (
     EditSuggestion,
     framework_set_key,
     holds_framework_count,
-    overlap_error,
+    range_error,
 )
 
 
@@ -136,7 +136,7 @@ class AssessmentForm(forms.ModelForm):
             instance.framework, instance.criterion = framework, criterion
             instance.since, instance.until = data.get("since", ""), data.get("until", "")
             others = Assessment.objects.filter(framework=framework, criterion=criterion)
-            error = overlap_error([instance, *others.exclude(pk=self.instance.pk)])
+            error = range_error([instance, *others.exclude(pk=self.instance.pk)])
             if error:
                 raise ValidationError(error)
         return data
@@ -187,7 +187,7 @@ class AssessmentFormSet(RewriteChangedRowsFormSet):
             if form.has_changed() or form.instance.pk
             if not self._should_delete_form(form) and form.cleaned_data
         ]
-        error = overlap_error([a for a in kept if a.criterion_id])
+        error = range_error([a for a in kept if a.criterion_id])
         if error:
             raise ValidationError(error)
 

@@ -115,7 +115,7 @@ from .models import (
     Criterion,
     Difference,
     framework_set_key,
-    overlap_error,
+    range_error,
     version_key,
 )
 from .services import set_comparison_frameworks
@@ -1092,7 +1092,7 @@ class _Importer:
             )
         ids = {id(a) for a in read}
         kept = [a for a in self.saved_assessments.get(framework.pk, []) if id(a) not in ids]
-        error = overlap_error([*read, *kept])
+        error = range_error([*read, *kept])
         if error:
             row.fail(error, "assessments")
 

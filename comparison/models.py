@@ -3,7 +3,6 @@
 import re
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -185,19 +184,21 @@ class Assessment(models.Model):
             not self.until or key <= version_key(self.until)
         )
 
-    def clean(self):
-        super().clean()
-        if self.since and self.until and version_key(self.since) > version_key(self.until):
-            raise ValidationError({"until": "The last version cannot come before the first."})
 
-
-def overlap_error(assessments):
-    """The error to show when two of one framework's assessments on one
-    criterion hold for a same version, else None. The forms and the
-    importer check the whole set they save (a constraint cannot compare
-    version ranges)."""
+def range_error(assessments):
+    """The error to show when one of these assessments runs backwards
+    ("4.2 to 4.1") or two of a framework's on one criterion hold for a
+    same version; else None. The forms and the importer check the whole
+    set they save: a constraint cannot compare version ranges, and a
+    model ``clean()`` sees one row (and would cost the importer its fast
+    path)."""
     groups = {}
     for a in assessments:
+        if a.since and a.until and version_key(a.since) > version_key(a.until):
+            return (
+                f"The assessment of {a.criterion} for {a.scope} ends before it starts: "
+                "the last version cannot come before the first."
+            )
         groups.setdefault((a.framework_id, a.criterion_id), []).append(a)
     for group in groups.values():
         for i, a in enumerate(group):
