@@ -1,4 +1,5 @@
 import django_filters
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F
 
 from . import search
@@ -52,7 +53,10 @@ class CaseInsensitiveChoiceFilter(django_filters.ChoiceFilter):
 
 
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
-    """Orders unknown statistics (NULL) last on every database; ties by name."""
+    """Orders unknown statistics (NULL) last on every database; ties by name.
+    A column that is never NULL (``votes_count``) is ordered plainly, so
+    its index serves the order on PostgreSQL too (whose DESC puts NULLs
+    first)."""
 
     def filter(self, qs, value):
         # "?sort=," or "?sort=-stars,": the empty entries of the list mean no
@@ -63,13 +67,21 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         ordering = []
         for param in value:
             field = self.get_ordering_value(param)
-            expression = F(field.lstrip("-"))
+            name = field.lstrip("-")
+            nulls = {"nulls_last": True} if _nullable(qs.model, name) else {}
+            expression = F(name)
             ordering.append(
-                expression.desc(nulls_last=True)
-                if field.startswith("-")
-                else expression.asc(nulls_last=True)
+                expression.desc(**nulls) if field.startswith("-") else expression.asc(**nulls)
             )
         return qs.order_by(*ordering, "name")
+
+
+def _nullable(model, name):
+    """Whether ``name`` may hold NULL (an annotation, such as stars gained, may)."""
+    try:
+        return model._meta.get_field(name).null
+    except FieldDoesNotExist:
+        return True
 
 
 class FrameworkFilter(django_filters.FilterSet):
@@ -98,7 +110,7 @@ class FrameworkFilter(django_filters.FilterSet):
             ("github_stars", "stars"),
             ("stars_gained", "stars_gained"),
             ("weekly_downloads", "downloads"),
-            ("votes", "votes"),
+            ("votes_count", "votes"),
             ("name", "name"),
         ],
         choices=[

@@ -89,7 +89,7 @@ class FrameworkListView(CursorPagesMixin, FilterView):
         by_votes = "votes" in self.request.GET.get("sort", "")
         if by_votes:
             depends_on(catalogue_tags.VOTES)  # the order, not only the cards' counts
-        return selectors.catalogue(votes=by_votes).order_by("name")
+        return selectors.catalogue().order_by("name")
 
     def paginate_queryset(self, queryset, page_size):
         page = self.cursor_page(queryset)
