@@ -11,6 +11,7 @@ A cursor is ``n.`` or ``p.`` (rows after or before) and the key values of
 the row at the edge, as URL-safe base64 JSON. A cursor that does not fit
 the ordering raises ``InvalidCursor``: a 400, never a 500. Used by the
 catalogue and category pages (pages) and the API's lists (api).
+``count_up_to`` counts a list for its heading without reading all of it.
 """
 
 import base64
@@ -182,3 +183,28 @@ def paginate(queryset, cursor, per_page):
         next_cursor=edge(found[-1], "n") if after_more else None,
         previous_cursor=edge(found[0], "p") if before_more else None,
     )
+
+
+#: Lists count their rows up to this many; beyond it they say "more than".
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class Count:
+    """How many rows a list holds, counted up to a cap: ``exact`` is False
+    when there are more than ``n``. Counting 20,000 rows read them all for
+    a heading; a reader learns as much from "more than 1,000"."""
+
+    n: int
+    exact: bool
+
+    def __str__(self):
+        return f"{self.n:,}" if self.exact else f"more than {self.n:,}"
+
+
+def count_up_to(queryset, cap=None):
+    """``Count`` of ``queryset``'s rows, reading at most ``cap`` + 1 of them
+    (``COUNT_CAP`` by default)."""
+    cap = COUNT_CAP if cap is None else cap
+    n = queryset.order_by().values("pk")[: cap + 1].count()
+    return Count(min(n, cap), n <= cap)
