@@ -20,7 +20,7 @@ import json
 import math
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import F, OrderBy, Q
 
 #: Longer cursors are not ours.
@@ -40,6 +40,10 @@ class InvalidCursor(ValueError):
 class Key:
     field: str
     descending: bool
+    #: A column declared NOT NULL is ordered without NULLS FIRST/LAST, so
+    #: that a plain index on it serves the order (PostgreSQL's DESC puts
+    #: NULLs first: a DESC NULLS LAST order would not read it).
+    nullable: bool = True
 
 
 @dataclass
@@ -72,11 +76,12 @@ def ordering_keys(queryset):
     keys = []
     for item in queryset.query.order_by:
         if isinstance(item, str):
-            keys.append(Key(item.lstrip("-"), item.startswith("-")))
+            name, descending = item.lstrip("-"), item.startswith("-")
         elif isinstance(item, OrderBy) and isinstance(item.expression, F):
-            keys.append(Key(item.expression.name, item.descending))
+            name, descending = item.expression.name, item.descending
         else:
             raise TypeError(f"Keyset pagination cannot order by {item!r}.")
+        keys.append(Key(name, descending, _nullable(queryset.model, name)))
     if not keys:
         raise TypeError("Keyset pagination needs an ordered queryset.")
     return keys
@@ -140,11 +145,20 @@ def _beyond(keys, values, before):
     return condition
 
 
+def _nullable(model, name):
+    """Whether the column ``name`` may hold NULL (an annotation may)."""
+    try:
+        return (model._meta.pk if name == "pk" else model._meta.get_field(name)).null
+    except FieldDoesNotExist:
+        return True
+
+
 def _ordered(queryset, keys, reverse):
     orders = []
     for key in keys:
         descending = key.descending != reverse
         nulls = {"nulls_first": True} if reverse else {"nulls_last": True}
+        nulls = nulls if key.nullable else {}
         orders.append(F(key.field).desc(**nulls) if descending else F(key.field).asc(**nulls))
     return queryset.order_by(*orders)
 

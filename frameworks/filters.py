@@ -1,5 +1,4 @@
 import django_filters
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F
 
 from core.cache import cached
@@ -64,10 +63,7 @@ class CaseInsensitiveChoiceFilter(django_filters.ChoiceFilter):
 
 
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
-    """Orders unknown statistics (NULL) last on every database; ties by name.
-    A column that is never NULL (``votes_count``) is ordered plainly, so
-    its index serves the order on PostgreSQL too (whose DESC puts NULLs
-    first)."""
+    """Orders unknown statistics (NULL) last on every database; ties by name."""
 
     def filter(self, qs, value):
         # "?sort=," or "?sort=-stars,": the empty entries of the list mean no
@@ -78,21 +74,13 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         ordering = []
         for param in value:
             field = self.get_ordering_value(param)
-            name = field.lstrip("-")
-            nulls = {"nulls_last": True} if _nullable(qs.model, name) else {}
-            expression = F(name)
+            expression = F(field.lstrip("-"))
             ordering.append(
-                expression.desc(**nulls) if field.startswith("-") else expression.asc(**nulls)
+                expression.desc(nulls_last=True)
+                if field.startswith("-")
+                else expression.asc(nulls_last=True)
             )
         return qs.order_by(*ordering, "name")
-
-
-def _nullable(model, name):
-    """Whether ``name`` may hold NULL (an annotation, such as stars gained, may)."""
-    try:
-        return model._meta.get_field(name).null
-    except FieldDoesNotExist:
-        return True
 
 
 class FrameworkFilter(django_filters.FilterSet):
