@@ -42,7 +42,7 @@ def _day(value):
 
 
 def framework_summary(request, f):
-    """A framework as the list shows it (``f`` annotated with ``votes``)."""
+    """A framework as the list shows it."""
     return {
         "slug": f.slug,
         "name": f.name,
@@ -104,7 +104,7 @@ def framework_list(request):
         catalogue_tags.CATEGORIES,
     )
     data = {k: v for k, v in request.GET.items() if k not in PAGE_PARAMS}
-    filterset = FrameworkFilter(data, queryset=catalogue.catalogue(votes=True).order_by("name"))
+    filterset = FrameworkFilter(data, queryset=catalogue.catalogue().order_by("name"))
     if not filterset.is_valid():
         raise ApiError(
             400,

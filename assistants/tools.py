@@ -238,7 +238,7 @@ def search_frameworks(request, query, language=None, category=None, limit=SEARCH
 
 def _filtered(data, **only):
     """The catalogue's FrameworkFilter over published frameworks (with votes)."""
-    queryset = catalogue.catalogue(votes=True).filter(**only).order_by("name")
+    queryset = catalogue.catalogue().filter(**only).order_by("name")
     filterset = FrameworkFilter(data, queryset=queryset)
     if not filterset.is_valid():
         name, messages = next(iter(filterset.errors.items()))

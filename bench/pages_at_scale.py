@@ -42,6 +42,7 @@ def build(total):
     from django.db import connection
 
     from frameworks.models import Category, Framework, ProCon
+    from frameworks.services import recount_framework_votes
 
     call_command("flush", interactive=False, verbosity=0)
     big = Category.objects.create(name="Big", slug="big")
@@ -79,6 +80,7 @@ def build(total):
         ],
         batch_size=5000,
     )
+    recount_framework_votes(ids)  # bulk_create moved no counter
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # as autovacuum would after such a load

@@ -279,13 +279,22 @@ def mixed(rate, sessions, procon_ids):
 
 
 def check_counts():
-    from django.db.models import Count, F
+    """Every pro/con's count is baseline + vote rows, and every framework's
+    the sum of its approved pros' and cons' counts."""
+    from django.db.models import Count, F, Q, Sum
+    from django.db.models.functions import Coalesce
 
-    from frameworks.models import ProCon
+    from frameworks.models import Framework, ProCon
 
     bad = (
         ProCon.objects.annotate(rows=Count("votes"))
         .exclude(votes_count=F("baseline_votes") + F("rows"))
+        .count()
+    )
+    approved = Q(procons__status=ProCon.Status.APPROVED)
+    bad += (
+        Framework.objects.annotate(summed=Coalesce(Sum("procons__votes_count", filter=approved), 0))
+        .exclude(votes_count=F("summed"))
         .count()
     )
     return bad == 0, ProCon.objects.count()
@@ -493,7 +502,8 @@ def main():
     print(f"Server peak memory (RSS, all processes): {watch.peak / 1024:.0f} MiB")
     print(
         f"Vote counts after the runs: {'exact' if exact else 'NOT EXACT'} "
-        f"(votes_count == baseline + vote rows for all {items} pros/cons)"
+        f"(votes_count == baseline + vote rows for all {items} pros/cons, "
+        "each framework's the sum of its approved ones)"
     )
     print(
         f"Counts shown on the {len(READ_PAGES)} pages: {checked} checked, "

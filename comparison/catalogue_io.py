@@ -106,7 +106,7 @@ from core.text import ControlCharacterError, clean_text, has_control_character
 from frameworks import cache as catalogue_tags
 from frameworks.logos import check_logo, store_logo
 from frameworks.models import Category, Framework, ProCon, Vote
-from frameworks.services import recount_votes
+from frameworks.services import recount_framework_votes, recount_votes
 from stats.models import ReleaseSeries, StatSnapshot
 
 from .models import (
@@ -902,11 +902,14 @@ class _Importer:
         for rows_of in (self.snapshots, self.series, self.assessments):
             self.touched |= rows_of.flush()
         updated = [self.procons.found[key] for key in self.procons.changed]
-        self.touched |= self.procons.flush()
+        voted_on = self.procons.flush()
+        self.touched |= voted_on
         for batch in _chunks(updated, 5000):
             # Exact even if a member voted while this ran: baseline + rows.
             # (Nobody can have voted on a pro or con this import created.)
             recount_votes(ProCon.objects.filter(pk__in=[p.pk for p in batch]))
+        # The frameworks' sums, with the pros and cons this import created.
+        recount_framework_votes(voted_on)
         self.progress("written", total, total)
         for row in self.doc.items("comparisons"):
             self.load_comparison(row)

@@ -337,7 +337,7 @@ def counted(ids, memo=None):
     kept = memo.setdefault("frameworks", {})
     missing = set(ids) - kept.keys()
     if missing:
-        kept.update(Framework.objects.filter(pk__in=missing).with_votes().in_bulk())
+        kept.update(Framework.objects.filter(pk__in=missing).in_bulk())
         kept.update(dict.fromkeys(missing - kept.keys()))
     return {pk: kept[pk] for pk in ids}
 

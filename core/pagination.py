@@ -11,6 +11,7 @@ A cursor is ``n.`` or ``p.`` (rows after or before) and the key values of
 the row at the edge, as URL-safe base64 JSON. A cursor that does not fit
 the ordering raises ``InvalidCursor``: a 400, never a 500. Used by the
 catalogue and category pages (pages) and the API's lists (api).
+``count_up_to`` counts a list for its heading without reading all of it.
 """
 
 import base64
@@ -19,7 +20,7 @@ import json
 import math
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import F, OrderBy, Q
 
 #: Longer cursors are not ours.
@@ -39,6 +40,10 @@ class InvalidCursor(ValueError):
 class Key:
     field: str
     descending: bool
+    #: A column declared NOT NULL is ordered without NULLS FIRST/LAST, so
+    #: that a plain index on it serves the order (PostgreSQL's DESC puts
+    #: NULLs first: a DESC NULLS LAST order would not read it).
+    nullable: bool = True
 
 
 @dataclass
@@ -71,11 +76,12 @@ def ordering_keys(queryset):
     keys = []
     for item in queryset.query.order_by:
         if isinstance(item, str):
-            keys.append(Key(item.lstrip("-"), item.startswith("-")))
+            name, descending = item.lstrip("-"), item.startswith("-")
         elif isinstance(item, OrderBy) and isinstance(item.expression, F):
-            keys.append(Key(item.expression.name, item.descending))
+            name, descending = item.expression.name, item.descending
         else:
             raise TypeError(f"Keyset pagination cannot order by {item!r}.")
+        keys.append(Key(name, descending, _nullable(queryset.model, name)))
     if not keys:
         raise TypeError("Keyset pagination needs an ordered queryset.")
     return keys
@@ -139,11 +145,20 @@ def _beyond(keys, values, before):
     return condition
 
 
+def _nullable(model, name):
+    """Whether the column ``name`` may hold NULL (an annotation may)."""
+    try:
+        return (model._meta.pk if name == "pk" else model._meta.get_field(name)).null
+    except FieldDoesNotExist:
+        return True
+
+
 def _ordered(queryset, keys, reverse):
     orders = []
     for key in keys:
         descending = key.descending != reverse
         nulls = {"nulls_first": True} if reverse else {"nulls_last": True}
+        nulls = nulls if key.nullable else {}
         orders.append(F(key.field).desc(**nulls) if descending else F(key.field).asc(**nulls))
     return queryset.order_by(*orders)
 
@@ -182,3 +197,28 @@ def paginate(queryset, cursor, per_page):
         next_cursor=edge(found[-1], "n") if after_more else None,
         previous_cursor=edge(found[0], "p") if before_more else None,
     )
+
+
+#: Lists count their rows up to this many; beyond it they say "more than".
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class Count:
+    """How many rows a list holds, counted up to a cap: ``exact`` is False
+    when there are more than ``n``. Counting 20,000 rows read them all for
+    a heading; a reader learns as much from "more than 1,000"."""
+
+    n: int
+    exact: bool
+
+    def __str__(self):
+        return f"{self.n:,}" if self.exact else f"more than {self.n:,}"
+
+
+def count_up_to(queryset, cap=None):
+    """``Count`` of ``queryset``'s rows, reading at most ``cap`` + 1 of them
+    (``COUNT_CAP`` by default)."""
+    cap = COUNT_CAP if cap is None else cap
+    n = queryset.order_by().values("pk")[: cap + 1].count()
+    return Count(min(n, cap), n <= cap)

@@ -9,7 +9,9 @@ from django.urls import path, reverse
 from django.utils.translation import ngettext
 
 from core.admin import ChosenOnlyFilter, HistoryAdmin, Queue
+from core.cache import bump_on_commit
 
+from . import cache as tags
 from . import moderation, services
 from .forms import DecisionAdminForm, ProConAdminForm
 from .models import (
@@ -85,7 +87,7 @@ class FrameworkAdmin(HistoryAdmin):
         "language",
         "license",
         "github_stars",
-        "votes",
+        "votes_count",
         "stats_as_of",
         "is_published",
     ]
@@ -142,13 +144,6 @@ class FrameworkAdmin(HistoryAdmin):
         ("Related", {"fields": ["alternatives", "integrations"]}),
     ]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).with_votes()
-
-    @admin.display(ordering="votes", description="votes")
-    def votes(self, obj):
-        return obj.votes
-
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
         if formset.model is ProCon:
@@ -191,8 +186,14 @@ class ProConAdmin(HistoryAdmin):
     ordering = ["-pk"]
 
     def save_model(self, request, obj, form, change):
+        # Moved to another framework: its votes leave the one it was on.
+        before = ProCon.objects.filter(pk=obj.pk).values_list("framework_id", flat=True).first()
         super().save_model(request, obj, form, change)
         services.recount_votes(ProCon.objects.filter(pk=obj.pk))
+        if before is not None and before != obj.framework_id:
+            services.recount_framework_votes([before])
+            services.counts_changed.send(sender=Vote, framework_ids=[before])
+            bump_on_commit(tags.framework(before))
 
     @admin.action(description="Approve selected pros/cons (publish them)", permissions=["change"])
     def approve(self, request, queryset):
@@ -255,7 +256,8 @@ class VoteAdmin(admin.ModelAdmin):
     way to delete a vote (no delete page, no bulk action, no delete link).
     Counts stay exact: a member's deletion recounts what they voted on
     (``services.recount_after_member_deleted``); a deleted pro/con takes its
-    counter with it.
+    counter with it, and its votes leave its framework's
+    (``services.recount_after_procon_deleted``).
     """
 
     list_display = ["procon", "user", "created"]

@@ -24,6 +24,12 @@ class FrameworksConfig(AppConfig):
             sender=settings.AUTH_USER_MODEL,
             dispatch_uid="frameworks-recount-after-member-deleted",
         )
+        # A deleted pro/con's votes leave its framework's count.
+        post_delete.connect(
+            services.recount_after_procon_deleted,
+            sender="frameworks.ProCon",
+            dispatch_uid="frameworks-recount-after-procon-deleted",
+        )
         # SQLite drops a table's triggers when a migration rebuilds it: put
         # the search index's back (frameworks/search.py).
         post_migrate.connect(

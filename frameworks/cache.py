@@ -140,7 +140,14 @@ def framework_page_tags(page):
 #: reads"); a table in no app's READS may not be read at all.
 READS = {
     "frameworks.Category": (CATEGORIES,),
-    "frameworks.Framework": ("framework", FRAMEWORKS, FRAMEWORK_REFS, CATALOGUE, "follows"),
+    "frameworks.Framework": (
+        "framework",
+        FRAMEWORKS,
+        FRAMEWORK_REFS,
+        CATALOGUE,
+        "follows",
+        "votes",
+    ),
     "frameworks.Framework_alternatives": ("framework",),
     "frameworks.Framework_integrations": ("framework",),
     "frameworks.ProCon": ("framework", "votes"),

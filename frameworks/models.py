@@ -133,14 +133,10 @@ class FrameworkQuerySet(models.QuerySet):
     def active(self, now=None):
         return self.exclude(inactive_q(now))
 
-    def with_votes(self):
-        """Annotate ``votes``: the sum of the approved pros' and cons' votes
-        (a subquery per row: grouping by every framework column cost more)."""
-        return self.annotate(votes=models.functions.Coalesce(votes_of(models.OuterRef("pk")), 0))
-
 
 def votes_of(framework):
-    """The sum of a framework's approved pros' and cons' votes, as a subquery."""
+    """The sum of a framework's approved pros' and cons' votes, as a subquery:
+    what ``Framework.votes_count`` holds (``services.recount_framework_votes``)."""
     approved = ProCon.objects.filter(framework=framework, status=ProCon.Status.APPROVED)
     return models.Subquery(
         approved.order_by()
@@ -189,6 +185,13 @@ class Framework(TimeStampedModel):
     followers = models.PositiveIntegerField(null=True, blank=True)
     member_stacks = models.PositiveIntegerField(default=0, editable=False)
     member_followers = models.PositiveIntegerField(default=0, editable=False)
+    # The sum of the approved pros' and cons' ``votes_count``, moved by
+    # frameworks.services with the pro/con counters, in the same statement
+    # or transaction: the catalogue sorts by it and the home page ranks by
+    # it without summing every framework's pros and cons.
+    votes_count = models.PositiveBigIntegerField(
+        "votes", default=0, editable=False, help_text="Its approved pros' and cons' votes."
+    )
     stats_as_of = models.DateField(
         "statistics as of", null=True, blank=True, help_text="When the statistics were read."
     )
@@ -234,7 +237,9 @@ class Framework(TimeStampedModel):
     objects = FrameworkQuerySet.as_manager()
     # Facts, texts and statistics (a daily sync_stats run writes one row when
     # a figure changed); ``updated`` is the history row's own date.
-    history = CuratedHistory(excluded_fields=["updated", "member_stacks", "member_followers"])
+    history = CuratedHistory(
+        excluded_fields=["updated", "member_stacks", "member_followers", "votes_count"]
+    )
 
     class Meta:
         ordering = ["name"]
@@ -264,25 +269,30 @@ class Framework(TimeStampedModel):
         ]
         # A name typed in any case (the picker's boxes, ``name__iexact``,
         # which PostgreSQL reads as UPPER(name) = UPPER(...)).
-        indexes = [models.Index(Upper("name"), name="framework_name_upper")]
+        indexes = [
+            models.Index(Upper("name"), name="framework_name_upper"),
+            # The catalogue's "Most votes" and the home page's most voted.
+            models.Index(fields=["-votes_count", "name"], name="framework_by_votes"),
+        ]
 
     def __str__(self):
         return self.name
 
-    #: Moved only by members.services, with F() in the same transaction as
-    #: their rows; never written back from an instance read earlier.
-    MEMBER_COUNTERS = ("member_stacks", "member_followers")
+    #: Moved only by members.services and frameworks.services, with F() in
+    #: the same transaction as their rows; never written back from an
+    #: instance read earlier.
+    COUNTERS = ("member_stacks", "member_followers", "votes_count")
 
     def save(self, *args, **kwargs):
         """Saving a framework read earlier (the admin's change form, the
-        catalogue import) leaves the member counters alone: a follow between
-        the read and the save would otherwise be written back out of the
-        count. Name them in ``update_fields`` to write them."""
+        catalogue import) leaves the counters alone: a follow or a vote
+        between the read and the save would otherwise be written back out
+        of the count. Name them in ``update_fields`` to write them."""
         if not self._state.adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
                 f.name
                 for f in self._meta.concrete_fields
-                if not f.primary_key and f.name not in self.MEMBER_COUNTERS
+                if not f.primary_key and f.name not in self.COUNTERS
             ]
         super().save(*args, **kwargs)
 
@@ -304,6 +314,11 @@ class Framework(TimeStampedModel):
     def stars_as_of(self):
         """The date of the star and fork figures: synced, else curated."""
         return self.github_as_of or self.stats_as_of
+
+    @property
+    def votes(self):
+        """Its approved pros' and cons' votes, as pages and the API name them."""
+        return self.votes_count
 
     @property
     def stacks_shown(self):

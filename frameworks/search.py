@@ -11,9 +11,11 @@
 
 Each database searches with what it has:
 
-- PostgreSQL: full-text search (weighted ``SearchVector``, ``SearchRank``,
-  a GIN expression index) and ``pg_trgm`` (``TrigramSimilarity`` and a
-  trigram index on the name) for typos; migration 0016.
+- PostgreSQL: full-text search over the weighted document stored in
+  ``search_document`` (a column the model does not declare, kept by a
+  trigger, with a GIN index: migration 0021), ranked with ``SearchRank``
+  from the stored column, and ``pg_trgm`` (``TrigramSimilarity`` and a
+  trigram index on the name) for typos; migrations 0017 and 0021.
 - SQLite: an FTS5 table (``frameworks_search``) kept in step with
   Framework by triggers, which ``ensure_sqlite_index`` creates (the
   migration, and again after every ``migrate``: SQLite rebuilds a table
@@ -32,10 +34,11 @@ from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
     SearchVector,
+    SearchVectorField,
     TrigramSimilarity,
 )
 from django.db import connection
-from django.db.models import Case, FloatField, Q, Value, When
+from django.db.models import Case, F, FloatField, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Greatest, Length
 from django.utils.text import slugify
@@ -59,13 +62,21 @@ SQLITE_TABLE = "frameworks_search"
 
 
 def search_vector():
-    """The weighted document; the GIN index of migration 0016 is on this very
-    expression, so PostgreSQL reads the index for it."""
+    """The weighted document, as migration 0017 indexed it; migration 0021
+    stores it in ``search_document``, which ``matching`` reads."""
     return (
         SearchVector("name", weight="A", config=SEARCH_CONFIG)
         + SearchVector("tagline", weight="B", config=SEARCH_CONFIG)
         + SearchVector("description", weight="C", config=SEARCH_CONFIG)
     )
+
+
+def stored_document():
+    """PostgreSQL's stored document (migration 0021): ranking reads it
+    instead of computing every match's ``to_tsvector`` again."""
+    column = connection.ops.quote_name("search_document")
+    table = connection.ops.quote_name(Framework._meta.db_table)
+    return RawSQL(f"{table}.{column}", [], output_field=SearchVectorField())
 
 
 # --- SQLite's FTS5 table ---------------------------------------------------------
@@ -180,14 +191,14 @@ def matching(queryset, text):
     if connection.vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
         found = (
-            queryset.annotate(document=search_vector())
+            queryset.alias(document=stored_document())
             # A part of a name ("djan", or a stop word such as "a") too.
             .filter(Q(document=query) | Q(name__trigram_similar=text) | Q(name__icontains=text))
             .annotate(
                 # As double precision: a real (float4) reaches Python rounded
                 # through its text, so a cursor holding it would not find it.
                 rank=Cast(
-                    SearchRank(search_vector(), query) + TrigramSimilarity("name", text),
+                    SearchRank(F("document"), query) + TrigramSimilarity("name", text),
                     FloatField(),
                 ),
             )

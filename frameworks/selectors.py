@@ -3,14 +3,14 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, OuterRef, Prefetch
-from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models import Count, Prefetch
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from core import charts
 from core.templatetags.site import compact, figure
 
-from .models import Category, ProCon, Vote, votes_of
+from .models import Category, ProCon, Vote
 
 
 def category_paths():
@@ -133,8 +133,7 @@ def figures_after_vote(procon_id):
     curator deleted it in the meantime."""
     procon = (
         ProCon.objects.filter(pk=procon_id)
-        .annotate(framework_votes=Coalesce(votes_of(OuterRef("framework_id")), 0))
-        .values("framework_id", "votes_count", "baseline_votes", "framework_votes")
+        .values("framework_id", "votes_count", "baseline_votes", "framework__votes_count")
         .first()
     )
     if procon is None:
@@ -144,7 +143,9 @@ def figures_after_vote(procon_id):
         figure("procon", procon_id, "members"): str(
             procon["votes_count"] - procon["baseline_votes"]
         ),
-        figure("framework", procon["framework_id"], "votes"): compact(procon["framework_votes"]),
+        figure("framework", procon["framework_id"], "votes"): compact(
+            procon["framework__votes_count"]
+        ),
     }
 
 

@@ -26,7 +26,7 @@ from core.history import record_bulk_change
 
 from . import cache as tags
 from . import vote_sql
-from .models import AbuseMark, Decision, ProCon, Vote
+from .models import AbuseMark, Decision, Framework, ProCon, Vote, votes_of
 
 logger = logging.getLogger(__name__)
 
@@ -68,11 +68,13 @@ def _one_writer():
 def toggle_vote(*, user, procon_id):
     """Vote for a pro/con, or take the member's vote back: a ``VoteResult``.
 
-    The Vote row and the counter change in one short transaction; the
-    counter moves only when a row was really inserted or deleted, so double
-    clicks and parallel requests keep ``votes_count == baseline_votes +
-    Vote rows``. Raises VoteNotAllowed for an item that cannot be voted on
-    and VotingBlocked for a member a curator blocked. On PostgreSQL the
+    The Vote row and the counters (the item's and its framework's) change
+    in one short transaction; they move only when a row was really
+    inserted or deleted, so double clicks and parallel requests keep
+    ``votes_count == baseline_votes + Vote rows`` and the framework's
+    ``votes_count`` the sum of its approved items' counts. Raises
+    VoteNotAllowed for an item that cannot be voted on and VotingBlocked
+    for a member a curator blocked. On PostgreSQL the
     whole toggle is one written-out statement (``vote_sql``; the bench shows
     it pays under contention); elsewhere it is ``toggle_vote_orm``, which
     the tests compare it against."""
@@ -118,6 +120,7 @@ def toggle_vote_orm(*, user, procon_id):
                 delta = 0  # a parallel request of this member voted first; it counted
         if delta:
             ProCon.objects.filter(pk=procon_id).update(votes_count=F("votes_count") + delta)
+            Framework.objects.filter(pk=framework_id).update(votes_count=F("votes_count") + delta)
         votes = ProCon.objects.values_list("votes_count", flat=True).get(pk=procon_id)
     if delta:  # after the writer's turn: its bump runs outside it
         counts_changed.send(sender=Vote, framework_ids=[framework_id])
@@ -126,7 +129,8 @@ def toggle_vote_orm(*, user, procon_id):
 
 def recount_votes(procons):
     """Set ``votes_count`` to baseline plus Vote rows for the given pros/cons,
-    and invalidate the pages of their frameworks."""
+    recount their frameworks' ``votes_count`` and invalidate the pages of
+    their frameworks."""
     member_votes = (
         Vote.objects.filter(procon=OuterRef("pk"))
         .order_by()
@@ -138,8 +142,32 @@ def recount_votes(procons):
     updated = procons.update(
         votes_count=F("baseline_votes") + Coalesce(Subquery(member_votes), Value(0))
     )
+    recount_framework_votes(framework_ids)
     counts_changed.send(sender=Vote, framework_ids=framework_ids)
     return updated
+
+
+def recount_framework_votes(framework_ids):
+    """Set each framework's ``votes_count`` to the sum of its approved pros'
+    and cons' counts: after a recount of its items, or a pro/con deleted,
+    moved to another framework, approved, hidden or imported. The vote
+    toggle moves it by one instead."""
+    ids = sorted(framework_ids)
+    for start in range(0, len(ids), 5000):
+        chunk = Framework.objects.filter(pk__in=ids[start : start + 5000])
+        with transaction.atomic():
+            # Locked before the sum is read: a vote counted meanwhile on
+            # another of its items waits, then adds its one to this sum
+            # (votes lock the item, then the framework: the same order as
+            # the recount of items before this).
+            list(chunk.select_for_update().order_by("pk").values_list("pk", flat=True))
+            chunk.update(votes_count=Coalesce(votes_of(OuterRef("pk")), 0))
+
+
+def recount_after_procon_deleted(sender, instance, **kwargs):
+    """post_delete of ProCon (the admin, a cascade): its votes leave its
+    framework's sum, in the same transaction as the deletion."""
+    recount_framework_votes([instance.framework_id])
 
 
 def set_status(procons, status):

@@ -47,14 +47,15 @@ def badge(request, slug):
     by ETag."""
     figures = (
         Framework.objects.published()
-        .with_votes()
         .filter(slug=slug)
-        .values("name", "github_stars", "votes")
+        .values("name", "github_stars", "votes_count")
         .first()
     )
     if figures is None:
         raise Http404(f'We have no published framework called "{slug[:60]}".')
-    svg = badges.badge_svg(figures["name"], figures["github_stars"], figures["votes"]).encode()
+    svg = badges.badge_svg(
+        figures["name"], figures["github_stars"], figures["votes_count"]
+    ).encode()
     etag = etag_of(svg)
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()

@@ -23,8 +23,8 @@ def toggle(user_id, procon_id):
 
     A data-modifying ``WITH`` checks the item and the member, deletes the
     member's vote, inserts it if there was none (ON CONFLICT absorbs a
-    parallel double click) and moves the counter by what really changed,
-    in one implicit transaction."""
+    parallel double click) and moves the item's counter and its
+    framework's by what really changed, in one implicit transaction."""
     quote = connection.ops.quote_name
     votes, procons = quote(Vote._meta.db_table), quote(ProCon._meta.db_table)
     frameworks, marks = quote(Framework._meta.db_table), quote(AbuseMark._meta.db_table)
@@ -44,7 +44,12 @@ def toggle(user_id, procon_id):
             f"counted AS (UPDATE {procons} SET votes_count = votes_count "
             "+ (SELECT count(*) FROM inserted) - (SELECT count(*) FROM deleted) "
             "WHERE id = %(procon)s AND EXISTS (SELECT 1 FROM deleted UNION ALL "
-            "SELECT 1 FROM inserted) RETURNING votes_count) "
+            "SELECT 1 FROM inserted) RETURNING votes_count), "
+            # Reading ``counted`` first locks the item, then its framework.
+            f"summed AS (UPDATE {frameworks} SET votes_count = votes_count "
+            "+ (SELECT count(*) FROM inserted) - (SELECT count(*) FROM deleted) "
+            "WHERE id = (SELECT framework_id FROM target) "
+            "AND EXISTS (SELECT 1 FROM counted)) "
             "SELECT (SELECT framework_id FROM target), (SELECT blocked FROM target), "
             "(SELECT votes_count FROM counted), NOT EXISTS (SELECT 1 FROM deleted)",
             {

@@ -172,6 +172,8 @@ def trending_frameworks(activity, limit=TRENDING_LENGTH):
     found = published.in_bulk(ranked)
     chosen = [(found[pk], activity[pk]) for pk in ranked if pk in found][:limit]
     if len(chosen) < limit:
-        voted = published.exclude(pk__in=[f.pk for f, _ in chosen]).with_votes()
-        chosen += [(f, None) for f in voted.order_by("-votes", "name")[: limit - len(chosen)]]
+        voted = published.exclude(pk__in=[f.pk for f, _ in chosen]).only(
+            "pk", "name", "slug", "language", "votes_count"
+        )
+        chosen += [(f, None) for f in voted.order_by("-votes_count", "name")[: limit - len(chosen)]]
     return chosen

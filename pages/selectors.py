@@ -53,9 +53,7 @@ def framework_page(slug):
     )
 
 
-def catalogue(*, votes=False):
+def catalogue():
     """The published frameworks the catalogue lists and filters, with their
-    stars gained; with ``votes``, annotated with their votes (to sort by
-    them: the counts themselves show in holes)."""
-    frameworks = with_stars_gained(Framework.objects.published().select_related("category"))
-    return frameworks.with_votes() if votes else frameworks
+    stars gained (their votes are a column: ``votes_count``)."""
+    return with_stars_gained(Framework.objects.published().select_related("category"))

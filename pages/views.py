@@ -89,7 +89,7 @@ class FrameworkListView(CursorPagesMixin, FilterView):
         by_votes = "votes" in self.request.GET.get("sort", "")
         if by_votes:
             depends_on(catalogue_tags.VOTES)  # the order, not only the cards' counts
-        return selectors.catalogue(votes=by_votes).order_by("name")
+        return selectors.catalogue().order_by("name")
 
     def paginate_queryset(self, queryset, page_size):
         page = self.cursor_page(queryset)
@@ -97,7 +97,7 @@ class FrameworkListView(CursorPagesMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["count"] = self.object_list.count()
+        context["count"] = pagination.count_up_to(self.object_list)
         query = (self.filterset.form.cleaned_data.get("q") or "").strip()
         page = context["page_obj"]
         named = any(query.casefold() in f.name.casefold() for f in page.object_list)
@@ -181,7 +181,7 @@ class CategoryDetailView(CursorPagesMixin, TemplateView):
             children=list(category.children.order_by("name")),
             frameworks=frameworks,
             page_obj=page,
-            count=listed.count(),
+            count=pagination.count_up_to(listed),
             comparisons=related_comparisons([f.pk for f in frameworks], limit=12),
             **kwargs,
         )

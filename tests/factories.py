@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from comparison.models import Assessment, Comparison, Criterion, Difference
 from comparison.services import set_comparison_frameworks
 from comparison.suggestions import EditSuggestion
+from frameworks import services
 from frameworks.models import Category, Decision, Framework, ProCon, Vote
 from stats.models import Advisory, ReleaseSeries, StatSnapshot
 
@@ -51,6 +52,14 @@ class ProConFactory(factory.django.DjangoModelFactory):
     baseline_votes = 0
     votes_count = factory.LazyAttribute(lambda p: p.baseline_votes)
     status = ProCon.Status.APPROVED
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Saved as the admin and the import save one: its framework's
+        ``votes_count`` counts it."""
+        procon = super()._create(model_class, *args, **kwargs)
+        services.recount_framework_votes([procon.framework_id])
+        return procon
 
 
 class VoteFactory(factory.django.DjangoModelFactory):

@@ -8,8 +8,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core import pagination
+from frameworks import services
 from frameworks.models import Framework
-from tests.factories import CategoryFactory, FrameworkFactory
+from tests.factories import CategoryFactory, FrameworkFactory, ProConFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +74,42 @@ def test_a_category_page_lists_a_page_at_a_time(client):
     assert 'name="robots"' not in pages[0]
 
 
+def test_lists_count_up_to_a_cap_and_say_more_than_beyond_it(client, monkeypatch):
+    monkeypatch.setattr(pagination, "COUNT_CAP", 25)
+    category = CategoryFactory(slug="web")
+    FrameworkFactory.create_batch(25, category=category, language="Python")
+    FrameworkFactory(category=category, language="Go")
+
+    def heading(path):
+        return re.sub(r"\s+", " ", client.get(path).content.decode())
+
+    assert "More than 25 frameworks" in heading("/frameworks/")
+    assert "25 frameworks match your filters" in heading("/frameworks/?language=Python")
+    assert "1 framework match your filters" in heading("/frameworks/?language=Go")
+    assert "(more than 25)" in heading("/categories/web/")
+    assert pagination.count_up_to(Framework.objects.all(), 26) == pagination.Count(26, True)
+
+
+def test_the_language_choices_follow_the_catalogue_through_the_cache(client, page_cache, committed):
+    framework = FrameworkFactory(language="Python")
+    assert ">Python</option>" in client.get("/frameworks/?sort=name").content.decode()
+    framework.language = "Gleam"
+    committed(framework.save)
+    # Another address of the catalogue: not the page cached above, only
+    # the choices kept in the data cache.
+    html = client.get("/frameworks/?sort=-stars").content.decode()
+    assert ">Gleam</option>" in html and ">Python</option>" not in html
+
+
+def test_the_votes_sort_follows_the_framework_counters(client, member):
+    first, second = FrameworkFactory(name="Aaa"), FrameworkFactory(name="Bbb")
+    ProConFactory(framework=first, baseline_votes=1)
+    item = ProConFactory(framework=second, baseline_votes=1)
+    services.toggle_vote(user=member, procon_id=item.pk)
+    names, _ = walk(client, "/frameworks/", "sort=-votes")
+    assert names[:2] == ["Bbb", "Aaa"]
+
+
 BAD_CURSORS = ["garbage", "n.WzEsMl0", "p." + "A" * 5000, "n.WyJ4IiwxXQ", "%00"]
 
 
@@ -92,6 +130,7 @@ PAGES = [
     "/compare/",
     "/frameworks/",
     "/frameworks/?sort=-stars",
+    "/frameworks/?sort=-votes",
     "/frameworks/?q=fast",
     "/categories/big/",
     "/api/v1/frameworks/",

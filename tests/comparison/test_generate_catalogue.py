@@ -6,7 +6,7 @@ import json
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.db.models import Count, F
+from django.db.models import Count, F, Q, Sum
 
 from comparison import synthetic
 from comparison.models import Assessment, Comparison, Criterion
@@ -70,6 +70,11 @@ def test_counters_equal_their_rows():
     ):
         assert framework.member_followers == framework.follows_n
         assert framework.member_stacks == framework.stacks_n
+    summed = Framework.objects.annotate(
+        summed=Sum("procons__votes_count", filter=Q(procons__status=ProCon.Status.APPROVED))
+    )
+    assert not summed.exclude(votes_count=F("summed")).exists()
+    assert summed.filter(votes_count__gt=0).exists()
 
 
 def test_the_count_shown_is_the_files(tmp_path):

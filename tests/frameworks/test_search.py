@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from frameworks import search
 from frameworks.models import Framework
@@ -94,6 +95,18 @@ def test_the_index_follows_every_write_even_without_signals(catalogue):
         [Framework(name="Bulky", slug="bulky", category_id=Framework.objects.first().category_id)]
     )
     assert found("bulky") == ["Bulky"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's stored document")
+def test_on_postgresql_matches_are_found_and_ranked_from_the_stored_document(catalogue):
+    """Migration 0021: no ``to_tsvector`` per match at search time; the
+    trigger keeps the column, and a write that leaves the text alone (a
+    vote moving ``votes_count``) leaves it alone."""
+    with CaptureQueriesContext(connection) as queries:
+        assert found("django") == ["Django", "Ninja", "Wagtail"]
+    assert "to_tsvector" not in " ".join(q["sql"] for q in queries)
+    Framework.objects.filter(slug="wagtail").update(votes_count=5)
+    assert found("editor") == ["Wagtail"]
 
 
 @sqlite_only

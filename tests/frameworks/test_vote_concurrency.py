@@ -1,7 +1,8 @@
 """Parallel vote toggles, as from several gunicorn threads, keep counters exact.
 
-Each thread has its own database connection; the invariant
-``votes_count == baseline_votes + Vote rows`` must hold afterwards, and no
+Each thread has its own database connection; the invariants
+``votes_count == baseline_votes + Vote rows`` and ``Framework.votes_count
+== the sum of its approved items' counts`` must hold afterwards, and no
 request may fail (no IntegrityError, no deadlock, no "database is locked").
 """
 
@@ -15,7 +16,7 @@ import pytest
 from django.db import connection
 
 from frameworks import services
-from frameworks.models import ProCon, Vote
+from frameworks.models import Framework, ProCon, Vote
 from tests.factories import FrameworkFactory, ProConFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -92,6 +93,10 @@ def assert_counters_exact(items, results):
         assert item.votes_count >= item.baseline_votes
     for pk, votes, _ in results:
         assert votes >= baselines[pk]
+    framework = Framework.objects.get(pk=items[0].framework_id)
+    assert framework.votes_count == sum(
+        ProCon.objects.filter(framework=framework).values_list("votes_count", flat=True)
+    )
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL concurrency")

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from frameworks import selectors, services
-from frameworks.models import AbuseMark, ProCon, Vote
+from frameworks.models import AbuseMark, Framework, ProCon, Vote
 from tests.factories import CategoryFactory, FrameworkFactory, ProConFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -511,6 +511,7 @@ def run_scenario(toggle):
         except (services.VoteNotAllowed, services.VotingBlocked) as refused:
             told.append(type(refused).__name__)
     counts = [ProCon.objects.get(pk=p.pk).votes_count for p in (item, pending, hidden)]
+    counts += [Framework.objects.get(pk=p.framework_id).votes_count for p in (item, hidden)]
     rows = Vote.objects.filter(procon__in=[item, pending, hidden])
     votes = sorted(rows.values_list("user_id", "procon_id"))
     names = {alice.pk: "alice", bob.pk: "bob"}
@@ -525,7 +526,7 @@ def test_the_orm_path_tells_the_story_the_one_statement_tells():
     assert orm == (
         [(11, True), (12, True), (11, False), (12, True), (11, False),
          "VoteNotAllowed", "VoteNotAllowed", "VotingBlocked", "VoteNotAllowed"],
-        [11, 0, 2],
+        [11, 0, 2, 11, 2],
         [("alice", True)],
     )  # fmt: skip
     Vote.objects.all().delete()
