@@ -5,8 +5,8 @@ import re
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 
+from tests import demo_rows
 from tests.factories import CategoryFactory, UserFactory
 
 
@@ -110,9 +110,16 @@ def _no_undeclared_reads():
 
 
 @pytest.fixture
-def demo(db):
-    """The demo catalogue, loaded by the real command."""
-    call_command("load_demo", verbosity=0)
+def demo(db, _demo_rows):
+    """The demo catalogue, as the real command loads it (tests/demo_rows.py)."""
+    demo_rows.write(_demo_rows)
+
+
+@pytest.fixture(scope="session")
+def _demo_rows(django_db_setup, django_db_blocker):
+    """The rows the demo adds to this process's empty test database, read once."""
+    with django_db_blocker.unblock():
+        return demo_rows.written_by_load_demo()
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
+from tests import demo_rows
 from tests.factories import UserFactory
 
 HERE = Path(__file__).resolve().parent
@@ -109,10 +109,10 @@ def _plain_http_cookies(settings):
 
 
 @pytest.fixture
-def site(live_server, transactional_db, _plain_http_cookies):
-    """The live server's base URL, with the demo catalogue loaded by the real
-    command (live_server flushes the database after every test)."""
-    call_command("load_demo", verbosity=0)
+def site(live_server, transactional_db, _plain_http_cookies, _demo_rows):
+    """The live server's base URL, with the demo catalogue (live_server
+    flushes the database after every test)."""
+    demo_rows.write(_demo_rows)
     return live_server.url
 
 
