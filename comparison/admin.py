@@ -390,6 +390,8 @@ class EditSuggestionAdmin(admin.ModelAdmin):
                 conflicts += 1
             except suggestions.NotPending:
                 skipped += 1
+            except ValueError as error:  # applying it needs a curator's hand
+                self.message_user(request, str(error), messages.ERROR)
         if applied:
             message = ngettext(
                 "Applied %(count)d suggestion.", "Applied %(count)d suggestions.", applied

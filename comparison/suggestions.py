@@ -19,8 +19,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from frameworks.models import Framework
+from stats.models import ReleaseSeries
 
-from .models import SUGGESTIBLE_STATISTICS, Assessment, EditSuggestion
+from .models import SUGGESTIBLE_STATISTICS, Assessment, EditSuggestion, version_key
 
 #: The compared fields of each target, with their labels.
 ASSESSMENT_FIELDS = [("verdict", "Verdict"), ("summary", "Summary"), ("source_url", "Source")]
@@ -169,11 +170,11 @@ def _close(suggestion, status, curator, note):
 def _apply(suggestion, curator):
     today = timezone.localdate()
     if suggestion.target == EditSuggestion.Target.ASSESSMENT:
-        assessment = Assessment.objects.current().filter(
-            framework_id=suggestion.framework_id, criterion_id=suggestion.criterion_id
-        ).first() or Assessment(
-            framework_id=suggestion.framework_id, criterion_id=suggestion.criterion_id
-        )
+        assessment = (
+            Assessment.objects.current()
+            .filter(framework_id=suggestion.framework_id, criterion_id=suggestion.criterion_id)
+            .first()
+        ) or _first_current(suggestion)
         for name, _ in ASSESSMENT_FIELDS:
             setattr(assessment, name, getattr(suggestion, name))
         assessment.checked_on = today
@@ -187,3 +188,29 @@ def _apply(suggestion, curator):
     target._change_reason = credit_line(suggestion)
     target._history_credit = suggestion.author  # credited on the Changes page
     target.save()
+
+
+def _first_current(suggestion):
+    """A cell's first current assessment. Where earlier versions have their
+    own ("until 5.1"), it holds since the framework's next series ("5.2"),
+    so no two hold for one version; ValueError (nothing applied) when no
+    later series is known."""
+    cell = {"framework_id": suggestion.framework_id, "criterion_id": suggestion.criterion_id}
+    ends = Assessment.objects.filter(**cell).values_list("until", flat=True)
+    if not ends:
+        return Assessment(**cell)
+    last = max(ends, key=version_key)
+    later = [
+        name
+        for name in ReleaseSeries.objects.filter(framework_id=suggestion.framework_id).values_list(
+            "name", flat=True
+        )
+        if version_key(name) > version_key(last)
+    ]
+    if not later:
+        raise ValueError(
+            f"Not applied: {suggestion.framework} is assessed on {suggestion.criterion} "
+            f"until {last}, and no later series is known to start this one from. "
+            "Add the assessment by hand, with its first version."
+        )
+    return Assessment(**cell, since=min(later, key=version_key))
