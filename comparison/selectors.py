@@ -133,13 +133,9 @@ class ComparisonPage:
         return compare_address(self.frameworks, {pk: s.name for pk, s in self.pins.items()})
 
     @property
-    def unpinned_url(self):
-        return compare_path(self.frameworks)
-
-    @property
     def frameworks_address(self):
-        """``address`` without series: the comparison's changes, feed and
-        watch are the same at every version."""
+        """``address`` without series: the latest versions' page, and the
+        comparison's changes, feed and watch (the same at every version)."""
         return compare_address(self.frameworks)
 
     @property
@@ -240,7 +236,7 @@ def shown_series(frameworks, health, pins):
     pinned one, else the newest still supported (the newest, or the latest
     release's, when no source says which are). Raises CompareError for a
     pinned series the framework does not have."""
-    shown = {}
+    shown, today = {}, tags.today()
     for f in frameworks:
         series = health[f.pk].series
         if f.pk in pins:
@@ -260,7 +256,7 @@ def shown_series(frameworks, health, pins):
                     ),
                 )
             continue
-        supported = supported_series(series, tags.today())
+        supported = supported_series(series, today)
         shown[f.pk] = supported[0] if supported else latest_series(f, series)
     return shown
 
