@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import shlex
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -91,15 +92,39 @@ _INLINE_CODE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
 _ASSIGNMENT = re.compile(r"^[A-Z][A-Z0-9_]*=")
 
 
+def environment(database):
+    env = {k: v for k, v in os.environ.items() if not DROPPED.match(k)}
+    env["DATABASE_URL"] = f"sqlite:///{database}"
+    return env
+
+
 @pytest.fixture
 def fresh_env(tmp_path):
     # The commands run on a SQLite file of their own, whatever the suite's
     # database: CI runs them once, on its SQLite pass (a minute saved).
     if connection.vendor != "sqlite":
         pytest.skip("runs on a SQLite file of its own: in the SQLite pass")
-    env = {k: v for k, v in os.environ.items() if not DROPPED.match(k)}
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    return env
+    return environment(tmp_path / "db.sqlite3")
+
+
+@pytest.fixture(scope="module")
+def _demo_database(tmp_path_factory):
+    """A SQLite file after ``migrate`` and ``load_demo`` as documented, run
+    once for the tests that start from the demo."""
+    path = tmp_path_factory.mktemp("demo") / "db.sqlite3"
+    env = environment(path)
+    migrated = manage(env, "migrate", "--noinput")
+    assert migrated.returncode == 0, migrated.stderr
+    loaded = run_as_documented(env, "load_demo")
+    assert loaded.returncode == 0, loaded.stderr
+    return path
+
+
+@pytest.fixture
+def demo_env(fresh_env, _demo_database, tmp_path):
+    """``fresh_env`` on a copy of that file."""
+    shutil.copyfile(_demo_database, tmp_path / "db.sqlite3")
+    return fresh_env
 
 
 def manage(env, *args, cwd=ROOT, **extra):
@@ -273,22 +298,20 @@ def test_createsuperuser_works_without_secret_key_or_debug(fresh_env):
     assert shown.stdout.split()[-2:] == ["True", "True"], shown.stdout + shown.stderr
 
 
-def test_check_and_load_demo_work_without_secret_key_or_debug(fresh_env):
-    checked = manage(fresh_env, "check")
+def test_check_and_load_demo_work_without_secret_key_or_debug(demo_env):
+    checked = manage(demo_env, "check")
     assert checked.returncode == 0, checked.stderr
     assert "no issues" in checked.stdout
 
-    assert manage(fresh_env, "migrate", "--noinput").returncode == 0
-    loaded = run_as_documented(fresh_env, "load_demo")
+    # load_demo ran as documented on this database (_demo_database); again:
+    loaded = run_as_documented(demo_env, "load_demo")
     assert loaded.returncode == 0, loaded.stderr
-    again = run_as_documented(fresh_env, "load_demo --update")
+    assert " 0 created, 0 updated, " in loaded.stdout
+    again = run_as_documented(demo_env, "load_demo --update")
     assert again.returncode == 0, again.stderr
 
 
-def test_the_catalogue_file_history_and_view_commands_work_as_written(fresh_env, tmp_path):
-    assert manage(fresh_env, "migrate", "--noinput").returncode == 0
-    assert run_as_documented(fresh_env, "load_demo").returncode == 0
-
+def test_the_catalogue_file_history_and_view_commands_work_as_written(demo_env, tmp_path):
     for command in (
         "export_catalogue catalogue.json",
         "import_catalogue catalogue.json",
@@ -296,12 +319,12 @@ def test_the_catalogue_file_history_and_view_commands_work_as_written(fresh_env,
         "flush_decision_views",
     ):
         # The catalogue file lands in (and is read from) the working directory.
-        result = run_as_documented(fresh_env, command, cwd=tmp_path)
+        result = run_as_documented(demo_env, command, cwd=tmp_path)
         assert result.returncode == 0, f"{command}: {result.stdout}{result.stderr}"
     assert '"format": "stackcompare-catalogue"' in (tmp_path / "catalogue.json").read_text()
 
 
-def test_sync_stats_works_as_written_against_local_apis(fresh_env):
+def test_sync_stats_works_as_written_against_local_apis(demo_env):
     """The sync's commands, with GitHub, PyPI, npm and endoflife.date played on
     127.0.0.1."""
     apis = FakeApis().start()
@@ -322,9 +345,7 @@ def test_sync_stats_works_as_written_against_local_apis(fresh_env):
                     {"cycle": "5.2", "releaseDate": "2025-04-02", "eol": "2028-04-30",
                      "latest": "5.2.8", "latestReleaseDate": "2025-11-05", "lts": True}
                 ]  # fmt: skip
-        env = fresh_env | apis.urls | {"SYNC_BACKOFF": "0.01"}
-        assert manage(env, "migrate", "--noinput").returncode == 0
-        assert run_as_documented(env, "load_demo").returncode == 0
+        env = demo_env | apis.urls | {"SYNC_BACKOFF": "0.01"}
 
         some = run_as_documented(env, "sync_stats --only django flask")
         assert some.returncode == 0, some.stdout + some.stderr
