@@ -322,12 +322,12 @@ def test_comparison_page_query_count_is_constant(client, django_assert_max_num_q
 
     ProCon.objects.all().delete()
     for framework in small:
-        ProConFactory.create_batch(200, framework=framework)
+        ProConFactory.create_batch(30, framework=framework)
     more = [FrameworkFactory(slug="fw2"), FrameworkFactory(slug="fw3")]
     for framework in more:
         for criterion in Criterion.objects.all():
             AssessmentFactory(framework=framework, criterion=criterion, verdict="no")
-        ProConFactory.create_batch(200, framework=framework)
+        ProConFactory.create_batch(30, framework=framework)
         framework.alternatives.add(FrameworkFactory())
         framework.integrations.add(FrameworkFactory())
     for framework in [*small, *more]:  # health rows: series, advisories, signals
