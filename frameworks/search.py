@@ -19,7 +19,9 @@ Each database searches with what it has:
 - SQLite: an FTS5 table (``frameworks_search``) kept in step with
   Framework by triggers, which ``ensure_sqlite_index`` creates (the
   migration, and again after every ``migrate``: SQLite rebuilds a table
-  it alters, and the rebuilt table has no triggers).
+  it alters, and the rebuilt table has no triggers, nor any index the
+  model state does not declare). It creates the catalogue's stars and
+  downloads sort indexes too (PostgreSQL's are migration 0017's).
 - SQLite without FTS5, the fallback: substring matches.
 
 On SQLite both paths rank by tiers and suggest with difflib over the
@@ -102,6 +104,16 @@ _SQLITE_TRIGGERS = {
 }
 
 
+#: The catalogue's sorts by stars and downloads (``DESC NULLS LAST``, then
+#: name). SQLite puts NULLs first ascending, so a plain DESC index holds
+#: them last and its planner serves that order, and its reverse (the
+#: keyset's previous page), from it. Named as PostgreSQL's (migration 0017).
+SQLITE_INDEXES = {
+    "framework_by_stars": "(github_stars DESC, name)",
+    "framework_by_downloads": "(weekly_downloads DESC, name)",
+}
+
+
 def fts5_compiled(conn):
     """Whether this SQLite has FTS5 (most builds do; some distributions' do not)."""
     with conn.cursor() as cursor:
@@ -117,19 +129,24 @@ def fts5_compiled(conn):
 
 
 def ensure_sqlite_index(conn=connection):
-    """Create the FTS5 table and its triggers where missing, and rebuild the
-    table from Framework when a trigger was missing. Nothing on PostgreSQL
-    or without FTS5 (the fallback then searches)."""
-    if conn.vendor != "sqlite" or not fts5_compiled(conn):
+    """Create the sort indexes, the FTS5 table and its triggers where
+    missing, and rebuild the FTS5 table from Framework when a trigger was
+    missing. Nothing on PostgreSQL; no FTS5 table without FTS5 (the
+    fallback then searches)."""
+    if conn.vendor != "sqlite":
         return
     with conn.cursor() as cursor:
+        if "frameworks_framework" not in conn.introspection.table_names(cursor):
+            return
+        for name, columns in SQLITE_INDEXES.items():
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON frameworks_framework {columns}")
+        if not fts5_compiled(conn):
+            return
         cursor.execute(
             "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') AND name LIKE %s",
             [f"{SQLITE_TABLE}%"],
         )
         present = {row[0] for row in cursor.fetchall()}
-        if "frameworks_framework" not in conn.introspection.table_names(cursor):
-            return
         missing = [name for name in _SQLITE_TRIGGERS if name not in present]
         if SQLITE_TABLE in present and not missing:
             return

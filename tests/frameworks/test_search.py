@@ -146,3 +146,50 @@ def test_a_search_costs_the_same_queries_at_any_size(client, django_assert_max_n
         return len(captured)
 
     assert count(3) == count(40)
+
+
+def _sort_indexes():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = %s",
+            [Framework._meta.db_table],
+        )
+        return {row[0] for row in cursor.fetchall()} & set(search.SQLITE_INDEXES)
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_the_sort_indexes_a_table_rebuild_drops_come_back():
+    """Migration 0022 made them; the model state knows none, so a migration
+    that rebuilds the table drops them and post_migrate puts them back."""
+    assert _sort_indexes() == set(search.SQLITE_INDEXES)
+    try:
+        with connection.schema_editor() as editor:
+            editor._remake_table(Framework)  # what altering a column does on SQLite
+        assert _sort_indexes() == set()
+    finally:
+        search.ensure_sqlite_index(connection)  # what every migrate runs (post_migrate)
+    assert _sort_indexes() == set(search.SQLITE_INDEXES)
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    ("sort", "index"), [("-stars", "framework_by_stars"), ("-downloads", "framework_by_downloads")]
+)
+def test_sqlite_reads_the_sorts_by_stars_and_downloads_from_their_indexes(client, sort, index):
+    """``DESC NULLS LAST`` and the previous page's ``ASC NULLS FIRST`` are
+    the index's order, forwards and backwards: no sort of the whole table."""
+    FrameworkFactory.create_batch(30, github_stars=None, weekly_downloads=None)
+    FrameworkFactory.create_batch(30)
+    path = f"/frameworks/?sort={sort}"
+    for step in ("n.", "p.", None):  # the first page, the next, back to the previous
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(path).content.decode()
+        (page,) = [q["sql"] for q in queries if "LIMIT 25" in q["sql"]]
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + page)
+            plan = " ".join(row[-1] for row in cursor.fetchall())
+        assert f"USING INDEX {index}" in plan and "TEMP B-TREE" not in plan, plan
+        cursors = re.findall(r'href="\?cursor=([^"&]+)', html)
+        following = [c for c in cursors if c.startswith(step or "")]
+        path = f"/frameworks/?sort={sort}&cursor={following[0]}" if step else None
