@@ -148,28 +148,40 @@ def test_a_search_costs_the_same_queries_at_any_size(client, django_assert_max_n
     assert count(3) == count(40)
 
 
-def _sort_indexes():
+#: The indexes and triggers on Framework the model state does not know.
+SQLITE_EXTRAS = set(search.SQLITE_INDEXES) | {
+    f"{table}_{event}"
+    for table in (search.SQLITE_TABLE, search.SQLITE_NAMES)
+    for event in ("insert", "update", "delete")
+}
+
+
+def _sqlite_extras():
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = %s",
+            "SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = %s",
             [Framework._meta.db_table],
         )
-        return {row[0] for row in cursor.fetchall()} & set(search.SQLITE_INDEXES)
+        return {row[0] for row in cursor.fetchall()} & SQLITE_EXTRAS
 
 
 @sqlite_only
 @pytest.mark.django_db(transaction=True)
-def test_the_sort_indexes_a_table_rebuild_drops_come_back():
-    """Migration 0022 made them; the model state knows none, so a migration
-    that rebuilds the table drops them and post_migrate puts them back."""
-    assert _sort_indexes() == set(search.SQLITE_INDEXES)
+def test_the_indexes_and_triggers_a_table_rebuild_drops_come_back(catalogue):
+    """Migrations 0017 and 0022 made them; the model state knows none, so
+    a migration that rebuilds the table drops them and post_migrate puts
+    them back, with the FTS5 tables rebuilt."""
+    assert _sqlite_extras() == SQLITE_EXTRAS
     try:
         with connection.schema_editor() as editor:
             editor._remake_table(Framework)  # what altering a column does on SQLite
-        assert _sort_indexes() == set()
+        assert _sqlite_extras() == set()
+        Framework.objects.filter(slug="flask").update(name="Flasky", tagline="Sprockets")
     finally:
         search.ensure_sqlite_index(connection)  # what every migrate runs (post_migrate)
-    assert _sort_indexes() == set(search.SQLITE_INDEXES)
+    assert _sqlite_extras() == SQLITE_EXTRAS
+    assert found("sprockets") == ["Flasky"]
+    assert [f.slug for f in search.frameworks_matching("lasky")] == ["flask"]
 
 
 @sqlite_only
@@ -193,3 +205,19 @@ def test_sqlite_reads_the_sorts_by_stars_and_downloads_from_their_indexes(client
         cursors = re.findall(r'href="\?cursor=([^"&]+)', html)
         following = [c for c in cursors if c.startswith(step or "")]
         path = f"/frameworks/?sort={sort}&cursor={following[0]}" if step else None
+
+
+@sqlite_only
+def test_sqlite_finds_names_holding_the_text_from_the_trigram_table(catalogue):
+    """The same answers as the substring scan it replaces: kept in step by
+    its triggers, case folded, quotes literal; shorter texts scan."""
+    assert search.trigram_tokenizer()
+    FrameworkFactory(name='Say "Hi" Framework', slug="say-hi")
+    with CaptureQueriesContext(connection) as queries:
+        assert [f.slug for f in search.frameworks_matching("AGTAI")] == ["wagtail"]
+    assert "frameworks_names MATCH" in queries[1]["sql"]
+    assert [f.slug for f in search.frameworks_matching('"hi" fr')] == ["say-hi"]
+    assert [f.slug for f in search.frameworks_matching("ay-h")] == ["say-hi"]  # the slug's
+    Framework.objects.filter(slug="ninja").update(name="Django Ninja Extra")
+    assert [f.slug for f in search.frameworks_matching("nja ext")] == ["ninja"]
+    assert [f.slug for f in search.frameworks_matching("ja")] == ["django", "ninja"]
