@@ -126,23 +126,13 @@ def timed(client, path, before=lambda: None):
 
 def measure(path):
     """``(cold, miss)``, each ``timed()``'s triple."""
-    from django.test import Client, RequestFactory, override_settings
-
-    from core.cache import pages, store
+    from django.test import Client, override_settings
+    from scale import evicting  # bench/scale.py
 
     with override_settings(PAGE_CACHE=False):
         cold = timed(Client(HTTP_COOKIE="sessionid=bench-uncached", HTTP_HOST="127.0.0.1"), path)
-    key = pages.page_key(RequestFactory(HTTP_HOST="127.0.0.1").get(path))
-
-    def evict():
-        store.delete_many([key])
-
-    held, pages._pages = pages._pages, store.Held(0)  # the process holds no page
-    try:
-        with override_settings(PAGE_CACHE=True, PAGE_CACHE_FILL_RATE="1000000/m"):
-            miss = timed(Client(HTTP_HOST="127.0.0.1"), path, before=evict)
-    finally:
-        pages._pages = held
+    with evicting(path) as evict:
+        miss = timed(Client(HTTP_HOST="127.0.0.1"), path, before=evict)
     return cold, miss
 
 
