@@ -21,7 +21,9 @@ database is flushed first: never point it at a real catalogue.
 Figures go to docs/benchmarks/, under "Pages at scale (issue 30)".
 """
 
+import atexit
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -32,6 +34,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DEBUG", "1")  # templates and static files as in development
 os.environ.pop("REDIS_URL", None)  # the file cache, in a folder of this run's own
 os.environ["CACHE_DIR"] = tempfile.mkdtemp(prefix="pages-at-scale-")
+atexit.register(shutil.rmtree, os.environ["CACHE_DIR"], ignore_errors=True)
 
 PATHS = [
     "/",
