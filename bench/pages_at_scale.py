@@ -1,6 +1,17 @@
 """Pages at scale (issue 30): each page type's uncached time, queries and
 size with N frameworks, on the database of ``DATABASE_URL``. Print-only.
 
+Two figures per page, "cold / miss":
+
+- cold: nothing cached (``PAGE_CACHE`` off, which turns the data cache
+  and the shared holes off too, and a session cookie), every request
+  computes everything;
+- miss: what a page-cache miss costs a server with its cache on: an
+  anonymous request whose page was just evicted (from the shared cache
+  and the process), the data cache (the catalogue's choice lists...)
+  and the shared holes warm from the warm-up requests. The cache is
+  Django's file cache in a temporary folder (``REDIS_URL`` is ignored).
+
     DATABASE_URL=sqlite:////tmp/scale.sqlite3 .venv/bin/python bench/pages_at_scale.py 2000 20000
 
 It builds its own quick catalogue (frameworks in a few categories, one
@@ -10,15 +21,20 @@ database is flushed first: never point it at a real catalogue.
 Figures go to docs/benchmarks/, under "Pages at scale (issue 30)".
 """
 
+import atexit
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ["PAGE_CACHE"] = "0"
 os.environ.setdefault("DEBUG", "1")  # templates and static files as in development
+os.environ.pop("REDIS_URL", None)  # the file cache, in a folder of this run's own
+os.environ["CACHE_DIR"] = tempfile.mkdtemp(prefix="pages-at-scale-")
+atexit.register(shutil.rmtree, os.environ["CACHE_DIR"], ignore_errors=True)
 
 PATHS = [
     "/",
@@ -38,6 +54,7 @@ REQUESTS = int(os.environ.get("SCALE_REQUESTS", "15"))
 
 
 def build(total):
+    from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection
 
@@ -84,25 +101,42 @@ def build(total):
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # as autovacuum would after such a load
+    cache.clear()  # flush and bulk_create bumped no cache tag: nothing kept is exact
+
+
+def timed(client, path, before=lambda: None):
+    """(median ms, queries, bytes): ``REQUESTS`` requests after 3 warm-ups,
+    ``before()`` run ahead of each, and the queries of one (DEBUG's log)."""
+    from django.db import connection, reset_queries
+
+    for _ in range(3):
+        before()
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+    before()
+    response = client.get(path)
+    queries = connection.queries
+    times = []
+    for _ in range(REQUESTS):
+        before()
+        start = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.get("X-Cache") != "hit", path
+    reset_queries()
+    return statistics.median(times), len(queries), len(response.content)
 
 
 def measure(path):
-    from django.db import connection, reset_queries
-    from django.test import Client
+    """``(cold, miss)``, each ``timed()``'s triple."""
+    from django.test import Client, override_settings
+    from scale import evicting  # bench/scale.py
 
-    client = Client(HTTP_COOKIE="sessionid=bench-uncached", HTTP_HOST="127.0.0.1")
-    for _ in range(3):
-        response = client.get(path)
-        assert response.status_code == 200, (path, response.status_code)
-    client.get(path)
-    queries = connection.queries  # DEBUG=1 logs the last request's queries
-    times = []
-    for _ in range(REQUESTS):
-        start = time.perf_counter()
-        client.get(path)
-        times.append((time.perf_counter() - start) * 1000)
-    reset_queries()
-    return statistics.median(times), len(queries), len(response.content)
+    with override_settings(PAGE_CACHE=False):
+        cold = timed(Client(HTTP_COOKIE="sessionid=bench-uncached", HTTP_HOST="127.0.0.1"), path)
+    with evicting(path) as evict:
+        miss = timed(Client(HTTP_HOST="127.0.0.1"), path, before=evict)
+    return cold, miss
 
 
 def main(sizes):
@@ -113,7 +147,11 @@ def main(sizes):
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    print(f"database: {connection.vendor}, requests per page: {REQUESTS} (median)")
+    print(
+        f"database: {connection.vendor}, requests per page: {REQUESTS} (median), "
+        f"load average {' '.join(f'{n:.2f}' for n in os.getloadavg())}"
+    )
+    print("cells: cold / page-cache miss (data cache warm): ms, queries, size")
     results = {}
     for total in sizes:
         build(total)
@@ -121,12 +159,14 @@ def main(sizes):
     print("| page | " + " | ".join(f"{n:,} frameworks" for n in sizes) + " |")
     print("| --- |" + " --- |" * len(sizes))
     for path in PATHS:
-        cells = [
-            f"{results[n][path][0]:.1f} ms, {results[n][path][1]} q, "
-            f"{results[n][path][2] / 1000:.0f} KB"
-            for n in sizes
-        ]
+        cells = []
+        for n in sizes:
+            (cold_ms, cold_q, size), (miss_ms, miss_q, _) = results[n][path]
+            cells.append(
+                f"{cold_ms:.1f} / {miss_ms:.1f} ms, {cold_q} / {miss_q} q, {size / 1000:.0f} KB"
+            )
         print(f"| `{path}` | " + " | ".join(cells) + " |")
+    print(f"load average {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
 
 
 if __name__ == "__main__":

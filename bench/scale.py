@@ -11,10 +11,13 @@ picks "sqlite", "postgresql" or both) it runs, in a process of its own:
    of the same file, which changes nothing), then the members with their
    votes, follows and stacks (5 members and about 50 votes per framework:
    100,000 members and 1,000,000 votes at 20,000);
-2. every page type, uncached: the cache is cleared before each request
-   (the page, its holes and the data it reads), in this process with
-   Django's test client; the median of ``SCALE_RUNS`` requests (default 5),
-   the query count and the HTML's size;
+2. every page type, uncached, two ways, in this process with Django's
+   test client: cold, the cache cleared before each request (the page,
+   its holes and the data it reads), and a page-cache miss, only the
+   page evicted before each request (its holes and the data it reads
+   stay warm, as on a server whose page for this address is gone); the
+   median of ``SCALE_RUNS`` requests (default 5) each, the query count of
+   each and the HTML's size;
 3. the vote toggle: ``SCALE_VOTES`` toggles (default 300) through
    ``frameworks.services.toggle_vote`` by random members on random pros and
    cons, its p50 and p99;
@@ -30,6 +33,7 @@ Nothing leaves the machine: the databases are local, the cache is a
 temporary folder. ``docs/benchmarks/README.md`` describes the output.
 """
 
+import contextlib
 import json
 import os
 import statistics
@@ -128,14 +132,14 @@ def measure_site(size):
 
     result = {"size": size, "vendor": connection.vendor}
 
-    def timed(client, path):
+    def timed(client, path, before=cache.clear):
         times = []
         for _ in range(RUNS):
-            cache.clear()
+            before()
             start = time.perf_counter()
             response = client.get(path)
             times.append((time.perf_counter() - start) * 1000)
-        cache.clear()
+        before()
         with CaptureQueriesContext(connection) as queries:
             response = client.get(path)
         return {
@@ -145,8 +149,15 @@ def measure_site(size):
             "status": response.status_code,
         }
 
+    def missed(client, path):
+        """The page-cache miss: ``timed`` with the page alone evicted."""
+        with evicting(path) as evict:
+            client.get(path)  # fills the data and holes it reads
+            return timed(client, path, before=evict)
+
     anonymous = Client(HTTP_HOST="127.0.0.1")
     result["pages"] = {label: timed(anonymous, path) for label, path in PAGES}
+    result["missed"] = {label: missed(anonymous, path) for label, path in PAGES}
 
     users = list(
         get_user_model().objects.filter(username__startswith=synthetic.MEMBER_PREFIX)[:200]
@@ -171,6 +182,25 @@ def measure_site(size):
     curator.force_login(admin)
     result["admin"] = {label: timed(curator, path) for label, path in ADMIN}
     return result
+
+
+@contextlib.contextmanager
+def evicting(path, host="127.0.0.1"):
+    """Within it, each request for ``path`` misses the page cache: the
+    process holds no page, and ``evict()`` drops the one of ``path`` from the
+    shared cache; the data cache and the holes stay as they are. The fill
+    rate is lifted (a bench fills one address's entries at a crawler's pace)."""
+    from django.test import RequestFactory, override_settings
+
+    from core.cache import pages, store
+
+    key = pages.page_key(RequestFactory(HTTP_HOST=host).get(path))
+    held, pages._pages = pages._pages, store.Held(0)
+    try:
+        with override_settings(PAGE_CACHE=True, PAGE_CACHE_FILL_RATE="1000000/m"):
+            yield lambda: store.delete_many([key])
+    finally:
+        pages._pages = held
 
 
 def measure_admin():
@@ -296,9 +326,15 @@ def machine():
     return f"{os.cpu_count()} CPUs ({model}), {kb / 1024 / 1024:.0f} GiB RAM, load {load:.1f}"
 
 
-def cell(r):
+def cell(r, missed=None):
+    """Time, queries and size; with ``missed``, time and queries as "cold / miss"."""
     flag = "" if r["status"] == 200 else f" ({r['status']})"
-    return f"{r['ms']:.0f} ms, {r['queries']} q, {r['kb']:.0f} KB{flag}"
+    if missed is None:
+        return f"{r['ms']:.0f} ms, {r['queries']} q, {r['kb']:.0f} KB{flag}"
+    return (
+        f"{r['ms']:.0f} / {missed['ms']:.0f} ms, {r['queries']} / {missed['queries']} q, "
+        f"{r['kb']:.0f} KB{flag}"
+    )
 
 
 def table(vendor, results):
@@ -312,7 +348,7 @@ def table(vendor, results):
         print(f"| {label} | " + " | ".join(values) + " |")
 
     for label, path in PAGES:
-        row(f"`{path}`", [cell(r["pages"][label]) for r in results])
+        row(f"`{path}`", [cell(r["pages"][label], r["missed"][label]) for r in results])
     if "import" not in results[0]:  # --measure: a database built before
         results = [{**r, **BUILT_BEFORE} for r in results]
     row(
@@ -369,8 +405,8 @@ def main():
         return
     print(f"Machine: {machine()}")
     print(
-        f"Uncached pages: median of {RUNS} requests, the cache cleared before each; "
-        f"{VOTES} vote toggles"
+        f"Uncached pages: median of {RUNS} requests, cold (the cache cleared before each) "
+        f"/ a page-cache miss (the page evicted, its data warm); {VOTES} vote toggles"
     )
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as folder:
         subprocess.run(

@@ -17,9 +17,13 @@ Each database searches with what it has:
   from the stored column, and ``pg_trgm`` (``TrigramSimilarity`` and a
   trigram index on the name) for typos; migrations 0017 and 0021.
 - SQLite: an FTS5 table (``frameworks_search``) kept in step with
-  Framework by triggers, which ``ensure_sqlite_index`` creates (the
-  migration, and again after every ``migrate``: SQLite rebuilds a table
-  it alters, and the rebuilt table has no triggers).
+  Framework by triggers, and a trigram one of names and slugs for the
+  picker (``frameworks_names``), which ``ensure_sqlite_index`` creates
+  (migrations 0017 and 0022, and again after every ``migrate``: SQLite
+  rebuilds a table it alters, and the rebuilt table has no triggers, nor
+  any index the model state does not declare). It creates the
+  catalogue's stars and downloads sort indexes too (PostgreSQL's are
+  migration 0017's) and one on the slug's length for "did you mean".
 - SQLite without FTS5, the fallback: substring matches.
 
 On SQLite both paths rank by tiers and suggest with difflib over the
@@ -28,7 +32,9 @@ the reader's side.
 """
 
 import difflib
+import functools
 import re
+import sqlite3
 
 from django.contrib.postgres.search import (
     SearchQuery,
@@ -59,6 +65,7 @@ SUGGESTIONS = 3
 
 SEARCH_CONFIG = "english"
 SQLITE_TABLE = "frameworks_search"
+SQLITE_NAMES = "frameworks_names"
 
 
 def search_vector():
@@ -79,26 +86,55 @@ def stored_document():
     return RawSQL(f"{table}.{column}", [], output_field=SearchVectorField())
 
 
-# --- SQLite's FTS5 table ---------------------------------------------------------
+# --- SQLite's FTS5 tables ---------------------------------------------------------
 
-_SQLITE_TRIGGERS = {
-    f"{SQLITE_TABLE}_insert": f"""
+
+def _triggers(table, columns):
+    """The triggers keeping the FTS5 ``table`` of Framework's ``columns`` in step."""
+    names = ", ".join(columns)
+    new = ", ".join(f"new.{column}" for column in columns)
+    old = ", ".join(f"old.{column}" for column in columns)
+    return {
+        f"{table}_insert": f"""
         AFTER INSERT ON frameworks_framework BEGIN
-          INSERT INTO {SQLITE_TABLE}(rowid, name, tagline, description)
-          VALUES (new.id, new.name, new.tagline, new.description);
+          INSERT INTO {table}(rowid, {names})
+          VALUES (new.id, {new});
         END""",
-    f"{SQLITE_TABLE}_delete": f"""
+        f"{table}_delete": f"""
         AFTER DELETE ON frameworks_framework BEGIN
-          INSERT INTO {SQLITE_TABLE}({SQLITE_TABLE}, rowid, name, tagline, description)
-          VALUES ('delete', old.id, old.name, old.tagline, old.description);
+          INSERT INTO {table}({table}, rowid, {names})
+          VALUES ('delete', old.id, {old});
         END""",
-    f"{SQLITE_TABLE}_update": f"""
-        AFTER UPDATE OF name, tagline, description ON frameworks_framework BEGIN
-          INSERT INTO {SQLITE_TABLE}({SQLITE_TABLE}, rowid, name, tagline, description)
-          VALUES ('delete', old.id, old.name, old.tagline, old.description);
-          INSERT INTO {SQLITE_TABLE}(rowid, name, tagline, description)
-          VALUES (new.id, new.name, new.tagline, new.description);
+        f"{table}_update": f"""
+        AFTER UPDATE OF {names} ON frameworks_framework BEGIN
+          INSERT INTO {table}({table}, rowid, {names})
+          VALUES ('delete', old.id, {old});
+          INSERT INTO {table}(rowid, {names})
+          VALUES (new.id, {new});
         END""",
+    }
+
+
+#: The FTS5 tables, each ``(columns, tokenizer)``: the catalogue's search
+#: over words, and the picker's over any three characters or more of a name
+#: or slug (``trigram``, SQLite 3.34 and later).
+_FTS5_TABLES = {
+    SQLITE_TABLE: (("name", "tagline", "description"), None),
+    SQLITE_NAMES: (("name", "slug"), "trigram"),
+}
+
+
+#: Indexes the model state does not declare. The catalogue's sorts by
+#: stars and downloads (``DESC NULLS LAST``, then name): SQLite puts NULLs
+#: first ascending, so a plain DESC index holds them last and its planner
+#: serves that order, and its reverse (the keyset's previous page), from
+#: it. Named as PostgreSQL's (migration 0017).
+SQLITE_INDEXES = {
+    "framework_by_stars": "(github_stars DESC, name)",
+    "framework_by_downloads": "(weekly_downloads DESC, name)",
+    # "Did you mean" reads the names of about the typed text's length, from
+    # this index alone: less than the table even when all are of that length.
+    "framework_slug_length": "(length(slug), slug, name, is_published)",
 }
 
 
@@ -116,39 +152,61 @@ def fts5_compiled(conn):
         return True
 
 
+@functools.cache
+def trigram_tokenizer():
+    """Whether this process's SQLite library has FTS5's trigram tokenizer
+    (asked of a connection of its own: no query in a request's log)."""
+    try:
+        sqlite3.connect(":memory:").execute(
+            "CREATE VIRTUAL TABLE probe USING fts5(x, tokenize='trigram')"
+        )
+    except sqlite3.Error:
+        return False
+    return True
+
+
 def ensure_sqlite_index(conn=connection):
-    """Create the FTS5 table and its triggers where missing, and rebuild the
-    table from Framework when a trigger was missing. Nothing on PostgreSQL
-    or without FTS5 (the fallback then searches)."""
-    if conn.vendor != "sqlite" or not fts5_compiled(conn):
+    """Create the sort indexes, the FTS5 tables and their triggers where
+    missing, and rebuild an FTS5 table from Framework when a trigger of it
+    was missing. Nothing on PostgreSQL; no FTS5 table without FTS5 (the
+    fallback then searches), no names table without the trigram tokenizer
+    (the picker then scans)."""
+    if conn.vendor != "sqlite":
         return
     with conn.cursor() as cursor:
-        cursor.execute(
-            "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') AND name LIKE %s",
-            [f"{SQLITE_TABLE}%"],
-        )
-        present = {row[0] for row in cursor.fetchall()}
         if "frameworks_framework" not in conn.introspection.table_names(cursor):
             return
-        missing = [name for name in _SQLITE_TRIGGERS if name not in present]
-        if SQLITE_TABLE in present and not missing:
+        for name, columns in SQLITE_INDEXES.items():
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON frameworks_framework {columns}")
+        if not fts5_compiled(conn):
             return
-        cursor.execute(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {SQLITE_TABLE} USING fts5("
-            "name, tagline, description, content='frameworks_framework', content_rowid='id')"
-        )
-        for name in missing:
-            cursor.execute(f"CREATE TRIGGER {name} {_SQLITE_TRIGGERS[name]}")
-        cursor.execute(f"INSERT INTO {SQLITE_TABLE}({SQLITE_TABLE}) VALUES ('rebuild')")
+        cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
+        present = {row[0] for row in cursor.fetchall()}
+        for table, (columns, tokenizer) in _FTS5_TABLES.items():
+            if tokenizer == "trigram" and not trigram_tokenizer():
+                continue
+            triggers = _triggers(table, columns)
+            missing = [name for name in triggers if name not in present]
+            if table in present and not missing:
+                continue
+            options = f", tokenize='{tokenizer}'" if tokenizer else ""
+            cursor.execute(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5({', '.join(columns)}, "
+                f"content='frameworks_framework', content_rowid='id'{options})"
+            )
+            for name in missing:
+                cursor.execute(f"CREATE TRIGGER {name} {triggers[name]}")
+            cursor.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
 
 
 def drop_sqlite_index(conn=connection):
     if conn.vendor != "sqlite":
         return
     with conn.cursor() as cursor:
-        for name in _SQLITE_TRIGGERS:
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-        cursor.execute(f"DROP TABLE IF EXISTS {SQLITE_TABLE}")
+        for table, (columns, _) in _FTS5_TABLES.items():
+            for name in _triggers(table, columns):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def sqlite_index_ready():
@@ -296,23 +354,51 @@ def frameworks_matching(text, limit=NAME_MATCHES):
     """Published frameworks for what a reader is typing: those whose slug
     starts with it first, then those whose name or slug holds it, each
     group by name, then close names for a misspelling; at most ``limit``.
-    The prefix query reads the slug's unique index (on PostgreSQL its
-    ``varchar_pattern_ops`` twin); the others run only when the earlier
-    ones leave room."""
+    The others run only when the earlier ones leave room, and each reads
+    an index: the prefix the slug's unique index (on PostgreSQL its
+    ``varchar_pattern_ops`` twin); on SQLite the names inside the trigram
+    table (three characters or more)."""
     text = visible_text(text)[:NAME_LENGTH]
     key = slugify(text)
     if not text:
         return []
     published = Framework.objects.published().only("pk", "name", "slug").order_by("name")
-    found = list(published.filter(slug__startswith=key)[:limit]) if key else []
+    found = list(published.filter(_slug_prefix(key))[:limit]) if key else []
     if len(found) < limit:
-        inside = Q(name__icontains=text) | (Q(slug__contains=key) if key else Q())
-        found += published.filter(inside).exclude(pk__in=[f.pk for f in found])[
-            : limit - len(found)
-        ]
+        inside = published.filter(
+            Q(name__icontains=text) | (Q(slug__contains=key) if key else Q())
+        ).exclude(pk__in=[f.pk for f in found])
+        found += _inside_names(inside, text, key)[: limit - len(found)]
     if not found and key:
         found = close_names([text])[text]
     return found
+
+
+def _slug_prefix(key):
+    """Slugs starting with ``key``. SQLite's ``LIKE`` ignores case, so no
+    index serves it; slugs are lowercase (a check constraint, as
+    ``slugify``'s keys), so the same slugs are a range of the unique index."""
+    if connection.vendor == "sqlite":
+        return Q(slug__gte=key, slug__lt=key[:-1] + chr(ord(key[-1]) + 1))
+    return Q(slug__startswith=key)
+
+
+def _inside_names(queryset, text, key):
+    """``queryset`` (names holding ``text``, slugs ``key``), on SQLite
+    narrowed first to the rows the trigram table finds: the same rows, its
+    matches a superset (it folds case as ``LIKE`` does and beyond ASCII)
+    that the conditions then hold to. Shorter texts scan."""
+    terms = [(column, value) for column, value in (("name", text), ("slug", key)) if value]
+    if connection.vendor != "sqlite" or not trigram_tokenizer():
+        return queryset
+    if any(len(value) < 3 for _, value in terms):
+        return queryset
+    query = " OR ".join(
+        f'{column} : "{phrase}"' for column, phrase in ((c, v.replace('"', '""')) for c, v in terms)
+    )
+    return queryset.filter(
+        pk__in=RawSQL(f"SELECT rowid FROM {SQLITE_NAMES} WHERE {SQLITE_NAMES} MATCH %s", [query])
+    )
 
 
 def frameworks_named(texts):

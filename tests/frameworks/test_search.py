@@ -146,3 +146,78 @@ def test_a_search_costs_the_same_queries_at_any_size(client, django_assert_max_n
         return len(captured)
 
     assert count(3) == count(40)
+
+
+#: The indexes and triggers on Framework the model state does not know.
+SQLITE_EXTRAS = set(search.SQLITE_INDEXES) | {
+    f"{table}_{event}"
+    for table in (search.SQLITE_TABLE, search.SQLITE_NAMES)
+    for event in ("insert", "update", "delete")
+}
+
+
+def _sqlite_extras():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = %s",
+            [Framework._meta.db_table],
+        )
+        return {row[0] for row in cursor.fetchall()} & SQLITE_EXTRAS
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_the_indexes_and_triggers_a_table_rebuild_drops_come_back(catalogue):
+    """Migrations 0017 and 0022 made them; the model state knows none, so
+    a migration that rebuilds the table drops them and post_migrate puts
+    them back, with the FTS5 tables rebuilt."""
+    assert _sqlite_extras() == SQLITE_EXTRAS
+    try:
+        with connection.schema_editor() as editor:
+            editor._remake_table(Framework)  # what altering a column does on SQLite
+        assert _sqlite_extras() == set()
+        Framework.objects.filter(slug="flask").update(name="Flasky", tagline="Sprockets")
+    finally:
+        search.ensure_sqlite_index(connection)  # what every migrate runs (post_migrate)
+    assert _sqlite_extras() == SQLITE_EXTRAS
+    assert found("sprockets") == ["Flasky"]
+    assert [f.slug for f in search.frameworks_matching("lasky")] == ["flask"]
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    ("sort", "index"), [("-stars", "framework_by_stars"), ("-downloads", "framework_by_downloads")]
+)
+def test_sqlite_reads_the_sorts_by_stars_and_downloads_from_their_indexes(client, sort, index):
+    """``DESC NULLS LAST`` and the previous page's ``ASC NULLS FIRST`` are
+    the index's order, forwards and backwards: no sort of the whole table."""
+    FrameworkFactory.create_batch(30, github_stars=None, weekly_downloads=None)
+    FrameworkFactory.create_batch(30)
+    path = f"/frameworks/?sort={sort}"
+    for step in ("n.", "p.", None):  # the first page, the next, back to the previous
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(path).content.decode()
+        (page,) = [q["sql"] for q in queries if "LIMIT 25" in q["sql"]]
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + page)
+            plan = " ".join(row[-1] for row in cursor.fetchall())
+        assert f"USING INDEX {index}" in plan and "TEMP B-TREE" not in plan, plan
+        cursors = re.findall(r'href="\?cursor=([^"&]+)', html)
+        following = [c for c in cursors if c.startswith(step or "")]
+        path = f"/frameworks/?sort={sort}&cursor={following[0]}" if step else None
+
+
+@sqlite_only
+def test_sqlite_finds_names_holding_the_text_from_the_trigram_table(catalogue):
+    """The same answers as the substring scan it replaces: kept in step by
+    its triggers, case folded, quotes literal; shorter texts scan."""
+    assert search.trigram_tokenizer()
+    FrameworkFactory(name='Say "Hi" Framework', slug="say-hi")
+    with CaptureQueriesContext(connection) as queries:
+        assert [f.slug for f in search.frameworks_matching("AGTAI")] == ["wagtail"]
+    assert "frameworks_names MATCH" in queries[1]["sql"]
+    assert [f.slug for f in search.frameworks_matching('"hi" fr')] == ["say-hi"]
+    assert [f.slug for f in search.frameworks_matching("ay-h")] == ["say-hi"]  # the slug's
+    Framework.objects.filter(slug="ninja").update(name="Django Ninja Extra")
+    assert [f.slug for f in search.frameworks_matching("nja ext")] == ["ninja"]
+    assert [f.slug for f in search.frameworks_matching("ja")] == ["django", "ninja"]
