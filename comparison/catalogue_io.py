@@ -89,6 +89,7 @@ import contextlib
 import datetime
 import hashlib
 import json
+import operator
 import re
 
 from django.core.exceptions import ValidationError
@@ -776,10 +777,11 @@ def _write_history(model, objs, kind):
     (``core.history``): by no one, for the import's reason."""
     now = timezone.now()
     names = [field.attname for field in model.tracked_fields]
+    get = operator.attrgetter(*names)
     insert_values(
         model,
         ["history_date", "history_type", "history_change_reason", *names],
-        [[now, kind, FILE_IMPORT, *(getattr(obj, name) for name in names)] for obj in objs],
+        [(now, kind, FILE_IMPORT, *get(obj)) for obj in objs],
     )
 
 
