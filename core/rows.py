@@ -138,16 +138,18 @@ def _statement(alias, model, names, conditions):
 
 def insert(model, objs):
     """INSERT ``objs`` (new instances of ``model``) as ``bulk_create`` would,
-    and set their primary keys: ``pre_save`` runs for the fields that fill
-    themselves in (``auto_now``, ``auto_now_add``), and values go through
-    the ORM's conversions. No signals, as ``bulk_create``."""
+    and set their primary keys: the fields that fill themselves in
+    (``auto_now``, ``auto_now_add``) take the value ``pre_save`` gives the
+    first, all alike (converted once, not once per row), and values go
+    through the ORM's conversions. No signals, as ``bulk_create``."""
     fields = _insert_fields(model)
     filled = [
         f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
     ]
-    for obj in objs:
-        for field in filled:
-            field.pre_save(obj, True)
+    for field in filled if objs else ():
+        value = field.pre_save(objs[0], True)
+        for obj in objs:
+            setattr(obj, field.attname, value)
     names = [f.attname for f in fields]
     keys = insert_values(model, names, list(map(_getter(names), objs)))
     connection = connections[router.db_for_write(model)]
