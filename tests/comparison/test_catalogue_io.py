@@ -136,6 +136,18 @@ def test_a_curated_comparisons_frameworks_and_differences_are_the_files(demo, tm
     assert catalogue_io.import_catalogue(catalogue_io.dumps(document))["updated"] == 0
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+@pytest.mark.parametrize(
+    ("name", "read"), [("Bell\x07 \\b\\u0000", "Bell \\b\\u0000"), ("Plain \\b", "Plain \\b")]
+)
+def test_the_text_policy_reads_escaped_controls_in_any_encoding(encoding, name, read):
+    document = {"format": "stackcompare-catalogue", "version": 2, "categories": [{"name": name}]}
+
+    parsed = catalogue_io.parse(json.dumps(document).encode(encoding))
+
+    assert parsed["categories"][0]["name"] == read
+
+
 def test_each_row_counts_once_in_the_summary(demo, tmp_path):
     path = export(tmp_path)
     document = json.loads(path.read_text())
