@@ -609,7 +609,8 @@ class _Rows:
             signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
         )
         self.fields = {f.name: f for f in model._meta.concrete_fields}
-        self.defaults = {}  # names given -> fields not given (build())
+        #: names given -> the other fields' defaults (build())
+        self.defaults = {}
         #: [(field, memo or None, longest URL checked per site or 0)]: what
         #: clean_fields() checks.
         self.checked = None
@@ -653,13 +654,18 @@ class _Rows:
         given = (*lookup, *values)
         missing = self.defaults.get(given)
         if missing is None:
-            missing = self.defaults[given] = [
-                f for f in self.fields.values() if f.name not in given
-            ]
+            fields = [f for f in self.fields.values() if f.name not in given]
+            # A default that is no callable is the same object every time.
+            missing = self.defaults[given] = (
+                {f.attname: f.get_default() for f in fields if not _computed(f)},
+                [f for f in fields if _computed(f)],
+            )
+        constant, computed = missing
         obj = self.model.__new__(self.model)
         obj._state = ModelState()
         attrs = obj.__dict__
-        for field in missing:
+        attrs.update(constant)
+        for field in computed:
             attrs[field.attname] = field.get_default()
         for name, value in (*lookup.items(), *values.items()):
             field = self.fields[name]
@@ -756,6 +762,11 @@ class _Rows:
                     write([obj])
             except IntegrityError as error:
                 raise CatalogueError(f"{where}: the database refused it: {error}") from None
+
+
+def _computed(field):
+    """Whether ``field.get_default()`` may give a new value each call."""
+    return field.has_default() and callable(field.default)
 
 
 def _memoised(field):
