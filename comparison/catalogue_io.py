@@ -87,6 +87,7 @@ import base64
 import binascii
 import contextlib
 import datetime
+import gc
 import hashlib
 import json
 import operator
@@ -1258,14 +1259,30 @@ def import_catalogue(raw, progress=None):
     All or nothing: any error rolls the whole import back. ``progress``,
     if given, is called as ``progress(stage, frameworks done, total)`` every
     ``PROGRESS_EVERY`` frameworks of a long import."""
-    data = parse(raw)
-    importer = _Importer(data, progress)
-    try:
-        with _big_page_cache(), transaction.atomic(), importing(FILE_IMPORT), bumping_once():
-            importer.run()
-    except IntegrityError as error:
-        raise CatalogueError(f"The database refused the file: {error}") from None
+    with _no_cycle_collection():
+        data = parse(raw)
+        importer = _Importer(data, progress)
+        try:
+            with _big_page_cache(), transaction.atomic(), importing(FILE_IMPORT), bumping_once():
+                importer.run()
+        except IntegrityError as error:
+            raise CatalogueError(f"The database refused the file: {error}") from None
     return importer.stats
+
+
+@contextlib.contextmanager
+def _no_cycle_collection():
+    """Python's cycle collector off while an import builds millions of
+    objects that all stay alive until it ends: each full collection walked
+    them all again (a tenth of the CPU at 2,000 frameworks). Only import
+    commands call the import; the collector is back on when it ends."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @contextlib.contextmanager
