@@ -87,8 +87,10 @@ import base64
 import binascii
 import contextlib
 import datetime
+import gc
 import hashlib
 import json
+import operator
 import re
 
 from django.core.exceptions import ValidationError
@@ -109,16 +111,18 @@ from frameworks.models import Category, Framework, ProCon, Vote
 from frameworks.services import recount_framework_votes, recount_votes
 from stats.models import ReleaseSeries, StatSnapshot
 
+from . import cache as comparison_tags
 from .models import (
     Assessment,
     Comparison,
+    ComparisonEntry,
     Criterion,
     Difference,
     framework_set_key,
     range_error,
     version_key,
 )
-from .services import set_comparison_frameworks
+from .services import check_comparison_frameworks
 
 FORMAT = "stackcompare-catalogue"
 VERSION = 2
@@ -509,8 +513,27 @@ def parse(raw):
             f"This catalogue file has format version {json.dumps(version)}; "
             f"this site reads versions {' and '.join(map(str, READS))}."
         )
-    _apply_text_policy(data)
+    if _may_hold_controls(raw):
+        _apply_text_policy(data)
     return data
+
+
+#: How a JSON text holds a C0 control character or a lone surrogate in a
+#: UTF-8 file: escaped (``\u0000`` to ``\u001f``, ``\b``, ``\f``, ``\ud800``
+#: to ``\udfff``). The parser refuses controls unescaped, and UTF-8 cannot
+#: carry a surrogate.
+_ESCAPED_CONTROL = re.compile(rb"\\(?:[bf]|u00[01]|u[dD][89a-fA-F])")
+
+
+def _may_hold_controls(raw):
+    """False when no text of the file can hold what the text policy changes
+    or refuses: a UTF-8 file without such escapes (most: tab, LF and CR
+    escapes are none). It then skips the policy's walk over every text, an
+    eighth of an import's CPU. (An escaped backslash before such letters
+    walks it for nothing.)"""
+    if isinstance(raw, str) or json.detect_encoding(raw) not in ("utf-8", "utf-8-sig"):
+        return True
+    return _ESCAPED_CONTROL.search(raw) is not None
 
 
 def _apply_text_policy(data):
@@ -587,7 +610,8 @@ class _Rows:
             signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
         )
         self.fields = {f.name: f for f in model._meta.concrete_fields}
-        self.defaults = {}  # names given -> fields not given (build())
+        #: names given -> the other fields' defaults (build())
+        self.defaults = {}
         #: [(field, memo or None, longest URL checked per site or 0)]: what
         #: clean_fields() checks.
         self.checked = None
@@ -631,13 +655,18 @@ class _Rows:
         given = (*lookup, *values)
         missing = self.defaults.get(given)
         if missing is None:
-            missing = self.defaults[given] = [
-                f for f in self.fields.values() if f.name not in given
-            ]
+            fields = [f for f in self.fields.values() if f.name not in given]
+            # A default that is no callable is the same object every time.
+            missing = self.defaults[given] = (
+                {f.attname: f.get_default() for f in fields if not _computed(f)},
+                [f for f in fields if _computed(f)],
+            )
+        constant, computed = missing
         obj = self.model.__new__(self.model)
         obj._state = ModelState()
         attrs = obj.__dict__
-        for field in missing:
+        attrs.update(constant)
+        for field in computed:
             attrs[field.attname] = field.get_default()
         for name, value in (*lookup.items(), *values.items()):
             field = self.fields[name]
@@ -694,7 +723,7 @@ class _Rows:
             raise ValidationError(errors)
 
     def flush(self):
-        """Write what ``put()`` collected; the touched rows' framework ids."""
+        """Write what ``put()`` collected; the rows written."""
         created = [(self.found[key], where) for key, where in self.new.items()]
         changed = [(self.found[key], where) for key, (where, _) in self.changed.items()]
         fields = sorted({name for _, names in self.changed.values() for name in names})
@@ -716,9 +745,8 @@ class _Rows:
                 [self.found[k] for k, (_, names) in self.changed.items() if names & recorded],
                 "~",
             )
-        touched = {_framework_id(obj) for obj, _ in (*created, *changed)}
         self.new, self.changed = {}, {}
-        return touched
+        return [obj for obj, _ in (*created, *changed)]
 
     def _write(self, batch, write):
         try:
@@ -735,6 +763,11 @@ class _Rows:
                     write([obj])
             except IntegrityError as error:
                 raise CatalogueError(f"{where}: the database refused it: {error}") from None
+
+
+def _computed(field):
+    """Whether ``field.get_default()`` may give a new value each call."""
+    return field.has_default() and callable(field.default)
 
 
 def _memoised(field):
@@ -776,15 +809,17 @@ def _write_history(model, objs, kind):
     (``core.history``): by no one, for the import's reason."""
     now = timezone.now()
     names = [field.attname for field in model.tracked_fields]
+    get = operator.attrgetter(*names)
     insert_values(
         model,
         ["history_date", "history_type", "history_change_reason", *names],
-        [[now, kind, FILE_IMPORT, *(getattr(obj, name) for name in names)] for obj in objs],
+        [(now, kind, FILE_IMPORT, *get(obj)) for obj in objs],
     )
 
 
-def _framework_id(obj):
-    return obj.pk if isinstance(obj, Framework) else obj.framework_id
+def _frameworks(objs):
+    """The ids of the frameworks of rows written (frameworks or their rows)."""
+    return {obj.pk if isinstance(obj, Framework) else obj.framework_id for obj in objs}
 
 
 class _Importer:
@@ -853,7 +888,7 @@ class _Importer:
         for done, row in enumerate(rows, start=1):
             self.load_framework(row)
             self.progress("read", done, total)
-        self.touched |= self.framework_rows.flush()
+        self.touched |= _frameworks(self.framework_rows.flush())
         self.snapshots = _Rows(
             self,
             StatSnapshot,
@@ -900,9 +935,9 @@ class _Importer:
             self.load_procons(row)
             self.progress("checked", done, total)
         for rows_of in (self.snapshots, self.series, self.assessments):
-            self.touched |= rows_of.flush()
+            self.touched |= _frameworks(rows_of.flush())
         updated = [self.procons.found[key] for key in self.procons.changed]
-        voted_on = self.procons.flush()
+        voted_on = _frameworks(self.procons.flush())
         self.touched |= voted_on
         for batch in _chunks(updated, 5000):
             # Exact even if a member voted while this ran: baseline + rows.
@@ -911,8 +946,7 @@ class _Importer:
         # The frameworks' sums, with the pros and cons this import created.
         recount_framework_votes(voted_on)
         self.progress("written", total, total)
-        for row in self.doc.items("comparisons"):
-            self.load_comparison(row)
+        self.load_comparisons()
         # Rows written in bulk sent no signals: their pages, said here. No
         # page can show a framework this import created but through the
         # lists of all frameworks.
@@ -1122,53 +1156,95 @@ class _Importer:
                     item.where,
                 )
 
-    def load_comparison(self, row):
-        slug = row.text("slug", required=True)
-        frameworks = [self.framework(s, row, "frameworks") for s in row.slugs("frameworks")]
-        values = {
-            "title": row.text("title", required=True),
-            "intro": row.text("intro"),
-            "summary": row.text("summary"),
-        }
-        if not Comparison.objects.filter(slug=slug).exists():
-            # Published once it holds its frameworks (a constraint).
-            values["is_published"] = False
-        comparison = self.upsert(Comparison, {"slug": slug}, values, row.where)
-        current = [e.framework_id for e in comparison.entries.order_by("position")]
-        if current != [f.pk for f in frameworks] or not comparison.is_published:
-            taken = (
-                Comparison.objects.published()
-                .filter(framework_key=framework_set_key(frameworks))
-                .exclude(pk=comparison.pk)
-                .first()
-            )
-            if taken is not None:
-                row.fail(
-                    f'the published comparison "{taken.slug}" already holds them', "frameworks"
-                )
+    def load_comparisons(self):
+        """The curated comparisons, their frameworks and differences, written
+        in bulk as the frameworks' rows (one by one through ``save()`` and
+        ``full_clean()``, 400 of them took 13 to 43 s at 20,000 frameworks:
+        some 25 statements each). Their pages are said stale here."""
+        comparisons = _Rows(self, Comparison, Comparison.objects.all(), key=lambda c: c.slug)
+        slugs = {c.pk: c.slug for c in comparisons.found.values()}
+        differences = _Rows(
+            self,
+            Difference,
+            Difference.objects.all(),
+            key=lambda d: (slugs[d.comparison_id], d.criterion_id),
+            unchecked=["comparison", "criterion"],
+        )
+        current = {}
+        for comparison_id, framework_id in ComparisonEntry.objects.order_by(
+            "comparison", "position"
+        ).values_list("comparison", "framework"):
+            current.setdefault(comparison_id, []).append(framework_id)
+        #: Which published comparison holds each set of frameworks, as the
+        #: file's entries are read (a later one may not take an earlier's).
+        holders = {c.framework_key: c.slug for c in comparisons.found.values() if c.is_published}
+        wanted = {}  # slug -> frameworks, in file order
+        kept = set()  # the differences the file lists
+        for row in self.doc.items("comparisons"):
+            slug = row.text("slug", required=True)
+            frameworks = [self.framework(s, row, "frameworks") for s in row.slugs("frameworks")]
             try:
-                set_comparison_frameworks(comparison, frameworks)
+                check_comparison_frameworks(frameworks)
             except ValidationError as error:
                 row.fail(_messages(error), "frameworks")
-            if not comparison.is_published:
-                comparison.is_published = True
-                comparison.save()
-        wanted = {}
-        for item in row.items("differences"):
-            criterion = self.criterion(item.text("criterion", required=True), item, "criterion")
-            if criterion.pk in wanted:
-                item.fail("names a criterion twice in this comparison", "criterion")
-            wanted[criterion.pk] = self.upsert(
-                Difference,
-                {"comparison": comparison, "criterion": criterion},
+            framework_key = framework_set_key(frameworks)
+            holder = holders.get(framework_key, slug)
+            if holder != slug:
+                row.fail(f'the published comparison "{holder}" already holds them', "frameworks")
+            holders = {k: v for k, v in holders.items() if v != slug} | {framework_key: slug}
+            comparison = comparisons.put(
+                slug,
+                {"slug": slug},
                 {
-                    "text": item.text("text", required=True),
-                    "position": item.integer("position", null=False),
+                    "title": row.text("title", required=True),
+                    "intro": row.text("intro"),
+                    "summary": row.text("summary"),
+                    "framework_key": framework_key,
+                    "is_published": True,
                 },
-                item.where,
+                row.where,
             )
-        for stale in comparison.differences.exclude(criterion__in=list(wanted)):
-            stale.delete()
+            wanted[slug] = frameworks
+            criteria = set()
+            for item in row.items("differences"):
+                criterion = self.criterion(item.text("criterion", required=True), item, "criterion")
+                if criterion.pk in criteria:
+                    item.fail("names a criterion twice in this comparison", "criterion")
+                criteria.add(criterion.pk)
+                kept.add((slug, criterion.pk))
+                differences.put(
+                    (slug, criterion.pk),
+                    {"comparison": comparison, "criterion": criterion},
+                    {
+                        "text": item.text("text", required=True),
+                        "position": item.integer("position", null=False),
+                    },
+                    item.where,
+                )
+        touched = {c.pk for c in comparisons.flush()}
+        for key in differences.new:  # their comparison may have been new too
+            difference = differences.found[key]
+            difference.comparison_id = difference.comparison.pk
+        touched |= {d.comparison_id for d in differences.flush()}
+        for key, stale in differences.found.items():
+            if key[0] in wanted and key not in kept:
+                stale.delete()  # rare: one by one, with their history and signals
+        moved = {
+            comparisons.found[slug].pk: frameworks
+            for slug, frameworks in wanted.items()
+            if current.get(comparisons.found[slug].pk) != [f.pk for f in frameworks]
+        }
+        ComparisonEntry.objects.filter(comparison__in=list(moved)).delete()
+        ComparisonEntry.objects.bulk_create(
+            ComparisonEntry(comparison_id=pk, framework=f, position=i)
+            for pk, frameworks in moved.items()
+            for i, f in enumerate(frameworks, start=1)
+        )
+        touched |= set(moved)
+        if touched:
+            bump_on_commit(
+                comparison_tags.COMPARISONS, *map(comparison_tags.comparison_history, touched)
+            )
 
 
 def _messages(error):
@@ -1183,14 +1259,30 @@ def import_catalogue(raw, progress=None):
     All or nothing: any error rolls the whole import back. ``progress``,
     if given, is called as ``progress(stage, frameworks done, total)`` every
     ``PROGRESS_EVERY`` frameworks of a long import."""
-    data = parse(raw)
-    importer = _Importer(data, progress)
-    try:
-        with _big_page_cache(), transaction.atomic(), importing(FILE_IMPORT), bumping_once():
-            importer.run()
-    except IntegrityError as error:
-        raise CatalogueError(f"The database refused the file: {error}") from None
+    with _no_cycle_collection():
+        data = parse(raw)
+        importer = _Importer(data, progress)
+        try:
+            with _big_page_cache(), transaction.atomic(), importing(FILE_IMPORT), bumping_once():
+                importer.run()
+        except IntegrityError as error:
+            raise CatalogueError(f"The database refused the file: {error}") from None
     return importer.stats
+
+
+@contextlib.contextmanager
+def _no_cycle_collection():
+    """Python's cycle collector off while an import builds millions of
+    objects that all stay alive until it ends: each full collection walked
+    them all again (a tenth of the CPU at 2,000 frameworks). Only import
+    commands call the import; the collector is back on when it ends."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @contextlib.contextmanager

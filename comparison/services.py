@@ -12,13 +12,18 @@ from .models import (
 )
 
 
-def set_comparison_frameworks(comparison: Comparison, frameworks) -> None:
-    """Replace a comparison's frameworks with ``frameworks`` in that order."""
-    frameworks = list(frameworks)
+def check_comparison_frameworks(frameworks) -> None:
+    """ValidationError unless ``frameworks`` can be a comparison's."""
     if len({f.pk for f in frameworks}) != len(frameworks):
         raise ValidationError("A framework can appear only once in a comparison.")
     if not holds_framework_count(len(frameworks)):
         raise ValidationError(f"A comparison holds {FRAMEWORK_RANGE} frameworks.")
+
+
+def set_comparison_frameworks(comparison: Comparison, frameworks) -> None:
+    """Replace a comparison's frameworks with ``frameworks`` in that order."""
+    frameworks = list(frameworks)
+    check_comparison_frameworks(frameworks)
     with transaction.atomic():
         comparison.framework_key = framework_set_key(frameworks)
         comparison.save()

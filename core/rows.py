@@ -17,6 +17,8 @@ each statement value by value than the database spent running it.
 
 import contextlib
 import functools
+import itertools
+import operator
 
 from django.db import connections, models, router
 
@@ -136,21 +138,20 @@ def _statement(alias, model, names, conditions):
 
 def insert(model, objs):
     """INSERT ``objs`` (new instances of ``model``) as ``bulk_create`` would,
-    and set their primary keys: ``pre_save`` runs for the fields that fill
-    themselves in (``auto_now``, ``auto_now_add``), and values go through
-    the ORM's conversions. No signals, as ``bulk_create``."""
+    and set their primary keys: the fields that fill themselves in
+    (``auto_now``, ``auto_now_add``) take the value ``pre_save`` gives the
+    first, all alike (converted once, not once per row), and values go
+    through the ORM's conversions. No signals, as ``bulk_create``."""
     fields = _insert_fields(model)
     filled = [
         f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
     ]
-    for obj in objs:
-        for field in filled:
-            field.pre_save(obj, True)
-    keys = insert_values(
-        model,
-        [f.attname for f in fields],
-        [[getattr(obj, f.attname) for f in fields] for obj in objs],
-    )
+    for field in filled if objs else ():
+        value = field.pre_save(objs[0], True)
+        for obj in objs:
+            setattr(obj, field.attname, value)
+    names = [f.attname for f in fields]
+    keys = insert_values(model, names, list(map(_getter(names), objs)))
     connection = connections[router.db_for_write(model)]
     for obj, key in zip(objs, keys, strict=True):
         obj.pk = key
@@ -194,7 +195,7 @@ def insert_values(model, names, rows):
         else:
             one = "(" + ", ".join(["%s"] * len(fields)) + ")"
             sql = head + "VALUES " + ", ".join([one] * len(batch))
-            params = [value for row in zip(*columns, strict=True) for value in row]
+            params = list(itertools.chain.from_iterable(zip(*columns, strict=True)))
         with connection.cursor() as statement:
             statement.execute(sql + returning, params)
             keys.extend(key for (key,) in statement.fetchall())
@@ -202,23 +203,33 @@ def insert_values(model, names, rows):
 
 
 def _prepared(field, as_is, column, connection):
-    """One column's values for the database: through ``get_db_prep_save``
-    but for the types it leaves as they are, and once for the same value in
-    consecutive rows (the one time on every history row an import writes)."""
-    prepared = []
-    last = prep = _NOTHING
-    for value in column:
-        if as_is and type(value) in _AS_IS:
-            prepared.append(value)
-        elif value is last:
-            prepared.append(prep)
+    """One column's values for the database, converted once per distinct
+    value rather than one by one: a column the conversions leave as it is
+    (``_AS_IS`` values in a ``_PLAIN`` field) as it is, and a column of one
+    type (besides NULL: dates, the one time on every history row) through
+    ``get_db_prep_save`` once per distinct value. A column mixing types
+    (``1`` and ``True`` are one key of a dict) or holding unhashable values
+    is converted value by value."""
+    types = set(map(type, column))
+    if as_is and types <= _AS_IS:
+        return list(column)
+    prepare = functools.partial(field.get_db_prep_save, connection=connection)
+    if len(types - {type(None)}) == 1:
+        try:
+            distinct = dict.fromkeys(column)
+        except TypeError:  # a JSON value
+            pass
         else:
-            last, prep = value, field.get_db_prep_save(value, connection)
-            prepared.append(prep)
-    return prepared
+            for value in distinct:
+                distinct[value] = prepare(value)
+            return list(map(distinct.__getitem__, column))
+    return list(map(prepare, column))
 
 
-_NOTHING = object()
+def _getter(names):
+    """The values of the fields ``names`` (attnames) of an object, a tuple."""
+    get = operator.attrgetter(*names)
+    return get if len(names) > 1 else lambda obj: (get(obj),)
 
 
 def _insert_fields(model):

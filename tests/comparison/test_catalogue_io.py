@@ -114,6 +114,40 @@ def test_import_twice_changes_nothing(demo, tmp_path):
     assert export(tmp_path, "again.json").read_bytes() == path.read_bytes()
 
 
+def test_a_curated_comparisons_frameworks_and_differences_are_the_files(demo, tmp_path):
+    document = json.loads(export(tmp_path).read_text())
+    curated = next(c for c in document["comparisons"] if c["slug"] == "django-vs-flask")
+    curated["frameworks"].reverse()
+    dropped, changed = curated["differences"][:2]
+    curated["differences"].remove(dropped)
+    changed["text"] = "Changed by the file."
+    comparison = Comparison.objects.get(slug="django-vs-flask")
+    gone = Difference.objects.get(comparison=comparison, criterion__slug=dropped["criterion"])
+
+    catalogue_io.import_catalogue(catalogue_io.dumps(document))
+
+    comparison = Comparison.objects.with_frameworks().get(slug="django-vs-flask")
+    assert [f.slug for f in comparison.ordered_frameworks()] == curated["frameworks"]
+    texts = {d.criterion.slug: d.text for d in comparison.differences.all()}
+    assert texts == {d["criterion"]: d["text"] for d in curated["differences"]}
+    assert gone.history.model.objects.filter(id=gone.pk, history_type="-").exists()
+    changed_row = comparison.differences.get(criterion__slug=changed["criterion"])
+    assert changed_row.history.latest().history_type == "~"
+    assert catalogue_io.import_catalogue(catalogue_io.dumps(document))["updated"] == 0
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+@pytest.mark.parametrize(
+    ("name", "read"), [("Bell\x07 \\b\\u0000", "Bell \\b\\u0000"), ("Plain \\b", "Plain \\b")]
+)
+def test_the_text_policy_reads_escaped_controls_in_any_encoding(encoding, name, read):
+    document = {"format": "stackcompare-catalogue", "version": 2, "categories": [{"name": name}]}
+
+    parsed = catalogue_io.parse(json.dumps(document).encode(encoding))
+
+    assert parsed["categories"][0]["name"] == read
+
+
 def test_each_row_counts_once_in_the_summary(demo, tmp_path):
     path = export(tmp_path)
     document = json.loads(path.read_text())
