@@ -14,8 +14,10 @@ Each database searches with what it has:
 - PostgreSQL: full-text search over the weighted document stored in
   ``search_document`` (a column the model does not declare, kept by a
   trigger, with a GIN index: migration 0021), ranked with ``SearchRank``
-  from the stored column, and ``pg_trgm`` (``TrigramSimilarity`` and a
-  trigram index on the name) for typos; migrations 0017 and 0021.
+  from the stored column, and ``pg_trgm`` for typos and parts of names:
+  one trigram index on ``UPPER(name)`` and ``slug`` serves the search's
+  name arms, the picker's substrings and "did you mean" (through a
+  function holding its 0.2 threshold); migrations 0017, 0021 and 0023.
 - SQLite: an FTS5 table (``frameworks_search``) kept in step with
   Framework by triggers, and a trigram one of names and slugs for the
   picker (``frameworks_names``), which ``ensure_sqlite_index`` creates
