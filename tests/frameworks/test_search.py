@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from frameworks import search
@@ -221,3 +222,30 @@ def test_sqlite_finds_names_holding_the_text_from_the_trigram_table(catalogue):
     Framework.objects.filter(slug="ninja").update(name="Django Ninja Extra")
     assert [f.slug for f in search.frameworks_matching("nja ext")] == ["ninja"]
     assert [f.slug for f in search.frameworks_matching("ja")] == ["django", "ninja"]
+
+
+def _plan(sql, params=()):
+    """PostgreSQL's plan of ``sql`` with sequential scans priced out (at this
+    size a scan is cheapest; the question is whether an index can serve)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's trigram index")
+def test_on_postgresql_search_names_and_close_names_can_read_the_indexes(catalogue):
+    found = search.matching(Framework.objects.published(), "fast async")
+    plan = _plan(*found.query.sql_with_params())
+    assert "Bitmap Index Scan on framework_search" in plan
+    assert plan.count(f"Bitmap Index Scan on {search.TRIGRAM_INDEX}") == 2  # % and LIKE
+    assert "Seq Scan" not in plan
+    names = Framework.objects.order_by().filter(Q(name__icontains="fas") | Q(slug__contains="fas"))
+    plan = _plan(*names.query.sql_with_params())
+    assert plan.count(f"Bitmap Index Scan on {search.TRIGRAM_INDEX}") == 2
+    # "Did you mean"'s candidates: the query inside migration 0023's function.
+    plan = _plan(
+        "SELECT id FROM frameworks_framework WHERE UPPER(name) %% %s OR slug %% %s",
+        ["djnago", "djnago"],
+    )
+    assert plan.count(f"Bitmap Index Scan on {search.TRIGRAM_INDEX}") == 2
