@@ -12,7 +12,9 @@ from .forms import PICKER_FIELDS, VERSION_FIELDS
 urlpatterns = [
     path(
         "",
-        cache_anonymous(views.CompareIndexView.as_view(), params=[*PICKER_FIELDS, *VERSION_FIELDS]),
+        cache_anonymous(
+            views.CompareIndexView.as_view(), params=[*PICKER_FIELDS, *VERSION_FIELDS, "cursor"]
+        ),
         name="index",
     ),
     # The table as data: /compare/django-vs-flask.json or .csv, pinned ones

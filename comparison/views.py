@@ -12,7 +12,7 @@ from django.urls import resolve, reverse, reverse_lazy
 from django.utils.html import linebreaks
 from django.views.generic import TemplateView, View
 
-from core import ratelimit
+from core import pagination, ratelimit
 from core.cache import cached, depends_on
 from core.feeds import XmlSafeFeed
 from core.http import too_many
@@ -22,12 +22,17 @@ from frameworks.models import Framework
 from . import addresses, exports, selectors, suggestions
 from .cache import COMPARISONS, comparison_page_tags
 from .forms import PICKER_FIELDS, CompareForm, EditSuggestionForm
-from .models import SUGGESTIBLE_STATISTICS, Assessment, Criterion, EditSuggestion
+from .models import SUGGESTIBLE_STATISTICS, Assessment, Comparison, Criterion, EditSuggestion
+
+#: Curated comparisons per page of the compare index (keyset pages: a
+#: catalogue of 20,000 frameworks has hundreds).
+PER_PAGE = 48
 
 
 class CompareIndexView(TemplateView):
-    """All curated comparisons and the picker; the picker lands here too,
-    and a valid pick goes on to the comparison's canonical address."""
+    """The curated comparisons, a page at a time, and the picker; the
+    picker lands here too, and a valid pick goes on to the comparison's
+    canonical address."""
 
     template_name = "comparison/comparison_list.html"
 
@@ -42,7 +47,17 @@ class CompareIndexView(TemplateView):
         else:
             form = CompareForm()
             status = 200
-        context = self.get_context_data(picker=form, comparisons=selectors.all_comparisons())
+        listed = Comparison.objects.visible().with_frameworks().order_by("title", "slug")
+        try:
+            page = pagination.paginate(listed, request.GET.get("cursor") or None, PER_PAGE)
+        except pagination.InvalidCursor as error:
+            return render(request, "400.html", {"message": error.message}, status=400)
+        context = self.get_context_data(
+            picker=form,
+            comparisons=page.object_list,
+            page_obj=page,
+            count=pagination.count_up_to(listed),
+        )
         return self.render_to_response(context, status=status)
 
 

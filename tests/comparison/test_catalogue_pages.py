@@ -8,10 +8,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from comparison import views as comparison_views
 from core import pagination
 from frameworks import services
 from frameworks.models import Framework
-from tests.factories import CategoryFactory, FrameworkFactory, ProConFactory
+from tests.factories import CategoryFactory, ComparisonFactory, FrameworkFactory, ProConFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -110,12 +111,30 @@ def test_the_votes_sort_follows_the_framework_counters(client, member):
     assert names[:2] == ["Bbb", "Aaa"]
 
 
+def test_the_compare_index_lists_curated_comparisons_a_page_at_a_time(client, monkeypatch):
+    monkeypatch.setattr(comparison_views, "PER_PAGE", 2)
+    made = [ComparisonFactory(title=f"Comparison {n}") for n in (3, 1, 4, 0, 2)]
+    slugs, url = [], "/compare/"
+    while url:
+        html = client.get(url).content.decode()
+        slugs += [
+            c.slug for c in sorted(made, key=lambda c: c.title) if c.get_absolute_url() in html
+        ]
+        assert "(5)" in html
+        found = link(html, "next")
+        url = f"/compare/{found}" if found else None
+    # Each page holds its own two, in title order, and the pages hold all five.
+    assert slugs == [c.slug for c in sorted(made, key=lambda c: c.title)]
+
+
 BAD_CURSORS = ["garbage", "n.WzEsMl0", "p." + "A" * 5000, "n.WyJ4IiwxXQ", "%00"]
 
 
-@pytest.mark.parametrize("path", ["/frameworks/", "/categories/web/"])
+@pytest.mark.parametrize("path", ["/frameworks/", "/categories/web/", "/compare/"])
 @pytest.mark.parametrize("cursor", BAD_CURSORS)
 def test_a_bad_cursor_is_a_400_page_saying_so(client, path, cursor):
+    if path == "/compare/" and cursor in ("n.WzEsMl0", "n.WyJ4IiwxXQ"):
+        cursor = "n.WzEsMiwzXQ"  # two values fit its (title, slug) key: three do not
     CategoryFactory(slug="web")
     response = client.get(f"{path}?cursor={cursor}")
     assert response.status_code == 400
