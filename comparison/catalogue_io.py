@@ -1178,6 +1178,7 @@ class _Importer:
         #: Which published comparison holds each set of frameworks, as the
         #: file's entries are read (a later one may not take an earlier's).
         holders = {c.framework_key: c.slug for c in comparisons.found.values() if c.is_published}
+        held = {slug: key for key, slug in holders.items()}  # the other way round
         wanted = {}  # slug -> frameworks, in file order
         kept = set()  # the differences the file lists
         for row in self.doc.items("comparisons"):
@@ -1191,7 +1192,8 @@ class _Importer:
             holder = holders.get(framework_key, slug)
             if holder != slug:
                 row.fail(f'the published comparison "{holder}" already holds them', "frameworks")
-            holders = {k: v for k, v in holders.items() if v != slug} | {framework_key: slug}
+            holders.pop(held.get(slug), None)
+            holders[framework_key], held[slug] = slug, framework_key
             comparison = comparisons.put(
                 slug,
                 {"slug": slug},
