@@ -46,7 +46,7 @@ from django.contrib.postgres.search import (
     TrigramSimilarity,
 )
 from django.db import connection
-from django.db.models import Case, F, FloatField, Q, Value, When
+from django.db.models import BooleanField, Case, F, FloatField, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Greatest, Length, Upper
 from django.utils.text import slugify
@@ -255,23 +255,30 @@ def matching(queryset, text):
         return queryset
     if connection.vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-        # Each arm read from its index (the document's GIN index; the
-        # trigram index on UPPER(name), which ``%`` at pg_trgm's default
-        # 0.3 and ``icontains``' UPPER(name) LIKE read, pg_trgm ignoring
-        # case), as a union of ids: an OR of them in one WHERE, the planner
-        # costs as a sequential scan computing every name's similarity.
+        # One condition the planner answers with a BitmapOr of two indexes:
+        # the document's GIN index, and the primary key for the ids of the
+        # name arms (the trigram index on UPPER(name), which ``%`` at
+        # pg_trgm's default 0.3 and ``icontains``' UPPER(name) LIKE read,
+        # pg_trgm ignoring case), collected first into an array (an
+        # InitPlan): then only the matching rows are read, once. As a
+        # union of ids joined back to the table, every row of the table
+        # was read for the join; as ``%`` and ``LIKE`` ORed in the WHERE,
+        # the planner costs a sequential scan computing every similarity.
         table = connection.ops.quote_name(Framework._meta.db_table)
-        arms = RawSQL(
-            f"SELECT id FROM {table} WHERE search_document @@ websearch_to_tsquery("
-            f"%s::regconfig, %s) "
+        names = (
+            f"SELECT id FROM {table} WHERE UPPER(name::text) %% %s "
             # A part of a name ("djan", or a stop word such as "a") too.
-            f"UNION SELECT id FROM {table} WHERE UPPER(name::text) %% %s "
-            f"UNION SELECT id FROM {table} WHERE UPPER(name::text) LIKE UPPER(%s)",
+            f"UNION SELECT id FROM {table} WHERE UPPER(name::text) LIKE UPPER(%s)"
+        )
+        arms = RawSQL(
+            f"({table}.search_document @@ websearch_to_tsquery(%s::regconfig, %s) "
+            f"OR {table}.id = ANY(ARRAY({names})))",
             [SEARCH_CONFIG, text, text, f"%{connection.ops.prep_for_like_query(text)}%"],
+            output_field=BooleanField(),
         )
         found = (
             queryset.alias(document=stored_document())
-            .filter(pk__in=arms)
+            .filter(arms)
             .annotate(
                 # As double precision: a real (float4) reaches Python rounded
                 # through its text, so a cursor holding it would not find it.
