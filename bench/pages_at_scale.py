@@ -15,9 +15,10 @@ Two figures per page, "cold / miss":
     DATABASE_URL=sqlite:////tmp/scale.sqlite3 .venv/bin/python bench/pages_at_scale.py 2000 20000
 
 It builds its own quick catalogue (frameworks in a few categories, one
-holding half of them, three pros and cons each), not the realistic one
-of ``generate_catalogue``: it measures the pages' shape, flat or not. The
-database is flushed first: never point it at a real catalogue.
+holding half of them, three pros and cons each, named as
+``generate_catalogue`` names them), not that command's realistic one: it
+measures the pages' shape, flat or not. The database is flushed first:
+never point it at a real catalogue.
 Figures go to docs/benchmarks/, under "Pages at scale (issue 30)".
 """
 
