@@ -140,10 +140,11 @@ def _sentence(rng, low, high):
     return text[0].upper() + text[1:] + "."
 
 
-def names(n):
-    """``n`` distinct framework names: the known ones, then made-up words of
-    three or four syllables (distinct: the syllables are digits of a number)."""
-    found = KNOWN[:n]
+def names(n, known=KNOWN):
+    """``n`` distinct framework names: the ``known`` ones, then made-up words
+    of three or four syllables (distinct: the syllables are digits of a
+    number; varied: they start with any of 25 syllables)."""
+    found = list(known[:n])
     number = len(SYLLABLES) ** 2
     while len(found) < n:
         digits, rest = [], number
