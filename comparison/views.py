@@ -29,12 +29,13 @@ from .models import SUGGESTIBLE_STATISTICS, Assessment, Comparison, Criterion, E
 PER_PAGE = 48
 
 
-class CompareIndexView(TemplateView):
+class CompareIndexView(pagination.CursorPagesMixin, TemplateView):
     """The curated comparisons, a page at a time, and the picker; the
     picker lands here too, and a valid pick goes on to the comparison's
     canonical address."""
 
     template_name = "comparison/comparison_list.html"
+    per_page = PER_PAGE
 
     def get(self, request, *args, **kwargs):
         depends_on(COMPARISONS, catalogue_tags.FRAMEWORKS)
@@ -48,10 +49,7 @@ class CompareIndexView(TemplateView):
             form = CompareForm()
             status = 200
         listed = Comparison.objects.visible().with_frameworks().order_by("title", "slug")
-        try:
-            page = pagination.paginate(listed, request.GET.get("cursor") or None, PER_PAGE)
-        except pagination.InvalidCursor as error:
-            return render(request, "400.html", {"message": error.message}, status=400)
+        page = self.cursor_page(listed)
         context = self.get_context_data(
             picker=form,
             comparisons=page.object_list,

@@ -10,8 +10,10 @@ NULLs always come last (the catalogue's sorts, ``NullsLastOrderingFilter``).
 A cursor is ``n.`` or ``p.`` (rows after or before) and the key values of
 the row at the edge, as URL-safe base64 JSON. A cursor that does not fit
 the ordering raises ``InvalidCursor``: a 400, never a 500. Used by the
-catalogue and category pages (pages) and the API's lists (api).
-``count_up_to`` counts a list for its heading without reading all of it.
+catalogue and category pages (pages), the compare index (comparison) and
+the API's lists (api); ``CursorPagesMixin`` gives an HTML page's views the
+same 400. ``count_up_to`` counts a list for its heading without reading all
+of it.
 """
 
 import base64
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import F, OrderBy, Q
+from django.shortcuts import render
 
 #: Longer cursors are not ours.
 MAX_CURSOR_LENGTH = 1000
@@ -197,6 +200,23 @@ def paginate(queryset, cursor, per_page):
         next_cursor=edge(found[-1], "n") if after_more else None,
         previous_cursor=edge(found[0], "p") if before_more else None,
     )
+
+
+class CursorPagesMixin:
+    """A view of keyset pages (``?cursor=``): ``cursor_page()`` reads the
+    cursor, and a cursor this site did not make, wherever the view meets
+    it, is a 400 page saying so. ``per_page`` rows a page."""
+
+    per_page = 24
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except InvalidCursor as error:
+            return render(request, "400.html", {"message": error.message}, status=400)
+
+    def cursor_page(self, queryset):
+        return paginate(queryset, self.request.GET.get("cursor") or None, self.per_page)
 
 
 #: Lists count their rows up to this many; beyond it they say "more than".

@@ -112,7 +112,7 @@ def test_the_votes_sort_follows_the_framework_counters(client, member):
 
 
 def test_the_compare_index_lists_curated_comparisons_a_page_at_a_time(client, monkeypatch):
-    monkeypatch.setattr(comparison_views, "PER_PAGE", 2)
+    monkeypatch.setattr(comparison_views.CompareIndexView, "per_page", 2)
     made = [ComparisonFactory(title=f"Comparison {n}") for n in (3, 1, 4, 0, 2)]
     slugs, url = [], "/compare/"
     while url:
