@@ -127,6 +127,36 @@ def test_the_compare_index_lists_curated_comparisons_a_page_at_a_time(client, mo
     assert slugs == [c.slug for c in sorted(made, key=lambda c: c.title)]
 
 
+def test_the_compare_index_past_its_first_page_is_not_indexed(client, monkeypatch):
+    monkeypatch.setattr(comparison_views.CompareIndexView, "per_page", 2)
+    ComparisonFactory.create_batch(3)
+    first = client.get("/compare/").content.decode()
+    second = client.get("/compare/" + link(first, "next")).content.decode()
+    assert 'name="robots"' not in first and "(continued)" not in first
+    assert 'name="robots" content="noindex, follow"' in second and "(continued)" in second
+
+
+#: A cursor that decodes and fits each list's key but lies after its last row.
+PAST_THE_END = {
+    "/frameworks/": pagination.encode("n", ["zzz"]),
+    "/categories/web/": pagination.encode("n", ["zzz"]),
+    "/compare/": pagination.encode("n", ["zzz", "zzz"]),
+}
+
+
+@pytest.mark.parametrize("path", PAST_THE_END)
+def test_a_cursor_past_the_end_says_so_and_links_to_the_first_page(client, path):
+    category = CategoryFactory(slug="web")
+    ComparisonFactory(frameworks=FrameworkFactory.create_batch(2, category=category))
+    response = client.get(path, {"cursor": PAST_THE_END[path]})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "There is nothing further in this list." in html
+    assert '<a href="?">Back to the first page</a>' in html  # the path, no cursor
+    assert "No curated comparisons yet" not in html
+    assert "No published framework" not in html and "No framework matches" not in html
+
+
 BAD_CURSORS = ["garbage", "n.WzEsMl0", "p." + "A" * 5000, "n.WyJ4IiwxXQ", "%00"]
 
 
