@@ -154,7 +154,9 @@ class CategoryDetailView(pagination.CursorPagesMixin, TemplateView):
         paths = category_paths()
         below = category_and_below(category, paths)
         listed = selectors.catalogue().filter(category_id__in=below).order_by("name")
-        page = self.cursor_page(listed)
+        # Narrowed: the frameworks of a big category, sorted by name, are
+        # chosen from an index; only the page's are read whole.
+        page = self.cursor_page(listed, narrow=True)
         frameworks = page.object_list
         depends_on(
             catalogue_tags.CATEGORIES,

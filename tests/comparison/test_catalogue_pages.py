@@ -221,3 +221,46 @@ def test_every_page_stays_small_and_flat_as_a_category_grows(client):
         assert size < 100_000, path
         # The page holds a page of frameworks, not the catalogue.
         assert size < small[path][1] * 1.5 + 2_000, path
+
+
+# --- SQLite: the pages' growing queries read an index (frameworks/search.py) ---
+
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own indexes")
+
+
+def plan_of(client, path, marker):
+    """SQLite's plan of the one query of ``path`` whose SQL holds ``marker``."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    (sql,) = [q["sql"] for q in queries if marker in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql)
+        return " | ".join(row[-1] for row in cursor.fetchall())
+
+
+@sqlite_only
+def test_sqlite_picks_a_category_page_from_its_index(client):
+    """The page's keys from ``framework_by_category`` alone, each category
+    below in name order (no row of the table read to choose them), and its
+    capped count from the same index."""
+    web = CategoryFactory(slug="web")
+    add_frameworks(web, 0, 30)
+    add_frameworks(CategoryFactory(parent=web), 30, 30)
+    plan = plan_of(client, "/categories/web/", "LIMIT 25")
+    assert "LIST SUBQUERY" in plan and "COVERING INDEX framework_by_category" in plan, plan
+    plan = plan_of(client, "/categories/web/", "LIMIT 1001")
+    assert "COVERING INDEX framework_by_category" in plan, plan
+
+
+@sqlite_only
+def test_sqlite_reads_the_sitemap_index_latest_change_from_an_index(client):
+    add_frameworks(CategoryFactory(), 0, 30)
+    plan = plan_of(client, "/sitemap.xml", 'MAX("frameworks_framework"."updated")')
+    assert plan == "SEARCH frameworks_framework USING COVERING INDEX framework_latest_change"
+
+
+@sqlite_only
+def test_sqlite_counts_the_api_list_from_an_index(client):
+    add_frameworks(CategoryFactory(), 0, 30)
+    plan = plan_of(client, "/api/v1/frameworks/", "COUNT(*)")
+    assert plan == "SCAN frameworks_framework USING COVERING INDEX framework_activity", plan
