@@ -22,7 +22,7 @@ from frameworks.models import Framework
 from . import addresses, exports, selectors, suggestions
 from .cache import COMPARISONS, comparison_page_tags
 from .forms import PICKER_FIELDS, CompareForm, EditSuggestionForm
-from .models import SUGGESTIBLE_STATISTICS, Assessment, Comparison, Criterion, EditSuggestion
+from .models import SUGGESTIBLE_STATISTICS, Assessment, Criterion, EditSuggestion
 
 #: Curated comparisons per page of the compare index (keyset pages: a
 #: catalogue of 20,000 frameworks has hundreds).
@@ -48,13 +48,9 @@ class CompareIndexView(pagination.CursorPagesMixin, TemplateView):
         else:
             form = CompareForm()
             status = 200
-        listed = Comparison.objects.visible().with_frameworks().order_by("title", "slug")
-        page = self.cursor_page(listed)
+        page, count = selectors.curated_page(request.GET.get("cursor") or None, self.per_page)
         context = self.get_context_data(
-            picker=form,
-            comparisons=page.object_list,
-            page_obj=page,
-            count=pagination.count_up_to(listed),
+            picker=form, comparisons=page.object_list, page_obj=page, count=count
         )
         return self.render_to_response(context, status=status)
 

@@ -245,10 +245,15 @@ class Count:
     def __str__(self):
         return f"{self.n:,}" if self.exact else f"more than {self.n:,}"
 
+    @classmethod
+    def of(cls, n, cap=None):
+        """The ``Count`` a list of ``n`` rows shows, capped as counted."""
+        cap = COUNT_CAP if cap is None else cap
+        return cls(min(n, cap), n <= cap)
+
 
 def count_up_to(queryset, cap=None):
     """``Count`` of ``queryset``'s rows, reading at most ``cap`` + 1 of them
     (``COUNT_CAP`` by default)."""
     cap = COUNT_CAP if cap is None else cap
-    n = queryset.order_by().values("pk")[: cap + 1].count()
-    return Count(min(n, cap), n <= cap)
+    return Count.of(queryset.order_by().values("pk")[: cap + 1].count(), cap)

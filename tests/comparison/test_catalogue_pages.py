@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from comparison import selectors
 from comparison import views as comparison_views
 from core import pagination
 from frameworks import services
@@ -125,6 +126,24 @@ def test_the_compare_index_lists_curated_comparisons_a_page_at_a_time(client, mo
         url = f"/compare/{found}" if found else None
     # Each page holds its own two, in title order, and the pages hold all five.
     assert slugs == [c.slug for c in sorted(made, key=lambda c: c.title)]
+
+
+def test_the_compare_index_reads_its_comparisons_from_the_data_cache(
+    client, page_cache, committed, monkeypatch, django_assert_num_queries
+):
+    """A page of it is one query (its keys) once the curated comparisons are
+    kept; a comparison published since they were kept is read apart."""
+    monkeypatch.setattr(comparison_views.CompareIndexView, "per_page", 2)
+    ComparisonFactory.create_batch(3)
+    first = client.get("/compare/").content.decode()
+    with django_assert_num_queries(1):
+        second = client.get("/compare/" + link(first, "next")).content.decode()
+    assert "(3)" in second and len(re.findall('class="comparison-link"', second)) == 1
+    kept = selectors.curated_comparisons()
+    newer = ComparisonFactory(title="Zzz, published a moment ago")
+    monkeypatch.setattr(selectors, "curated_comparisons", lambda: kept)  # its bump not seen yet
+    page, _ = selectors.curated_page(pagination.encode("n", ["Comparison", ""]), 10)
+    assert newer in page.object_list and newer.ordered_frameworks()
 
 
 def test_the_compare_index_past_its_first_page_is_not_indexed(client, monkeypatch):
