@@ -1,20 +1,41 @@
 """The sitemap index and its sections (pages/urls.py). Each section's
-latest change is one ``MAX`` query: Django's default reads every item to
-find it (650 ms for the index at 20,000 frameworks)."""
+latest change and size are read without reading its items: Django's
+default reads every item to find the latest (650 ms for the index at
+20,000 frameworks) and counts them all on every request.
+
+- Frameworks: the latest change is one ``MAX`` query, which SQLite reads
+  from an index (``framework_latest_change``); the count of the published
+  is kept in the data cache under ``frameworks`` (the published set).
+- Comparisons: both come from the visible curated comparisons the data
+  cache already keeps (``curated_comparisons()``, for the home page and
+  the compare index).
+- Categories: no latest change; their count is kept under ``categories``.
+"""
 
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 
 from comparison.models import Comparison
+from comparison.selectors import curated_comparisons
+from core.cache import cached
+from frameworks import cache as catalogue_tags
 from frameworks.models import Category, Framework
 
 
-class LatestBySQL(Sitemap):
-    def get_latest_lastmod(self):
-        return self.items().aggregate(latest=Max("updated"))["latest"]
+class CountedSitemap(Sitemap):
+    """A section whose size is ``count()`` rather than a count of ``items()``."""
+
+    def count(self):
+        raise NotImplementedError
+
+    @property
+    def paginator(self):
+        pages = super().paginator
+        pages.count = self.count()  # a cached_property of Paginator: read no more
+        return pages
 
 
-class FrameworkSitemap(LatestBySQL):
+class FrameworkSitemap(CountedSitemap):
     changefreq = "weekly"
 
     def items(self):
@@ -23,8 +44,18 @@ class FrameworkSitemap(LatestBySQL):
     def lastmod(self, item):
         return item.updated
 
+    def get_latest_lastmod(self):
+        return self.items().aggregate(latest=Max("updated"))["latest"]
 
-class ComparisonSitemap(LatestBySQL):
+    def count(self):
+        return cached(
+            "published frameworks: count",
+            lambda: self.items().count(),
+            lambda _: {catalogue_tags.FRAMEWORKS},
+        )
+
+
+class ComparisonSitemap(CountedSitemap):
     changefreq = "weekly"
     priority = 0.8
 
@@ -34,12 +65,25 @@ class ComparisonSitemap(LatestBySQL):
     def lastmod(self, item):
         return item.updated
 
+    def get_latest_lastmod(self):
+        return max((c.updated for c in curated_comparisons()), default=None)
 
-class CategorySitemap(Sitemap):
+    def count(self):
+        return len(curated_comparisons())
+
+
+class CategorySitemap(CountedSitemap):
     changefreq = "monthly"
 
     def items(self):
         return Category.objects.order_by("slug")
+
+    def count(self):
+        return cached(
+            "categories: count",
+            lambda: self.items().count(),
+            lambda _: {catalogue_tags.CATEGORIES},
+        )
 
 
 sitemaps = {
