@@ -283,3 +283,10 @@ def test_sqlite_counts_the_api_list_from_an_index(client):
     add_frameworks(CategoryFactory(), 0, 30)
     plan = plan_of(client, "/api/v1/frameworks/", "COUNT(*)")
     assert plan == "SCAN frameworks_framework USING COVERING INDEX framework_activity", plan
+
+
+@sqlite_only
+def test_sqlite_reads_the_compare_index_in_title_order_from_an_index(client):
+    ComparisonFactory.create_batch(3)
+    plan = plan_of(client, "/compare/", "LIMIT 49")  # the page's keys
+    assert "USING INDEX comparison_by_title" in plan and "TEMP B-TREE" not in plan, plan
