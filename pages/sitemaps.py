@@ -6,17 +6,16 @@ default reads every item to find the latest (650 ms for the index at
 - Frameworks: the latest change is one ``MAX`` query, which SQLite reads
   from an index (``framework_latest_change``); the count of the published
   is kept in the data cache under ``frameworks`` (the published set).
-- Comparisons: both come from the visible curated comparisons the data
-  cache already keeps (``curated_comparisons()``, for the home page and
-  the compare index).
+- Comparisons: both are one aggregate query, kept in the data cache under
+  the tags of the visible comparisons (``comparisons``, ``frameworks``).
 - Categories: no latest change; their count is kept under ``categories``.
 """
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max
+from django.db.models import Count, Max
 
+from comparison.cache import COMPARISONS
 from comparison.models import Comparison
-from comparison.selectors import curated_comparisons
 from core.cache import cached
 from frameworks import cache as catalogue_tags
 from frameworks.models import Category, Framework
@@ -65,11 +64,20 @@ class ComparisonSitemap(CountedSitemap):
     def lastmod(self, item):
         return item.updated
 
+    def summary(self):
+        """``{"n": count, "latest": latest change}``, kept under the tags of
+        the visible comparisons (one aggregate query when they moved)."""
+        return cached(
+            "visible comparisons: count and latest change",
+            lambda: self.items().order_by().aggregate(n=Count("pk"), latest=Max("updated")),
+            lambda _: {COMPARISONS, catalogue_tags.FRAMEWORKS},
+        )
+
     def get_latest_lastmod(self):
-        return max((c.updated for c in curated_comparisons()), default=None)
+        return self.summary()["latest"]
 
     def count(self):
-        return len(curated_comparisons())
+        return self.summary()["n"]
 
 
 class CategorySitemap(CountedSitemap):
