@@ -261,6 +261,11 @@ class Comparison(TimeStampedModel):
 
     class Meta:
         ordering = ["title"]
+        indexes = [
+            # The compare index's order: a page of it reads its rows, not
+            # every comparison sorted (400 at 20,000 frameworks).
+            models.Index(fields=["title", "slug"], name="comparison_by_title"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["framework_key"],

@@ -11,7 +11,7 @@ from itertools import combinations
 
 from django.db.models import Case, Count, Q, Sum, Value, When
 
-from core import charts
+from core import charts, pagination
 from core.cache import cached, depends_on, tags
 from core.links import url_for
 from frameworks import cache as catalogue_tags
@@ -540,15 +540,40 @@ def curated_and_related(frameworks, limit=RELATED_LIMIT):
     return None, found[:limit]
 
 
-def popular_comparisons(limit=6):
-    """Curated comparisons ranked by the community votes of their frameworks:
-    the comparisons from the data cache, the votes summed per framework in
-    one query, the ranking in Python."""
-    comparisons = cached(
+def curated_comparisons():
+    """Every visible curated comparison with its frameworks, from the data
+    cache: the popular ranking and the compare index read it."""
+    return cached(
         "curated comparisons",
         lambda: list(Comparison.objects.visible().with_frameworks()),
         lambda _: {COMPARISONS_TAG, catalogue_tags.FRAMEWORKS},
     )
+
+
+def curated_page(cursor, per_page):
+    """``(KeysetPage, Count)`` of the compare index: the visible curated
+    comparisons by title, ``per_page`` at ``cursor`` (``InvalidCursor``
+    for one it did not make). The page's keys are one query that reads the
+    comparisons' titles and slugs; the comparisons with their frameworks
+    and their count come from ``curated_comparisons()``."""
+    kept = {c.pk: c for c in curated_comparisons()}
+    page = pagination.paginate(
+        Comparison.objects.visible().only("title", "slug").order_by("title", "slug"),
+        cursor,
+        per_page,
+    )
+    missing = [c.pk for c in page.object_list if c.pk not in kept]
+    if missing:  # published after the list was kept, before its tag moved
+        kept.update((c.pk, c) for c in Comparison.objects.filter(pk__in=missing).with_frameworks())
+    page.object_list = [kept[c.pk] for c in page.object_list]
+    return page, pagination.Count.of(len(kept))
+
+
+def popular_comparisons(limit=6):
+    """Curated comparisons ranked by the community votes of their frameworks:
+    the comparisons from the data cache, the votes summed per framework in
+    one query, the ranking in Python."""
+    comparisons = curated_comparisons()
     ranked = {f.pk for comparison in comparisons for f in comparison.ordered_frameworks()}
     depends_on(*map(catalogue_tags.votes, ranked))
     totals = dict(

@@ -22,19 +22,20 @@ from frameworks.models import Framework
 from . import addresses, exports, selectors, suggestions
 from .cache import COMPARISONS, comparison_page_tags
 from .forms import PICKER_FIELDS, CompareForm, EditSuggestionForm
-from .models import SUGGESTIBLE_STATISTICS, Assessment, Comparison, Criterion, EditSuggestion
+from .models import SUGGESTIBLE_STATISTICS, Assessment, Criterion, EditSuggestion
 
 #: Curated comparisons per page of the compare index (keyset pages: a
 #: catalogue of 20,000 frameworks has hundreds).
 PER_PAGE = 48
 
 
-class CompareIndexView(TemplateView):
+class CompareIndexView(pagination.CursorPagesMixin, TemplateView):
     """The curated comparisons, a page at a time, and the picker; the
     picker lands here too, and a valid pick goes on to the comparison's
     canonical address."""
 
     template_name = "comparison/comparison_list.html"
+    per_page = PER_PAGE
 
     def get(self, request, *args, **kwargs):
         depends_on(COMPARISONS, catalogue_tags.FRAMEWORKS)
@@ -47,16 +48,9 @@ class CompareIndexView(TemplateView):
         else:
             form = CompareForm()
             status = 200
-        listed = Comparison.objects.visible().with_frameworks().order_by("title", "slug")
-        try:
-            page = pagination.paginate(listed, request.GET.get("cursor") or None, PER_PAGE)
-        except pagination.InvalidCursor as error:
-            return render(request, "400.html", {"message": error.message}, status=400)
+        page, count = selectors.curated_page(request.GET.get("cursor") or None, self.per_page)
         context = self.get_context_data(
-            picker=form,
-            comparisons=page.object_list,
-            page_obj=page,
-            count=pagination.count_up_to(listed),
+            picker=form, comparisons=page.object_list, page_obj=page, count=count
         )
         return self.render_to_response(context, status=status)
 

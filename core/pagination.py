@@ -10,8 +10,10 @@ NULLs always come last (the catalogue's sorts, ``NullsLastOrderingFilter``).
 A cursor is ``n.`` or ``p.`` (rows after or before) and the key values of
 the row at the edge, as URL-safe base64 JSON. A cursor that does not fit
 the ordering raises ``InvalidCursor``: a 400, never a 500. Used by the
-catalogue and category pages (pages) and the API's lists (api).
-``count_up_to`` counts a list for its heading without reading all of it.
+catalogue and category pages (pages), the compare index (comparison) and
+the API's lists (api); ``CursorPagesMixin`` gives an HTML page's views the
+same 400. ``count_up_to`` counts a list for its heading without reading all
+of it.
 """
 
 import base64
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import F, OrderBy, Q
+from django.shortcuts import render
 
 #: Longer cursors are not ours.
 MAX_CURSOR_LENGTH = 1000
@@ -163,9 +166,15 @@ def _ordered(queryset, keys, reverse):
     return queryset.order_by(*orders)
 
 
-def paginate(queryset, cursor, per_page):
+def paginate(queryset, cursor, per_page, *, narrow=False):
     """The ``KeysetPage`` of ``queryset`` at ``cursor`` (None: the first page),
-    in one query."""
+    in one query.
+
+    ``narrow``: the page's rows are chosen by their keys alone, in a
+    subquery, and only they are read whole. For a filter no index reads in
+    the key's order (a category's frameworks by name): the database sorts
+    every matching row before the ``LIMIT``, and would otherwise compute
+    each one's annotations (stars gained) and read its columns first."""
     keys = ordering_keys(queryset)
     direction, values = decode(cursor, len(keys)) if cursor else ("n", None)
     before = direction == "p"
@@ -176,7 +185,10 @@ def paginate(queryset, cursor, per_page):
         except (TypeError, ValueError, ValidationError):
             raise InvalidCursor() from None
     try:
-        found = list(_ordered(rows, keys, reverse=before)[: per_page + 1])
+        page = _ordered(rows, keys, reverse=before)[: per_page + 1]
+        if narrow:
+            page = _ordered(queryset.filter(pk__in=page.values("pk")), keys, reverse=before)
+        found = list(page)
     except (TypeError, ValueError, ValidationError):
         # A value the field's own conversion refused only when the query ran.
         raise InvalidCursor() from None
@@ -199,6 +211,24 @@ def paginate(queryset, cursor, per_page):
     )
 
 
+class CursorPagesMixin:
+    """A view of keyset pages (``?cursor=``): ``cursor_page()`` reads the
+    cursor, and a cursor this site did not make, wherever the view meets
+    it, is a 400 page saying so. ``per_page`` rows a page."""
+
+    per_page = 24
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except InvalidCursor as error:
+            return render(request, "400.html", {"message": error.message}, status=400)
+
+    def cursor_page(self, queryset, *, narrow=False):
+        cursor = self.request.GET.get("cursor") or None
+        return paginate(queryset, cursor, self.per_page, narrow=narrow)
+
+
 #: Lists count their rows up to this many; beyond it they say "more than".
 COUNT_CAP = 1000
 
@@ -215,10 +245,15 @@ class Count:
     def __str__(self):
         return f"{self.n:,}" if self.exact else f"more than {self.n:,}"
 
+    @classmethod
+    def of(cls, n, cap=None):
+        """The ``Count`` a list of ``n`` rows shows, capped as counted."""
+        cap = COUNT_CAP if cap is None else cap
+        return cls(min(n, cap), n <= cap)
+
 
 def count_up_to(queryset, cap=None):
     """``Count`` of ``queryset``'s rows, reading at most ``cap`` + 1 of them
     (``COUNT_CAP`` by default)."""
     cap = COUNT_CAP if cap is None else cap
-    n = queryset.order_by().values("pk")[: cap + 1].count()
-    return Count(min(n, cap), n <= cap)
+    return Count.of(queryset.order_by().values("pk")[: cap + 1].count(), cap)

@@ -60,28 +60,14 @@ from . import selectors
 PER_PAGE = 24
 
 
-class CursorPagesMixin:
-    """Keyset pages (``?cursor=``, core/pagination.py): a cursor this site
-    did not make is a 400 page saying so."""
-
-    def get(self, request, *args, **kwargs):
-        try:
-            return super().get(request, *args, **kwargs)
-        except pagination.InvalidCursor as error:
-            return render(request, "400.html", {"message": error.message}, status=400)
-
-    def cursor_page(self, queryset):
-        return pagination.paginate(queryset, self.request.GET.get("cursor") or None, PER_PAGE)
-
-
-class FrameworkListView(CursorPagesMixin, FilterView):
+class FrameworkListView(pagination.CursorPagesMixin, FilterView):
     """The catalogue: filters, sort and cursor all live in the query string.
     A search is ranked, best match first; when its first page holds no
     name like the words typed, it offers close names ("did you mean")."""
 
     filterset_class = FrameworkFilter
     template_name = "frameworks/framework_list.html"
-    paginate_by = PER_PAGE
+    paginate_by = per_page = PER_PAGE
     strict = False
 
     def get_queryset(self):
@@ -157,17 +143,20 @@ class FrameworkDetailView(View):
         return render_framework_page(request, slug)
 
 
-class CategoryDetailView(CursorPagesMixin, TemplateView):
+class CategoryDetailView(pagination.CursorPagesMixin, TemplateView):
     """A category and everything below it, a page of frameworks at a time."""
 
     template_name = "frameworks/category_detail.html"
+    per_page = PER_PAGE
 
     def get_context_data(self, slug, **kwargs):
         category = get_object_or_404(Category, slug=slug)
         paths = category_paths()
         below = category_and_below(category, paths)
         listed = selectors.catalogue().filter(category_id__in=below).order_by("name")
-        page = self.cursor_page(listed)
+        # Narrowed: the frameworks of a big category, sorted by name, are
+        # chosen from an index; only the page's are read whole.
+        page = self.cursor_page(listed, narrow=True)
         frameworks = page.object_list
         depends_on(
             catalogue_tags.CATEGORIES,

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from comparison import selectors
 from comparison import views as comparison_views
 from core import pagination
 from frameworks import services
@@ -112,7 +113,7 @@ def test_the_votes_sort_follows_the_framework_counters(client, member):
 
 
 def test_the_compare_index_lists_curated_comparisons_a_page_at_a_time(client, monkeypatch):
-    monkeypatch.setattr(comparison_views, "PER_PAGE", 2)
+    monkeypatch.setattr(comparison_views.CompareIndexView, "per_page", 2)
     made = [ComparisonFactory(title=f"Comparison {n}") for n in (3, 1, 4, 0, 2)]
     slugs, url = [], "/compare/"
     while url:
@@ -125,6 +126,54 @@ def test_the_compare_index_lists_curated_comparisons_a_page_at_a_time(client, mo
         url = f"/compare/{found}" if found else None
     # Each page holds its own two, in title order, and the pages hold all five.
     assert slugs == [c.slug for c in sorted(made, key=lambda c: c.title)]
+
+
+def test_the_compare_index_reads_its_comparisons_from_the_data_cache(
+    client, page_cache, committed, monkeypatch, django_assert_num_queries
+):
+    """A page of it is one query (its keys) once the curated comparisons are
+    kept; a comparison published since they were kept is read apart."""
+    monkeypatch.setattr(comparison_views.CompareIndexView, "per_page", 2)
+    ComparisonFactory.create_batch(3)
+    first = client.get("/compare/").content.decode()
+    with django_assert_num_queries(1):
+        second = client.get("/compare/" + link(first, "next")).content.decode()
+    assert "(3)" in second and len(re.findall('class="comparison-link"', second)) == 1
+    kept = selectors.curated_comparisons()
+    newer = ComparisonFactory(title="Zzz, published a moment ago")
+    monkeypatch.setattr(selectors, "curated_comparisons", lambda: kept)  # its bump not seen yet
+    page, _ = selectors.curated_page(pagination.encode("n", ["Comparison", ""]), 10)
+    assert newer in page.object_list and newer.ordered_frameworks()
+
+
+def test_the_compare_index_past_its_first_page_is_not_indexed(client, monkeypatch):
+    monkeypatch.setattr(comparison_views.CompareIndexView, "per_page", 2)
+    ComparisonFactory.create_batch(3)
+    first = client.get("/compare/").content.decode()
+    second = client.get("/compare/" + link(first, "next")).content.decode()
+    assert 'name="robots"' not in first and "(continued)" not in first
+    assert 'name="robots" content="noindex, follow"' in second and "(continued)" in second
+
+
+#: A cursor that decodes and fits each list's key but lies after its last row.
+PAST_THE_END = {
+    "/frameworks/": pagination.encode("n", ["zzz"]),
+    "/categories/web/": pagination.encode("n", ["zzz"]),
+    "/compare/": pagination.encode("n", ["zzz", "zzz"]),
+}
+
+
+@pytest.mark.parametrize("path", PAST_THE_END)
+def test_a_cursor_past_the_end_says_so_and_links_to_the_first_page(client, path):
+    category = CategoryFactory(slug="web")
+    ComparisonFactory(frameworks=FrameworkFactory.create_batch(2, category=category))
+    response = client.get(path, {"cursor": PAST_THE_END[path]})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "There is nothing further in this list." in html
+    assert '<a href="?">Back to the first page</a>' in html  # the path, no cursor
+    assert "No curated comparisons yet" not in html
+    assert "No published framework" not in html and "No framework matches" not in html
 
 
 BAD_CURSORS = ["garbage", "n.WzEsMl0", "p." + "A" * 5000, "n.WyJ4IiwxXQ", "%00"]
@@ -191,3 +240,53 @@ def test_every_page_stays_small_and_flat_as_a_category_grows(client):
         assert size < 100_000, path
         # The page holds a page of frameworks, not the catalogue.
         assert size < small[path][1] * 1.5 + 2_000, path
+
+
+# --- SQLite: the pages' growing queries read an index (frameworks/search.py) ---
+
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own indexes")
+
+
+def plan_of(client, path, marker):
+    """SQLite's plan of the one query of ``path`` whose SQL holds ``marker``."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    (sql,) = [q["sql"] for q in queries if marker in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql)
+        return " | ".join(row[-1] for row in cursor.fetchall())
+
+
+@sqlite_only
+def test_sqlite_picks_a_category_page_from_its_index(client):
+    """The page's keys from ``framework_by_category`` alone, each category
+    below in name order (no row of the table read to choose them), and its
+    capped count from the same index."""
+    web = CategoryFactory(slug="web")
+    add_frameworks(web, 0, 30)
+    add_frameworks(CategoryFactory(parent=web), 30, 30)
+    plan = plan_of(client, "/categories/web/", "LIMIT 25")
+    assert "LIST SUBQUERY" in plan and "COVERING INDEX framework_by_category" in plan, plan
+    plan = plan_of(client, "/categories/web/", "LIMIT 1001")
+    assert "COVERING INDEX framework_by_category" in plan, plan
+
+
+@sqlite_only
+def test_sqlite_reads_the_sitemap_index_latest_change_from_an_index(client):
+    add_frameworks(CategoryFactory(), 0, 30)
+    plan = plan_of(client, "/sitemap.xml", 'MAX("frameworks_framework"."updated")')
+    assert plan == "SEARCH frameworks_framework USING COVERING INDEX framework_latest_change"
+
+
+@sqlite_only
+def test_sqlite_counts_the_api_list_from_an_index(client):
+    add_frameworks(CategoryFactory(), 0, 30)
+    plan = plan_of(client, "/api/v1/frameworks/", "COUNT(*)")
+    assert plan == "SCAN frameworks_framework USING COVERING INDEX framework_activity", plan
+
+
+@sqlite_only
+def test_sqlite_reads_the_compare_index_in_title_order_from_an_index(client):
+    ComparisonFactory.create_batch(3)
+    plan = plan_of(client, "/compare/", "LIMIT 49")  # the page's keys
+    assert "USING INDEX comparison_by_title" in plan and "TEMP B-TREE" not in plan, plan

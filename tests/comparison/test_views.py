@@ -282,6 +282,24 @@ def test_the_sitemap_index_pages_a_section_past_its_limit(client, demo, monkeypa
     assert last.count("<url>") == 3
 
 
+def test_the_sitemap_index_sizes_its_sections_from_the_data_cache(
+    client, demo, page_cache, committed, monkeypatch, django_assert_num_queries
+):
+    """Kept under the tags of the published set: one query (the frameworks'
+    latest change) once warm, and a framework published since is counted."""
+    from pages.sitemaps import FrameworkSitemap
+
+    monkeypatch.setattr(FrameworkSitemap, "limit", 6)  # 50,000 in production
+    client.get("/sitemap.xml")
+    with django_assert_num_queries(1):  # the frameworks' latest change
+        index = client.get("/sitemap.xml").content.decode()
+    assert re.findall(r"/sitemap-frameworks\.xml(?:\?p=(\d+))?</loc>", index) == ["", "2", "3"]
+    committed(FrameworkFactory)
+    index = client.get("/sitemap.xml").content.decode()
+    assert re.findall(r"/sitemap-frameworks\.xml(?:\?p=(\d+))?</loc>", index) == ["", "2", "3", "4"]
+    assert client.get("/sitemap-frameworks.xml?p=4").content.decode().count("<url>") == 1
+
+
 # --- query budgets ---------------------------------------------------------
 
 

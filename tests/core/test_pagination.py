@@ -57,10 +57,10 @@ class TestPages:
             FrameworkFactory(name=f"F{n}", github_stars=stars)
         return Framework.objects.order_by(F("github_stars").desc(nulls_last=True), "name")
 
-    def walk(self, queryset, size, cursor=None, backwards=False):
+    def walk(self, queryset, size, cursor=None, backwards=False, narrow=False):
         names = []
         while True:
-            page = pagination.paginate(queryset, cursor, size)
+            page = pagination.paginate(queryset, cursor, size, narrow=narrow)
             names = [f.name for f in page] + names if backwards else names + [f.name for f in page]
             cursor = page.previous_cursor if backwards else page.next_cursor
             if cursor is None:
@@ -85,6 +85,25 @@ class TestPages:
         backwards, first = self.walk(ordered, size, last.previous_cursor, backwards=True)
         assert backwards == forwards[: len(forwards) - len(last.object_list)]
         assert not first.has_previous
+
+    @pytest.mark.parametrize("size", [1, 2, 3, 7])
+    def test_narrowed_pages_are_the_same_pages_in_one_query(
+        self, ordered, size, django_assert_num_queries
+    ):
+        """``narrow``: the page's keys in a subquery, its rows read whole after."""
+        filtered = ordered.filter(name__gt="F0").annotate(doubled=F("github_stars") * 2)
+        forwards, last = self.walk(filtered, size)
+        assert self.walk(filtered, size, narrow=True)[0] == forwards
+        if last.has_previous:
+            back = last.previous_cursor
+            backwards, _ = self.walk(filtered, size, back, backwards=True)
+            assert self.walk(filtered, size, back, backwards=True, narrow=True)[0] == backwards
+        with django_assert_num_queries(1) as captured:
+            page = pagination.paginate(filtered, None, size, narrow=True)
+        assert [f.doubled for f in page] == [f.doubled for f in filtered[:size]]
+        # The annotation is computed for the page's rows only, outside the subquery.
+        (sql,) = [q["sql"] for q in captured.captured_queries]
+        assert sql.count("* 2") == 1 and sql.index("* 2") < sql.index("IN (SELECT")
 
     def test_ascending_by_name_and_past_the_end(self, ordered):
         by_name = Framework.objects.order_by("name")
