@@ -50,6 +50,7 @@ PATHS = [
     "/frameworks/names.json?q=fas",
     "/frameworks/django/",
     "/compare/django-vs-flask/",
+    "/sitemap.xml",
 ]
 REQUESTS = int(os.environ.get("SCALE_REQUESTS", "15"))
 

@@ -273,6 +273,15 @@ class Framework(TimeStampedModel):
             models.Index(Upper("name"), name="framework_name_upper"),
             # The catalogue's "Most votes" and the home page's most voted.
             models.Index(fields=["-votes_count", "name"], name="framework_by_votes"),
+            # The sitemap index's latest change (``MAX(updated)`` of the
+            # published): the last entry, where the table was read whole.
+            models.Index(fields=["updated", "is_published"], name="framework_latest_change"),
+            # The API list's exact count of the active (``FrameworkFilter``'s
+            # default): every column it tests, so the count reads no row.
+            models.Index(
+                fields=["is_published", "is_archived", "pushed_at", "latest_release_at"],
+                name="framework_activity",
+            ),
         ]
 
     def __str__(self):

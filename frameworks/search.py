@@ -145,12 +145,6 @@ SQLITE_INDEXES = {
     # A category page's frameworks by name: its page's keys from this index
     # alone (``pagination.paginate(narrow=True)``), and its capped count.
     "framework_by_category": "(category_id, name, is_published)",
-    # The sitemap index's latest change (``MAX(updated)`` of the published):
-    # the last entry, where the table was read whole.
-    "framework_latest_change": "(updated, is_published)",
-    # The API list's exact count of the active (``FrameworkFilter``'s
-    # default): every column it tests, so the count reads no table row.
-    "framework_activity": "(is_published, is_archived, pushed_at, latest_release_at)",
 }
 
 

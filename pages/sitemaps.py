@@ -3,8 +3,8 @@ latest change and size are read without reading its items: Django's
 default reads every item to find the latest (650 ms for the index at
 20,000 frameworks) and counts them all on every request.
 
-- Frameworks: the latest change is one ``MAX`` query, which SQLite reads
-  from an index (``framework_latest_change``); the count of the published
+- Frameworks: the latest change is one ``MAX`` query, which reads the
+  last entry of an index (``framework_latest_change``); the count of the published
   is kept in the data cache under ``frameworks`` (the published set).
 - Comparisons: both are one aggregate query, kept in the data cache under
   the tags of the visible comparisons (``comparisons``, ``frameworks``).

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('comparison', '0006_assessment_version_range'),
-        ('frameworks', '0024_sqlite_category_latest_and_activity_indexes'),
+        ('frameworks', '0024_category_latest_and_activity_indexes'),
     ]
 
     operations = [

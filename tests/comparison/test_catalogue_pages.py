@@ -248,12 +248,18 @@ sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's
 
 
 def plan_of(client, path, marker):
-    """SQLite's plan of the one query of ``path`` whose SQL holds ``marker``."""
+    """The plan of the one query of ``path`` whose SQL holds ``marker``
+    (PostgreSQL's with sequential scans priced out: at a test's size a scan
+    is cheapest, and the question is whether an index can serve)."""
     with CaptureQueriesContext(connection) as queries:
         assert client.get(path).status_code == 200
     (sql,) = [q["sql"] for q in queries if marker in q["sql"]]
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN QUERY PLAN " + sql)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql)
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql)
         return " | ".join(row[-1] for row in cursor.fetchall())
 
 
@@ -271,18 +277,23 @@ def test_sqlite_picks_a_category_page_from_its_index(client):
     assert "COVERING INDEX framework_by_category" in plan, plan
 
 
-@sqlite_only
-def test_sqlite_reads_the_sitemap_index_latest_change_from_an_index(client):
+def test_the_sitemap_index_reads_the_latest_change_from_an_index(client):
     add_frameworks(CategoryFactory(), 0, 30)
     plan = plan_of(client, "/sitemap.xml", 'MAX("frameworks_framework"."updated")')
-    assert plan == "SEARCH frameworks_framework USING COVERING INDEX framework_latest_change"
+    if connection.vendor == "postgresql":
+        assert "Index Only Scan Backward using framework_latest_change" in plan, plan
+    else:
+        assert plan == "SEARCH frameworks_framework USING COVERING INDEX framework_latest_change"
 
 
-@sqlite_only
-def test_sqlite_counts_the_api_list_from_an_index(client):
+def test_the_api_list_counts_from_an_index(client):
     add_frameworks(CategoryFactory(), 0, 30)
     plan = plan_of(client, "/api/v1/frameworks/", "COUNT(*)")
-    assert plan == "SCAN frameworks_framework USING COVERING INDEX framework_activity", plan
+    if connection.vendor == "postgresql":
+        # Index only once vacuumed (the visibility map); a bitmap scan here.
+        assert "Scan on framework_activity" in plan or "using framework_activity" in plan, plan
+    else:
+        assert plan == "SCAN frameworks_framework USING COVERING INDEX framework_activity", plan
 
 
 @sqlite_only
