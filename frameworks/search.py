@@ -33,6 +33,7 @@ names sharing a pair of letters with the typed text. docs/features.md has
 the reader's side.
 """
 
+import collections
 import difflib
 import functools
 import re
@@ -331,14 +332,22 @@ def suggest(unknown, candidates):
     seen, result = set(), []
     for key in matches:
         framework = by_key[key]
-        if framework.pk not in seen:
-            seen.add(framework.pk)
+        if framework.id not in seen:
+            seen.add(framework.id)
             result.append(framework)
     return result[:SUGGESTIONS]
 
 
 def _pairs(key):
     return {key[i : i + 2] for i in range(len(key) - 1)} - {"--"}
+
+
+#: What ``suggest`` reads of a framework, in the model's order (``from_db``
+#: takes the values of the fields it is given in that order).
+_CANDIDATE_FIELDS = [
+    f.attname for f in Framework._meta.concrete_fields if f.attname in ("id", "name", "slug")
+]
+_Candidate = collections.namedtuple("_Candidate", _CANDIDATE_FIELDS)
 
 
 def close_names(texts):
@@ -375,8 +384,18 @@ def close_names(texts):
         wanted |= near & Q(slug_length__range=(len(key) - 3, len(key) + 3))
     if not wanted:
         return {text: [] for text in texts}
-    candidates = list(published.alias(slug_length=Length("slug")).filter(wanted)[:5000])
-    return {text: suggest(key, candidates) if key else [] for text, key in keys.items()}
+    # As plain rows: a few hundred to thousands of them, of which difflib
+    # keeps three a text; only those become frameworks (a model instance
+    # each cost as much as the query: 6 ms for 472 at 20,000 frameworks).
+    fields = _CANDIDATE_FIELDS
+    rows = published.alias(slug_length=Length("slug")).filter(wanted).values_list(*fields)
+    candidates = [_Candidate(*row) for row in rows[:5000]]
+    return {
+        text: [Framework.from_db(connection.alias, fields, c) for c in suggest(key, candidates)]
+        if key
+        else []
+        for text, key in keys.items()
+    }
 
 
 def suggestions_for(unknown):
