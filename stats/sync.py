@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models.functions import Mod
 from django.utils import timezone
 
+from core.cache import bumping_once
 from frameworks.models import Framework
 
 from . import sources
@@ -145,8 +146,9 @@ def _set(framework, outcome, name, value):
 
 def sync_framework(framework, client, *, now=None):
     # One transaction per framework: one commit for its figures, snapshots
-    # and cached answers (and a framework is never left half-written).
-    with transaction.atomic():
+    # and cached answers (and a framework is never left half-written), and
+    # one bump of the cache tags its rows touch, not one per row written.
+    with transaction.atomic(), bumping_once():
         return _sync_framework(framework, client, now=now)
 
 
