@@ -91,8 +91,9 @@ sync: $(VENV)/.installed
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py sync_stats $(SYNC_ARGS)
 
-# sync_stats for 200 frameworks against a local fake of the APIs (loopback
-# only): time and HTTP requests of a first and a conditional second run.
+# sync_stats for 20,000 frameworks against a local fake of the APIs (loopback
+# only), in four scheduled runs: time, CPU and HTTP requests of each (about
+# half an hour; SYNC_FRAMEWORKS=2000 for a quicker run). See bench/sync.py.
 bench-sync: $(VENV)/.installed-dev
 	$(BIN)/python bench/sync.py
 
