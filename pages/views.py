@@ -63,7 +63,9 @@ PER_PAGE = 24
 class FrameworkListView(pagination.CursorPagesMixin, FilterView):
     """The catalogue: filters, sort and cursor all live in the query string.
     A search is ranked, best match first; when its first page holds no
-    name like the words typed, it offers close names ("did you mean")."""
+    name like the words typed, it offers close names ("did you mean"),
+    unless several words found frameworks: each word then matched a text
+    as typed (all are required), and no name is misspelt there."""
 
     filterset_class = FrameworkFilter
     template_name = "frameworks/framework_list.html"
@@ -87,9 +89,10 @@ class FrameworkListView(pagination.CursorPagesMixin, FilterView):
         query = (self.filterset.form.cleaned_data.get("q") or "").strip()
         page = context["page_obj"]
         named = any(query.casefold() in f.name.casefold() for f in page.object_list)
+        words_found = len(query.split()) > 1 and page.object_list
         context["did_you_mean"] = (
             [f for f in search.close_names([query])[query] if f.name.casefold() != query.casefold()]
-            if query and not page.has_previous and not named
+            if query and not page.has_previous and not named and not words_found
             else []
         )
         return context

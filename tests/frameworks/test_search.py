@@ -87,6 +87,21 @@ def test_no_did_you_mean_when_a_name_matches(client, catalogue):
     assert cards[0].strip() == "Django"
 
 
+def test_no_did_you_mean_when_several_words_found_frameworks(client, catalogue, monkeypatch):
+    """Every word is required, so each matched a text as typed: there is no
+    misspelt name to look for (at 20,000 frameworks the look cost a
+    multi-word search a third of its time, for nothing)."""
+    asked = []
+    monkeypatch.setattr(
+        search, "close_names", lambda texts: asked.append(texts) or {t: [] for t in texts}
+    )
+    html = client.get("/frameworks/", {"q": "friendly editor"}).content.decode()
+    assert "Wagtail" in html and did_you_mean(html) == [] and asked == []
+    client.get("/frameworks/", {"q": "editor"})  # one word: it may be a name misspelt
+    client.get("/frameworks/", {"q": "djnago rest"})  # several, nothing found
+    assert asked == [["editor"], ["djnago rest"]]
+
+
 def test_the_picker_offers_close_names_for_a_misspelling(client, catalogue):
     names = client.get("/frameworks/names.json", {"q": "fask"}).json()["frameworks"]
     assert names[0] == {"name": "Flask", "slug": "flask"}
